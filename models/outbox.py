@@ -1,0 +1,37 @@
+"""Notifications written in the same transaction as the change that causes them."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column
+from sqlmodel import Field, SQLModel
+
+from models.columns import UTCDateTime, utcnow
+
+
+class Notification(SQLModel, table=True):
+    """A message owed to one chat, rendered in the recipient's language on delivery."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger, index=True)
+    #: The gettext message id of the text; ``plural_key`` with ``count`` in args for plurals.
+    key: str
+    plural_key: str | None = None
+    args: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    #: Rows of buttons: [[{"key": msgid, "data": callback data}, ...], ...].
+    buttons: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    #: Makes a notification that must exist once (a reminder for one due date) unique.
+    dedupe_key: str | None = Field(default=None, unique=True, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    #: Last hand-over to the queue; the sweep hands over rows left too long.
+    enqueued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: A worker sending the row holds it until then; after that another may.
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    telegram_message_id: int | None = Field(default=None, sa_type=BigInteger)
+    attempts: int = 0
+    last_error: str | None = None
+    #: Set when Telegram refuses for good (the user blocked the bot): never retried.
+    failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
