@@ -1,0 +1,58 @@
+"""The scheduler's periodic work, run by the workers."""
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import delete
+from sqlmodel import col
+
+from models import ProcessedUpdate
+from workflows import outbox, schedule
+from workflows.queue import job
+from workflows.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+#: Telegram gives up redelivering an update after a day; a week of ids is ample.
+KEEP_UPDATE_IDS = timedelta(days=7)
+
+
+def sweep_outbox(uow: UnitOfWork) -> int:
+    """Hand over again the notifications a crash or an outage left behind."""
+    now = uow.clock.now()
+    ids = outbox.stale(
+        uow.db, now=now, resend_after=timedelta(seconds=uow.settings.outbox_resend_after)
+    )
+    uow.hand_over(ids)
+    return len(ids)
+
+
+def prune_updates(uow: UnitOfWork) -> None:
+    with uow.begin() as session:
+        cutoff = uow.clock.now() - KEEP_UPDATE_IDS
+        session.execute(delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < cutoff))
+
+
+def tick_once(uow: UnitOfWork) -> dict[str, int]:
+    """One scheduler tick: due items, then the outbox sweep."""
+    done = schedule.run_due(uow.begin, now=uow.clock.now())
+    swept = sweep_outbox(uow)
+    return {"due": done, "swept": swept}
+
+
+#: A tick older than a few seconds is dropped: the next one does its work.
+@job(max_retries=0, time_limit=120_000, max_age=10_000)
+def scheduler_tick() -> None:
+    from workflows.queue import JobContext
+
+    uow: UnitOfWork = JobContext.get("uow")
+    result = tick_once(uow)
+    if result["due"] or result["swept"]:
+        log.info("tick: %(due)d due items done, %(swept)d notifications handed over", result)
+
+
+@job(max_retries=0)
+def prune() -> None:
+    from workflows.queue import JobContext
+
+    prune_updates(JobContext.get("uow"))

@@ -1,0 +1,116 @@
+"""One settings class for the whole of Majlis, read from ``MAJLIS_*`` variables.
+
+Built once at an entry point and passed down as a value; nothing below the entry
+points reads the environment.
+"""
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TELEGRAM_API_URL = "https://api.telegram.org"
+#: Telegram's own shape of a bot token: the bot's id, a colon, 35 url-safe characters.
+TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+#: Telegram accepts 1-256 of these characters in a webhook secret token.
+WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class ConfigurationError(Exception):
+    """Start-up cannot go on; the message says, in one line, what to fix."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MAJLIS_", extra="ignore")
+
+    data_dir: Path = Path(".majlis")
+    database_url: str | None = None
+    redis_url: str | None = None
+    log_level: str = "INFO"
+
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = TELEGRAM_API_URL
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0:8443"
+    runtime: Literal["aiogram", "ptb"] = "aiogram"
+
+    sandbox_host: str = "127.0.0.1"
+    sandbox_port: int = 8080
+    #: Multiplies the sandbox's flood-control rates; 0 turns flood control off.
+    sandbox_rate_factor: float = 1.0
+
+    worker_processes: int = Field(default=1, ge=1)
+    worker_threads: int = Field(default=4, ge=1)
+    #: Seconds between two scheduler ticks (due items, outbox sweep).
+    tick_seconds: float = Field(default=1.0, gt=0)
+    #: A notification handed to the queue but not delivered after this many
+    #: seconds is handed over again by the sweep.
+    outbox_resend_after: float = Field(default=30.0, gt=0)
+    #: How long a worker holds a notification it is sending before another may.
+    delivery_lease_seconds: float = Field(default=20.0, gt=0)
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("MAJLIS_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Settings":
+        if self.telegram_token is not None:
+            token = self.telegram_token.get_secret_value()
+            if not TOKEN_PATTERN.match(token):
+                raise ValueError(
+                    "MAJLIS_TELEGRAM_TOKEN is malformed: copy the whole token BotFather gave "
+                    "you, like 123456789:AAH...; unset it to use the local sandbox"
+                )
+        if self.webhook_url:
+            if self.telegram_token is None:
+                raise ValueError("MAJLIS_WEBHOOK_URL needs MAJLIS_TELEGRAM_TOKEN as well")
+            if not self.webhook_url.startswith("https://") and not self.webhook_url.startswith(
+                "http://"
+            ):
+                raise ValueError("MAJLIS_WEBHOOK_URL must be an http(s) URL")
+            if self.webhook_secret is None:
+                raise ValueError(
+                    "MAJLIS_WEBHOOK_URL is set but MAJLIS_WEBHOOK_SECRET is not: set a secret "
+                    "of 1-256 letters, digits, _ or -"
+                )
+        if self.webhook_secret is not None and not WEBHOOK_SECRET_PATTERN.match(
+            self.webhook_secret.get_secret_value()
+        ):
+            raise ValueError("MAJLIS_WEBHOOK_SECRET may hold only 1-256 letters, digits, _ or -")
+        if self.webhook_listen.rpartition(":")[2].isdigit() is False:
+            raise ValueError("MAJLIS_WEBHOOK_LISTEN must be host:port, such as 0.0.0.0:8443")
+        return self
+
+    @property
+    def sandboxed(self) -> bool:
+        """No token: Majlis talks to its own local Bot API sandbox."""
+        return self.telegram_token is None
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'majlis.db').resolve()}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment, turning pydantic's report into one readable line."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+        if where:
+            message = f"MAJLIS_{where.upper()}: {message}"
+        raise ConfigurationError(message) from None

@@ -1,0 +1,57 @@
+"""What a use case runs in: one transaction, and the hand-over of what it owes.
+
+The unit of work opens a session, commits it when the block ends, and only then
+hands the notifications the block wrote to the queue. A crash in between loses
+nothing: the outbox sweep hands them over later.
+"""
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import dramatiq
+from sqlmodel import Session
+
+from models.db import Database
+from workflows import outbox
+from workflows.clock import Clock, SystemClock
+from workflows.queue import DELIVERY_QUEUE, enqueue
+from workflows.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        settings: Settings,
+        broker: dramatiq.Broker | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.broker = broker
+        self.clock: Clock = clock or SystemClock()
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        with self.db.session() as session:
+            yield session
+            session.flush()
+            owed = outbox.new_in(session)
+        self.hand_over(owed)
+
+    def hand_over(self, ids: list[int]) -> None:
+        """Enqueue delivery of ``ids``; a failure here is left to the sweep."""
+        if not ids or self.broker is None:
+            return
+        try:
+            for notification_id in ids:
+                enqueue(
+                    self.broker, outbox.DELIVERY_JOB, notification_id, queue_name=DELIVERY_QUEUE
+                )
+            outbox.stamp_enqueued(self.db, ids, self.clock.now())
+        except Exception:
+            log.warning("queue unavailable; %d notifications wait for the sweep", len(ids))
