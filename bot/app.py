@@ -1,0 +1,122 @@
+"""Running the bot: the engine, a runtime, and (with ``majlis run``) everything else."""
+
+import asyncio
+import logging
+import signal
+from contextlib import suppress
+
+from bot.conversations import FALLBACK, ROUTERS
+from bot.engine import Engine
+from bot.i18n import N_, text_for
+from bot.platform import (
+    Platform,
+    Scheduler,
+    bot_api_url,
+    bot_token,
+    open_platform,
+    start_worker,
+)
+from workflows.settings import Settings
+
+log = logging.getLogger(__name__)
+
+COMMANDS = {
+    "start": N_("Welcome and main menu"),
+    "menu": N_("Main menu"),
+    "language": N_("Change the language"),
+    "help": N_("What I can do"),
+}
+
+
+def build_engine(platform: Platform) -> Engine:
+    return Engine(platform.uow, ROUTERS, fallback=FALLBACK)
+
+
+def command_menu() -> dict[str, dict[str, str]]:
+    return {
+        lang: {name: text_for(lang)._(text) for name, text in COMMANDS.items()}
+        for lang in ("en", "ar")
+    }
+
+
+async def serve_bot(platform: Platform, stop: asyncio.Event) -> None:
+    """Serve Telegram updates with the configured runtime until ``stop``."""
+    settings = platform.settings
+    engine = build_engine(platform)
+    token, api_url = bot_token(settings), bot_api_url(settings)
+    if settings.runtime == "ptb":
+        from bot.runtimes import ptb_runtime
+
+        await ptb_runtime.serve(engine, token=token, api_url=api_url, settings=settings, stop=stop)
+        return
+    from bot.runtimes import aiogram_runtime
+
+    bot = aiogram_runtime.make_bot(token, api_url)
+    dispatcher = aiogram_runtime.build_dispatcher(engine)
+    try:
+        me = await bot.get_me()
+        log.info("serving @%s with aiogram", me.username)
+        await aiogram_runtime.publish_commands(bot, command_menu())
+        if settings.webhook_url:
+            assert settings.webhook_secret is not None
+            await aiogram_runtime.run_webhook(
+                bot,
+                dispatcher,
+                stop,
+                url=settings.webhook_url,
+                secret=settings.webhook_secret.get_secret_value(),
+                listen=settings.webhook_listen,
+            )
+        else:
+            await aiogram_runtime.run_polling(bot, dispatcher, stop)
+    finally:
+        await bot.session.close()
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+
+
+async def run_everything(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """``majlis run``: migrations, sandbox if no token, workers, scheduler and bot."""
+    stop = stop or asyncio.Event()
+    stop_on_signals(stop)
+    platform = await asyncio.to_thread(open_platform, settings)
+    sandbox = None
+    scheduler = None
+    try:
+        if settings.sandboxed:
+            from bot.sandbox import Sandbox
+
+            sandbox = Sandbox(
+                host=settings.sandbox_host,
+                port=settings.sandbox_port,
+                rate_factor=settings.sandbox_rate_factor,
+                data_dir=settings.data_dir / "sandbox",
+            )
+            await sandbox.start()
+            print(f"Sandbox: {sandbox.url}", flush=True)
+        start_worker(platform, threads=settings.worker_threads)
+        scheduler = Scheduler(platform)
+        scheduler.start()
+        await serve_bot(platform, stop)
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+        await asyncio.to_thread(platform.close)
+        if sandbox is not None:
+            await sandbox.stop()
+
+
+async def run_bot_only(settings: Settings) -> None:
+    """``majlis bot``: the bot alone; workers run elsewhere against the same Redis."""
+    stop = asyncio.Event()
+    stop_on_signals(stop)
+    platform = await asyncio.to_thread(open_platform, settings, migrate=False)
+    try:
+        await serve_bot(platform, stop)
+    finally:
+        await asyncio.to_thread(platform.close)

@@ -1,0 +1,98 @@
+"""The framework-neutral shape of what comes in from a chat and what goes back.
+
+A runtime (aiogram, python-telegram-bot) turns a Telegram update into a
+:class:`ChatEvent` and sends the :class:`Reply` values the conversations return.
+Nothing here knows either framework.
+"""
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ChatType = Literal["private", "group", "supergroup", "channel"]
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef:
+    """A document or photo someone sent; the bytes stay at Telegram until fetched."""
+
+    file_id: str
+    file_unique_id: str
+    kind: Literal["document", "photo"]
+    file_name: str | None = None
+    mime_type: str | None = None
+    file_size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatEvent:
+    update_id: int
+    user_id: int
+    first_name: str
+    chat_id: int
+    chat_type: ChatType = "private"
+    chat_title: str = ""
+    username: str | None = None
+    language_code: str | None = None
+    text: str | None = None
+    #: Button press: the raw callback data, the query id, and the message it is on.
+    callback_data: str | None = None
+    callback_id: str | None = None
+    message_id: int | None = None
+    file: FileRef | None = None
+
+    @property
+    def is_private(self) -> bool:
+        return self.chat_type == "private"
+
+    @property
+    def command(self) -> str | None:
+        """``start`` for "/start" or "/start@majlis_bot payload"."""
+        if not self.text or not self.text.startswith("/"):
+            return None
+        word = self.text.split(maxsplit=1)[0][1:]
+        return word.split("@", 1)[0].lower() or None
+
+    @property
+    def command_args(self) -> str:
+        if not self.command or not self.text:
+            return ""
+        parts = self.text.split(maxsplit=1)
+        return parts[1].strip() if len(parts) > 1 else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    text: str
+    data: str
+
+
+Keyboard = list[list[Button]]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    file_name: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message to send, or (``edit``) a new text for the message a button was on."""
+
+    text: str
+    buttons: Keyboard = field(default_factory=list)
+    edit: bool = False
+    chat_id: int | None = None
+    document: Document | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Toast:
+    """The answer to a button press: a short notice, or an alert to dismiss."""
+
+    text: str
+    alert: bool = False
+
+
+Outgoing = Reply | Toast

@@ -1,0 +1,182 @@
+"""The ``majlis`` command."""
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+from workflows.settings import ConfigurationError, Settings, load_settings
+
+ROLE_HELP = "representative, secretariat, secretary_general, chair, trustee, steering or council"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="majlis",
+        description="Majlis: membership, fees and votes of the World Assembly of Islamic Cities, in chat.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser(
+        "run",
+        help="everything in one process: bot, workers, scheduler (and the sandbox without a token)",
+    )
+    commands.add_parser("bot", help="the bot alone (workers run elsewhere)")
+    worker = commands.add_parser("worker", help="Dramatiq workers and the scheduler")
+    worker.add_argument("--processes", type=int, default=None, help="worker processes (default 1)")
+    worker.add_argument("--threads", type=int, default=None, help="threads per process (default 4)")
+    worker.add_argument(
+        "--no-scheduler", action="store_true", help="do not run the scheduler tick in this worker"
+    )
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply the migrations")
+    admin = commands.add_parser("admin", help="roles, from the command line")
+    admin_commands = admin.add_subparsers(dest="admin_command", required=True, metavar="ACTION")
+    grant = admin_commands.add_parser("grant", help="grant a role to a Telegram user")
+    grant.add_argument("user_id", type=int, metavar="TELEGRAM_USER_ID")
+    grant.add_argument("role", metavar="ROLE", help=ROLE_HELP)
+    revoke = admin_commands.add_parser("revoke", help="revoke a role from a Telegram user")
+    revoke.add_argument("user_id", type=int, metavar="TELEGRAM_USER_ID")
+    revoke.add_argument("role", metavar="ROLE", help=ROLE_HELP)
+    admin_commands.add_parser("roles", help="list who holds which role")
+    return parser
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if settings.log_level != "DEBUG":
+        for noisy in ("httpx", "aiogram.event", "dramatiq", "alembic"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        _logging(settings)
+        return _dispatch(args, settings)
+    except ConfigurationError as problem:
+        print(f"majlis: {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "run":
+        from bot.app import run_everything
+
+        asyncio.run(run_everything(settings))
+        return 0
+    if args.command == "bot":
+        from bot.app import run_bot_only
+
+        asyncio.run(run_bot_only(settings))
+        return 0
+    if args.command == "worker":
+        return _worker(args, settings)
+    if args.command == "db":
+        from bot.platform import open_database
+
+        open_database(settings, migrate=True).dispose()
+        print("database is up to date")
+        return 0
+    return _admin(args, settings)
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    processes = args.processes or settings.worker_processes
+    threads = args.threads or settings.worker_threads
+    if processes > 1:
+        children = [
+            subprocess.Popen(
+                [sys.argv[0], "worker", "--processes", "1", "--threads", str(threads)]
+                + (["--no-scheduler"] if index or args.no_scheduler else []),
+                env=os.environ.copy(),
+            )
+            for index in range(processes)
+        ]
+
+        def forward(signum: int, _frame: object) -> None:
+            for child in children:
+                child.send_signal(signum)
+
+        signal.signal(signal.SIGTERM, forward)
+        signal.signal(signal.SIGINT, forward)
+        return max(child.wait() for child in children)
+
+    from bot.platform import Scheduler, open_platform, start_worker
+
+    platform = open_platform(settings, migrate=False)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    start_worker(platform, threads=threads)
+    scheduler = None
+    if not args.no_scheduler:
+        scheduler = Scheduler(platform)
+        scheduler.start()
+    print(f"worker: {threads} threads on {platform.redis_url}", flush=True)
+    stopping.wait()
+    if scheduler is not None:
+        scheduler.stop()
+    platform.close()
+    return 0
+
+
+def _admin(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.platform import open_database
+    from workflows import people
+    from workflows.charter.roles import Role
+
+    db = open_database(settings, migrate=True)
+    try:
+        if args.admin_command == "roles":
+            with db.session() as session:
+                grants = people.all_grants(session)
+            if not grants:
+                print(
+                    "no roles granted yet; grant the first with: majlis admin grant ID secretary_general"
+                )
+            for user, role in grants:
+                print(f"{user.id}\t{role}\t{user.first_name}")
+            return 0
+        try:
+            role = Role(args.role)
+        except ValueError:
+            print(f"majlis: unknown role {args.role!r}; roles are {ROLE_HELP}", file=sys.stderr)
+            return 2
+        with db.session() as session:
+            if args.admin_command == "grant":
+                changed = people.grant_role(session, user_id=args.user_id, role=role, actor_id=None)
+                print(
+                    f"granted {role} to {args.user_id}"
+                    if changed
+                    else f"{args.user_id} already holds {role}"
+                )
+            else:
+                changed = people.revoke_role(
+                    session, user_id=args.user_id, role=role, actor_id=None
+                )
+                print(
+                    f"revoked {role} from {args.user_id}"
+                    if changed
+                    else f"{args.user_id} does not hold {role}"
+                )
+        return 0
+    except ValueError as problem:
+        print(f"majlis: {problem}", file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

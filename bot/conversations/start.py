@@ -1,0 +1,196 @@
+"""/start, the language, /help and the main menu.
+
+The menu shows what the user's roles allow; an item whose flow is not open yet
+answers that it is coming soon instead of being a dead button.
+"""
+
+import enum
+from dataclasses import dataclass
+
+from bot.callbacks import Callback
+from bot.chat import Button, Keyboard
+from bot.engine import Router, Turn
+from bot.i18n import N_, Html, language_name
+from workflows import people
+from workflows.charter.roles import Role
+
+router = Router("start")
+
+
+@dataclass(frozen=True)
+class PickLanguage(Callback, prefix="lang"):
+    language: str
+
+
+class Item(enum.StrEnum):
+    ABOUT = "about"
+    APPLY = "apply"
+    LANGUAGE = "language"
+    HELP = "help"
+    STATEMENT = "statement"
+    PAYMENT = "payment"
+    WITHDRAW = "withdraw"
+    MEETINGS = "meetings"
+    DIRECTORY = "directory"
+    PENDING = "pending"
+    ROLES = "roles"
+    FEES = "fees"
+    BROADCAST = "broadcast"
+
+
+@dataclass(frozen=True)
+class Menu(Callback, prefix="menu"):
+    item: Item
+
+
+LABELS: dict[Item, str] = {
+    Item.ABOUT: N_("About the Assembly"),
+    Item.APPLY: N_("Apply for membership"),
+    Item.LANGUAGE: N_("Language"),
+    Item.HELP: N_("Help"),
+    Item.STATEMENT: N_("Fee statement"),
+    Item.PAYMENT: N_("Report a payment"),
+    Item.WITHDRAW: N_("Request withdrawal"),
+    Item.MEETINGS: N_("Meetings and votes"),
+    Item.DIRECTORY: N_("Member directory"),
+    Item.PENDING: N_("Pending approvals"),
+    Item.ROLES: N_("Roles"),
+    Item.FEES: N_("Fees and payments"),
+    Item.BROADCAST: N_("Broadcast"),
+}
+
+STAFF = {Role.SECRETARIAT, Role.SECRETARY_GENERAL}
+SEATS = {Role.CHAIR, Role.TRUSTEE, Role.STEERING, Role.COUNCIL}
+
+
+def menu_items(roles: set[Role]) -> list[Item]:
+    """What the main menu offers to someone holding ``roles``."""
+    items = [Item.ABOUT]
+    if not roles & (STAFF | {Role.REPRESENTATIVE}):
+        items.append(Item.APPLY)
+    if Role.REPRESENTATIVE in roles:
+        items += [Item.STATEMENT, Item.PAYMENT, Item.WITHDRAW]
+    if roles & (SEATS | STAFF | {Role.REPRESENTATIVE}):
+        items.append(Item.MEETINGS)
+    if roles & (STAFF | {Role.REPRESENTATIVE}) or roles & SEATS:
+        items.append(Item.DIRECTORY)
+    if roles & STAFF:
+        items += [Item.PENDING, Item.FEES, Item.ROLES, Item.BROADCAST]
+    items += [Item.LANGUAGE, Item.HELP]
+    return items
+
+
+def menu_keyboard(turn: Turn) -> Keyboard:
+    buttons = [Button(turn.t._(LABELS[item]), Menu(item).pack()) for item in menu_items(turn.roles)]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def language_keyboard() -> Keyboard:
+    return [[Button(language_name(code), PickLanguage(code).pack()) for code in people.LANGUAGES]]
+
+
+def show_menu(turn: Turn) -> None:
+    turn.say(turn.t._("Main menu. What would you like to do?"), menu_keyboard(turn))
+
+
+@router.command("start", in_groups=True)
+def start(turn: Turn) -> None:
+    t = turn.t
+    if not turn.event.is_private:
+        turn.say(t._("Hello! Talk to me in a private chat to use Majlis."))
+        return
+    if not turn.user.language_chosen:
+        turn.say(
+            t._(
+                "Welcome to Majlis, {name}: the chat desk of the World Assembly of Islamic "
+                "Cities.\n\nPlease choose your language. You can change it at any time with "
+                "/language.",
+                name=turn.user.first_name,
+            ),
+            language_keyboard(),
+        )
+        return
+    turn.say(t._("Welcome back, {name}.", name=turn.user.first_name), menu_keyboard(turn))
+
+
+@router.command("language")
+def choose_language(turn: Turn) -> None:
+    turn.say(turn.t._("Please choose your language."), language_keyboard())
+
+
+@router.button(PickLanguage)
+def pick_language(turn: Turn, pick: PickLanguage) -> None:
+    if pick.language not in people.LANGUAGES:
+        turn.toast(turn.t._("This language is not available."), alert=True)
+        return
+    people.set_language(turn.session, turn.user, pick.language)
+    turn.edit(turn.t._("Language set: {language}.", language=language_name(pick.language)))
+    show_menu(turn)
+
+
+@router.command("menu")
+def menu(turn: Turn) -> None:
+    show_menu(turn)
+
+
+@router.command("help", in_groups=True)
+def help_command(turn: Turn) -> None:
+    turn.say(help_text(turn))
+
+
+def help_text(turn: Turn) -> str:
+    t = turn.t
+    lines = [
+        t._("<b>Majlis</b> helps members of the Assembly with membership, fees and votes."),
+        "",
+        t._("/start — welcome and main menu"),
+        t._("/menu — the main menu"),
+        t._("/language — change the language (English or Arabic)"),
+        t._("/help — this help"),
+    ]
+    if turn.roles & STAFF:
+        lines += [
+            "",
+            t._(
+                "As a member of the Secretariat you also see approvals, roles and fees in the menu."
+            ),
+        ]
+    lines += [
+        "",
+        t._("Every step has Back and Cancel buttons; nothing you typed is lost on a mistake."),
+    ]
+    return Html("\n".join(lines))
+
+
+def about_text(turn: Turn) -> str:
+    return turn.t._(
+        "<b>The World Assembly of Islamic Cities</b> is an international non-governmental, "
+        "not-for-profit organisation promoting sustainable urban development (Charter, "
+        "Art. 1–2). Its working languages are English and Arabic (Art. 3).\n\n"
+        "Membership is open to cities, represented by their mayors (full members), to "
+        "individuals and organisations (associate and observer members), and, by "
+        "distinction, honorary members (Art. 12–15)."
+    )
+
+
+@router.button(Menu)
+def menu_item(turn: Turn, choice: Menu) -> None:
+    if choice.item not in menu_items(turn.roles):
+        turn.toast(turn.t._("This item is not in your menu."), alert=True)
+        return
+    if choice.item is Item.ABOUT:
+        turn.say(about_text(turn), menu_keyboard(turn))
+    elif choice.item is Item.LANGUAGE:
+        choose_language(turn)
+    elif choice.item is Item.HELP:
+        help_command(turn)
+    else:
+        turn.toast(turn.t._("{item}: coming soon.", item=turn.t._(LABELS[choice.item])), alert=True)
+
+
+def fallback(turn: Turn) -> None:
+    """Text that no flow is waiting for: point the way, never stay silent."""
+    turn.say(
+        turn.t._("I did not understand that. Please use the buttons below, or send /help."),
+        menu_keyboard(turn),
+    )

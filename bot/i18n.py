@@ -1,0 +1,150 @@
+"""Texts in the reader's language: gettext catalogs, escaping, bidi isolation, dates.
+
+Catalogs are read from the ``.po`` files under ``locales/`` when first needed and
+compiled in memory, so a checkout never runs with stale compiled catalogs.
+Messages are marked for extraction with ``_`` and ``n_`` (rendered now, for the
+person in the conversation) or ``N_`` (a key stored now, rendered later for a
+recipient, as the outbox does).
+"""
+
+import html
+import io
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from functools import cache
+from typing import Any, Literal
+
+import hijridate
+from babel.dates import format_date, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency
+from babel.support import NullTranslations, Translations
+
+from locales import CATALOG_DIR, LANGUAGES
+
+DEFAULT_LANGUAGE = "en"
+FSI, PDI = "\u2068", "\u2069"
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction without translating it now."""
+    return message
+
+
+class Html(str):
+    """Text that is already valid Telegram HTML: interpolated as it is."""
+
+
+def isolate(text: str) -> str:
+    """Wrap user-provided text so that its direction cannot scramble what is around it."""
+    return f"{FSI}{text}{PDI}"
+
+
+def escape(value: object) -> str:
+    """HTML-escape a user-provided value and isolate its direction."""
+    if isinstance(value, Html):
+        return value
+    return isolate(html.escape(str(value), quote=False))
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    if language not in LANGUAGES:
+        language = DEFAULT_LANGUAGE
+    po_path = CATALOG_DIR / language / "LC_MESSAGES" / "messages.po"
+    if not po_path.exists():
+        return NullTranslations()
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+class Text:
+    """Everything one reader sees, rendered in their language."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        self._translations = translations(self.language)
+
+    @property
+    def hijri_language(self) -> Literal["en", "ar"]:
+        return "ar" if self.language == "ar" else "en"
+
+    @property
+    def rtl(self) -> bool:
+        return self.language == "ar"
+
+    def _(self, message: str, /, **args: Any) -> str:
+        """``message`` in the reader's language, with ``args`` escaped and isolated."""
+        translated = self._translations.gettext(message)
+        return self._format(translated, args)
+
+    def n_(self, singular: str, plural: str, count: int, /, **args: Any) -> str:
+        """The plural form for ``count`` (Arabic has six); ``count`` is passed as ``{count}``."""
+        translated = self._translations.ngettext(singular, plural, count)
+        return self._format(translated, {"count": count, **args})
+
+    def key(self, message: str, plural: str | None = None, /, **args: Any) -> str:
+        """Render a stored message key (see ``N_``) with stored arguments."""
+        if plural is not None:
+            return self.n_(message, plural, int(args.pop("count", 0)), **args)
+        return self._(message, **args)
+
+    def _format(self, text: str, args: dict[str, Any]) -> str:
+        if not args:
+            return text
+        return text.format(**{name: self._value(value) for name, value in args.items()})
+
+    def _value(self, value: Any) -> str:
+        if isinstance(value, Html):
+            return value
+        if isinstance(value, datetime):
+            return self.moment(value)
+        if isinstance(value, date):
+            return self.date(value)
+        if isinstance(value, bool):
+            return str(value)
+        if isinstance(value, int):
+            return self.number(value)
+        return escape(value)
+
+    def number(self, value: int | Decimal) -> str:
+        from babel.numbers import format_decimal
+
+        return format_decimal(value, locale=self.language)
+
+    def date(self, value: date) -> str:
+        """The Gregorian date with its Hijri (Umm al-Qura) equivalent."""
+        gregorian = format_date(value, format="long", locale=self.language)
+        try:
+            hijri = hijridate.Gregorian(value.year, value.month, value.day).to_hijri()
+        except OverflowError:
+            return gregorian
+        hijri_text = (
+            f"{hijri.day} {hijri.month_name(self.hijri_language)} {hijri.year} "
+            f"{hijri.notation(self.hijri_language)}"
+        )
+        return f"{gregorian} ({hijri_text})"
+
+    def moment(self, value: datetime, zone: tzinfo | None = None) -> str:
+        """A date and time: both calendars, then the time and its zone."""
+        local = value.astimezone(zone) if zone else value
+        zone_name = local.tzname() or "UTC"
+        clock = format_time(local, format="short", locale=self.language)
+        return f"{self.date(local.date())} {clock} {zone_name}"
+
+    def money(self, amount: Decimal, currency: str) -> str:
+        return format_currency(amount, currency, locale=self.language)
+
+
+def text_for(language: str | None) -> Text:
+    return Text(language or DEFAULT_LANGUAGE)
+
+
+def language_name(language: str) -> str:
+    """Each language is named in itself, so either reader finds their own."""
+    return {"en": "English", "ar": "العربية"}.get(language, language)

@@ -1,0 +1,1 @@
+"""The Telegram runtimes: aiogram (the default) and python-telegram-bot."""

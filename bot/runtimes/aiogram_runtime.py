@@ -1,0 +1,227 @@
+"""The default runtime: aiogram 3, by long polling or by webhook."""
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher, F, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
+from aiogram.types import (
+    BotCommand,
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+
+from bot.chat import ChatEvent, Document, FileRef, Keyboard
+from bot.engine import Engine
+from bot.runtimes.common import (
+    ALLOWED_UPDATES,
+    POLL_TIMEOUT,
+    NotModified,
+    RetryAfter,
+    poll,
+    send_replies,
+)
+
+log = logging.getLogger(__name__)
+
+
+def make_bot(token: str, api_url: str) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url.rstrip("/")))
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def markup(buttons: Keyboard) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row]
+            for row in buttons
+        ]
+    )
+
+
+class AiogramMessenger:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def _call(self, coro: Any) -> Any:
+        try:
+            return await coro
+        except TelegramRetryAfter as flood:
+            raise RetryAfter(flood.retry_after) from None
+        except TelegramBadRequest as error:
+            if "message is not modified" in error.message:
+                raise NotModified() from None
+            raise
+
+    async def send_text(self, chat_id: int, text: str, buttons: Keyboard) -> None:
+        await self._call(self.bot.send_message(chat_id, text, reply_markup=markup(buttons)))
+
+    async def edit_text(self, chat_id: int, message_id: int, text: str, buttons: Keyboard) -> None:
+        await self._call(
+            self.bot.edit_message_text(
+                text=text, chat_id=chat_id, message_id=message_id, reply_markup=markup(buttons)
+            )
+        )
+
+    async def send_document(self, chat_id: int, document: Document, caption: str) -> None:
+        await self._call(
+            self.bot.send_document(
+                chat_id,
+                BufferedInputFile(document.content, filename=document.file_name),
+                caption=caption or None,
+            )
+        )
+
+    async def answer(self, callback_id: str, text: str | None, alert: bool) -> None:
+        await self._call(self.bot.answer_callback_query(callback_id, text=text, show_alert=alert))
+
+
+def event_from_message(update_id: int, message: Message) -> ChatEvent | None:
+    user = message.from_user
+    if user is None or user.is_bot:
+        return None
+    file: FileRef | None = None
+    if message.document is not None:
+        doc = message.document
+        file = FileRef(
+            file_id=doc.file_id,
+            file_unique_id=doc.file_unique_id,
+            kind="document",
+            file_name=doc.file_name,
+            mime_type=doc.mime_type,
+            file_size=doc.file_size,
+        )
+    elif message.photo:
+        photo = message.photo[-1]
+        file = FileRef(
+            file_id=photo.file_id,
+            file_unique_id=photo.file_unique_id,
+            kind="photo",
+            mime_type="image/jpeg",
+            file_size=photo.file_size,
+        )
+    return ChatEvent(
+        update_id=update_id,
+        user_id=user.id,
+        first_name=user.first_name,
+        username=user.username,
+        language_code=user.language_code,
+        chat_id=message.chat.id,
+        chat_type=message.chat.type,  # type: ignore[arg-type]
+        chat_title=message.chat.title or "",
+        text=message.text or message.caption,
+        file=file,
+    )
+
+
+def event_from_callback(update_id: int, query: CallbackQuery) -> ChatEvent | None:
+    message = query.message
+    if message is None:
+        return None
+    return ChatEvent(
+        update_id=update_id,
+        user_id=query.from_user.id,
+        first_name=query.from_user.first_name,
+        username=query.from_user.username,
+        language_code=query.from_user.language_code,
+        chat_id=message.chat.id,
+        chat_type=message.chat.type,  # type: ignore[arg-type]
+        chat_title=getattr(message.chat, "title", None) or "",
+        callback_data=query.data or "",
+        callback_id=query.id,
+        message_id=message.message_id,
+    )
+
+
+def build_dispatcher(engine: Engine) -> Dispatcher:
+    router = Router(name="majlis")
+
+    async def run(bot: Bot, event: ChatEvent | None) -> None:
+        if event is None:
+            return
+        outgoing = await asyncio.to_thread(engine.handle, event)
+        await send_replies(AiogramMessenger(bot), event, outgoing)
+
+    @router.message(F.chat.type != "channel")
+    async def on_message(message: Message, bot: Bot, event_update: Update) -> None:
+        await run(bot, event_from_message(event_update.update_id, message))
+
+    @router.callback_query()
+    async def on_button(query: CallbackQuery, bot: Bot, event_update: Update) -> None:
+        await run(bot, event_from_callback(event_update.update_id, query))
+
+    dispatcher = Dispatcher()
+    dispatcher.include_router(router)
+    return dispatcher
+
+
+async def publish_commands(bot: Bot, commands: dict[str, dict[str, str]]) -> None:
+    """The command menu Telegram shows, in each language (``{lang: {name: description}}``)."""
+    for language, entries in commands.items():
+        listing = [BotCommand(command=name, description=text) for name, text in entries.items()]
+        await bot.set_my_commands(listing, language_code=None if language == "en" else language)
+
+
+async def run_polling(bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event) -> None:
+    await bot.delete_webhook(drop_pending_updates=False)
+
+    async def fetch(offset: int | None) -> list[Update]:
+        try:
+            return await bot.get_updates(
+                offset=offset,
+                timeout=POLL_TIMEOUT,
+                allowed_updates=ALLOWED_UPDATES,
+                request_timeout=POLL_TIMEOUT + 10,
+            )
+        except TelegramRetryAfter as flood:
+            raise RetryAfter(flood.retry_after) from None
+
+    async def handle(update: Update) -> None:
+        await dispatcher.feed_update(bot, update)
+
+    await poll(fetch, handle, stop=stop)
+
+
+async def run_webhook(
+    bot: Bot,
+    dispatcher: Dispatcher,
+    stop: asyncio.Event,
+    *,
+    url: str,
+    secret: str,
+    listen: str,
+) -> None:
+    """Serve the webhook; answer Telegram only once the update is handled, so none is lost."""
+    from urllib.parse import urlparse
+
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiohttp import web
+
+    app = web.Application()
+    path = urlparse(url).path or "/"
+    SimpleRequestHandler(
+        dispatcher=dispatcher, bot=bot, secret_token=secret, handle_in_background=False
+    ).register(app, path=path)
+    setup_application(app, dispatcher, bot=bot)
+    host, _, port = listen.rpartition(":")
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, host or "0.0.0.0", int(port))
+    await site.start()
+    await bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+    log.info("webhook listening on %s, path %s", listen, path)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,145 @@
+"""What both runtimes share: sending neutral replies, and polling that confirms late.
+
+Telegram's long polling confirms an update when the next ``getUpdates`` carries a
+higher offset. The frameworks' own pollers ask again before the previous batch
+is processed, so a crash then loses the batch. :func:`poll` asks again only
+after the batch is handled: updates of different chats concurrently, of one
+chat in order.
+"""
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
+from functools import partial
+from typing import Any, Protocol, TypeVar
+
+from bot.chat import ChatEvent, Document, Keyboard, Outgoing, Reply, Toast
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "callback_query"]
+POLL_TIMEOUT = 25
+
+
+class RetryAfter(Exception):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds} s")
+        self.seconds = seconds
+
+
+class NotModified(Exception):
+    """Telegram refused an edit that would change nothing."""
+
+
+class Messenger(Protocol):
+    """The Bot API calls replies need, adapted from one framework."""
+
+    async def send_text(self, chat_id: int, text: str, buttons: Keyboard) -> None: ...
+
+    async def edit_text(
+        self, chat_id: int, message_id: int, text: str, buttons: Keyboard
+    ) -> None: ...
+
+    async def send_document(self, chat_id: int, document: Document, caption: str) -> None: ...
+
+    async def answer(self, callback_id: str, text: str | None, alert: bool) -> None: ...
+
+
+T = TypeVar("T")
+
+
+async def patiently(call: Callable[[], Awaitable[T]], *, attempts: int = 5) -> T:
+    """Run a Bot API call, waiting out flood control (429 retry_after) a few times."""
+    for attempt in range(attempts):
+        try:
+            return await call()
+        except RetryAfter as flood:
+            if attempt == attempts - 1:
+                raise
+            log.info("flood control: waiting %.1f s", flood.seconds)
+            await asyncio.sleep(flood.seconds)
+    raise AssertionError("unreachable")
+
+
+async def send_replies(
+    messenger: Messenger, event: ChatEvent, outgoing: Sequence[Outgoing]
+) -> None:
+    answered = False
+    for item in outgoing:
+        if isinstance(item, Toast):
+            if event.callback_id and not answered:
+                await patiently(partial(messenger.answer, event.callback_id, item.text, item.alert))
+                answered = True
+            continue
+        await _send(messenger, event, item)
+    if event.callback_id and not answered:
+        await patiently(partial(messenger.answer, event.callback_id, None, False))
+
+
+async def _send(messenger: Messenger, event: ChatEvent, reply: Reply) -> None:
+    chat_id = reply.chat_id or event.chat_id
+    if reply.document is not None:
+        await patiently(partial(messenger.send_document, chat_id, reply.document, reply.text))
+        return
+    if reply.edit and event.message_id is not None:
+        with suppress(NotModified):
+            await patiently(
+                partial(messenger.edit_text, chat_id, event.message_id, reply.text, reply.buttons)
+            )
+        return
+    await patiently(partial(messenger.send_text, chat_id, reply.text, reply.buttons))
+
+
+def chat_of(update: Any) -> int:
+    """The chat an update belongs to, for keeping one chat's updates in order."""
+    message = getattr(update, "message", None) or getattr(
+        getattr(update, "callback_query", None), "message", None
+    )
+    chat = getattr(message, "chat", None)
+    return int(getattr(chat, "id", 0))
+
+
+U = TypeVar("U")
+
+
+async def poll(
+    fetch: Callable[[int | None], Awaitable[list[U]]],
+    handle: Callable[[U], Awaitable[None]],
+    *,
+    stop: asyncio.Event,
+    update_id: Callable[[U], int] = lambda update: int(update.update_id),  # type: ignore[attr-defined]
+) -> None:
+    """Long-poll until ``stop``; confirm a batch only after it has been handled."""
+    offset: int | None = None
+    backoff = 1.0
+    while not stop.is_set():
+        try:
+            updates = await fetch(offset)
+            backoff = 1.0
+        except asyncio.CancelledError:
+            raise
+        except RetryAfter as flood:
+            await asyncio.sleep(flood.seconds)
+            continue
+        except Exception as exc:
+            log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 30)
+            continue
+        if not updates:
+            continue
+        by_chat: dict[int, list[U]] = defaultdict(list)
+        for update in updates:
+            by_chat[chat_of(update)].append(update)
+
+        async def run_chat(batch: list[U]) -> None:
+            for update in batch:
+                try:
+                    await handle(update)
+                except Exception:
+                    log.exception("update %s failed", update_id(update))
+
+        await asyncio.gather(*(run_chat(batch) for batch in by_chat.values()))
+        offset = max(update_id(update) for update in updates) + 1

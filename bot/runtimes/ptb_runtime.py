@@ -1,0 +1,236 @@
+"""The second runtime: python-telegram-bot, by long polling or by webhook."""
+
+import asyncio
+import logging
+from typing import Any
+
+from telegram import (
+    Bot,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.error import RetryAfter as PtbRetryAfter
+from telegram.ext import Application, TypeHandler
+
+from bot.chat import ChatEvent, Document, FileRef, Keyboard
+from bot.engine import Engine
+from bot.runtimes.common import (
+    ALLOWED_UPDATES,
+    POLL_TIMEOUT,
+    NotModified,
+    RetryAfter,
+    poll,
+    send_replies,
+)
+from workflows.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def markup(buttons: Keyboard) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in buttons]
+    )
+
+
+def _seconds(value: Any) -> float:
+    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
+
+
+class PtbMessenger:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def _call(self, coro: Any) -> Any:
+        try:
+            return await coro
+        except PtbRetryAfter as flood:
+            raise RetryAfter(_seconds(flood.retry_after)) from None
+        except BadRequest as error:
+            if "message is not modified" in error.message.lower():
+                raise NotModified() from None
+            raise
+
+    async def send_text(self, chat_id: int, text: str, buttons: Keyboard) -> None:
+        await self._call(
+            self.bot.send_message(
+                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup(buttons)
+            )
+        )
+
+    async def edit_text(self, chat_id: int, message_id: int, text: str, buttons: Keyboard) -> None:
+        await self._call(
+            self.bot.edit_message_text(
+                text,
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup(buttons),
+            )
+        )
+
+    async def send_document(self, chat_id: int, document: Document, caption: str) -> None:
+        await self._call(
+            self.bot.send_document(
+                chat_id,
+                InputFile(document.content, filename=document.file_name),
+                caption=caption or None,
+                parse_mode=ParseMode.HTML,
+            )
+        )
+
+    async def answer(self, callback_id: str, text: str | None, alert: bool) -> None:
+        await self._call(self.bot.answer_callback_query(callback_id, text=text, show_alert=alert))
+
+
+def event_from_update(update: Update) -> ChatEvent | None:
+    query = update.callback_query
+    if query is not None:
+        message = query.message
+        if message is None:
+            return None
+        return ChatEvent(
+            update_id=update.update_id,
+            user_id=query.from_user.id,
+            first_name=query.from_user.first_name,
+            username=query.from_user.username,
+            language_code=query.from_user.language_code,
+            chat_id=message.chat.id,
+            chat_type=message.chat.type,  # type: ignore[arg-type]
+            chat_title=message.chat.title or "",
+            callback_data=query.data or "",
+            callback_id=query.id,
+            message_id=message.message_id,
+        )
+    message = update.message
+    if message is None or message.from_user is None or message.from_user.is_bot:
+        return None
+    user = message.from_user
+    file: FileRef | None = None
+    if message.document is not None:
+        doc = message.document
+        file = FileRef(
+            file_id=doc.file_id,
+            file_unique_id=doc.file_unique_id,
+            kind="document",
+            file_name=doc.file_name,
+            mime_type=doc.mime_type,
+            file_size=doc.file_size,
+        )
+    elif message.photo:
+        photo = message.photo[-1]
+        file = FileRef(
+            file_id=photo.file_id,
+            file_unique_id=photo.file_unique_id,
+            kind="photo",
+            mime_type="image/jpeg",
+            file_size=photo.file_size,
+        )
+    return ChatEvent(
+        update_id=update.update_id,
+        user_id=user.id,
+        first_name=user.first_name,
+        username=user.username,
+        language_code=user.language_code,
+        chat_id=message.chat.id,
+        chat_type=message.chat.type,  # type: ignore[arg-type]
+        chat_title=message.chat.title or "",
+        text=message.text or message.caption,
+        file=file,
+    )
+
+
+def build_application(engine: Engine, *, token: str, api_url: str) -> Application:
+    application = (
+        Application.builder()
+        .token(token)
+        .base_url(f"{api_url.rstrip('/')}/bot")
+        .base_file_url(f"{api_url.rstrip('/')}/file/bot")
+        .updater(None)
+        .build()
+    )
+
+    async def on_update(update: Update, context: Any) -> None:
+        event = event_from_update(update)
+        if event is None:
+            return
+        outgoing = await asyncio.to_thread(engine.handle, event)
+        await send_replies(PtbMessenger(context.bot), event, outgoing)
+
+    application.add_handler(TypeHandler(Update, on_update))
+    return application
+
+
+async def serve(
+    engine: Engine, *, token: str, api_url: str, settings: Settings, stop: asyncio.Event
+) -> None:
+    application = build_application(engine, token=token, api_url=api_url)
+    async with application:
+        bot = application.bot
+        me = await bot.get_me()
+        log.info("serving @%s with python-telegram-bot", me.username)
+        from bot.app import command_menu
+
+        for language, entries in command_menu().items():
+            await bot.set_my_commands(
+                [BotCommand(name, text) for name, text in entries.items()],
+                language_code=None if language == "en" else language,
+            )
+        if settings.webhook_url:
+            await _serve_webhook(application, settings, stop)
+            return
+        await bot.delete_webhook(drop_pending_updates=False)
+
+        async def fetch(offset: int | None) -> list[Update]:
+            try:
+                return list(
+                    await bot.get_updates(
+                        offset=offset,
+                        timeout=POLL_TIMEOUT,
+                        allowed_updates=ALLOWED_UPDATES,
+                        read_timeout=POLL_TIMEOUT + 10,
+                    )
+                )
+            except PtbRetryAfter as flood:
+                raise RetryAfter(_seconds(flood.retry_after)) from None
+
+        await poll(fetch, application.process_update, stop=stop)
+
+
+async def _serve_webhook(application: Application, settings: Settings, stop: asyncio.Event) -> None:
+    """Answer Telegram only once the update is handled, and only with the right secret."""
+    from urllib.parse import urlparse
+
+    from aiohttp import web
+
+    assert settings.webhook_url and settings.webhook_secret
+    secret = settings.webhook_secret.get_secret_value()
+
+    async def receive(request: web.Request) -> web.Response:
+        if request.headers.get("X-Telegram-Bot-Api-Secret-Token") != secret:
+            log.warning("webhook request without the right secret from %s", request.remote)
+            return web.Response(status=401, text="Unauthorized")
+        update = Update.de_json(await request.json(), application.bot)
+        await application.process_update(update)
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post(urlparse(settings.webhook_url).path or "/", receive)
+    host, _, port = settings.webhook_listen.rpartition(":")
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, host or "0.0.0.0", int(port)).start()
+    await application.bot.set_webhook(
+        settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+    )
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,126 @@
+"""A small synchronous Bot API client for the workers, and Telegram's rate limits.
+
+Workers deliver one notification per job from plain threads; a blocking HTTP
+client is the simplest correct thing there. The rate limiter lives in Redis so
+that every worker, on every machine, shares one budget per chat and per bot.
+"""
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import redis
+
+from bot.chat import Keyboard
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(f"{code}: {description}")
+        self.code = code
+        self.description = description
+
+    @property
+    def permanent(self) -> bool:
+        """Errors that no retry will mend: the chat is gone or the bot was blocked."""
+        text = self.description.lower()
+        return self.code in (403,) or "chat not found" in text or "user is deactivated" in text
+
+
+class FloodWait(Exception):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds} s")
+        self.seconds = seconds
+
+
+class BotApi:
+    def __init__(self, token: str, api_url: str, *, timeout: float = 30.0) -> None:
+        self.base = f"{api_url.rstrip('/')}/bot{token}"
+        self.client = httpx.Client(timeout=timeout)
+
+    def call(self, method: str, **params: Any) -> Any:
+        payload = {name: value for name, value in params.items() if value is not None}
+        response = self.client.post(f"{self.base}/{method}", json=payload)
+        try:
+            body = response.json()
+        except ValueError:
+            raise ApiError(response.status_code, response.text[:200]) from None
+        if body.get("ok"):
+            return body["result"]
+        code = int(body.get("error_code", response.status_code))
+        if code == 429:
+            retry_after = (body.get("parameters") or {}).get("retry_after", 1)
+            raise FloodWait(float(retry_after))
+        raise ApiError(code, str(body.get("description", "")))
+
+    def send_message(self, chat_id: int, text: str, buttons: Keyboard | None = None) -> int:
+        markup = None
+        if buttons:
+            markup = {
+                "inline_keyboard": [
+                    [{"text": b.text, "callback_data": b.data} for b in row] for row in buttons
+                ]
+            }
+        result = self.call(
+            "sendMessage", chat_id=chat_id, text=text, parse_mode="HTML", reply_markup=markup
+        )
+        return int(result["message_id"])
+
+    def close(self) -> None:
+        self.client.close()
+
+
+@dataclass(frozen=True)
+class Limit:
+    count: int
+    window_ms: int
+
+
+#: Telegram's published limits: about 30 messages a second in all, one a second
+#: in a chat, twenty a minute in a group.
+OVERALL = Limit(30, 1000)
+PER_CHAT = Limit(1, 1000)
+PER_GROUP = Limit(20, 60_000)
+
+# Sliding windows in sorted sets: all keys admit the message, or none records it
+# and the answer is how many milliseconds until the fullest one has room.
+_ACQUIRE = """
+local now = tonumber(ARGV[1])
+local member = ARGV[2]
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local limit = tonumber(ARGV[1 + 2 * i])
+  local window = tonumber(ARGV[2 + 2 * i])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  if redis.call('ZCARD', key) >= limit then
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    local until_free = tonumber(oldest[2]) + window - now
+    if until_free > wait then wait = until_free end
+  end
+end
+if wait > 0 then return wait end
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now, member)
+  redis.call('PEXPIRE', key, tonumber(ARGV[2 + 2 * i]))
+end
+return 0
+"""
+
+
+class RateLimiter:
+    def __init__(self, client: redis.Redis, *, namespace: str = "majlis:rate") -> None:
+        self.client = client
+        self.namespace = namespace
+        self.script = client.register_script(_ACQUIRE)
+
+    def acquire(self, chat_id: int) -> int:
+        """0 when a message to ``chat_id`` may go now, else milliseconds to wait."""
+        limits = [("all", OVERALL), (f"chat:{chat_id}", PER_CHAT)]
+        if chat_id < 0:
+            limits.append((f"group:{chat_id}", PER_GROUP))
+        keys = [f"{self.namespace}:{name}" for name, _ in limits]
+        argv: list[Any] = [int(time.time() * 1000), f"{time.time_ns()}"]
+        for _, limit in limits:
+            argv += [limit.count, limit.window_ms]
+        return int(self.script(keys=keys, args=argv))
