@@ -1,0 +1,89 @@
+"""Flood control at Telegram's published rates.
+
+Telegram lets a bot send about 30 messages per second overall, about one message
+per second to one chat (tolerating short bursts) and 20 messages per minute to one
+group. Each limit is a token bucket; ``rate_factor`` multiplies every rate (and, when
+it is above 1, every burst), 0 or infinity turns flood control off.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+GLOBAL_RATE = 30.0  # messages per second per bot
+GLOBAL_BURST = 30.0
+CHAT_RATE = 1.0  # messages per second per chat
+CHAT_BURST = 3.0
+GROUP_RATE = 20.0 / 60.0  # messages per second per group
+GROUP_BURST = 20.0
+
+
+@dataclass
+class TokenBucket:
+    rate: float
+    capacity: float
+    tokens: float
+    updated: float
+
+    def _refill(self, now: float) -> None:
+        if now > self.updated:
+            self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+
+    def wait_time(self, now: float) -> float:
+        """Seconds until one token is available (0 when one is available now)."""
+        self._refill(now)
+        if self.tokens >= 1.0:
+            return 0.0
+        return (1.0 - self.tokens) / self.rate
+
+    def take(self, now: float) -> None:
+        self._refill(now)
+        self.tokens -= 1.0
+
+
+@dataclass
+class FloodControl:
+    rate_factor: float = 1.0
+    clock: Callable[[], float] = time.monotonic
+    _global: TokenBucket | None = None
+    _chats: dict[int, TokenBucket] = field(default_factory=dict)
+    _groups: dict[int, TokenBucket] = field(default_factory=dict)
+
+    @property
+    def enabled(self) -> bool:
+        return self.rate_factor > 0 and math.isfinite(self.rate_factor)
+
+    def _bucket(self, rate: float, burst: float, now: float) -> TokenBucket:
+        capacity = burst * max(1.0, self.rate_factor)
+        return TokenBucket(rate * self.rate_factor, capacity, capacity, now)
+
+    def check(self, chat_id: int, is_group: bool) -> int:
+        """Count one message to ``chat_id``; 0 if allowed, else the seconds to wait."""
+        if not self.enabled:
+            return 0
+        now = self.clock()
+        if self._global is None:
+            self._global = self._bucket(GLOBAL_RATE, GLOBAL_BURST, now)
+        buckets = [self._global]
+        if chat_id not in self._chats:
+            self._chats[chat_id] = self._bucket(CHAT_RATE, CHAT_BURST, now)
+        buckets.append(self._chats[chat_id])
+        if is_group:
+            if chat_id not in self._groups:
+                self._groups[chat_id] = self._bucket(GROUP_RATE, GROUP_BURST, now)
+            buckets.append(self._groups[chat_id])
+        wait = max(bucket.wait_time(now) for bucket in buckets)
+        if wait > 0:
+            return max(1, math.ceil(wait))
+        for bucket in buckets:
+            bucket.take(now)
+        return 0
+
+    def reset(self) -> None:
+        self._global = None
+        self._chats.clear()
+        self._groups.clear()
