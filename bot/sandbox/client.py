@@ -293,9 +293,9 @@ class SandboxUser:
         waiting up to ``timeout`` seconds for such a message to appear."""
         chat = self._chat(chat_id)
         deadline = time.monotonic() + timeout
-        cursor: int | None = None
         while True:
-            for message in reversed(await self.transcript(chat)):
+            answer = await self.client.messages(chat)
+            for message in reversed(answer["messages"]):
                 if not message["from_bot"]:
                     continue
                 for button in buttons(message):
@@ -306,8 +306,7 @@ class SandboxUser:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"no button {text!r} in chat {chat} within {timeout}s")
-            answer = await self.client.messages(chat, after=cursor or 0, wait=min(remaining, 5.0))
-            cursor = int(answer["last_seq"])
+            await self.client.messages(chat, after=answer["last_seq"], wait=min(remaining, 5.0))
 
     async def transcript(self, chat_id: int | None = None) -> list[dict[str, Any]]:
         """The chat's messages from both sides, as they are now (edits applied, deleted
