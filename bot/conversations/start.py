@@ -185,7 +185,9 @@ def menu_item(turn: Turn, choice: Menu) -> None:
     elif choice.item is Item.HELP:
         help_command(turn)
     else:
-        turn.toast(turn.t._("{item}: coming soon.", item=turn.t._(LABELS[choice.item])), alert=True)
+        turn.toast(
+            turn.t._("{item}: coming soon.", item=Html(turn.t._(LABELS[choice.item]))), alert=True
+        )
 
 
 def fallback(turn: Turn) -> None:

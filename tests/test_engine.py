@@ -1,0 +1,150 @@
+"""The conversation engine without Telegram: events in, replies out."""
+
+import itertools
+
+import pytest
+
+from bot.chat import ChatEvent, Reply, Toast
+from bot.conversations import FALLBACK, ROUTERS
+from bot.conversations.start import Item, Menu, PickLanguage
+from bot.engine import Engine
+from models import Conversation, User
+from workflows import people
+from workflows.charter.roles import Role
+from workflows.unit_of_work import UnitOfWork
+
+_ids = itertools.count(1)
+
+
+def event(user_id: int = 501, *, language: str | None = "en", **fields: object) -> ChatEvent:
+    return ChatEvent(
+        update_id=next(_ids),
+        user_id=user_id,
+        first_name="Amina",
+        chat_id=int(fields.pop("chat_id", user_id)),  # type: ignore[call-overload]
+        language_code=language,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def engine(uow: UnitOfWork) -> Engine:
+    return Engine(uow, ROUTERS, fallback=FALLBACK)
+
+
+def texts(outgoing: list[Reply | Toast]) -> str:
+    return "\n".join(item.text for item in outgoing)
+
+
+def buttons(outgoing: list[Reply | Toast]) -> list[str]:
+    return [
+        b.text for item in outgoing if isinstance(item, Reply) for row in item.buttons for b in row
+    ]
+
+
+def test_first_start_greets_in_the_clients_language_and_offers_both(engine: Engine) -> None:
+    replies = engine.handle(event(language="ar", text="/start"))
+    assert "أهلًا بك في مجلس" in texts(replies)
+    assert buttons(replies) == ["English", "العربية"]
+
+
+def test_picking_a_language_is_stored_and_the_menu_follows_in_it(
+    engine: Engine, uow: UnitOfWork
+) -> None:
+    engine.handle(event(text="/start"))
+    replies = engine.handle(
+        event(callback_data=PickLanguage("ar").pack(), callback_id="q1", message_id=1)
+    )
+    assert replies[0].edit if isinstance(replies[0], Reply) else False
+    assert "العربية" in replies[0].text
+    assert "عن الجمعية" in buttons(replies)
+    with uow.db.session() as session:
+        user = session.get(User, 501)
+        assert user is not None and user.language == "ar" and user.language_chosen
+
+
+def test_a_repeated_update_changes_nothing(engine: Engine, uow: UnitOfWork) -> None:
+    engine.handle(event(text="/start"))
+    press = event(callback_data=PickLanguage("ar").pack(), callback_id="q1", message_id=1)
+    assert engine.handle(press)
+    assert engine.handle(press) == []
+
+
+def test_forged_button_is_refused_politely(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine.handle(event(text="/start"))
+    replies = engine.handle(event(callback_data="approve:999:admit", callback_id="q", message_id=1))
+    assert replies == [
+        Toast("This button is no longer valid. Please use the latest message or /menu.", alert=True)
+    ]
+    assert "forged or outdated button" in caplog.text
+
+
+def test_a_guest_cannot_reach_staff_items_by_forging_the_menu(engine: Engine) -> None:
+    engine.handle(event(text="/start"))
+    replies = engine.handle(
+        event(callback_data=Menu(Item.PENDING).pack(), callback_id="q", message_id=1)
+    )
+    assert replies == [Toast("This item is not in your menu.", alert=True)]
+
+
+def test_menu_depends_on_roles(engine: Engine, uow: UnitOfWork) -> None:
+    engine.handle(event(text="/start"))
+    guest_menu = buttons(engine.handle(event(text="/menu")))
+    assert "Apply for membership" in guest_menu and "Pending approvals" not in guest_menu
+    with uow.begin() as session:
+        people.grant_role(session, user_id=501, role=Role.SECRETARIAT, actor_id=None)
+    staff_menu = buttons(engine.handle(event(text="/menu")))
+    assert "Pending approvals" in staff_menu and "Apply for membership" not in staff_menu
+
+
+def test_items_not_built_yet_say_so_instead_of_doing_nothing(
+    engine: Engine, uow: UnitOfWork
+) -> None:
+    with uow.begin() as session:
+        people.grant_role(session, user_id=501, role=Role.REPRESENTATIVE, actor_id=None)
+    replies = engine.handle(
+        event(callback_data=Menu(Item.STATEMENT).pack(), callback_id="q", message_id=3)
+    )
+    assert replies == [Toast("Fee statement: coming soon.", alert=True)]
+
+
+def test_unknown_text_points_the_way(engine: Engine) -> None:
+    engine.handle(event(text="/start"))
+    replies = engine.handle(event(text="hello?"))
+    assert "I did not understand that" in texts(replies)
+    assert "Help" in buttons(replies)
+
+
+def test_conversation_state_is_kept_in_the_database(uow: UnitOfWork) -> None:
+    from bot.engine import Router, Turn
+
+    router = Router("echo")
+
+    @router.command("ask")
+    def ask(turn: Turn) -> None:
+        turn.begin("echo", "waiting")
+        turn.say("What is your city?")
+
+    @router.step("echo", "waiting")
+    def answer(turn: Turn) -> None:
+        turn.say(f"City: {turn.event.text}")
+        turn.finish()
+
+    first = Engine(uow, [router], fallback=lambda turn: turn.say("?"))
+    first.handle(event(text="/ask"))
+    with uow.db.session() as session:
+        assert session.get(Conversation, (501, 501)) is not None
+    restarted = Engine(uow, [router], fallback=lambda turn: turn.say("?"))
+    assert texts(restarted.handle(event(text="Fez"))) == "City: Fez"
+    with uow.db.session() as session:
+        assert session.get(Conversation, (501, 501)) is None
+
+
+def test_group_commands_stay_short(engine: Engine) -> None:
+    replies = engine.handle(
+        event(text="/start", chat_id=-100, chat_type="group", chat_title="Council")
+    )
+    assert texts(replies) == "Hello! Talk to me in a private chat to use Majlis."
+    assert engine.handle(event(text="just chatting", chat_id=-100, chat_type="group")) == []
