@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument(
         "--no-scheduler", action="store_true", help="do not run the scheduler tick in this worker"
     )
+    commands.add_parser("health", help="exit 0 when the database and Redis answer")
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply the migrations")
@@ -82,6 +83,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "worker":
         return _worker(args, settings)
+    if args.command == "health":
+        return _health(settings)
     if args.command == "db":
         from bot.platform import open_database
 
@@ -89,6 +92,25 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         print("database is up to date")
         return 0
     return _admin(args, settings)
+
+
+def _health(settings: Settings) -> int:
+    import redis
+
+    from bot.platform import EmbeddedValkey, open_database
+
+    open_database(settings, migrate=False).dispose()
+    url = settings.redis_url or EmbeddedValkey.running_url(settings.data_dir)
+    if url is None:
+        print("majlis: no MAJLIS_REDIS_URL and no embedded Valkey running", file=sys.stderr)
+        return 1
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        print(f"majlis: Redis at {url} does not answer: {exc}", file=sys.stderr)
+        return 1
+    print("ok")
+    return 0
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
