@@ -34,7 +34,7 @@ from workflows.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 #: The bot token used with the local sandbox, which accepts any well-formed token.
-SANDBOX_TOKEN = "1000000001:SANDBOX-majlis-local-bot-api-token00"
+SANDBOX_TOKEN = "1000000001:SANDBOX-majlis-local-bot-api-token0"
 _JOB_MODULES = (delivery_jobs, workflow_jobs)  # imported for their job registrations
 
 
@@ -140,7 +140,7 @@ def open_platform(
             f"cannot reach Redis at {redis_url} ({exc}); check MAJLIS_REDIS_URL, or unset it to "
             "use the embedded Valkey"
         ) from None
-    broker = make_broker(redis_url)
+    broker = make_broker(redis_url, namespace=settings.redis_namespace)
     uow = UnitOfWork(db=db, settings=settings, broker=broker, clock=clock)
     return Platform(
         settings=settings, db=db, broker=broker, redis_url=redis_url, uow=uow, embedded=embedded
@@ -157,7 +157,9 @@ def start_worker(platform: Platform, *, threads: int) -> Worker:
         delivery=delivery_jobs.Delivery(
             uow=platform.uow,
             api=api,
-            limiter=RateLimiter(platform.broker.client),
+            limiter=RateLimiter(
+                platform.broker.client, namespace=f"{settings.redis_namespace}:rate"
+            ),
             lease=timedelta(seconds=settings.delivery_lease_seconds),
         ),
     )

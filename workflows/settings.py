@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     redis_url: str | None = None
     log_level: str = "INFO"
+    #: Prefix of every Redis key Majlis writes; lets deployments share one Redis.
+    redis_namespace: str = "majlis"
 
     telegram_token: SecretStr | None = None
     telegram_api_url: str = TELEGRAM_API_URL

@@ -104,6 +104,20 @@ def chat_of(update: Any) -> int:
 U = TypeVar("U")
 
 
+async def _until_stopped(call: Awaitable[T], stop: asyncio.Event) -> T | None:
+    """The result of ``call``, or None as soon as ``stop`` is set (the call is cancelled)."""
+    task = asyncio.ensure_future(call)
+    stopper = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        stopper.cancel()
+        return task.result()
+    task.cancel()
+    with suppress(asyncio.CancelledError, Exception):
+        await task
+    return None
+
+
 async def poll(
     fetch: Callable[[int | None], Awaitable[list[U]]],
     handle: Callable[[U], Awaitable[None]],
@@ -116,7 +130,9 @@ async def poll(
     backoff = 1.0
     while not stop.is_set():
         try:
-            updates = await fetch(offset)
+            updates = await _until_stopped(fetch(offset), stop)
+            if updates is None:
+                return
             backoff = 1.0
         except asyncio.CancelledError:
             raise

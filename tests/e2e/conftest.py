@@ -1,0 +1,89 @@
+"""Majlis end to end: the real runtime, workers and scheduler against the local sandbox."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import serve_bot
+from bot.platform import Platform, Scheduler, open_platform, start_worker
+from bot.sandbox import Sandbox
+from bot.sandbox.client import SandboxClient
+from workflows.settings import Settings
+
+
+@dataclass
+class Majlis:
+    """A running Majlis and a sandbox client to talk to it."""
+
+    settings: Settings
+    platform: Platform
+    sandbox: Sandbox
+    client: SandboxClient
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    bot_task: asyncio.Task[None] | None = None
+    extras: list[Any] = field(default_factory=list)
+
+    def start_bot(self) -> None:
+        self.stop = asyncio.Event()
+        self.bot_task = asyncio.create_task(serve_bot(self.platform, self.stop))
+
+    async def stop_bot(self) -> None:
+        self.stop.set()
+        if self.bot_task is not None:
+            await asyncio.wait_for(self.bot_task, timeout=60)
+            self.bot_task = None
+
+    async def restart_bot(self) -> None:
+        await self.stop_bot()
+        self.start_bot()
+
+
+def e2e_settings(
+    tmp_path: Path, database_url: str, redis_url: str, namespace: str, port: int, **extra: Any
+) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        redis_url=redis_url,
+        redis_namespace=namespace,
+        sandbox_port=port,
+        tick_seconds=0.5,
+        **extra,
+    )
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    box = Sandbox(port=0, rate_factor=20.0)
+    await box.start()
+    try:
+        yield box
+    finally:
+        await box.stop()
+
+
+@pytest.fixture
+async def majlis(
+    tmp_path: Path, database_url: str, redis_url: str, namespace: str, sandbox: Sandbox
+) -> AsyncIterator[Majlis]:
+    port = int(sandbox.url.rstrip("/").rsplit(":", 1)[1])
+    settings = e2e_settings(tmp_path, database_url, redis_url, namespace, port)
+    platform = await asyncio.to_thread(open_platform, settings)
+    start_worker(platform, threads=2)
+    scheduler = Scheduler(platform)
+    scheduler.start()
+    async with SandboxClient(sandbox.url) as client:
+        running = Majlis(settings=settings, platform=platform, sandbox=sandbox, client=client)
+        running.start_bot()
+        try:
+            yield running
+        finally:
+            with contextlib.suppress(Exception):
+                await running.stop_bot()
+            scheduler.stop()
+            await asyncio.to_thread(platform.close)
