@@ -145,7 +145,7 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
                 if at(i) == ">":
                     break
                 attr_begin = i
-                while at(i) not in _SPACES and at(i) != "=":
+                while at(i) not in _SPACES and at(i) not in "=>":
                     i += 1
                 attr_name = text[attr_begin:i].lower()
                 if not attr_name:
@@ -156,6 +156,9 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
                 while i < n and at(i) in _SPACES:
                     i += 1
                 if at(i) != "=":
+                    if tag == "blockquote" and attr_name == "expandable":
+                        argument = "1"
+                        continue
                     raise fail(
                         f'Expected equal sign in declaration of an attribute of the tag "{tag}" '
                         f"at byte offset {_byte_offset(text, begin)}"

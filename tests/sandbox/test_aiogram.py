@@ -35,7 +35,9 @@ PNG_1x1 = bytes.fromhex(
 
 def keyboard(*pairs: tuple[str, str]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text=text, callback_data=data)] for text, data in pairs]
+        inline_keyboard=[
+            [InlineKeyboardButton(text=text, callback_data=data)] for text, data in pairs
+        ]
     )
 
 
@@ -221,15 +223,16 @@ async def test_edit_message_text_and_markup(bot: Bot, client: SandboxClient) -> 
     sent = await bot.send_message(user.id, "Vote?", reply_markup=keyboard(("Yes", "y")))
     with pytest.raises(TelegramBadRequest) as raised:
         await bot.edit_message_text(
-            "Vote?", chat_id=user.id, message_id=sent.message_id, reply_markup=keyboard(("Yes", "y"))
+            "Vote?",
+            chat_id=user.id,
+            message_id=sent.message_id,
+            reply_markup=keyboard(("Yes", "y")),
         )
     assert raised.value.message == (
         "Bad Request: message is not modified: specified new message content and reply markup "
         "are exactly the same as a current content and reply markup of the message"
     )
-    edited = await bot.edit_message_text(
-        "Vote closed", chat_id=user.id, message_id=sent.message_id
-    )
+    edited = await bot.edit_message_text("Vote closed", chat_id=user.id, message_id=sent.message_id)
     assert not isinstance(edited, bool)
     assert edited.text == "Vote closed" and edited.edit_date is not None
     assert edited.reply_markup is None  # an edit without markup removes the keyboard
@@ -260,7 +263,9 @@ async def test_delete_message(bot: Bot, client: SandboxClient) -> None:
 async def test_callback_queries_and_answers(bot: Bot, client: SandboxClient) -> None:
     user = await client.create_user("Karim")
     await user.send("/start")
-    sent = await bot.send_message(user.id, "Choose", reply_markup=keyboard(("One", "1"), ("Two", "2")))
+    sent = await bot.send_message(
+        user.id, "Choose", reply_markup=keyboard(("One", "1"), ("Two", "2"))
+    )
     offset = (await bot.get_updates(timeout=0))[-1].update_id + 1
     pressed = await user.press_button("Two")
     updates = await bot.get_updates(offset=offset, timeout=1)
@@ -287,7 +292,9 @@ async def test_documents_upload_get_file_download_and_resend(
     await user.send("/start")
     content = b"%PDF-1.4 minutes of the meeting"
     sent = await bot.send_document(
-        user.id, BufferedInputFile(content, filename="minutes.pdf"), caption="<b>Minutes</b>",
+        user.id,
+        BufferedInputFile(content, filename="minutes.pdf"),
+        caption="<b>Minutes</b>",
         parse_mode="HTML",
     )
     document = sent.document
@@ -333,9 +340,7 @@ async def test_photos_from_the_bot_and_from_users(bot: Bot, client: SandboxClien
 
 async def test_commands_chat_actions_and_harmless_methods(bot: Bot, client: SandboxClient) -> None:
     await bot.set_my_commands([BotCommand(command="start", description="Start")])
-    await bot.set_my_commands(
-        [BotCommand(command="start", description="ابدأ")], language_code="ar"
-    )
+    await bot.set_my_commands([BotCommand(command="start", description="ابدأ")], language_code="ar")
     assert [c.command for c in await bot.get_my_commands()] == ["start"]
     assert (await bot.get_my_commands(language_code="ar"))[0].description == "ابدأ"
     with pytest.raises(TelegramBadRequest, match="BOT_COMMAND_INVALID"):

@@ -83,7 +83,9 @@ async def test_errors_reach_ptb_as_its_exceptions(ptb: telegram.Bot, client: San
         await ptb.send_message(
             user.id,
             "x",
-            reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data="z" * 65)]]),
+            reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton("A", callback_data="z" * 65)]]
+            ),
         )
     sent = await ptb.send_message(user.id, "same")
     with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
