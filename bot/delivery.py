@@ -47,7 +47,10 @@ def render(session: Session, row: Notification) -> tuple[str, Keyboard]:
     t = text_for(recipient_language(session, row.chat_id))
     text = t.key(row.key, row.plural_key, **values.decode(row.args))
     buttons = [
-        [Button(t.key(cell["key"]) if "key" in cell else cell["text"], cell["data"]) for cell in line]
+        [
+            Button(t.key(cell["key"]) if "key" in cell else cell["text"], cell["data"])
+            for cell in line
+        ]
         for line in row.buttons
     ]
     return text, buttons

@@ -84,7 +84,11 @@ def problems(language: str = "ar") -> list[str]:
             continue
         entry = catalog.get(message.id)
         source = message.id if isinstance(message.id, tuple) else (message.id,)
-        if entry is None or not entry.string or not all(entry.string if isinstance(entry.string, tuple) else (entry.string,)):
+        if (
+            entry is None
+            or not entry.string
+            or not all(entry.string if isinstance(entry.string, tuple) else (entry.string,))
+        ):
             found.append(f"untranslated: {source[0]!r}")
             continue
         if entry.fuzzy:

@@ -7,10 +7,10 @@ from sqlmodel import select
 
 from bot.sandbox.client import SandboxUser
 from models import Notification
+from tests.e2e.conftest import Majlis
 from workflows import outbox
 from workflows.queue import DELIVERY_QUEUE, enqueue
 from workflows.unit_of_work import UnitOfWork
-from tests.e2e.conftest import Majlis
 
 pytestmark = pytest.mark.e2e
 
