@@ -54,9 +54,7 @@ async def test_groups_members_and_chat_lists(client: SandboxClient, bot: Bot) ->
     assert sent.chat.title == "Council"
 
 
-async def test_transcript_applies_edits_and_drops_deleted(
-    client: SandboxClient, bot: Bot
-) -> None:
+async def test_transcript_applies_edits_and_drops_deleted(client: SandboxClient, bot: Bot) -> None:
     user = await client.create_user("Huda")
     start = await user.send("/start")
     first = await bot.send_message(user.id, "draft")
@@ -220,5 +218,7 @@ async def test_bot_api_accepts_raw_json_and_get(sandbox: Sandbox, client: Sandbo
                 "error_code": 400,
                 "description": "Bad Request: message text is empty",
             }
-        async with http.post(f"{base}/SENDMESSAGE", data={"chat_id": user.id, "text": "x"}) as response:
+        async with http.post(
+            f"{base}/SENDMESSAGE", data={"chat_id": user.id, "text": "x"}
+        ) as response:
             assert (await response.json())["ok"]  # method names ignore case, as on Telegram

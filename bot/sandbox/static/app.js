@@ -11,6 +11,7 @@
       send: "Send", hint: "Create or pick a persona to start chatting with the bot.",
       edited: "edited", groupCreated: "created the group", typing: "typing…",
       botPrivate: "Private chat with", noCommands: "The bot has no commands yet.",
+      file: "File", photo: "Photo", group: "group", bot: "bot",
     },
     ar: {
       personas: "الشخصيات", name: "الاسم", create: "إنشاء", chats: "المحادثات",
@@ -18,6 +19,7 @@
       send: "إرسال", hint: "أنشئ شخصية أو اخترها لتبدأ المحادثة مع البوت.",
       edited: "معدّلة", groupCreated: "أنشأ المجموعة", typing: "يكتب…",
       botPrivate: "محادثة خاصة مع", noCommands: "لا توجد أوامر بعد.",
+      file: "ملف", photo: "صورة", group: "مجموعة", bot: "بوت",
     },
   };
 
@@ -177,7 +179,7 @@
       bubble.append(el("a", {
         className: "document", href: message.document.url, download: name,
         "data-testid": "message-document",
-      }, [el("span", { className: "doc-icon", text: "📄" }),
+      }, [el("span", { className: "doc-icon", text: (name.includes(".") ? name.split(".").pop() : "file").slice(0, 4).toUpperCase() }),
           el("span", { className: "doc-name", text: name, dir: "auto" }),
           el("span", { className: "doc-size", text: humanSize(message.document.file_size || 0) })]));
     }
@@ -464,7 +466,8 @@
         type: "button", className: "chat-item" + (chat.id === state.chatId ? " active" : ""),
         "data-testid": "chat", "data-chat-id": chat.id, "data-chat-type": chat.type, dir: "auto",
         onclick: () => openChat(chat.id),
-      }, [el("span", { text: (chat.type === "group" ? "👥 " : "🤖 ") + title })])]));
+      }, [el("span", { text: title, dir: "auto" }),
+          el("small", { className: "badge", text: chat.type === "group" ? t("group") : t("bot") })])]));
     }
   }
 
