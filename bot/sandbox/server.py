@@ -104,6 +104,10 @@ class Sandbox:
             await self._client.close()
             self._client = None
         self._files.close()
+        # nothing outlives a stop but the names given to bots
+        names = self.world.names
+        self.world = World(self.rate_factor, self._files)
+        self.world.names = names
 
     async def __aenter__(self) -> Sandbox:
         await self.start()

@@ -409,3 +409,38 @@ async def test_each_bot_has_its_own_private_chats(sandbox: Sandbox, client: Sand
             await other.send_message(user.id, "hello")
     finally:
         await other.session.close()
+
+
+async def test_an_aiogram_dispatcher_polls_and_answers(bot: Bot, client: SandboxClient) -> None:
+    from aiogram import Dispatcher, F
+    from aiogram.filters import CommandStart
+    from aiogram.types import CallbackQuery, Message
+
+    dispatcher = Dispatcher()
+
+    @dispatcher.message(CommandStart())
+    async def start(message: Message) -> None:
+        await message.answer("Choose a language", reply_markup=keyboard(("العربية", "lang:ar")))
+
+    @dispatcher.callback_query(F.data.startswith("lang:"))
+    async def language(query: CallbackQuery) -> None:
+        await query.answer("تم")
+        assert isinstance(query.message, Message)
+        await query.message.edit_text("اللغة: العربية")
+
+    polling = asyncio.create_task(
+        dispatcher.start_polling(
+            bot, handle_signals=False, close_bot_session=False, polling_timeout=1
+        )
+    )
+    try:
+        user = await client.create_user("Amina", language_code="ar")
+        await user.send("/start")
+        await user.wait_for("Choose a language")
+        await user.press_button("العربية")
+        edited = await user.wait_for("اللغة")
+        assert edited["edit_date"] is not None
+        assert (await user.callback_answers())[0]["text"] == "تم"
+    finally:
+        await dispatcher.stop_polling()
+        await polling

@@ -135,3 +135,44 @@ async def test_flood_control_reaches_ptb(tmp_path) -> None:
                 await bot.send_message(user.id, "one too many")
     # at 1% of Telegram's rate of one message per second, a token takes 100 s to come back
     assert "Retry in 100" in raised.value.message
+
+
+async def test_a_ptb_application_polls_and_answers(sandbox: Sandbox, client: SandboxClient) -> None:
+    from telegram import Update
+    from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
+
+    async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None and update.effective_user is not None
+        await update.effective_message.reply_html(
+            f"Salam, <b>{update.effective_user.first_name}</b>",
+            reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton("Menu", callback_data="menu")]]
+            ),
+        )
+
+    async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer("Opening")
+        await query.edit_message_text("Menu: fees, meetings, votes")
+
+    application = ApplicationBuilder().bot(ptb_bot(sandbox)).build()
+    application.add_handler(CommandHandler("start", start))
+    application.add_handler(CallbackQueryHandler(pressed))
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        try:
+            user = await client.create_user("Salma")
+            await user.send("/start")
+            greeting = await user.wait_for("Salam")
+            assert greeting["entities"] == [{"type": "bold", "offset": 7, "length": 5}]
+            await user.press_button("Menu")
+            menu = await user.wait_for(lambda m: m["text"].startswith("Menu:"))
+            assert menu["message_id"] == greeting["message_id"]
+            assert menu["reply_markup"] is None
+            assert [a["text"] for a in await user.callback_answers()] == ["Opening"]
+        finally:
+            await application.updater.stop()
+            await application.stop()
