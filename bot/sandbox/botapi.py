@@ -204,16 +204,6 @@ async def read_params(request: web.Request) -> dict[str, Any]:
 
 Handler = Callable[["Context", Params], Awaitable[Any]]
 HANDLERS: dict[str, Handler] = {}
-FLOOD_COUNTED = frozenset(
-    {
-        "sendmessage",
-        "senddocument",
-        "sendphoto",
-        "editmessagetext",
-        "editmessagereplymarkup",
-        "editmessagecaption",
-    }
-)
 
 
 def method(*names: str) -> Callable[[Handler], Handler]:
