@@ -307,7 +307,7 @@ def validate_markup(params: Params) -> tuple[bool, dict[str, Any] | None]:
                 text = button.get("text")
                 if not isinstance(text, str):
                     raise bad_request(
-                        "can't parse inline keyboard button: Field \"text\" must be of type String"
+                        'can\'t parse inline keyboard button: Field "text" must be of type String'
                     )
                 if "callback_data" in button:
                     data = button["callback_data"]
@@ -646,7 +646,11 @@ async def edit_message_caption(ctx: Context, params: Params) -> Any:
     ):
         raise not_modified()
     flood_check(ctx, conversation)
-    message.caption, message.caption_entities, message.reply_markup = caption or None, entities, markup
+    message.caption, message.caption_entities, message.reply_markup = (
+        caption or None,
+        entities,
+        markup,
+    )
     message.edit_date = int(time.time())
     conversation.touch(message)
     return ctx.world.api_message(ctx.bot, message)
@@ -702,9 +706,7 @@ async def delete_messages(ctx: Context, params: Params) -> Any:
 async def answer_callback_query(ctx: Context, params: Params) -> Any:
     query_id = params.text("callback_query_id") or ""
     query = ctx.bot.callbacks.get(query_id)
-    too_old = bad_request(
-        "query is too old and response timeout expired or query ID is invalid"
-    )
+    too_old = bad_request("query is too old and response timeout expired or query ID is invalid")
     if query is None or query.answered:
         raise too_old
     if time.monotonic() - query.created > CALLBACK_QUERY_LIFETIME:

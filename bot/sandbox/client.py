@@ -1,10 +1,10 @@
 """An async client for the sandbox's user-side API, for tests and scripts.
 
-    async with SandboxClient(sandbox.url) as client:
-        amina = await client.create_user("Amina", language_code="ar")
-        await amina.send("/start")
-        welcome = await amina.wait_for("Welcome")
-        await amina.press_button("English")
+async with SandboxClient(sandbox.url) as client:
+    amina = await client.create_user("Amina", language_code="ar")
+    await amina.send("/start")
+    welcome = await amina.wait_for("Welcome")
+    await amina.press_button("English")
 """
 
 from __future__ import annotations
@@ -336,7 +336,9 @@ class SandboxUser:
         )
         return result
 
-    async def callback_answer(self, callback_query_id: str, *, timeout: float = 10) -> dict[str, Any]:
+    async def callback_answer(
+        self, callback_query_id: str, *, timeout: float = 10
+    ) -> dict[str, Any]:
         """Wait for the bot to answer one press; returns the answer (``answered`` may be
         False if the bot did not answer in time)."""
         result: dict[str, Any] = await self.client.request(

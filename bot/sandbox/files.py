@@ -117,7 +117,11 @@ def image_mime(data: bytes) -> str | None:
 class FileStore:
     def __init__(self, data_dir: pathlib.Path | None) -> None:
         self._own_dir = data_dir is None
-        self._dir = pathlib.Path(tempfile.mkdtemp(prefix="majlis-sandbox-")) if data_dir is None else data_dir
+        self._dir = (
+            pathlib.Path(tempfile.mkdtemp(prefix="majlis-sandbox-"))
+            if data_dir is None
+            else data_dir
+        )
         self._by_id: dict[str, StoredFile] = {}
         self._by_path: dict[str, StoredFile] = {}
         self._counter = 0

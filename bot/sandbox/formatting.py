@@ -319,7 +319,9 @@ def parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
             continue
         if line_start and quote_start is not None and c != ">":
             if u16 > quote_start:
-                entities.append({"type": "blockquote", "offset": quote_start, "length": u16 - quote_start - 1})
+                entities.append(
+                    {"type": "blockquote", "offset": quote_start, "length": u16 - quote_start - 1}
+                )
             quote_start = None
         line_start = False
         if c == "\\":
@@ -328,7 +330,9 @@ def parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
                 u16 += 1
                 i += 2
                 continue
-            raise EntityParseError("Character '\\' is reserved and must be escaped with the preceding '\\'")
+            raise EntityParseError(
+                "Character '\\' is reserved and must be escaped with the preceding '\\'"
+            )
         if c == "\n":
             out.append(c)
             u16 += 1

@@ -155,7 +155,9 @@ class UserApi:
             user.blocked_bots.add(bot.id)
         else:
             user.blocked_bots.discard(bot.id)
-        return web.json_response({"user_id": user.id, "bot_id": bot.id, "blocked": bot.id in user.blocked_bots})
+        return web.json_response(
+            {"user_id": user.id, "bot_id": bot.id, "blocked": bot.id in user.blocked_bots}
+        )
 
     async def callback_answers(self, request: web.Request) -> web.StreamResponse:
         user_id = _int(request.match_info["user_id"], "user_id")

@@ -185,7 +185,9 @@ class Conversation:
 
 
 class BotAccount:
-    def __init__(self, world: World, bot_id: int, token: str | None, username: str, first_name: str):
+    def __init__(
+        self, world: World, bot_id: int, token: str | None, username: str, first_name: str
+    ):
         self.world = world
         self.id = bot_id
         self.token = token
@@ -357,7 +359,9 @@ class World:
             raise SandboxError(409, f"user id {user_id} is taken or invalid")
         if username:
             username = username.lstrip("@")
-            if any(u.username and u.username.lower() == username.lower() for u in self.users.values()):
+            if any(
+                u.username and u.username.lower() == username.lower() for u in self.users.values()
+            ):
                 raise SandboxError(409, f"username @{username} is taken")
         user = User(user_id, first_name, last_name or None, username or None, language_code or "en")
         self.users[user_id] = user
