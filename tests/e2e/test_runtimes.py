@@ -100,6 +100,34 @@ async def test_webhook_serves_updates_and_refuses_requests_without_the_secret(
     assert sum("Welcome to Majlis" in (m.get("text") or "") for m in transcript) == 1
 
 
+async def test_a_duplicated_update_is_handled_once(webhook_majlis: tuple[Majlis, str]) -> None:
+    """Telegram sends an update again when it did not see the answer; it changes nothing."""
+    majlis, url = webhook_majlis
+    mayor = await majlis.client.create_user("Karim", language_code="en")
+    await mayor.send("/start")
+    await mayor.wait_for("Welcome to Majlis", timeout=15)
+    update = {
+        "update_id": 424_242,
+        "message": {
+            "message_id": 77,
+            "date": 0,
+            "chat": {"id": mayor.id, "type": "private", "first_name": "Karim"},
+            "from": {"id": mayor.id, "is_bot": False, "first_name": "Karim", "language_code": "en"},
+            "text": "/help",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+        },
+    }
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    async with aiohttp.ClientSession() as http:
+        for _ in range(3):
+            async with http.post(url, json=update, headers=headers) as response:
+                assert response.status == 200
+    await mayor.wait_for("helps members of the Assembly", after=0)
+    await asyncio.sleep(1)
+    transcript = await mayor.transcript()
+    assert sum("helps members of the Assembly" in (m.get("text") or "") for m in transcript) == 1
+
+
 @pytest.fixture
 async def ptb_majlis(
     sandbox: Sandbox, tmp_path: Path, database_url: str, redis_url: str, namespace: str
