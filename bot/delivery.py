@@ -64,8 +64,20 @@ def deliver(delivery: Delivery, notification_id: int) -> str:
     with uow.db.session() as session:
         row = session.get(Notification, notification_id)
         assert row is not None
-        chat_id = row.chat_id
+        chat_id, file_id, file_kind = row.chat_id, row.file_id, row.file_kind
         text, buttons = render(session, row)
+        target_message_id: int | None = None
+        if row.edit_of is not None:
+            target = session.get(Notification, row.edit_of)
+            if target is None or target.failed_at is not None:
+                outbox.release(
+                    uow.db, notification_id, error="nothing to edit", failed_at=uow.clock.now()
+                )
+                return "failed"
+            if target.telegram_message_id is None:
+                # The message to edit is not out yet; it will be soon.
+                return _later(delivery, notification_id, 2_000, "waiting for the message to edit")
+            target_message_id = target.telegram_message_id
     if delivery.limiter is not None:
         for _ in range(5):
             wait_ms = delivery.limiter.acquire(chat_id)
@@ -77,7 +89,12 @@ def deliver(delivery: Delivery, notification_id: int) -> str:
         else:
             return _later(delivery, notification_id, SLEEP_AT_MOST_MS, "rate limit")
     try:
-        message_id = delivery.api.send_message(chat_id, text, buttons)
+        if target_message_id is not None:
+            message_id = delivery.api.edit_message(chat_id, target_message_id, text, buttons)
+        elif file_id is not None:
+            message_id = delivery.api.send_file(chat_id, file_id, file_kind or "document", text)
+        else:
+            message_id = delivery.api.send_message(chat_id, text, buttons)
     except FloodWait as flood:
         return _later(delivery, notification_id, int(flood.seconds * 1000), "flood control")
     except ApiError as error:

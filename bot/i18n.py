@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any, Literal
 
 import hijridate
+from babel import Locale
 from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -22,14 +23,12 @@ from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
 
 from locales import CATALOG_DIR, LANGUAGES
+from workflows.values import N_, Country, Message
+
+__all__ = ["N_", "Html", "Message", "Text", "escape", "isolate", "text_for"]
 
 DEFAULT_LANGUAGE = "en"
 FSI, PDI = "\u2068", "\u2069"
-
-
-def N_(message: str) -> str:
-    """Mark ``message`` for extraction without translating it now."""
-    return message
 
 
 class Html(str):
@@ -99,9 +98,20 @@ class Text:
             return text
         return text.format(**{name: self._value(value) for name, value in args.items()})
 
+    def show(self, value: Any) -> str:
+        """A value as it appears in a text: user text escaped and isolated, dates in both
+        calendars, countries and nested messages in the reader's language."""
+        return self._value(value)
+
     def _value(self, value: Any) -> str:
         if isinstance(value, Html):
             return value
+        if isinstance(value, Message):
+            return Html(self.key(value.key, value.plural, **value.args))
+        if isinstance(value, Country):
+            return html.escape(self.country(value.code))
+        if isinstance(value, list):
+            return Html("\n".join(self._value(item) for item in value))
         if isinstance(value, datetime):
             return self.moment(value)
         if isinstance(value, date):
@@ -136,6 +146,10 @@ class Text:
         zone_name = local.tzname() or "UTC"
         clock = format_time(local, format="short", locale=self.language)
         return f"{self.date(local.date())} {clock} {zone_name}"
+
+    def country(self, code: str) -> str:
+        """The country's name in the reader's language (Babel's CLDR names)."""
+        return str(Locale.parse(self.language).territories.get(code.upper(), code))
 
     def money(self, amount: Decimal, currency: str) -> str:
         return format_currency(amount, currency, locale=self.language)

@@ -55,20 +55,69 @@ class BotApi:
         raise ApiError(code, str(body.get("description", "")))
 
     def send_message(self, chat_id: int, text: str, buttons: Keyboard | None = None) -> int:
-        markup = None
-        if buttons:
-            markup = {
-                "inline_keyboard": [
-                    [{"text": b.text, "callback_data": b.data} for b in row] for row in buttons
-                ]
-            }
         result = self.call(
-            "sendMessage", chat_id=chat_id, text=text, parse_mode="HTML", reply_markup=markup
+            "sendMessage",
+            chat_id=chat_id,
+            text=text,
+            parse_mode="HTML",
+            reply_markup=_markup(buttons),
         )
         return int(result["message_id"])
 
+    def edit_message(
+        self, chat_id: int, message_id: int, text: str, buttons: Keyboard | None = None
+    ) -> int:
+        """Replace a message's text and buttons; an unchanged edit counts as done."""
+        try:
+            self.call(
+                "editMessageText",
+                chat_id=chat_id,
+                message_id=message_id,
+                text=text,
+                parse_mode="HTML",
+                reply_markup=_markup(buttons) or {"inline_keyboard": []},
+            )
+        except ApiError as error:
+            if "message is not modified" not in error.description:
+                raise
+        return message_id
+
+    def send_file(self, chat_id: int, file_id: str, kind: str, caption: str) -> int:
+        """Send a document or photo Telegram already holds, by its file_id."""
+        method, field = ("sendPhoto", "photo") if kind == "photo" else ("sendDocument", "document")
+        result = self.call(
+            method, chat_id=chat_id, caption=caption[:1024], parse_mode="HTML", **{field: file_id}
+        )
+        return int(result["message_id"])
+
+    def send_upload(
+        self, chat_id: int, file_name: str, content: bytes, mime_type: str, caption: str
+    ) -> int:
+        """Send bytes as a new document."""
+        response = self.client.post(
+            f"{self.base}/sendDocument",
+            data={"chat_id": str(chat_id), "caption": caption[:1024], "parse_mode": "HTML"},
+            files={"document": (file_name, content, mime_type)},
+        )
+        body = response.json()
+        if not body.get("ok"):
+            raise ApiError(
+                int(body.get("error_code", response.status_code)), body.get("description", "")
+            )
+        return int(body["result"]["message_id"])
+
     def close(self) -> None:
         self.client.close()
+
+
+def _markup(buttons: Keyboard | None) -> dict[str, Any] | None:
+    if not buttons:
+        return None
+    return {
+        "inline_keyboard": [
+            [{"text": b.text, "callback_data": b.data} for b in row] for row in buttons
+        ]
+    }
 
 
 @dataclass(frozen=True)

@@ -33,5 +33,13 @@ class Notification(SQLModel, table=True):
     telegram_message_id: int | None = Field(default=None, sa_type=BigInteger)
     attempts: int = 0
     last_error: str | None = None
+    #: The approval prompt this message is a copy of.
+    prompt_id: int | None = Field(default=None, foreign_key="prompts.id", index=True)
+    #: Set for an edit: the notification whose message gets this new text.
+    edit_of: int | None = Field(default=None, foreign_key="outbox.id")
+    #: A document to send with the text as caption: (file_id, name) at Telegram,
+    #: or bytes stored in ``attachments``.
+    file_id: str | None = Field(default=None, max_length=256)
+    file_kind: str | None = Field(default=None, max_length=16)
     #: Set when Telegram refuses for good (the user blocked the bot): never retried.
     failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

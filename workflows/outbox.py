@@ -32,8 +32,16 @@ def notify(
     plural_key: str | None = None,
     buttons: list[list[dict[str, str]]] | None = None,
     dedupe_key: str | None = None,
+    prompt_id: int | None = None,
+    edit_of: int | None = None,
+    file: tuple[str, str] | None = None,
 ) -> Notification | None:
-    """Owe ``chat_id`` the message ``key``; None if ``dedupe_key`` was already used."""
+    """Owe ``chat_id`` the message ``key``; None if ``dedupe_key`` was already used.
+
+    ``edit_of`` makes it a new text for an earlier notification's message;
+    ``file`` is a document or photo at Telegram, (file_id, "document" or "photo"),
+    sent with the text, which must then be short, as its caption.
+    """
     row = Notification(
         chat_id=chat_id,
         key=key,
@@ -41,6 +49,10 @@ def notify(
         args=values.encode(args or {}),
         buttons=buttons or [],
         dedupe_key=dedupe_key,
+        prompt_id=prompt_id,
+        edit_of=edit_of,
+        file_id=file[0] if file else None,
+        file_kind=file[1] if file else None,
     )
     if dedupe_key is not None:
         if session.exec(

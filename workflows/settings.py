@@ -54,6 +54,17 @@ class Settings(BaseSettings):
     #: How long a worker holds a notification it is sending before another may.
     delivery_lease_seconds: float = Field(default=20.0, gt=0)
 
+    #: Hours before the people asked to decide are reminded, and before the
+    #: Secretary-General is sent the prompt left unanswered.
+    prompt_remind_hours: float = Field(default=48.0, gt=0)
+    prompt_escalate_hours: float = Field(default=120.0, gt=0)
+    #: Days before an applicant who has not answered a question is reminded,
+    #: and before the application lapses.
+    question_remind_days: float = Field(default=7.0, gt=0)
+    question_lapse_days: float = Field(default=30.0, gt=0)
+    #: Largest signed letter accepted, in megabytes (Telegram bots may fetch up to 20).
+    letter_max_mb: float = Field(default=10.0, gt=0, le=20)
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:

@@ -1,8 +1,41 @@
-"""Arguments of stored messages: JSON that keeps dates, times and amounts typed."""
+"""Arguments of stored messages: JSON that keeps dates, times, amounts and nested
+messages typed, so that a notification renders the same whenever it is sent."""
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+
+
+def N_(text: str) -> str:
+    """Mark ``text`` as a message key for extraction; it is translated when rendered."""
+    return text
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message key with its arguments, rendered in the reader's language when sent."""
+
+    key: str
+    args: dict[str, Any] = field(default_factory=dict)
+    plural: str | None = None
+
+
+@dataclass(frozen=True)
+class Country:
+    """An ISO 3166 country code, named in the reader's language when rendered."""
+
+    code: str
+
+
+def button(label: str, prefix: str, *parts: object) -> dict[str, str]:
+    """A stored button: its label key and the callback data the bot's typed callback
+    with ``prefix`` unpacks (fields joined by ":")."""
+    return {"key": label, "data": ":".join([prefix, *(str(part) for part in parts)])}
+
+
+def message(key: str, plural: str | None = None, /, **args: Any) -> Message:
+    return Message(key=key, args=args, plural=plural)
 
 
 def encode(args: dict[str, Any]) -> dict[str, Any]:
@@ -14,18 +47,30 @@ def decode(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _encode(value: Any) -> Any:
+    if isinstance(value, Country):
+        return {"$country": value.code}
+    if isinstance(value, Message):
+        return {"$message": {"key": value.key, "plural": value.plural, "args": encode(value.args)}}
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}
     if isinstance(value, date):
         return {"$date": value.isoformat()}
     if isinstance(value, Decimal):
         return {"$decimal": str(value)}
+    if isinstance(value, list):
+        return [_encode(item) for item in value]
     return value
 
 
 def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode(item) for item in value]
     if isinstance(value, dict) and len(value) == 1:
         ((tag, raw),) = value.items()
+        if tag == "$message":
+            return Message(key=raw["key"], args=decode(raw["args"]), plural=raw.get("plural"))
+        if tag == "$country":
+            return Country(raw)
         if tag == "$datetime":
             return datetime.fromisoformat(raw)
         if tag == "$date":

@@ -274,14 +274,25 @@ class SandboxUser:
         return result
 
     async def press(
-        self, message_id: int, callback_data: str, chat_id: int | None = None
+        self,
+        message_id: int,
+        callback_data: str,
+        chat_id: int | None = None,
+        *,
+        forged: bool = False,
     ) -> dict[str, Any]:
-        """Press the inline button with ``callback_data`` under a bot message."""
+        """Press the inline button with ``callback_data`` under a bot message; ``forged``
+        sends data that no button on it carries, as a modified client could."""
         chat = self._chat(chat_id)
         result: dict[str, Any] = await self.client.request(
             "POST",
             f"/chats/{chat}/callbacks",
-            json={"from_id": self.id, "message_id": message_id, "callback_data": callback_data},
+            json={
+                "from_id": self.id,
+                "message_id": message_id,
+                "callback_data": callback_data,
+                "forged": forged,
+            },
         )
         self._mark(chat, result)
         return result

@@ -313,6 +313,7 @@ class UserApi:
             _int(body.get("message_id"), "message_id") or 0,
             data,
             bot_id=self._bot_param(request) or _int(body.get("bot_id"), "bot_id", required=False),
+            forged=bool(body.get("forged", False)),
         )
         return web.json_response(
             {**self._callback_public(query), "seq": self.world.last_seq}, status=201

@@ -2,7 +2,7 @@
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,10 +10,25 @@ from typing import Any
 import pytest
 
 from bot.app import serve_bot
+from bot.i18n import language_name
 from bot.platform import Platform, Scheduler, open_platform, start_worker
 from bot.sandbox import Sandbox
-from bot.sandbox.client import SandboxClient
+from bot.sandbox.client import SandboxClient, SandboxUser
+from workflows import people
+from workflows.charter.roles import Role
 from workflows.settings import Settings
+
+MENU = {"en": "Main menu", "ar": "القائمة الرئيسية"}
+
+
+def plain(text: str | None) -> str:
+    """A message's text without the invisible marks that isolate names (FSI, PDI)."""
+    return (text or "").replace("\u2068", "").replace("\u2069", "")
+
+
+def says(needle: str) -> Callable[[dict[str, Any]], bool]:
+    """Matches a message whose text or caption, without isolation marks, contains ``needle``."""
+    return lambda message: needle in plain(message.get("text") or message.get("caption"))
 
 
 @dataclass
@@ -41,6 +56,20 @@ class Majlis:
     async def restart_bot(self) -> None:
         await self.stop_bot()
         self.start_bot()
+
+    async def person(
+        self, name: str, language: str = "en", roles: tuple[Role, ...] = ()
+    ) -> SandboxUser:
+        """Someone who has started the bot, picked a language and holds ``roles``."""
+        user = await self.client.create_user(name, language_code=language)
+        await user.send("/start")
+        await user.press_button(language_name(language), timeout=15)
+        await user.wait_for(MENU[language], timeout=15)
+        if roles:
+            with self.platform.uow.begin() as session:
+                for role in roles:
+                    people.grant_role(session, user_id=user.id, role=role, actor_id=None)
+        return user
 
 
 def e2e_settings(

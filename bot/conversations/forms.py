@@ -1,0 +1,66 @@
+"""What every guided form shares: Back and Cancel, typed-input checks, file checks."""
+
+import enum
+import re
+from dataclasses import dataclass
+
+from bot.callbacks import Callback
+from bot.chat import Button, FileRef, Keyboard
+from bot.engine import Turn
+from workflows.values import N_
+
+
+class Nav(enum.StrEnum):
+    BACK = "back"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class FormNav(Callback, prefix="nav"):
+    flow: str
+    action: Nav
+
+
+def nav_row(turn: Turn, flow: str, *, back: bool = True) -> list[Button]:
+    row = []
+    if back:
+        row.append(Button(turn.t._(BACK), FormNav(flow, Nav.BACK).pack()))
+    row.append(Button(turn.t._(CANCEL), FormNav(flow, Nav.CANCEL).pack()))
+    return row
+
+
+def with_nav(turn: Turn, flow: str, rows: Keyboard | None = None, *, back: bool = True) -> Keyboard:
+    return [*(rows or []), nav_row(turn, flow, back=back)]
+
+
+ARABIC_LETTER = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
+LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F]")
+
+
+def clean_line(text: str | None, *, minimum: int = 2, maximum: int = 200) -> str | None:
+    """One line of typed text, trimmed, or None when too short or too long."""
+    if text is None:
+        return None
+    value = " ".join(text.split())
+    if not minimum <= len(value) <= maximum or value.startswith("/"):
+        return None
+    return value
+
+
+LETTER_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+
+
+def letter_problem(file: FileRef | None, *, max_bytes: int) -> str | None:
+    """Why a file is not acceptable as a signed letter (a message key), or None."""
+    if file is None:
+        return N_("Please send the signed letter as a document or a photo (PDF, JPEG or PNG).")
+    mime = file.mime_type or ("image/jpeg" if file.kind == "photo" else "")
+    if mime not in LETTER_TYPES:
+        return N_("This file type is not accepted. Please send a PDF, JPEG or PNG file.")
+    if file.file_size is not None and file.file_size > max_bytes:
+        return N_("This file is too large. Please send a file of at most {size} MB.")
+    return None
+
+
+BACK = N_("« Back")
+CANCEL = N_("Cancel")

@@ -1,0 +1,208 @@
+"""Membership applications end to end: the form, screening, the question loop, decisions."""
+
+import asyncio
+import struct
+import zlib
+
+import pytest
+from sqlmodel import select
+
+from bot.sandbox.client import SandboxUser, buttons
+from models import Application, Member
+from tests.e2e.conftest import Majlis, plain, says
+from workflows import people
+from workflows.charter.roles import Role
+
+pytestmark = pytest.mark.e2e
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def tiny_png() -> bytes:
+    """A valid one-pixel PNG, as a phone camera's photo would be, only smaller."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\xff\xff")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+async def fill_arabic_form(mayor: SandboxUser, city: str = "Fez", city_ar: str = "فاس") -> None:
+    await mayor.send("/apply")
+    await mayor.wait_for("ما العضوية التي تتقدّم لها")
+    await mayor.press_button("عضو كامل (مدينة)")
+    await mayor.wait_for("بالإنجليزية؟")
+    await mayor.send(city)
+    await mayor.wait_for("بالعربية؟")
+    await mayor.send(city_ar)
+    await mayor.wait_for("في أي بلد")
+    await mayor.send("المغرب")
+    await mayor.wait_for("من يوقّع الطلب")
+    await mayor.send("عبد السلام البقالي")
+    await mayor.wait_for("صفة الموقِّع")
+    await mayor.send("رئيس المجلس الجماعي")
+    await mayor.wait_for("كيف يمكن للأمانة العامة")
+    await mayor.send("mayor@fes.ma")
+    await mayor.wait_for("مبادئ الجمعية")
+    await mayor.press_button("أؤكّد التزامنا")
+    await mayor.wait_for("خطاب الطلب")
+    await mayor.send_document("letter.pdf", PDF, "application/pdf")
+    review = await mayor.wait_for("يُرجى مراجعة طلبك")
+    assert city_ar in review["text"] and "المغرب" in review["text"]
+
+
+async def staff(majlis: Majlis) -> tuple[SandboxUser, SandboxUser]:
+    clerk = await majlis.person("Amina", "en", (Role.SECRETARIAT,))
+    general = await majlis.person("الأمين العام", "ar", (Role.SECRETARY_GENERAL,))
+    return clerk, general
+
+
+async def test_an_arabic_application_from_first_tap_to_admission(majlis: Majlis) -> None:
+    clerk, general = await staff(majlis)
+    mayor = await majlis.person("عبد السلام", "ar")
+    await fill_arabic_form(mayor)
+    await mayor.press_button("إرسال")
+    await mayor.wait_for("تم الإرسال")
+    await mayor.wait_for("تسلّمت الأمانة العامة طلبك")
+
+    prompt = await clerk.wait_for("please screen it", timeout=20)
+    assert "فاس" in prompt["text"] and "Country: Morocco" in prompt["text"]
+    assert f"(id {mayor.id})" in plain(prompt["text"])
+    letter = await clerk.wait_for(lambda m: m.get("document") is not None, after=0)
+    assert letter["document"]["file_name"] == "letter.pdf"
+    await clerk.press_button("Forward to the Secretary-General")
+    await clerk.wait_for(says("Forwarded to the Secretary-General by Amina"), timeout=20)
+
+    decision = await general.wait_for("يُرجى قبوله أو رفضه", timeout=20)
+    assert "المغرب" in decision["text"]
+    await mayor.wait_for("أُحيل إلى الأمين العام", timeout=20)
+    await general.press_button("قبول")
+    await general.wait_for(says("قبله الأمين العام"), timeout=20)
+
+    welcome = await mayor.wait_for("أهلًا بكم في الجمعية العالمية للمدن الإسلامية", timeout=20)
+    assert "فاس" not in welcome["text"] or "Fez" in welcome["text"]
+    await clerk.wait_for(says("was admitted: Fez"), timeout=20)
+    with majlis.platform.db.session() as session:
+        member = session.exec(select(Member)).one()
+        assert (member.category, member.name_ar, member.country) == ("full", "فاس", "MA")
+        assert member.fee_notice_due_at is not None
+        assert Role.REPRESENTATIVE in people.roles_of(session, mayor.id)
+    await mayor.send("/menu")
+    menu = await mayor.wait_for("القائمة الرئيسية")
+    assert "كشف الرسوم" in [b["text"] for b in buttons(menu)]
+
+
+async def test_the_secretariat_asks_and_the_answer_comes_back(majlis: Majlis) -> None:
+    clerk, _ = await staff(majlis)
+    mayor = await majlis.person("Rania", "en")
+    await mayor.send("/apply")
+    await mayor.press_button("Associate member")
+    await mayor.wait_for("on behalf of an organisation")
+    await mayor.press_button("Yes, an organisation")
+    for prompt, answer in [
+        ("in English?", "Institute of Urban Heritage"),
+        ("in Arabic?", "معهد التراث العمراني"),
+        ("In which country?", "Jordan"),
+        ("Who signs", "Rania Haddad"),
+        ("title", "Director"),
+        ("reach you", "+962 6 000 0000"),
+    ]:
+        await mayor.wait_for(prompt)
+        await mayor.send(answer)
+    await mayor.press_button("I confirm our adherence")
+    await mayor.wait_for("signed by the highest authority")
+    await mayor.send_photo(tiny_png())
+    await mayor.wait_for("Please review your application")
+    await mayor.press_button("Submit")
+    await mayor.wait_for("Submitted")
+
+    await clerk.wait_for("please screen it", timeout=20)
+    await clerk.press_button("Ask the applicant")
+    await clerk.wait_for("Type your question")
+    await clerk.send("Please send your registration certificate number.")
+    await clerk.wait_for("Your question was sent")
+    await clerk.wait_for(says("Amina asked the applicant"), timeout=20)
+
+    question = await mayor.wait_for("registration certificate", timeout=20)
+    assert "Answer" in [b["text"] for b in buttons(question)]
+    await mayor.press_button("Answer")
+    await mayor.wait_for("Type your answer")
+    await mayor.send("It is JO-2024-118.")
+    await mayor.wait_for("Your answer was added")
+
+    again = await clerk.wait_for("JO-2024-118", timeout=20)
+    assert "registration certificate" in again["text"]
+    await mayor.send("/status")
+    status = await mayor.wait_for("Your applications")
+    assert "with the Secretariat for screening" in status["text"]
+
+
+async def test_rejection_reaches_the_applicant_in_their_language(majlis: Majlis) -> None:
+    clerk, _ = await staff(majlis)
+    mayor = await majlis.person("Nour", "ar")
+    await fill_arabic_form(mayor, "Tetouan", "تطوان")
+    await mayor.press_button("إرسال")
+    await clerk.wait_for("please screen it", timeout=20)
+    await clerk.press_button("Reject")
+    await clerk.wait_for("Type the reason")
+    await clerk.send("The letter is not signed.")
+    await clerk.wait_for(says("Rejected by Amina"), timeout=20)
+    refusal = await mayor.wait_for("لم يُقبل طلبك", timeout=20)
+    assert "The letter is not signed." in refusal["text"]
+
+
+async def test_two_staff_tapping_forward_at_once_has_one_effect(majlis: Majlis) -> None:
+    clerk, _ = await staff(majlis)
+    colleague = await majlis.person("Bilal", "en", (Role.SECRETARIAT,))
+    mayor = await majlis.person("Salma", "ar")
+    await fill_arabic_form(mayor, "Sale", "سلا")
+    await mayor.press_button("إرسال")
+    first = await clerk.wait_for("please screen it", timeout=20)
+    second = await colleague.wait_for("please screen it", timeout=20)
+    data = next(b["callback_data"] for b in buttons(first) if b["text"].startswith("Forward"))
+    presses = await asyncio.gather(
+        clerk.press(first["message_id"], data),
+        colleague.press(second["message_id"], data),
+    )
+    answers = [await clerk.callback_answer(p["callback_query_id"]) for p in presses]
+    texts = sorted(a["text"] or "" for a in answers)
+    assert texts == [
+        "Forwarded to the Secretary-General.",
+        "This has already been dealt with; nothing was changed.",
+    ]
+    edited = [
+        await person.wait_for(says("Forwarded to the Secretary-General by"), timeout=20, after=0)
+        for person in (clerk, colleague)
+    ]
+    assert [buttons(message) for message in edited] == [[], []]
+    with majlis.platform.db.session() as session:
+        application = session.exec(select(Application)).one()
+        assert application.state == "forwarded"
+
+
+async def test_a_guest_pressing_a_forged_secretariat_button_is_refused(
+    majlis: Majlis, caplog: pytest.LogCaptureFixture
+) -> None:
+    clerk, _ = await staff(majlis)
+    mayor = await majlis.person("Idris", "ar")
+    await fill_arabic_form(mayor, "Meknes", "مكناس")
+    await mayor.press_button("إرسال")
+    await clerk.wait_for("please screen it", timeout=20)
+    with majlis.platform.db.session() as session:
+        application = session.exec(select(Application)).one()
+    guest = await majlis.person("Mallory", "en")
+    menu = (await guest.transcript())[-1]
+    pressed = await guest.press(menu["message_id"], f"app:{application.id}:forward", forged=True)
+    answer = await guest.callback_answer(pressed["callback_query_id"])
+    assert (
+        answer["text"]
+        == "You are not allowed to do this. If you think you should be, ask the Secretariat."
+    )
+    with majlis.platform.db.session() as session:
+        assert session.get(Application, application.id).state == "submitted"  # type: ignore[union-attr]

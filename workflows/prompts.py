@@ -1,0 +1,224 @@
+"""Approval prompts: a decision owed by the holders of a role, first to act wins.
+
+:func:`open_prompt` sends a copy to every holder of the audience role (and, for
+the Secretariat, to its bound group chat), and schedules a reminder and an
+escalation to the Secretary-General. :func:`resolve` closes it once, atomically:
+a second tap, on any copy, finds it resolved and is refused. Every copy is then
+edited to say who did what and when.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from models import GroupChat, Notification, Prompt, User
+from workflows import outbox, people, schedule
+from workflows.charter.errors import IllegalTransition
+from workflows.charter.roles import Role
+from workflows.values import N_, Message, message
+
+SECRETARIAT_GROUP = "secretariat"
+
+#: Shown under every copy of a resolved prompt, in each reader's language.
+RESOLVED = N_("{prompt}\n\n{outcome}")
+
+
+def audience_of(session: Session, audience: Role) -> list[int]:
+    """Who is asked: the role's holders; the Secretary-General when no one holds it."""
+    holders = [user.id for user in people.holders_of(session, audience)]
+    if not holders and audience is Role.SECRETARIAT:
+        holders = [user.id for user in people.holders_of(session, Role.SECRETARY_GENERAL)]
+    if audience is Role.SECRETARIAT:
+        groups = session.exec(
+            select(GroupChat.id).where(GroupChat.purpose == SECRETARIAT_GROUP)
+        ).all()
+        holders += list(groups)
+    return holders
+
+
+def open_prompt(
+    session: Session,
+    *,
+    kind: str,
+    subject_id: int,
+    audience: Role,
+    text: Message,
+    buttons: list[list[dict[str, str]]],
+    now: datetime,
+    remind_after: timedelta,
+    escalate_after: timedelta | None,
+    attachment: tuple[str, str] | None = None,
+) -> Prompt:
+    """Ask the holders of ``audience`` to decide; ``attachment`` is (file_id, kind)."""
+    prompt = Prompt(kind=kind, subject_id=subject_id, audience=audience.value, created_at=now)
+    session.add(prompt)
+    session.flush()
+    assert prompt.id is not None
+    for chat_id in audience_of(session, audience):
+        send_copy(session, prompt, chat_id, text, buttons, attachment)
+    schedule.schedule(
+        session,
+        kind="prompt.remind",
+        due_at=now + remind_after,
+        dedupe_key=f"prompt:{prompt.id}:remind",
+        prompt_id=prompt.id,
+    )
+    if escalate_after is not None:
+        schedule.schedule(
+            session,
+            kind="prompt.escalate",
+            due_at=now + escalate_after,
+            dedupe_key=f"prompt:{prompt.id}:escalate",
+            prompt_id=prompt.id,
+        )
+    return prompt
+
+
+def send_copy(
+    session: Session,
+    prompt: Prompt,
+    chat_id: int,
+    text: Message,
+    buttons: list[list[dict[str, str]]],
+    attachment: tuple[str, str] | None = None,
+) -> None:
+    if attachment is not None:
+        outbox.notify(session, chat_id=chat_id, key=ATTACHMENT_CAPTION, file=attachment)
+    outbox.notify(
+        session,
+        chat_id=chat_id,
+        key=text.key,
+        args=text.args,
+        buttons=buttons,
+        prompt_id=prompt.id,
+    )
+
+
+ATTACHMENT_CAPTION = N_("The signed letter, for the request below.")
+
+
+def open_for(session: Session, kind: str, subject_id: int) -> Prompt | None:
+    return session.exec(
+        select(Prompt).where(
+            Prompt.kind == kind,
+            Prompt.subject_id == subject_id,
+            col(Prompt.resolved_at).is_(None),
+        )
+    ).first()
+
+
+def resolve(
+    session: Session,
+    prompt: Prompt,
+    *,
+    actor: User | None,
+    outcome: str,
+    outcome_text: Message,
+    now: datetime,
+) -> None:
+    """Close ``prompt`` for good, or raise :class:`IllegalTransition` if someone did first."""
+    result = session.execute(
+        update(Prompt)
+        .where(col(Prompt.id) == prompt.id, col(Prompt.resolved_at).is_(None))
+        .values(resolved_at=now, resolved_by=actor.id if actor else None, outcome=outcome)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise IllegalTransition(machine="prompt", state="resolved", event=outcome)
+    copies = session.exec(
+        select(Notification).where(
+            Notification.prompt_id == prompt.id, col(Notification.edit_of).is_(None)
+        )
+    ).all()
+    for copy in copies:
+        assert copy.id is not None
+        outbox.notify(
+            session,
+            chat_id=copy.chat_id,
+            key=RESOLVED,
+            args={
+                "prompt": Message(copy.key, _stored(copy.args), copy.plural_key),
+                "outcome": outcome_text,
+            },
+            edit_of=copy.id,
+        )
+    schedule.cancel(session, dedupe_prefix=f"prompt:{prompt.id}:", now=now)
+
+
+def _stored(args: dict[str, Any]) -> dict[str, Any]:
+    from workflows import values
+
+    return values.decode(args)
+
+
+def outcome(key: str, actor: User | None, now: datetime, **args: Any) -> Message:
+    """ "✅ Forwarded by Amina on 22 November 2026 10:00 UTC" in each reader's language."""
+    return message(key, name=actor.first_name if actor else "", when=now, **args)
+
+
+@schedule.handles("prompt.remind")
+def remind(session: Session, args: dict[str, Any], now: datetime) -> None:
+    prompt = session.get(Prompt, args["prompt_id"])
+    if prompt is None or prompt.resolved_at is not None:
+        return
+    copies = session.exec(
+        select(Notification).where(
+            Notification.prompt_id == prompt.id, col(Notification.edit_of).is_(None)
+        )
+    ).all()
+    for chat_id in {copy.chat_id for copy in copies}:
+        outbox.notify(
+            session,
+            chat_id=chat_id,
+            key=REMINDER,
+            args={"since": prompt.created_at},
+            dedupe_key=f"prompt:{prompt.id}:remind:{chat_id}",
+        )
+
+
+@schedule.handles("prompt.escalate")
+def escalate(session: Session, args: dict[str, Any], now: datetime) -> None:
+    """Send the Secretary-General a working copy of a prompt left unanswered."""
+    prompt = session.get(Prompt, args["prompt_id"])
+    if prompt is None or prompt.resolved_at is not None:
+        return
+    first = session.exec(
+        select(Notification)
+        .where(Notification.prompt_id == prompt.id, col(Notification.edit_of).is_(None))
+        .order_by(col(Notification.id))
+    ).first()
+    if first is None:
+        return
+    prompt.escalated_at = now
+    session.add(prompt)
+    already = {
+        chat_id
+        for chat_id in session.exec(
+            select(Notification.chat_id).where(Notification.prompt_id == prompt.id)
+        )
+    }
+    for user in people.holders_of(session, Role.SECRETARY_GENERAL):
+        outbox.notify(
+            session,
+            chat_id=user.id,
+            key=ESCALATED,
+            args={"since": prompt.created_at},
+            dedupe_key=f"prompt:{prompt.id}:escalated:{user.id}",
+        )
+        if user.id not in already:
+            outbox.notify(
+                session,
+                chat_id=user.id,
+                key=first.key,
+                args=_stored(first.args),
+                buttons=first.buttons,
+                prompt_id=prompt.id,
+            )
+
+
+REMINDER = N_("Reminder: the request above has been waiting for a decision since {since}.")
+ESCALATED = N_(
+    "Escalated to you: a request has been waiting for the Secretariat since {since}. "
+    "You can decide it below."
+)
