@@ -56,45 +56,65 @@ def render(session: Session, row: Notification) -> tuple[str, Keyboard]:
     return text, buttons
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A notification rendered for its recipient, ready for the Bot API."""
+
+    chat_id: int
+    text: str
+    buttons: Keyboard
+    file: tuple[str, str] | None = None
+    #: For an edit: the Telegram message that gets the new text.
+    edit_message_id: int | None = None
+
+
+class NotYet(Exception):
+    """The message to edit is not out yet; the edit waits for it."""
+
+
+class Gone(Exception):
+    """The message to edit was never delivered; the edit has nothing to change."""
+
+
+def prepare(session: Session, notification_id: int) -> Outgoing:
+    row = session.get(Notification, notification_id)
+    assert row is not None
+    text, buttons = render(session, row)
+    edit_message_id = None
+    if row.edit_of is not None:
+        target = session.get(Notification, row.edit_of)
+        if target is None or target.failed_at is not None:
+            raise Gone()
+        if target.telegram_message_id is None:
+            raise NotYet()
+        edit_message_id = target.telegram_message_id
+    file = (row.file_id, row.file_kind or "document") if row.file_id else None
+    return Outgoing(row.chat_id, text, buttons, file, edit_message_id)
+
+
 def deliver(delivery: Delivery, notification_id: int) -> str:
     """Deliver one notification; returns what happened, for logs and tests."""
     uow = delivery.uow
     if not outbox.claim(uow.db, notification_id, now=uow.clock.now(), lease=delivery.lease):
         return "skipped"
-    with uow.db.session() as session:
-        row = session.get(Notification, notification_id)
-        assert row is not None
-        chat_id, file_id, file_kind = row.chat_id, row.file_id, row.file_kind
-        text, buttons = render(session, row)
-        target_message_id: int | None = None
-        if row.edit_of is not None:
-            target = session.get(Notification, row.edit_of)
-            if target is None or target.failed_at is not None:
-                outbox.release(
-                    uow.db, notification_id, error="nothing to edit", failed_at=uow.clock.now()
-                )
-                return "failed"
-            if target.telegram_message_id is None:
-                # The message to edit is not out yet; it will be soon.
-                return _later(delivery, notification_id, 2_000, "waiting for the message to edit")
-            target_message_id = target.telegram_message_id
-    if delivery.limiter is not None:
-        for _ in range(5):
-            wait_ms = delivery.limiter.acquire(chat_id)
-            if wait_ms == 0:
-                break
-            if wait_ms > SLEEP_AT_MOST_MS:
-                return _later(delivery, notification_id, wait_ms, "rate limit")
-            time.sleep(wait_ms / 1000)
-        else:
-            return _later(delivery, notification_id, SLEEP_AT_MOST_MS, "rate limit")
     try:
-        if target_message_id is not None:
-            message_id = delivery.api.edit_message(chat_id, target_message_id, text, buttons)
-        elif file_id is not None:
-            message_id = delivery.api.send_file(chat_id, file_id, file_kind or "document", text)
-        else:
-            message_id = delivery.api.send_message(chat_id, text, buttons)
+        with uow.db.session() as session:
+            outgoing = prepare(session, notification_id)
+    except NotYet:
+        return _later(delivery, notification_id, 2_000, "waiting for the message to edit")
+    except Gone:
+        outbox.release(uow.db, notification_id, error="nothing to edit", failed_at=uow.clock.now())
+        return "failed"
+    except Exception as error:
+        # A text that cannot be rendered never will be: give it up, loudly.
+        log.exception("notification %s cannot be rendered", notification_id)
+        outbox.release(uow.db, notification_id, error=repr(error), failed_at=uow.clock.now())
+        return "failed"
+    try:
+        wait_ms = _wait_for_turn(delivery, outgoing.chat_id)
+        if wait_ms:
+            return _later(delivery, notification_id, wait_ms, "rate limit")
+        message_id = send(delivery.api, outgoing)
     except FloodWait as flood:
         return _later(delivery, notification_id, int(flood.seconds * 1000), "flood control")
     except ApiError as error:
@@ -111,6 +131,30 @@ def deliver(delivery: Delivery, notification_id: int) -> str:
         uow.db, notification_id, now=uow.clock.now(), telegram_message_id=message_id
     )
     return "delivered"
+
+
+def _wait_for_turn(delivery: Delivery, chat_id: int) -> int:
+    """Sleep through short waits of the shared rate limiter; return a longer wait in ms."""
+    if delivery.limiter is None:
+        return 0
+    for _ in range(5):
+        wait_ms = delivery.limiter.acquire(chat_id)
+        if wait_ms == 0:
+            return 0
+        if wait_ms > SLEEP_AT_MOST_MS:
+            return wait_ms
+        time.sleep(wait_ms / 1000)
+    return SLEEP_AT_MOST_MS
+
+
+def send(api: BotApi, outgoing: Outgoing) -> int:
+    if outgoing.edit_message_id is not None:
+        return api.edit_message(
+            outgoing.chat_id, outgoing.edit_message_id, outgoing.text, outgoing.buttons
+        )
+    if outgoing.file is not None:
+        return api.send_file(outgoing.chat_id, outgoing.file[0], outgoing.file[1], outgoing.text)
+    return api.send_message(outgoing.chat_id, outgoing.text, outgoing.buttons)
 
 
 def _later(delivery: Delivery, notification_id: int, delay_ms: int, why: str) -> str:

@@ -94,8 +94,6 @@ class Text:
         return self._(message, **args)
 
     def _format(self, text: str, args: dict[str, Any]) -> str:
-        if not args:
-            return text
         return text.format(**{name: self._value(value) for name, value in args.items()})
 
     def show(self, value: Any) -> str:

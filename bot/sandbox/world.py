@@ -194,7 +194,9 @@ class BotAccount:
         self.username = username
         self.first_name = first_name
         self.updates: list[dict[str, Any]] = []
-        self.next_update_id = 1
+        # Telegram never hands a bot the same update_id twice; a sandbox restarted
+        # on the same data must not either, or the bot takes new updates for repeats.
+        self.next_update_id = time.time_ns() // 1_000_000
         self.allowed_updates: list[str] | None = None
         self.signal = Signal()
         self.poll_generation = 0

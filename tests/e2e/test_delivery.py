@@ -95,3 +95,21 @@ async def test_a_user_who_blocked_the_bot_is_not_retried(majlis: Majlis) -> None
     with majlis.platform.db.session() as session:
         pending = session.exec(select(Notification).where(Notification.id == notification_id)).one()
         assert pending.attempts == 1
+
+
+async def test_a_notification_that_cannot_be_rendered_is_given_up_not_stuck(majlis: Majlis) -> None:
+    user = await arabic_user(majlis)
+    with majlis.platform.uow.begin() as session:
+        # "{name}" is missing from the arguments: no retry will ever render it.
+        row = outbox.notify(session, chat_id=user.id, key="Welcome back, {name}.", args={})
+        assert row is not None and row.id is not None
+        notification_id = row.id
+    for _ in range(100):
+        stored = outbox.load(majlis.platform.db, notification_id)
+        if stored is not None and stored.failed_at is not None:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("an unrenderable notification was left claimed")
+    assert stored.delivered_at is None and stored.claimed_until is None
+    assert "KeyError" in (stored.last_error or "")

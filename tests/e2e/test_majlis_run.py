@@ -15,22 +15,8 @@ from tests.e2e.test_runtimes import free_port
 pytestmark = pytest.mark.e2e
 
 
-async def test_majlis_run_serves_the_sandbox_and_stops_cleanly(
-    tmp_path: Path, database_url: str, namespace: str
-) -> None:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("MAJLIS_") or key.startswith("MAJLIS_TEST_")
-    }
-    env.update(
-        MAJLIS_DATA_DIR=str(tmp_path / "data"),
-        MAJLIS_DATABASE_URL=database_url,
-        MAJLIS_SANDBOX_PORT=str(free_port()),
-        MAJLIS_REDIS_NAMESPACE=namespace,
-    )
-    if os.environ.get("MAJLIS_TEST_REDIS_URL"):
-        env["MAJLIS_REDIS_URL"] = os.environ["MAJLIS_TEST_REDIS_URL"]
+async def run_once(env: dict[str, str], name: str) -> None:
+    """Start ``majlis run``, have a new user chat with it, stop it with SIGTERM."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
@@ -51,7 +37,7 @@ async def test_majlis_run_serves_the_sandbox_and_stops_cleanly(
             if match:
                 url = match.group(1)
         async with SandboxClient(url) as client:
-            guest = await client.create_user("Hassan", language_code="ar")
+            guest = await client.create_user(name, language_code="ar")
             await guest.send("/start")
             await guest.wait_for("أهلًا بك في مجلس", timeout=30)
         process.send_signal(signal.SIGTERM)
@@ -62,6 +48,27 @@ async def test_majlis_run_serves_the_sandbox_and_stops_cleanly(
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_majlis_run_serves_the_sandbox_and_stops_cleanly(
+    tmp_path: Path, database_url: str, namespace: str
+) -> None:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("MAJLIS_") or key.startswith("MAJLIS_TEST_")
+    }
+    env.update(
+        MAJLIS_DATA_DIR=str(tmp_path / "data"),
+        MAJLIS_DATABASE_URL=database_url,
+        MAJLIS_SANDBOX_PORT=str(free_port()),
+        MAJLIS_REDIS_NAMESPACE=namespace,
+    )
+    if os.environ.get("MAJLIS_TEST_REDIS_URL"):
+        env["MAJLIS_REDIS_URL"] = os.environ["MAJLIS_TEST_REDIS_URL"]
+    await run_once(env, "Hassan")
+    # Started again on the same data: new updates are not mistaken for old ones.
+    await run_once(env, "Huda")
     if "MAJLIS_REDIS_URL" not in env:
         # The embedded Valkey stopped with Majlis and kept its data in the data folder.
         assert not (tmp_path / "data" / "valkey.url").exists()
