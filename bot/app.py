@@ -25,6 +25,8 @@ COMMANDS = {
     "menu": N_("Main menu"),
     "language": N_("Change the language"),
     "help": N_("What I can do"),
+    "apply": N_("Apply for membership"),
+    "status": N_("Where my application stands"),
 }
 
 

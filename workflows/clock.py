@@ -28,3 +28,18 @@ class FrozenClock:
 
     def set(self, moment: datetime) -> None:
         self._now = moment
+
+
+class ShiftableClock:
+    """Real time plus an offset that tests move forward, so that leases and timeouts
+    keep running while reminders and deadlines come due at once."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, **delta: float) -> datetime:
+        self.offset += timedelta(**delta)
+        return self.now()

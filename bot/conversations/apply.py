@@ -200,8 +200,8 @@ def ask(turn: Turn, application: Application, step: Step, *, editing: bool = Fal
     turn.say(question, with_nav(turn, FLOW, rows, back=step is not Step.CATEGORY))
 
 
-def max_mb(turn: Turn) -> int:
-    return int(turn.uow.settings.letter_max_mb)
+def max_mb(turn: Turn) -> str:
+    return f"{turn.uow.settings.letter_max_mb:g}"
 
 
 def current(turn: Turn) -> tuple[Application, Step] | None:
@@ -405,10 +405,10 @@ def typed(turn: Turn) -> None:
 
 def receive_letter(turn: Turn, application: Application) -> None:
     file = turn.event.file
-    limit = max_mb(turn)
-    problem = letter_problem(file, max_bytes=limit * 1024 * 1024)
+    limit = turn.uow.settings.letter_max_mb
+    problem = letter_problem(file, max_bytes=int(limit * 1024 * 1024))
     if problem is not None:
-        turn.say(turn.t._(problem, size=limit), with_nav(turn, FLOW))
+        turn.say(turn.t._(problem, size=max_mb(turn)), with_nav(turn, FLOW))
         return
     assert file is not None
     applications.fill(

@@ -147,8 +147,16 @@ def help_text(turn: Turn) -> str:
         t._("/menu — the main menu"),
         t._("/language — change the language (English or Arabic)"),
         t._("/help — this help"),
+        t._("/apply — apply for membership, or resume your application"),
+        t._("/status — where your application stands"),
     ]
     if turn.roles & STAFF:
+        lines += [
+            "",
+            t._(
+                "/pending — what waits for your decision; /history N — an application's history; /bind — in a group, make it the Secretariat's group"
+            ),
+        ]
         lines += [
             "",
             t._(
@@ -184,6 +192,14 @@ def menu_item(turn: Turn, choice: Menu) -> None:
         choose_language(turn)
     elif choice.item is Item.HELP:
         help_command(turn)
+    elif choice.item is Item.APPLY:
+        from bot.conversations import apply
+
+        apply.apply_command(turn)
+    elif choice.item is Item.PENDING:
+        from bot.conversations import review
+
+        review.pending(turn)
     else:
         turn.toast(
             turn.t._("{item}: coming soon.", item=Html(turn.t._(LABELS[choice.item]))), alert=True

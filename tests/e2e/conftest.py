@@ -16,6 +16,7 @@ from bot.sandbox import Sandbox
 from bot.sandbox.client import SandboxClient, SandboxUser
 from workflows import people
 from workflows.charter.roles import Role
+from workflows.clock import ShiftableClock
 from workflows.settings import Settings
 
 MENU = {"en": "Main menu", "ar": "القائمة الرئيسية"}
@@ -102,7 +103,7 @@ async def majlis(
 ) -> AsyncIterator[Majlis]:
     port = int(sandbox.url.rstrip("/").rsplit(":", 1)[1])
     settings = e2e_settings(tmp_path, database_url, redis_url, namespace, port)
-    platform = await asyncio.to_thread(open_platform, settings)
+    platform = await asyncio.to_thread(open_platform, settings, clock=ShiftableClock())
     start_worker(platform, threads=2)
     scheduler = Scheduler(platform)
     scheduler.start()

@@ -206,3 +206,114 @@ async def test_a_guest_pressing_a_forged_secretariat_button_is_refused(
     )
     with majlis.platform.db.session() as session:
         assert session.get(Application, application.id).state == "submitted"  # type: ignore[union-attr]
+
+
+async def test_a_restart_in_the_middle_of_the_form_loses_nothing(majlis: Majlis) -> None:
+    mayor = await majlis.person("Hamza", "en")
+    await mayor.send("/apply")
+    await mayor.press_button("Full member (a city)")
+    await mayor.wait_for("in English?")
+    await mayor.send("Kairouan")
+    await mayor.wait_for("in Arabic?")
+
+    await majlis.restart_bot()
+    await mayor.send("القيروان")
+    await mayor.wait_for("In which country?", timeout=20)
+
+    await mayor.press_button("Cancel")
+    await mayor.wait_for("your answers are kept")
+    await mayor.send("/apply")
+    await mayor.wait_for("You have an unfinished application")
+    await mayor.press_button("Resume")
+    await mayor.wait_for("In which country?")
+    await mayor.send("tunis")
+    await mayor.wait_for("Who signs")
+    await mayor.press_button("« Back")
+    await mayor.wait_for("In which country?")
+    with majlis.platform.db.session() as session:
+        draft = session.exec(select(Application)).one()
+        assert (draft.name_en, draft.name_ar, draft.country) == ("Kairouan", "القيروان", "TN")
+
+
+async def test_a_wrong_or_oversized_letter_is_refused_clearly(majlis: Majlis) -> None:
+    mayor = await majlis.person("Youssef", "ar")
+    await mayor.send("/apply")
+    await mayor.press_button("عضو كامل (مدينة)")
+    for prompt, answer in [
+        ("بالإنجليزية؟", "Rabat"),
+        ("بالعربية؟", "Rabat"),
+    ]:
+        await mayor.wait_for(prompt)
+        await mayor.send(answer)
+    await mayor.wait_for("يُرجى كتابة الاسم بالحروف العربية")
+    await mayor.send("الرباط")
+    await mayor.wait_for("في أي بلد")
+    await mayor.send("xyz")
+    await mayor.wait_for("لا يوجد بلد بهذا الاسم")
+    await mayor.send("المغرب")
+    for prompt, answer in [
+        ("من يوقّع الطلب", "أسماء"),
+        ("صفة الموقِّع", "عمدة الرباط"),
+        ("كيف يمكن للأمانة العامة", "no contact"),
+    ]:
+        await mayor.wait_for(prompt)
+        await mayor.send(answer)
+    await mayor.wait_for("يُرجى كتابة عنوان بريد إلكتروني أو رقم هاتف")
+    await mayor.send("+212 5 37 00 00 00")
+    await mayor.press_button("أؤكّد التزامنا")
+    await mayor.wait_for("خطاب الطلب")
+
+    await mayor.send_document(
+        "letter.docx",
+        b"PK\x03\x04 not a pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    await mayor.wait_for("نوع هذا الملف غير مقبول")
+    majlis.settings.letter_max_mb = 0.001
+    await mayor.send_document("letter.pdf", PDF * 100, "application/pdf")
+    await mayor.wait_for("هذا الملف كبير جدًا")
+    majlis.settings.letter_max_mb = 10
+    await mayor.send_document("letter.pdf", PDF, "application/pdf")
+    review = await mayor.wait_for("يُرجى مراجعة طلبك")
+    assert "الرباط" in review["text"] and "letter.pdf" in review["text"]
+
+
+async def test_an_unanswered_prompt_is_reminded_then_escalated(majlis: Majlis) -> None:
+    clerk, general = await staff(majlis)
+    mayor = await majlis.person("Samir", "ar")
+    await fill_arabic_form(mayor, "Oujda", "وجدة")
+    await mayor.press_button("إرسال")
+    await clerk.wait_for("please screen it", timeout=20)
+
+    clock = majlis.platform.uow.clock
+    clock.advance(hours=49)  # type: ignore[attr-defined]
+    await clerk.wait_for("Reminder: the request above has been waiting", timeout=20)
+    clock.advance(hours=72)  # type: ignore[attr-defined]
+    await general.wait_for("أُحيل إليك للمتابعة", timeout=20)
+    copy = await general.wait_for("يُرجى تدقيقه", timeout=20)
+    assert "إحالة إلى الأمين العام" in [b["text"] for b in buttons(copy)]
+    await general.press_button("إحالة إلى الأمين العام")
+    await clerk.wait_for(says("Forwarded to the Secretary-General by"), timeout=20, after=0)
+    await general.wait_for("يُرجى قبوله أو رفضه", timeout=20)
+
+
+async def test_an_unanswered_question_is_reminded_then_the_application_lapses(
+    majlis: Majlis,
+) -> None:
+    clerk, _ = await staff(majlis)
+    mayor = await majlis.person("Lina", "ar")
+    await fill_arabic_form(mayor, "Agadir", "أكادير")
+    await mayor.press_button("إرسال")
+    await clerk.wait_for("please screen it", timeout=20)
+    await clerk.press_button("Ask the applicant")
+    await clerk.send("Which district?")
+    await mayor.wait_for("Which district?", timeout=20)
+
+    clock = majlis.platform.uow.clock
+    clock.advance(days=8)  # type: ignore[attr-defined]
+    await mayor.wait_for("تذكير: ما زالت الأمانة العامة بانتظار إجابتك", timeout=20)
+    clock.advance(days=23)  # type: ignore[attr-defined]
+    await mayor.wait_for("سقط طلبك", timeout=20)
+    await clerk.wait_for("lapsed: the applicant did not answer", timeout=20)
+    with majlis.platform.db.session() as session:
+        assert session.exec(select(Application)).one().state == "lapsed"
