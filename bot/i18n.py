@@ -118,6 +118,8 @@ class Text:
             return str(value)
         if isinstance(value, int):
             return self.number(value)
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            return value  # a reference number: nothing to escape, no direction to isolate
         return escape(value)
 
     def number(self, value: int | Decimal) -> str:

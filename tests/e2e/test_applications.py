@@ -317,3 +317,49 @@ async def test_an_unanswered_question_is_reminded_then_the_application_lapses(
     await clerk.wait_for("lapsed: the applicant did not answer", timeout=20)
     with majlis.platform.db.session() as session:
         assert session.exec(select(Application)).one().state == "lapsed"
+
+
+async def test_prompts_reach_the_bound_secretariat_group_and_questions_go_private(
+    majlis: Majlis,
+) -> None:
+    clerk, _ = await staff(majlis)
+    group = await majlis.client.create_group("Secretariat", [clerk])
+    await clerk.send("/bind", chat_id=group.id)
+    await clerk.wait_for("now the Secretariat's group", chat_id=group.id, timeout=20)
+
+    mayor = await majlis.person("Maha", "ar")
+    await fill_arabic_form(mayor, "Safi", "آسفي")
+    await mayor.press_button("إرسال")
+    in_group = await clerk.wait_for("please screen it", chat_id=group.id, timeout=20)
+    assert "آسفي" in in_group["text"]
+    await clerk.press_button("Ask the applicant", chat_id=group.id)
+    await clerk.wait_for("Type your question", timeout=20)  # in the private chat
+    await clerk.send("Is the council's decision attached?")
+    await clerk.wait_for(says("Amina asked the applicant"), chat_id=group.id, timeout=20, after=0)
+    await mayor.wait_for("Is the council's decision attached?", timeout=20)
+
+    number = plain(in_group["text"]).split("No. ")[1].split(" ")[0]
+    await clerk.send(f"/history {number}")
+    history = await clerk.wait_for("History of application No.")
+    assert "waiting for your answer to a question" in history["text"]
+    assert "Is the council's decision attached?" in history["text"]
+
+
+async def test_pending_lists_what_waits_for_the_secretariat(majlis: Majlis) -> None:
+    clerk, _ = await staff(majlis)
+    mayor = await majlis.person("Adam", "en")
+    await mayor.send("/pending")
+    await mayor.wait_for("You are not allowed to do this")
+    await clerk.send("/pending")
+    await clerk.wait_for("Nothing is waiting for you.")
+    other = await majlis.person("Hiba", "ar")
+    await fill_arabic_form(other, "Taza", "تازة")
+    await other.press_button("إرسال")
+    await clerk.wait_for("please screen it", timeout=20)
+    await clerk.send("/pending")
+    listing = await clerk.wait_for("1 application is waiting for you.")
+    await clerk.press_button(buttons(listing)[0]["text"])
+    opened = await clerk.wait_for("please screen it")
+    assert "تازة" in opened["text"]
+    await clerk.press_button("Forward to the Secretary-General")
+    await clerk.wait_for(says("Forwarded to the Secretary-General by Amina"), timeout=20, after=0)
