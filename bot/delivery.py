@@ -98,7 +98,7 @@ def deliver(delivery: Delivery, notification_id: int) -> str:
     if not outbox.claim(uow.db, notification_id, now=uow.clock.now(), lease=delivery.lease):
         return "skipped"
     try:
-        with uow.db.session() as session:
+        with uow.db.reading() as session:
             outgoing = prepare(session, notification_id)
     except NotYet:
         return _later(delivery, notification_id, 2_000, "waiting for the message to edit")

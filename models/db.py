@@ -14,6 +14,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine, text
 
+READ_ONLY = "majlis_read_only"
+
 
 class DatabaseUnavailable(Exception):
     """The database cannot be reached or opened."""
@@ -51,7 +53,10 @@ def make_engine(url: str, **options: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # Reads (see Database.reading) begin deferred: in WAL mode they never
+            # wait for a writer, nor make one wait.
+            reading = connection.get_execution_options().get(READ_ONLY, False)
+            connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
         return engine
     options.setdefault("pool_pre_ping", True)
@@ -81,6 +86,15 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only session: it takes no write lock and commits nothing (closing it
+        ends the transaction; what it loaded stays readable)."""
+        with Session(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        ) as session:
+            yield session
 
     def check(self) -> None:
         """Fail fast, with a readable reason, when the database cannot be used."""

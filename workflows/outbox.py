@@ -87,7 +87,7 @@ def stamp_enqueued(db: Database, ids: list[int], now: datetime) -> None:
 
 def stale(db: Database, *, now: datetime, resend_after: timedelta, limit: int = 500) -> list[int]:
     """Undelivered rows never handed over, or handed over too long ago."""
-    with db.session() as session:
+    with db.reading() as session:
         query = (
             select(Notification.id)
             .where(
@@ -128,7 +128,7 @@ def claim(db: Database, notification_id: int, *, now: datetime, lease: timedelta
 
 
 def load(db: Database, notification_id: int) -> Notification | None:
-    with db.session() as session:
+    with db.reading() as session:
         return session.get(Notification, notification_id)
 
 
