@@ -65,12 +65,27 @@ class Turn:
         return self.session.get(Conversation, (self.user.id, self.event.chat_id))
 
     def begin(self, flow: str, step: str, **data: Any) -> Conversation:
-        row = self.conversation or Conversation(
-            user_id=self.user.id, chat_id=self.event.chat_id, flow=flow, step=step
+        return self._begin_in(self.event.chat_id, flow, step, data)
+
+    def begin_private(self, flow: str, step: str, **data: Any) -> Conversation:
+        """Wait for this user's typed input in their private chat, wherever they pressed."""
+        return self._begin_in(self.user.id, flow, step, data)
+
+    def _begin_in(self, chat_id: int, flow: str, step: str, data: dict[str, Any]) -> Conversation:
+        row = self.session.get(Conversation, (self.user.id, chat_id)) or Conversation(
+            user_id=self.user.id, chat_id=chat_id, flow=flow, step=step
         )
         row.flow, row.step, row.data, row.updated_at = flow, step, dict(data), utcnow()
         self.session.add(row)
         return row
+
+    def say_privately(self, text: str, buttons: Keyboard | None = None) -> None:
+        """Write to the user in their private chat; from a group, tell them so there."""
+        if self.event.chat_id == self.user.id:
+            self.say(text, buttons)
+            return
+        self.out.append(Reply(text=text, buttons=buttons or [], chat_id=self.user.id))
+        self.toast(self.t._(WROTE_PRIVATELY))
 
     def move(self, step: str, **data: Any) -> Conversation:
         row = self.conversation
@@ -268,6 +283,7 @@ class Engine:
             self.fallback(turn)
 
 
+WROTE_PRIVATELY = N_("I have written to you in our private chat.")
 REFUSED = N_("You are not allowed to do this. If you think you should be, ask the Secretariat.")
 ALREADY_HANDLED = N_("This has already been dealt with; nothing was changed.")
 STALE_BUTTON = N_("This button is no longer valid. Please use the latest message or /menu.")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlmodel import select
 
 from bot.callbacks import Callback
-from bot.chat import Button, Reply
+from bot.chat import Button
 from bot.conversations.forms import FormNav, Nav, clean_line, with_nav
 from bot.engine import Router, Turn
 from bot.i18n import Html
@@ -118,22 +118,8 @@ def decide(turn: Turn, press: Decision) -> None:
 
 def privately(turn: Turn, flow: str, application_id: int, question: str) -> None:
     """Ask for typed text in the private chat, wherever the button was pressed."""
-    private = turn.event.chat_id == turn.user.id
-    from models import Conversation
-    from models.columns import utcnow
-
-    conversation = turn.session.get(Conversation, (turn.user.id, turn.user.id)) or Conversation(
-        user_id=turn.user.id, chat_id=turn.user.id, flow=flow, step="text"
-    )
-    conversation.flow, conversation.step = flow, "text"
-    conversation.data, conversation.updated_at = {"app": application_id}, utcnow()
-    turn.session.add(conversation)
-    buttons = [[Button(turn.t._("Cancel"), FormNav(flow, Nav.CANCEL).pack())]]
-    if private:
-        turn.say(question, buttons)
-    else:
-        turn.out.append(Reply(text=question, buttons=buttons, chat_id=turn.user.id))
-        turn.toast(turn.t._("I have written to you in our private chat."))
+    turn.begin_private(flow, "text", app=application_id)
+    turn.say_privately(question, [[Button(turn.t._("Cancel"), FormNav(flow, Nav.CANCEL).pack())]])
 
 
 def typed_text(turn: Turn, *, maximum: int = 1000) -> str | None:
