@@ -4,6 +4,18 @@ from sqlmodel import SQLModel
 
 from models.audit import AuditRecord
 from models.conversation import Conversation, ProcessedUpdate
+from models.meetings import (
+    AmendmentSupport,
+    Attendance,
+    Ballot,
+    Delegation,
+    Invitation,
+    Meeting,
+    Motion,
+    Seat,
+    SecretChoice,
+    SecretParticipation,
+)
 from models.membership import (
     Application,
     HonoraryNomination,
@@ -20,18 +32,28 @@ from models.schedule import DueItem
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AmendmentSupport",
     "Application",
+    "Attendance",
     "AuditRecord",
+    "Ballot",
     "Conversation",
+    "Delegation",
     "DueItem",
     "GroupChat",
     "HonoraryNomination",
+    "Invitation",
+    "Meeting",
     "Member",
+    "Motion",
     "Notification",
     "ProcessedUpdate",
     "Prompt",
     "Representation",
     "RoleGrant",
+    "Seat",
+    "SecretChoice",
+    "SecretParticipation",
     "SuspensionCase",
     "User",
     "WithdrawalRequest",

@@ -64,6 +64,13 @@ class Settings(BaseSettings):
     question_lapse_days: float = Field(default=30.0, gt=0)
     #: Largest signed letter accepted, in megabytes (Telegram bots may fetch up to 20).
     letter_max_mb: float = Field(default=10.0, gt=0, le=20)
+    #: The charter does not say whether an abstention is a vote cast (Art. 26). By
+    #: default it is not: a motion passes on more Yes than No; True counts
+    #: abstentions in the base, so that they weigh like a No.
+    abstentions_count_as_cast: bool = False
+    #: Art. 25: a member suspended for fees never votes; by default it is also left
+    #: out of the quorum's base. True counts it in the base (its presence still not).
+    fee_suspended_in_quorum_base: bool = False
 
     @field_validator("log_level")
     @classmethod

@@ -1,0 +1,68 @@
+"""Builders for meeting and vote tests: members with representatives, a session, a motion."""
+
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from models import Member, Representation, User
+from workflows import meetings, people
+from workflows.charter.bodies import Body
+from workflows.charter.meetings import SessionKind
+from workflows.charter.roles import Role
+from workflows.clock import Clock
+
+
+def person(session: Session, user_id: int, name: str, language: str = "en") -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        user = User(id=user_id, first_name=name, language=language, language_chosen=True)
+        session.add(user)
+        session.flush()
+    return user
+
+
+def member(
+    session: Session,
+    representative: User,
+    name: str,
+    *,
+    category: str = "full",
+    voting_right: str = "active",
+    standing: str = "active",
+) -> Member:
+    row = Member(
+        category=category,
+        name_en=name,
+        name_ar=f"{name} بالعربية",
+        country="MA",
+        standing=standing,
+        voting_right=voting_right,
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    session.add(Representation(member_id=row.id, user_id=representative.id))
+    people.grant_role(session, user_id=representative.id, role=Role.REPRESENTATIVE, actor_id=None)
+    return row
+
+
+def clerk(session: Session, user_id: int = 1) -> User:
+    user = person(session, user_id, "Amina")
+    people.grant_role(session, user_id=user.id, role=Role.SECRETARIAT, actor_id=None)
+    return user
+
+
+def assembly(session: Session, actor: User, clock: Clock, **overrides: object) -> int:
+    details = meetings.Convening(
+        body=Body.ASSEMBLY,
+        kind=SessionKind.REGULAR,
+        title="Ninth General Assembly",
+        starts_at=clock.now() + timedelta(days=1),
+        time_zone="Asia/Riyadh",
+        place="Makkah",
+        agenda="Budget; rules of procedure",
+        **overrides,  # type: ignore[arg-type]
+    )
+    meeting = meetings.convene(session, details, actor, now=clock.now())
+    assert meeting.id is not None
+    return meeting.id

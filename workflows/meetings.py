@@ -1,0 +1,485 @@
+"""Sessions of the Assembly and meetings of the boards: convening, invitations, RSVP,
+who speaks for whom, the quorum and the Secretariat's live attendance board.
+
+Art. 23 (sessions by invitation), Art. 24 (representatives and delegates, every
+member may participate), Art. 26 (quorum). Each step checks ``MEETING`` with the
+actor's roles from the database, writes an audit record and its notifications.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from models import Attendance, Delegation, Invitation, Meeting, Member, Representation, User
+from workflows import audit, live, outbox, people, prompts, schedule, seats
+from workflows.charter.bodies import Body
+from workflows.charter.errors import NotAllowed
+from workflows.charter.meetings import (
+    MEETING,
+    DelegationState,
+    MeetingEvent,
+    MeetingState,
+    Rsvp,
+    SessionKind,
+    committee_quorum,
+    voter_key,
+)
+from workflows.charter.membership import MemberCategory, Standing, VotingRight
+from workflows.charter.roles import Actor, Role
+from workflows.charter.voting import MemberStanding, QuorumResult, VotingRules, assembly_quorum
+from workflows.values import N_, Message, button, message
+
+RSVP = "rsvp"
+CHECK_IN = "chk"
+BOARD = "meeting.board"
+
+
+def roles_of(session: Session, user: User) -> frozenset[Actor]:
+    return frozenset({Role.GUEST, *people.roles_of(session, user.id)})
+
+
+def lock(session: Session, meeting_id: int) -> Meeting:
+    meeting = session.exec(
+        select(Meeting).where(Meeting.id == meeting_id).with_for_update()
+    ).first()
+    if meeting is None:
+        raise NotAllowed("no such session", reason="not_found")
+    return meeting
+
+
+def load(session: Session, meeting_id: int) -> Meeting:
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotAllowed("no such session", reason="not_found")
+    return meeting
+
+
+def _step(
+    session: Session, meeting: Meeting, event: MeetingEvent, user: User, *, now: datetime
+) -> None:
+    before = meeting.state
+    meeting.state = MEETING.check(meeting.state, event, roles_of(session, user)).value
+    session.add(meeting)
+    audit.record(
+        session,
+        entity="meeting",
+        entity_id=meeting.id,
+        action=event.value,
+        actor_id=user.id,
+        from_state=before,
+        to_state=meeting.state,
+        at=now,
+    )
+
+
+# --- Who is invited, and who speaks for whom (Art. 24) -----------------------
+
+
+def representatives(session: Session, member_id: int) -> list[int]:
+    return list(
+        session.exec(
+            select(Representation.user_id).where(
+                Representation.member_id == member_id, col(Representation.until).is_(None)
+            )
+        )
+    )
+
+
+def delegation(session: Session, meeting_id: int, member_id: int) -> Delegation | None:
+    return session.exec(
+        select(Delegation).where(
+            Delegation.meeting_id == meeting_id, Delegation.member_id == member_id
+        )
+    ).first()
+
+
+def speakers(session: Session, meeting_id: int, member_id: int) -> list[int]:
+    """Who may act for ``member_id`` at this session: its representatives and its
+    accepted delegate (Art. 24)."""
+    people_ids = representatives(session, member_id)
+    named = delegation(session, meeting_id, member_id)
+    if named is not None and named.state == DelegationState.ACCEPTED.value:
+        people_ids.append(named.delegate_id)
+    return sorted(set(people_ids))
+
+
+def members_of(session: Session, meeting: Meeting, user_id: int) -> list[Member]:
+    """The members ``user_id`` speaks for at ``meeting``: as representative or delegate."""
+    ids = set(
+        session.exec(
+            select(Representation.member_id).where(
+                Representation.user_id == user_id, col(Representation.until).is_(None)
+            )
+        )
+    )
+    ids |= set(
+        session.exec(
+            select(Delegation.member_id).where(
+                Delegation.meeting_id == meeting.id,
+                Delegation.delegate_id == user_id,
+                Delegation.state == DelegationState.ACCEPTED.value,
+            )
+        )
+    )
+    if not ids:
+        return []
+    return list(
+        session.exec(select(Member).where(col(Member.id).in_(ids)).order_by(col(Member.id)))
+    )
+
+
+def invitation_recipients(session: Session, meeting: Meeting, invitation: Invitation) -> list[int]:
+    if invitation.user_id is not None:
+        return [invitation.user_id]
+    assert invitation.member_id is not None and meeting.id is not None
+    return speakers(session, meeting.id, invitation.member_id)
+
+
+def audience(session: Session, meeting: Meeting) -> list[int]:
+    """Everyone the session concerns: invitees' speakers, the Secretariat, the group."""
+    chats: set[int] = set()
+    for invitation in invitations(session, meeting):
+        chats.update(invitation_recipients(session, meeting, invitation))
+    chats.update(prompts.audience_of(session, Role.SECRETARIAT))
+    if meeting.group_chat_id is not None:
+        chats.add(meeting.group_chat_id)
+    return sorted(chats)
+
+
+def invitations(session: Session, meeting: Meeting) -> list[Invitation]:
+    return list(
+        session.exec(
+            select(Invitation)
+            .where(Invitation.meeting_id == meeting.id)
+            .order_by(col(Invitation.id))
+        )
+    )
+
+
+def _invitees(session: Session, body: Body) -> list[tuple[str, int | None, int | None]]:
+    """(voter, member, seat holder) of everyone invited: at the Assembly every member
+    in good standing, whatever its category (Art. 24: all "equally entitled to
+    participate"); in a board or committee its seat holders (Art. 6, 8, 10)."""
+    if body == Body.ASSEMBLY:
+        members = session.exec(
+            select(Member.id)
+            .where(Member.standing == Standing.ACTIVE.value)
+            .order_by(col(Member.id))
+        )
+        return [(voter_key(member_id=m), m, None) for m in members if m is not None]
+    return [(voter_key(user_id=u), None, u) for u in sorted(seats.holders(session, body))]
+
+
+# --- Convening (Art. 23) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Convening:
+    body: Body
+    kind: SessionKind
+    title: str
+    starts_at: datetime
+    time_zone: str
+    place: str | None = None
+    link: str | None = None
+    agenda: str = ""
+    group_chat_id: int | None = None
+
+
+def convene(session: Session, details: Convening, actor: User, *, now: datetime) -> Meeting:
+    """Create the session and invite everyone entitled (Art. 23, 24)."""
+    MEETING.check(None, MeetingEvent.CONVENE, roles_of(session, actor))
+    ZoneInfo(details.time_zone)  # refuses an unknown zone before anything is written
+    meeting = Meeting(
+        body=details.body.value,
+        kind=details.kind.value,
+        title=details.title,
+        starts_at=details.starts_at,
+        time_zone=details.time_zone,
+        place=details.place,
+        link=details.link,
+        agenda=details.agenda,
+        group_chat_id=details.group_chat_id,
+        created_by=actor.id,
+        created_at=now,
+    )
+    session.add(meeting)
+    session.flush()
+    audit.record(
+        session,
+        entity="meeting",
+        entity_id=meeting.id,
+        action=MeetingEvent.CONVENE.value,
+        actor_id=actor.id,
+        to_state=meeting.state,
+        at=now,
+    )
+    assert meeting.id is not None
+    for voter, member_id, user_id in _invitees(session, details.body):
+        invitation = Invitation(
+            meeting_id=meeting.id, voter=voter, member_id=member_id, user_id=user_id
+        )
+        session.add(invitation)
+        session.flush()
+        for chat_id in invitation_recipients(session, meeting, invitation):
+            outbox.notify(
+                session,
+                chat_id=chat_id,
+                key=INVITATION,
+                args=describe(session, meeting, for_member=member_id),
+                buttons=rsvp_buttons(meeting, invitation),
+            )
+    if meeting.group_chat_id is not None:
+        outbox.notify(
+            session, chat_id=meeting.group_chat_id, key=ANNOUNCED, args=describe(session, meeting)
+        )
+    return meeting
+
+
+def rsvp_buttons(meeting: Meeting, invitation: Invitation) -> list[list[dict[str, str]]]:
+    row = [button(ATTEND_LABEL, RSVP, meeting.id, invitation.id, Rsvp.ATTEND.value)]
+    if invitation.member_id is not None and meeting.body == Body.ASSEMBLY.value:
+        row.append(button(DELEGATE_LABEL, RSVP, meeting.id, invitation.id, Rsvp.DELEGATE.value))
+    row.append(button(DECLINE_LABEL, RSVP, meeting.id, invitation.id, Rsvp.DECLINE.value))
+    return [row]
+
+
+def local_start(meeting: Meeting) -> datetime:
+    """The start time in the session's stated zone."""
+    return meeting.starts_at.astimezone(ZoneInfo(meeting.time_zone))
+
+
+def describe(
+    session: Session, meeting: Meeting, *, for_member: int | None = None
+) -> dict[str, Any]:
+    where = meeting.place or ""
+    if meeting.link:
+        where = f"{where} {meeting.link}".strip()
+    member = session.get(Member, for_member) if for_member is not None else None
+    return {
+        "title": meeting.title,
+        "number": str(meeting.id),
+        "body": message(BODY_NAMES[Body(meeting.body)]),
+        "kind": message(KIND_NAMES[SessionKind(meeting.kind)]),
+        "when": local_start(meeting),
+        "zone": meeting.time_zone,
+        "where": where or "—",
+        "agenda": meeting.agenda or "—",
+        "member": member_name(member) if member else "",
+    }
+
+
+def member_name(member: Member) -> Message:
+    """A member's name in the reader's language first, the other after it."""
+    return message(MEMBER_NAME, name_en=member.name_en, name_ar=member.name_ar)
+
+
+def answer_invitation(
+    session: Session, invitation_id: int, user: User, answer: Rsvp, *, now: datetime
+) -> Invitation:
+    invitation = session.exec(
+        select(Invitation).where(Invitation.id == invitation_id).with_for_update()
+    ).first()
+    if invitation is None or answer == Rsvp.PENDING:
+        raise NotAllowed("no such invitation", reason="not_found")
+    meeting = load(session, invitation.meeting_id)
+    if user.id not in invitation_recipients(session, meeting, invitation) and (
+        invitation.member_id is None
+        or user.id not in representatives(session, invitation.member_id)
+    ):
+        raise NotAllowed("not this invitation's addressee", reason="not_invited")
+    if meeting.state in (MeetingState.CLOSED.value, MeetingState.CANCELLED.value):
+        raise NotAllowed("the session is over", reason="procedure.session_over")
+    if answer == Rsvp.DELEGATE and invitation.member_id is None:
+        raise NotAllowed("seats are personal", reason="art24.delegates_only_at_the_assembly")
+    invitation.rsvp, invitation.answered_by, invitation.answered_at = answer.value, user.id, now
+    session.add(invitation)
+    audit.record(
+        session,
+        entity="meeting",
+        entity_id=meeting.id,
+        action="rsvp",
+        actor_id=user.id,
+        to_state=answer.value,
+        at=now,
+        voter=invitation.voter,
+    )
+    return invitation
+
+
+# --- Opening, closing, the quorum (Art. 26) ----------------------------------
+
+
+def open_session(session: Session, meeting_id: int, actor: User, *, now: datetime) -> Meeting:
+    """Open check-in: every invitee who did not decline gets a check-in button, and the
+    actor gets the attendance board, kept up to date."""
+    meeting = lock(session, meeting_id)
+    _step(session, meeting, MeetingEvent.OPEN, actor, now=now)
+    meeting.opened_at = now
+    for invitation in invitations(session, meeting):
+        if invitation.rsvp == Rsvp.DECLINE.value:
+            continue
+        for chat_id in invitation_recipients(session, meeting, invitation):
+            outbox.notify(
+                session,
+                chat_id=chat_id,
+                key=CHECK_IN_NOW,
+                args=describe(session, meeting, for_member=invitation.member_id),
+                buttons=[[button(CHECK_IN_LABEL, CHECK_IN, meeting.id, invitation.member_id or 0)]],
+            )
+    board = outbox.notify(
+        session, chat_id=actor.id, key=BOARD_TEXT, args=board_args(session, meeting)
+    )
+    meeting.board_id = board.id if board else None
+    session.add(meeting)
+    return meeting
+
+
+def close_session(session: Session, meeting_id: int, actor: User, *, now: datetime) -> Meeting:
+    from models import Motion
+    from workflows.charter.machines import MotionState
+
+    meeting = lock(session, meeting_id)
+    still_open = session.exec(
+        select(Motion.id).where(
+            Motion.meeting_id == meeting.id, Motion.state == MotionState.OPEN.value
+        )
+    ).first()
+    if still_open is not None:
+        raise NotAllowed("close the votes first", reason="procedure.motions_still_open")
+    _step(session, meeting, MeetingEvent.CLOSE, actor, now=now)
+    meeting.closed_at = now
+    refresh_board(session, meeting, now=now)
+    return meeting
+
+
+def cancel_session(session: Session, meeting_id: int, actor: User, *, now: datetime) -> Meeting:
+    meeting = lock(session, meeting_id)
+    _step(session, meeting, MeetingEvent.CANCEL, actor, now=now)
+    for chat_id in audience(session, meeting):
+        outbox.notify(session, chat_id=chat_id, key=CANCELLED, args=describe(session, meeting))
+    return meeting
+
+
+def attended(session: Session, meeting_id: int) -> list[Attendance]:
+    return list(
+        session.exec(
+            select(Attendance)
+            .where(Attendance.meeting_id == meeting_id)
+            .order_by(col(Attendance.at), col(Attendance.id))
+        )
+    )
+
+
+def attendance_of(session: Session, meeting_id: int, voter: str) -> Attendance | None:
+    return session.exec(
+        select(Attendance).where(Attendance.meeting_id == meeting_id, Attendance.voter == voter)
+    ).first()
+
+
+def quorum_of(session: Session, meeting: Meeting, rules: VotingRules) -> QuorumResult:
+    """Art. 26 at the Assembly, from the members' standing now; a board's by analogy."""
+    assert meeting.id is not None
+    present = {row.voter for row in attended(session, meeting.id)}
+    body = Body(meeting.body)
+    if body == Body.ASSEMBLY:
+        return assembly_quorum(
+            (
+                MemberStanding(
+                    member_id=member.id,
+                    category=MemberCategory(member.category),
+                    standing=Standing(member.standing),
+                    voting_right=VotingRight(member.voting_right),
+                    checked_in=voter_key(member_id=member.id) in present,
+                )
+                for member in session.exec(select(Member))
+                if member.id is not None
+            ),
+            rules,
+        )
+    holders = seats.holders(session, body)
+    return committee_quorum(
+        len(holders), sum(voter_key(user_id=h) in present for h in holders), rules
+    )
+
+
+def board_args(session: Session, meeting: Meeting) -> dict[str, Any]:
+    result = quorum_of(session, meeting, VotingRules())
+    assert meeting.id is not None
+    return {
+        **describe(session, meeting),
+        "present": len(attended(session, meeting.id)),
+        "invited": len(invitations(session, meeting)),
+        "quorum": quorum_message(result),
+    }
+
+
+def quorum_message(result: QuorumResult) -> Message:
+    return message(
+        QUORUM_MET if result.met else QUORUM_NOT_MET,
+        attending=result.attending,
+        total=result.total,
+        needed=result.needed,
+    )
+
+
+def refresh_board(session: Session, meeting: Meeting, *, now: datetime) -> None:
+    if meeting.board_id is not None:
+        live.edit(
+            session,
+            target_id=meeting.board_id,
+            key=BOARD_TEXT,
+            args=board_args(session, meeting),
+            buttons=[],
+            now=now,
+        )
+
+
+@schedule.handles(BOARD)
+def _refresh_board(session: Session, args: dict[str, Any], now: datetime) -> None:
+    meeting = session.get(Meeting, args["subject_id"])
+    if meeting is not None:
+        refresh_board(session, meeting, now=now)
+
+
+BODY_NAMES = {
+    Body.ASSEMBLY: N_("General Assembly"),
+    Body.TRUSTEES: N_("Board of Trustees"),
+    Body.STEERING: N_("Steering Committee"),
+    Body.COUNCIL: N_("Executive Supreme Council"),
+}
+KIND_NAMES = {
+    SessionKind.REGULAR: N_("regular session"),
+    SessionKind.EXTRAORDINARY: N_("extraordinary session"),
+}
+MEMBER_NAME = N_("{name_en} ({name_ar})")
+SESSION_LINES = N_(
+    "<b>{title}</b>\n{body}, {kind}\nWhen: {when} ({zone})\nWhere: {where}\nAgenda: {agenda}"
+)
+INVITATION = N_(
+    "You are invited, for {member}, to:\n\n<b>{title}</b>\n{body}, {kind}\n"
+    "When: {when} ({zone})\nWhere: {where}\nAgenda: {agenda}\n\nWill you attend?"
+)
+ANNOUNCED = N_(
+    "Announced: <b>{title}</b>\n{body}, {kind}\nWhen: {when} ({zone})\nWhere: {where}\n"
+    "Agenda: {agenda}"
+)
+ATTEND_LABEL = N_("Attend")
+DELEGATE_LABEL = N_("Send a delegate")
+DECLINE_LABEL = N_("Decline")
+CHECK_IN_NOW = N_(
+    "<b>{title}</b> is open. Press Check in when you are present, to be counted for the "
+    "quorum and to vote. {member}"
+)
+CHECK_IN_LABEL = N_("Check in")
+CANCELLED = N_("<b>{title}</b> ({when}) is cancelled.")
+BOARD_TEXT = N_("<b>Attendance: {title}</b>\nPresent: {present} of {invited} invited.\n{quorum}")
+QUORUM_MET = N_(
+    "Quorum met: {attending} of {total} voting members present, {needed} needed (Art. 26)."
+)
+QUORUM_NOT_MET = N_(
+    "No quorum: {attending} of {total} voting members present, {needed} needed (Art. 26)."
+)

@@ -1,0 +1,458 @@
+"""Motions: proposing, collecting support for an amendment, opening, closing, results.
+
+Art. 26 (majority of the votes cast by the attending full members), Art. 27
+(rules of procedure), Art. 30 (amendments from the Board of Trustees or with two
+thirds of the full members' support). Steps follow ``MOTION``; counts and the
+deciding rule come from ``charter.voting``; results go to everyone the session
+concerns, in each reader's language.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from models import AmendmentSupport, Meeting, Member, Motion, User
+from workflows import audit, live, meetings, outbox, prompts, schedule, votes
+from workflows.charter.bodies import Body
+from workflows.charter.errors import NotAllowed
+from workflows.charter.machines import MOTION, MotionEvent, MotionState
+from workflows.charter.meetings import (
+    BallotKind,
+    Choice,
+    MeetingState,
+    may_support_amendment,
+    motion_kind_allowed,
+    reminder_time,
+)
+from workflows.charter.membership import MemberCategory, Standing
+from workflows.charter.roles import Actor, Party, Role
+from workflows.charter.voting import (
+    MotionKind,
+    Result,
+    VotingRules,
+    amendment_may_be_put_to_vote,
+    amendment_support_needed,
+    quorum,
+    tally,
+)
+from workflows.settings import Settings
+from workflows.values import N_, Message, button, message
+
+SUPPORT = "sup"
+CLOSE = "motion.close"
+SUPPORT_BOARD = "motion.support"
+
+
+def rules_of(motion: Motion) -> VotingRules:
+    """The rules recorded when the vote opened (thresholds are the charter's)."""
+    return VotingRules(
+        abstentions_count_as_cast=motion.abstentions_count_as_cast,
+        fee_suspended_in_quorum_base=motion.fee_suspended_in_quorum_base,
+    )
+
+
+def lock(session: Session, motion_id: int) -> Motion:
+    motion = session.exec(select(Motion).where(Motion.id == motion_id).with_for_update()).first()
+    if motion is None:
+        raise NotAllowed("no such motion", reason="not_found")
+    return motion
+
+
+def _step(
+    session: Session, motion: Motion, event: MotionEvent, user: User | None, *, now: datetime
+) -> None:
+    roles: frozenset[Actor] = (
+        frozenset({Party.SYSTEM}) if user is None else meetings.roles_of(session, user)
+    )
+    before = motion.state
+    motion.state = MOTION.check(motion.state, event, roles).value
+    session.add(motion)
+    audit.record(
+        session,
+        entity="motion",
+        entity_id=motion.id,
+        action=event.value,
+        actor_id=user.id if user else None,
+        from_state=before,
+        to_state=motion.state,
+        at=now,
+    )
+
+
+def describe(motion: Motion) -> dict[str, Any]:
+    return {
+        "number": str(motion.id),
+        "text": motion.text,
+        "kind": message(KIND_NAMES[MotionKind(motion.kind)]),
+        "ballot": message(BALLOT_NAMES[BallotKind(motion.ballot)]),
+        "closes": motion.closes_at if motion.closes_at else message(BY_HAND),
+    }
+
+
+def full_members(session: Session) -> int:
+    """Art. 30: the full members in active standing, suspended for fees or not."""
+    return session.exec(
+        select(func.count())
+        .select_from(Member)
+        .where(
+            Member.category == MemberCategory.FULL.value, Member.standing == Standing.ACTIVE.value
+        )
+    ).one()
+
+
+def supporters(session: Session, motion_id: int) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(AmendmentSupport)
+        .where(AmendmentSupport.motion_id == motion_id)
+    ).one()
+
+
+def from_trustees(session: Session, motion: Motion) -> bool:
+    """Art. 30: the amendment comes from a motion the Board of Trustees passed."""
+    if motion.source_motion_id is None:
+        return False
+    source = session.get(Motion, motion.source_motion_id)
+    if source is None or source.result != Result.PASSED.value:
+        return False
+    meeting = session.get(Meeting, source.meeting_id)
+    return meeting is not None and meeting.body == Body.TRUSTEES.value
+
+
+def passed_trustees_amendments(session: Session) -> list[Motion]:
+    query = (
+        select(Motion)
+        .join(Meeting, Meeting.id == Motion.meeting_id)  # type: ignore[arg-type]
+        .where(
+            Meeting.body == Body.TRUSTEES.value,
+            Motion.kind == MotionKind.CHARTER_AMENDMENT.value,
+            Motion.result == Result.PASSED.value,
+        )
+    )
+    return list(session.exec(query))
+
+
+def propose(
+    session: Session,
+    meeting_id: int,
+    actor: User,
+    *,
+    text: str,
+    kind: MotionKind,
+    ballot: BallotKind,
+    closes_at: datetime | None,
+    source_motion_id: int | None = None,
+    now: datetime,
+) -> Motion:
+    """The Secretariat tables a motion; a members' amendment starts collecting support."""
+    meeting = meetings.load(session, meeting_id)
+    MOTION.check(None, MotionEvent.PROPOSE, meetings.roles_of(session, actor))
+    if not meetings.roles_of(session, actor) & {Role.SECRETARIAT, Role.SECRETARY_GENERAL}:
+        raise NotAllowed("motions are tabled by the Secretariat", reason="role_not_allowed")
+    motion_kind_allowed(Body(meeting.body), kind).require()
+    if meeting.state in (MeetingState.CLOSED.value, MeetingState.CANCELLED.value):
+        raise NotAllowed("the session is over", reason="procedure.session_over")
+    motion = Motion(
+        meeting_id=meeting_id,
+        text=text,
+        kind=kind.value,
+        ballot=ballot.value,
+        closes_at=closes_at,
+        source_motion_id=source_motion_id,
+        proposed_by=actor.id,
+        created_at=now,
+    )
+    session.add(motion)
+    session.flush()
+    if source_motion_id is not None and not from_trustees(session, motion):
+        raise NotAllowed(
+            "not a passed trustees' motion", reason="art30.source_not_passed_by_trustees"
+        )
+    audit.record(
+        session,
+        entity="motion",
+        entity_id=motion.id,
+        action=MotionEvent.PROPOSE.value,
+        actor_id=actor.id,
+        to_state=motion.state,
+        at=now,
+        meeting=meeting_id,
+    )
+    members_amendment = (
+        kind == MotionKind.CHARTER_AMENDMENT
+        and meeting.body == Body.ASSEMBLY.value
+        and source_motion_id is None
+    )
+    if members_amendment:
+        _seek_support(session, motion, actor, now=now)
+    return motion
+
+
+def _seek_support(session: Session, motion: Motion, actor: User, *, now: datetime) -> None:
+    _step(session, motion, MotionEvent.SEEK_SUPPORT, actor, now=now)
+    full = session.exec(
+        select(Member).where(
+            Member.category == MemberCategory.FULL.value, Member.standing == Standing.ACTIVE.value
+        )
+    )
+    for member in full:
+        assert member.id is not None
+        for chat_id in meetings.representatives(session, member.id):
+            outbox.notify(
+                session,
+                chat_id=chat_id,
+                key=SUPPORT_CALL,
+                args={**describe(motion), "member": meetings.member_name(member)},
+                buttons=[[button(SUPPORT_LABEL, SUPPORT, motion.id, member.id)]],
+            )
+    board = outbox.notify(
+        session, chat_id=actor.id, key=SUPPORT_COUNT, args=support_args(session, motion)
+    )
+    motion.support_board_id = board.id if board else None
+    session.add(motion)
+
+
+def support_args(session: Session, motion: Motion) -> dict[str, Any]:
+    assert motion.id is not None
+    full = full_members(session)
+    return {
+        **describe(motion),
+        "supporters": supporters(session, motion.id),
+        "needed": amendment_support_needed(full),
+        "full": full,
+    }
+
+
+def support(session: Session, motion_id: int, member_id: int, user: User, *, now: datetime) -> bool:
+    """Art. 30: a full member's representative supports putting the amendment to the vote.
+    False when the member already had; the Secretariat is told once the two thirds are in."""
+    motion = session.exec(select(Motion).where(Motion.id == motion_id)).first()
+    if motion is None or motion.state != MotionState.COLLECTING_SUPPORT.value:
+        raise NotAllowed("no support is being collected", reason="procedure.support_closed")
+    member = session.get(Member, member_id)
+    if member is None or user.id not in meetings.representatives(session, member_id):
+        raise NotAllowed("not the member's representative", reason="not_representative")
+    may_support_amendment(MemberCategory(member.category), Standing(member.standing)).require()
+    try:
+        with session.begin_nested():
+            session.add(
+                AmendmentSupport(motion_id=motion_id, member_id=member_id, user_id=user.id, at=now)
+            )
+    except IntegrityError:
+        return False
+    audit.record(
+        session,
+        entity="motion",
+        entity_id=motion_id,
+        action="support",
+        actor_id=user.id,
+        at=now,
+        member=member_id,
+    )
+    count, full = supporters(session, motion_id), full_members(session)
+    if amendment_may_be_put_to_vote(
+        from_board_of_trustees=False, supporters=count, full_members=full
+    ) and not amendment_may_be_put_to_vote(
+        from_board_of_trustees=False, supporters=count - 1, full_members=full
+    ):
+        for chat_id in prompts.audience_of(session, Role.SECRETARIAT):
+            outbox.notify(
+                session, chat_id=chat_id, key=SUPPORT_REACHED, args=support_args(session, motion)
+            )
+    if motion.support_board_id is not None:
+        live.refresh_soon(session, SUPPORT_BOARD, motion_id, now=now)
+    return True
+
+
+@schedule.handles(SUPPORT_BOARD)
+def _refresh_support(session: Session, args: dict[str, Any], now: datetime) -> None:
+    motion = session.get(Motion, args["subject_id"])
+    if motion is not None and motion.support_board_id is not None:
+        live.edit(
+            session,
+            target_id=motion.support_board_id,
+            key=SUPPORT_COUNT,
+            args=support_args(session, motion),
+            buttons=[],
+            now=now,
+        )
+
+
+def open_vote(
+    session: Session, motion_id: int, actor: User, *, now: datetime, settings: Settings
+) -> Motion:
+    """Put the motion to the vote: ballots to everyone entitled and present, the group's
+    ballot message, the close and the reminder scheduled."""
+    motion = lock(session, motion_id)
+    meeting = meetings.load(session, motion.meeting_id)
+    if meeting.state != MeetingState.OPEN.value:
+        raise NotAllowed("open the session first", reason="procedure.session_not_open")
+    if motion.kind == MotionKind.CHARTER_AMENDMENT.value and meeting.body == Body.ASSEMBLY.value:
+        assert motion.id is not None
+        amendment_may_be_put_to_vote(
+            from_board_of_trustees=from_trustees(session, motion),
+            supporters=supporters(session, motion.id),
+            full_members=full_members(session),
+        ).require()
+    if motion.closes_at is not None and motion.closes_at <= now:
+        raise NotAllowed("the closing time has passed", reason="procedure.closing_time_passed")
+    _step(session, motion, MotionEvent.OPEN, actor, now=now)
+    motion.opened_at = now
+    motion.abstentions_count_as_cast = settings.abstentions_count_as_cast
+    motion.fee_suspended_in_quorum_base = settings.fee_suspended_in_quorum_base
+    if motion.closes_at is not None:
+        schedule.schedule(
+            session,
+            kind=CLOSE,
+            due_at=motion.closes_at,
+            dedupe_key=f"motion:{motion.id}:close",
+            motion_id=motion.id,
+        )
+        remind_at = reminder_time(now, motion.closes_at)
+        if remind_at is not None:
+            schedule.schedule(
+                session,
+                kind=votes.REMIND,
+                due_at=remind_at,
+                dedupe_key=f"motion:{motion.id}:remind",
+                motion_id=motion.id,
+            )
+    for voter, member in votes.entitled(session, meeting):
+        votes.send_ballot(session, motion, meeting, voter, member)
+    if meeting.group_chat_id is not None:
+        ballot = outbox.notify(
+            session,
+            chat_id=meeting.group_chat_id,
+            key=votes.GROUP_BALLOT,
+            args=votes.tally_args(session, motion, meeting),
+            buttons=votes.group_buttons(motion),
+        )
+        motion.group_ballot_id = ballot.id if ballot else None
+    session.add(motion)
+    return motion
+
+
+def close_motion(session: Session, motion_id: int, actor: User | None, *, now: datetime) -> Motion:
+    """Count, decide by the charter's rules, announce. ``actor`` None: the deadline."""
+    motion = lock(session, motion_id)
+    meeting = meetings.load(session, motion.meeting_id)
+    _step(session, motion, MotionEvent.CLOSE, actor, now=now)
+    motion.closed_at = now
+    rules = rules_of(motion)
+    counts = votes.count(session, motion)
+    voted = votes.who_voted(session, motion)
+    if sum(counts.values()) != len(voted):
+        raise RuntimeError(
+            f"motion {motion.id}: {len(voted)} voters but {sum(counts.values())} ballots"
+        )
+    present = meetings.quorum_of(session, meeting, rules)
+    outcome = tally(
+        counts[Choice.YES],
+        counts[Choice.NO],
+        counts[Choice.ABSTAIN],
+        rules,
+        quorum_met=present.met,
+        kind=MotionKind(motion.kind),
+    )
+    motion.yes, motion.no, motion.abstain = outcome.yes, outcome.no, outcome.abstain
+    motion.votes_cast, motion.result, motion.rule = (
+        outcome.votes_cast,
+        outcome.result.value,
+        outcome.rule,
+    )
+    motion.quorum_met, motion.quorum_total, motion.quorum_attending = (
+        present.met,
+        present.total,
+        present.attending,
+    )
+    session.add(motion)
+    if motion.ballot == BallotKind.SECRET.value:
+        votes.shuffle_secret_choices(session, motion)
+    schedule.cancel(session, dedupe_prefix=f"motion:{motion.id}:", now=now)
+    args = result_args(motion)
+    for chat_id in meetings.audience(session, meeting):
+        outbox.notify(session, chat_id=chat_id, key=RESULT, args=args)
+    if motion.group_ballot_id is not None:
+        live.edit(
+            session, target_id=motion.group_ballot_id, key=RESULT, args=args, buttons=[], now=now
+        )
+    return motion
+
+
+def result_args(motion: Motion) -> dict[str, Any]:
+    return {
+        **describe(motion),
+        "yes": motion.yes or 0,
+        "no": motion.no or 0,
+        "abstain": motion.abstain or 0,
+        "cast": motion.votes_cast or 0,
+        "quorum": meetings.quorum_message(
+            quorum(motion.quorum_total or 0, motion.quorum_attending or 0, rules_of(motion))
+        ),
+        "outcome": message(OUTCOMES[Result(motion.result or Result.FAILED.value)]),
+        "rule": rule_message(motion.rule or ""),
+    }
+
+
+def rule_message(rule: str) -> Message:
+    """The sentence for a rule key such as ``art26.majority_of_votes_cast``."""
+    article, _, reason = rule.partition(".")
+    return message(
+        RULE_TEXTS.get(reason, UNKNOWN_RULE), article=article.removeprefix("art"), rule=rule
+    )
+
+
+@schedule.handles(CLOSE)
+def close_at_deadline(session: Session, args: dict[str, Any], now: datetime) -> None:
+    motion = session.get(Motion, args["motion_id"])
+    if motion is not None and motion.state == MotionState.OPEN.value:
+        close_motion(session, args["motion_id"], None, now=now)
+
+
+KIND_NAMES = {
+    MotionKind.ORDINARY: N_("ordinary decision"),
+    MotionKind.RULES_OF_PROCEDURE: N_("rules of procedure"),
+    MotionKind.CHARTER_AMENDMENT: N_("charter amendment"),
+}
+BALLOT_NAMES = {BallotKind.NAMED: N_("named vote"), BallotKind.SECRET: N_("secret ballot")}
+BY_HAND = N_("when the Secretariat closes it")
+SUPPORT_LABEL = N_("Support")
+SUPPORT_CALL = N_(
+    "<b>Proposed amendment to the charter — No. {number}</b>\n\n{text}\n\nUnder Art. 30 it is "
+    "put to the vote when two thirds of the full members support it. Does {member} support it?"
+)
+SUPPORT_COUNT = N_(
+    "<b>Support for amendment No. {number}</b>\n{supporters} of {full} full members support it; "
+    "{needed} are needed (Art. 30)."
+)
+SUPPORT_REACHED = N_(
+    "Amendment No. {number} has the support of {supporters} of {full} full members: it may now "
+    "be put to the vote (Art. 30)."
+)
+RESULT = N_(
+    "<b>Result — motion No. {number}</b> ({ballot}, {kind})\n\n{text}\n\n"
+    "Yes: {yes} · No: {no} · Abstain: {abstain} · votes cast: {cast}\n{quorum}\n"
+    "<b>{outcome}</b>\n{rule}"
+)
+OUTCOMES = {
+    Result.PASSED: N_("The motion is adopted."),
+    Result.FAILED: N_("The motion is not adopted."),
+    Result.NO_QUORUM: N_("No decision: the quorum was not met."),
+}
+RULE_TEXTS = {
+    "majority_of_votes_cast": N_("Art. {article}: Yes won a simple majority of the votes cast."),
+    "no_majority_of_votes_cast": N_(
+        "Art. {article}: Yes did not win a simple majority of the votes cast."
+    ),
+    "tie": N_("Art. {article}: as many Yes as No; a tie is not a majority."),
+    "all_abstained": N_("Art. {article}: every ballot was an abstention; there is no majority."),
+    "no_ballots": N_("Art. {article}: no ballot was cast."),
+    "no_quorum": N_(
+        "Art. {article}: fewer than a simple majority of the full members attended, so the "
+        "session could not decide."
+    ),
+}
+UNKNOWN_RULE = N_("Rule {rule}.")

@@ -1,0 +1,422 @@
+"""Ballots: who is entitled, casting one, counting them, the live tally, reminders.
+
+Art. 24–26. One ballot per voter per motion, whoever of a member's
+representatives and delegate presses, however often: the unique constraint on
+(motion, voter) decides races. A ballot takes a shared lock on its motion and the
+close an exclusive one, so no ballot lands after the count.
+
+Secret ballots write a participation row (who) and, apart, a choice row (what)
+with a random key and no time; nothing in the audit trail or the outbox carries
+the choice.
+"""
+
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from models import Ballot, Meeting, Member, Motion, SecretChoice, SecretParticipation, User
+from workflows import audit, live, meetings, outbox, schedule, seats
+from workflows.charter.bodies import Body
+from workflows.charter.errors import NotAllowed, Verdict
+from workflows.charter.machines import MotionState
+from workflows.charter.meetings import (
+    BallotKind,
+    Choice,
+    may_cast,
+    may_vote_at_assembly,
+    may_vote_in_committee,
+    voter_key,
+)
+from workflows.charter.membership import MemberCategory, Standing, VotingRight
+from workflows.values import N_, Message, button, message
+
+PICK = "bal"
+GROUP_VOTE = "gv"
+TALLY = "motion.tally"
+REMIND = "motion.remind"
+#: How many voters' names a group tally lists before "and N more" (4096 characters).
+NAMES_SHOWN = 30
+
+
+@dataclass(frozen=True)
+class Cast:
+    choice: Choice
+    secret: bool
+    changed: bool
+    unchanged: bool = False
+
+
+def lock_shared(session: Session, motion_id: int) -> Motion:
+    motion = session.exec(
+        select(Motion).where(Motion.id == motion_id).with_for_update(read=True)
+    ).first()
+    if motion is None:
+        raise NotAllowed("no such motion", reason="not_found")
+    return motion
+
+
+def is_open(motion: Motion, now: datetime) -> bool:
+    """Open, and its closing time not yet reached even if the scheduler is late."""
+    return motion.state == MotionState.OPEN.value and (
+        motion.closes_at is None or now < motion.closes_at
+    )
+
+
+# --- Who votes (Art. 24, 25, 26) ---------------------------------------------
+
+
+def voter_of(
+    session: Session, meeting: Meeting, user: User, member_id: int | None
+) -> tuple[str, Member | None]:
+    """The voter ``user`` acts for: a member they speak for, or their own seat."""
+    body = Body(meeting.body)
+    if body != Body.ASSEMBLY:
+        return voter_key(user_id=user.id), None
+    members = meetings.members_of(session, meeting, user.id)
+    if member_id:
+        members = [m for m in members if m.id == member_id]
+    if not members:
+        raise NotAllowed("speaks for no member", reason="art24.not_a_representative_or_delegate")
+    if len(members) > 1:
+        raise NotAllowed("speaks for several members", reason="several_members")
+    member = members[0]
+    assert member.id is not None
+    return voter_key(member_id=member.id), member
+
+
+def entitlement(session: Session, meeting: Meeting, voter: str, member: Member | None) -> Verdict:
+    assert meeting.id is not None
+    present = meetings.attendance_of(session, meeting.id, voter) is not None
+    if member is None:
+        holder = int(voter[1:])
+        body = Body(meeting.body)
+        return may_vote_in_committee(
+            holds_seat=holder in seats.holders(session, body), checked_in=present, body=body
+        )
+    return may_vote_at_assembly(
+        category=MemberCategory(member.category),
+        standing=Standing(member.standing),
+        voting_right=VotingRight(member.voting_right),
+        checked_in=present,
+    )
+
+
+def entitled(session: Session, meeting: Meeting) -> list[tuple[str, Member | None]]:
+    """Everyone who may vote now: present, and entitled by Art. 25 (or a seat)."""
+    assert meeting.id is not None
+    found = []
+    for row in meetings.attended(session, meeting.id):
+        member = session.get(Member, row.member_id) if row.member_id is not None else None
+        if entitlement(session, meeting, row.voter, member):
+            found.append((row.voter, member))
+    return found
+
+
+def recipients(session: Session, meeting: Meeting, voter: str, member: Member | None) -> list[int]:
+    """Who gets the ballot: the person who checked in, else the member's speakers."""
+    assert meeting.id is not None
+    row = meetings.attendance_of(session, meeting.id, voter)
+    if row is not None and row.user_id is not None:
+        return [row.user_id]
+    if member is not None and member.id is not None:
+        return meetings.speakers(session, meeting.id, member.id)
+    return [int(voter[1:])]
+
+
+# --- Casting -----------------------------------------------------------------
+
+
+def cast_ballot(
+    session: Session,
+    motion_id: int,
+    user: User,
+    choice: Choice,
+    *,
+    member_id: int | None = None,
+    now: datetime,
+) -> Cast:
+    """Record ``user``'s ballot for the voter they act for, or refuse with the rule."""
+    motion = lock_shared(session, motion_id)
+    if not is_open(motion, now):
+        raise NotAllowed("the vote is closed", reason="procedure.vote_closed")
+    meeting = meetings.load(session, motion.meeting_id)
+    voter, member = voter_of(session, meeting, user, member_id)
+    entitlement(session, meeting, voter, member).require()
+    member_key = member.id if member else None
+    if motion.ballot == BallotKind.SECRET.value:
+        cast = _secret(session, motion, voter, member_key, user, choice, now=now)
+    else:
+        cast = _named(session, motion, voter, member_key, user, choice, now=now)
+    if not cast.unchanged:
+        audit.record(
+            session,
+            entity="motion",
+            entity_id=motion.id,
+            action="change_vote" if cast.changed else "vote",
+            actor_id=user.id,
+            at=now,
+            voter=voter,
+            # A secret ballot's choice is never written next to its voter.
+            **({} if cast.secret else {"choice": choice.value}),
+        )
+        if motion.group_ballot_id is not None:
+            live.refresh_soon(session, TALLY, motion_id, now=now)
+    return cast
+
+
+def _named(
+    session: Session,
+    motion: Motion,
+    voter: str,
+    member_id: int | None,
+    user: User,
+    choice: Choice,
+    *,
+    now: datetime,
+) -> Cast:
+    assert motion.id is not None
+    query = select(Ballot).where(Ballot.motion_id == motion.id, Ballot.voter == voter)
+    existing = session.exec(query.with_for_update()).first()
+    if existing is None:
+        try:
+            with session.begin_nested():
+                session.add(
+                    Ballot(
+                        motion_id=motion.id,
+                        voter=voter,
+                        member_id=member_id,
+                        cast_by=user.id,
+                        choice=choice.value,
+                        cast_at=now,
+                    )
+                )
+            return Cast(choice, secret=False, changed=False)
+        except IntegrityError:
+            existing = session.exec(query.with_for_update()).one()
+    may_cast(
+        kind=BallotKind.NAMED, open_=True, already_cast_by=existing.cast_by, voter=user.id
+    ).require()
+    if existing.choice == choice.value:
+        return Cast(choice, secret=False, changed=False, unchanged=True)
+    existing.choice, existing.changed_at = choice.value, now
+    session.add(existing)
+    return Cast(choice, secret=False, changed=True)
+
+
+def _secret(
+    session: Session,
+    motion: Motion,
+    voter: str,
+    member_id: int | None,
+    user: User,
+    choice: Choice,
+    *,
+    now: datetime,
+) -> Cast:
+    assert motion.id is not None
+    query = select(SecretParticipation.cast_by).where(
+        SecretParticipation.motion_id == motion.id, SecretParticipation.voter == voter
+    )
+    earlier = session.exec(query).first()
+    if earlier is None:
+        try:
+            with session.begin_nested():
+                session.add(
+                    SecretParticipation(
+                        motion_id=motion.id,
+                        voter=voter,
+                        member_id=member_id,
+                        cast_by=user.id,
+                        cast_at=now,
+                    )
+                )
+        except IntegrityError:
+            earlier = session.exec(query).one()
+    if earlier is not None:
+        may_cast(
+            kind=BallotKind.SECRET, open_=True, already_cast_by=earlier, voter=user.id
+        ).require()
+    session.add(SecretChoice(id=secrets.token_hex(16), motion_id=motion.id, choice=choice.value))
+    return Cast(choice, secret=True, changed=False)
+
+
+# --- Counting ----------------------------------------------------------------
+
+
+def count(session: Session, motion: Motion) -> Counter[Choice]:
+    """Yes, No and Abstain as the ballots stand."""
+    table = SecretChoice if motion.ballot == BallotKind.SECRET.value else Ballot
+    rows = session.exec(select(table.choice).where(table.motion_id == motion.id))
+    return Counter(Choice(choice) for choice in rows)
+
+
+def who_voted(session: Session, motion: Motion) -> list[str]:
+    table = SecretParticipation if motion.ballot == BallotKind.SECRET.value else Ballot
+    return list(
+        session.exec(
+            select(table.voter).where(table.motion_id == motion.id).order_by(col(table.id))
+        )
+    )
+
+
+def roll_call(session: Session, motion: Motion) -> list[Ballot]:
+    """The named ballots, for the minutes; a secret motion has none."""
+    if motion.ballot == BallotKind.SECRET.value:
+        return []
+    return list(
+        session.exec(select(Ballot).where(Ballot.motion_id == motion.id).order_by(col(Ballot.id)))
+    )
+
+
+def shuffle_secret_choices(session: Session, motion: Motion) -> None:
+    """Write the choices again with new keys at the close, so that even the storage
+    order and row versions of the database say nothing of who voted when."""
+    assert motion.id is not None
+    rows = list(session.exec(select(SecretChoice).where(SecretChoice.motion_id == motion.id)))
+    choices = [row.choice for row in rows]
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    secrets.SystemRandom().shuffle(choices)
+    for choice in choices:
+        session.add(SecretChoice(id=secrets.token_hex(16), motion_id=motion.id, choice=choice))
+
+
+# --- Ballots out, the group tally, reminders ---------------------------------
+
+
+def voter_name(session: Session, voter: str) -> Message | str:
+    if voter.startswith("m"):
+        member = session.get(Member, int(voter[1:]))
+        return meetings.member_name(member) if member else voter
+    user = session.get(User, int(voter[1:]))
+    return user.first_name if user else voter
+
+
+def ballot_args(session: Session, motion: Motion, member: Member | None) -> dict[str, Any]:
+    from workflows import motions
+
+    return {**motions.describe(motion), "member": meetings.member_name(member) if member else ""}
+
+
+def ballot_buttons(motion: Motion, member: Member | None) -> list[list[dict[str, str]]]:
+    member_id = member.id if member else 0
+    return [[button(LABELS[choice], PICK, motion.id, member_id, choice.value) for choice in Choice]]
+
+
+def send_ballot(
+    session: Session, motion: Motion, meeting: Meeting, voter: str, member: Member | None
+) -> None:
+    for chat_id in recipients(session, meeting, voter, member):
+        outbox.notify(
+            session,
+            chat_id=chat_id,
+            key=PRIVATE_BALLOT,
+            args=ballot_args(session, motion, member),
+            buttons=ballot_buttons(motion, member),
+            dedupe_key=f"motion:{motion.id}:ballot:{voter}:{chat_id}",
+        )
+
+
+def send_open_ballots(
+    session: Session, meeting: Meeting, voter: str, member: Member | None, *, now: datetime
+) -> None:
+    """Someone just checked in: their ballots for the votes already open."""
+    if not entitlement(session, meeting, voter, member):
+        return
+    for motion in session.exec(
+        select(Motion).where(
+            Motion.meeting_id == meeting.id, Motion.state == MotionState.OPEN.value
+        )
+    ):
+        if is_open(motion, now):
+            send_ballot(session, motion, meeting, voter, member)
+
+
+def tally_args(session: Session, motion: Motion, meeting: Meeting) -> dict[str, Any]:
+    from workflows import motions
+
+    counts = count(session, motion)
+    voters = who_voted(session, motion)
+    names: list[Message | str] = [voter_name(session, v) for v in voters[:NAMES_SHOWN]]
+    if len(voters) > NAMES_SHOWN:
+        names.append(message(AND_MORE, count=len(voters) - NAMES_SHOWN))
+    secret = motion.ballot == BallotKind.SECRET.value
+    return {
+        **motions.describe(motion),
+        "voted": len(voters),
+        "entitled": len(entitled(session, meeting)),
+        "counts": message(
+            SECRET_COUNTS if secret else NAMED_COUNTS,
+            yes=counts[Choice.YES],
+            no=counts[Choice.NO],
+            abstain=counts[Choice.ABSTAIN],
+        ),
+        "names": names or "—",
+    }
+
+
+def group_buttons(motion: Motion) -> list[list[dict[str, str]]]:
+    if motion.ballot == BallotKind.SECRET.value:
+        return []
+    return [[button(LABELS[choice], GROUP_VOTE, motion.id, choice.value) for choice in Choice]]
+
+
+@schedule.handles(TALLY)
+def refresh_tally(session: Session, args: dict[str, Any], now: datetime) -> None:
+    motion = session.get(Motion, args["subject_id"])
+    if motion is None or motion.group_ballot_id is None or motion.state != MotionState.OPEN.value:
+        return
+    meeting = meetings.load(session, motion.meeting_id)
+    live.edit(
+        session,
+        target_id=motion.group_ballot_id,
+        key=GROUP_BALLOT,
+        args=tally_args(session, motion, meeting),
+        buttons=group_buttons(motion),
+        now=now,
+    )
+
+
+@schedule.handles(REMIND)
+def remind(session: Session, args: dict[str, Any], now: datetime) -> None:
+    """Before the close, only those entitled who have not voted are reminded."""
+    motion = session.get(Motion, args["motion_id"])
+    if motion is None or not is_open(motion, now):
+        return
+    meeting = meetings.load(session, motion.meeting_id)
+    voted = set(who_voted(session, motion))
+    for voter, member in entitled(session, meeting):
+        if voter in voted:
+            continue
+        for chat_id in recipients(session, meeting, voter, member):
+            outbox.notify(
+                session,
+                chat_id=chat_id,
+                key=REMINDER,
+                args=ballot_args(session, motion, member),
+                buttons=ballot_buttons(motion, member),
+                dedupe_key=f"motion:{motion.id}:remind:{voter}:{chat_id}",
+            )
+
+
+LABELS = {Choice.YES: N_("Yes"), Choice.NO: N_("No"), Choice.ABSTAIN: N_("Abstain")}
+PRIVATE_BALLOT = N_(
+    "<b>Ballot — motion No. {number}</b> ({ballot}, {kind})\n\n{text}\n\n"
+    "Closes: {closes}. You vote for {member}. Choose, then confirm."
+)
+REMINDER = N_(
+    "Reminder: you have not voted yet on motion No. {number}. Closes: {closes}.\n\n{text}"
+)
+GROUP_BALLOT = N_(
+    "<b>Vote — motion No. {number}</b> ({ballot}, {kind})\n\n{text}\n\nCloses: {closes}.\n"
+    "{counts}\nVoted: {voted} of {entitled} entitled.\n{names}"
+)
+NAMED_COUNTS = N_("Yes {yes} · No {no} · Abstain {abstain}")
+SECRET_COUNTS = N_("Secret ballot: the choices are counted at the close.")
+AND_MORE = N_("… and {count} more (see the minutes)")
