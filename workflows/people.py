@@ -1,13 +1,20 @@
 """People: who they are, which language they read, which roles they hold."""
 
+import re
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models import GroupChat, RoleGrant, User
-from workflows import audit
+from workflows import audit, outbox
 from workflows.charter.errors import NotAllowed
-from workflows.charter.roles import Role
+from workflows.charter.roles import STAFF, Role
+from workflows.values import N_, message
 
 LANGUAGES = ("en", "ar")
+#: Telegram usernames: 5 to 32 letters, digits and underscores, not starting with a digit.
+USERNAME = re.compile(r"@?([A-Za-z][A-Za-z0-9_]{3,31})")
 
 
 def language_from_telegram(language_code: str | None) -> str:
@@ -84,17 +91,32 @@ def holders_of(session: Session, role: Role) -> list[User]:
     return list(session.exec(query.where(RoleGrant.role == role.value).order_by(col(User.id))))
 
 
-def _may_manage_roles(session: Session, actor_id: int | None) -> None:
-    """Roles are granted by the Secretariat; ``actor_id`` None is the operator's CLI."""
+def may_manage_role(session: Session, actor_id: int | None, role: Role) -> None:
+    """Roles are granted by the Secretariat; ``actor_id`` None is the operator's CLI.
+
+    The Secretary-General's own role is handed over only by a Secretary-General
+    (Art. 9: the Secretariat works under the Secretary-General, not above).
+    """
     if actor_id is None:
         return
-    if not roles_of(session, actor_id) & {Role.SECRETARIAT, Role.SECRETARY_GENERAL}:
-        raise NotAllowed("only the Secretariat grants and revokes roles")
+    held = roles_of(session, actor_id)
+    if not held & STAFF:
+        raise NotAllowed("only the Secretariat grants and revokes roles", reason="not_staff")
+    if role is Role.SECRETARY_GENERAL and Role.SECRETARY_GENERAL not in held:
+        raise NotAllowed(
+            "only the Secretary-General grants or revokes secretary_general",
+            reason="secretary_general_only",
+        )
 
 
-def grant_role(session: Session, *, user_id: int, role: Role, actor_id: int | None) -> bool:
-    """Grant ``role``; False when the user already held it (nothing changes)."""
-    _may_manage_roles(session, actor_id)
+def grant_role(
+    session: Session, *, user_id: int, role: Role, actor_id: int | None, tell: bool = False
+) -> bool:
+    """Grant ``role``; False when the user already held it (nothing changes).
+
+    ``tell`` writes the person a notification in their language.
+    """
+    may_manage_role(session, actor_id, role)
     if role is Role.GUEST:
         raise ValueError("everyone is a guest; the guest role is not granted")
     if session.get(User, user_id) is None:
@@ -105,21 +127,42 @@ def grant_role(session: Session, *, user_id: int, role: Role, actor_id: int | No
     ).first()
     if existing is not None:
         return False
-    session.add(RoleGrant(user_id=user_id, role=role.value, granted_by=actor_id))
+    try:
+        # A double tap racing itself: the unique constraint lets one grant through.
+        with session.begin_nested():
+            session.add(RoleGrant(user_id=user_id, role=role.value, granted_by=actor_id))
+    except IntegrityError:
+        return False
     audit.record(
         session, entity="user", entity_id=user_id, action="grant", actor_id=actor_id, to_state=role
     )
+    if tell:
+        outbox.notify(
+            session, chat_id=user_id, key=GRANTED, args={"role": message(ROLE_NAMES[role])}
+        )
     return True
 
 
-def revoke_role(session: Session, *, user_id: int, role: Role, actor_id: int | None) -> bool:
-    """Revoke ``role``; False when the user did not hold it."""
-    _may_manage_roles(session, actor_id)
+def revoke_role(
+    session: Session, *, user_id: int, role: Role, actor_id: int | None, tell: bool = False
+) -> bool:
+    """Revoke ``role``; False when the user did not hold it.
+
+    In chat the last Secretary-General cannot be revoked: only the operator's
+    CLI could name another one.
+    """
+    may_manage_role(session, actor_id, role)
     existing = session.exec(
         select(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.role == role.value)
     ).first()
     if existing is None:
         return False
+    if (
+        actor_id is not None
+        and role is Role.SECRETARY_GENERAL
+        and len(holders_of(session, Role.SECRETARY_GENERAL)) == 1
+    ):
+        raise NotAllowed("the last Secretary-General stays", reason="last_secretary_general")
     session.delete(existing)
     audit.record(
         session,
@@ -129,6 +172,10 @@ def revoke_role(session: Session, *, user_id: int, role: Role, actor_id: int | N
         actor_id=actor_id,
         from_state=role,
     )
+    if tell:
+        outbox.notify(
+            session, chat_id=user_id, key=REVOKED, args={"role": message(ROLE_NAMES[role])}
+        )
     return True
 
 
@@ -139,3 +186,32 @@ def all_grants(session: Session) -> list[tuple[User, str]]:
         .order_by(col(RoleGrant.role), col(User.id))
     )
     return [(user, role) for user, role in session.exec(query)]
+
+
+def find_person(session: Session, typed: str) -> User | None:
+    """Someone who has started the bot, by Telegram id or @username; None otherwise."""
+    text = typed.strip()
+    if text.isdecimal():
+        # Telegram ids fit in 52 bits; anything longer is no one (and no database error).
+        return session.get(User, int(text)) if len(text) <= 16 else None
+    match = USERNAME.fullmatch(text)
+    if match is None:
+        return None
+    name = match.group(1).lower()
+    return session.exec(select(User).where(func.lower(User.username) == name)).first()
+
+
+ROLE_NAMES: dict[Role, str] = {
+    Role.GUEST: N_("Guest"),
+    Role.REPRESENTATIVE: N_("Representative of a member"),
+    Role.SECRETARIAT: N_("Secretariat staff"),
+    Role.SECRETARY_GENERAL: N_("Secretary-General"),
+    Role.CHAIR: N_("Chair of the Assembly"),
+    Role.TRUSTEE: N_("Member of the Board of Trustees"),
+    Role.STEERING: N_("Member of the Steering Committee"),
+    Role.COUNCIL: N_("Member of the Executive Supreme Council"),
+}
+GRANTED = N_(
+    "The Secretariat has given you the role: {role}. Send /menu to see what you can do now."
+)
+REVOKED = N_("The Secretariat has withdrawn your role: {role}. Send /menu to see your menu.")

@@ -1,7 +1,7 @@
 """The conversations, one module per flow, each with its own router."""
 
-from bot.conversations import apply, review, start
+from bot.conversations import apply, review, roles, start
 from bot.engine import Router
 
-ROUTERS: list[Router] = [start.router, apply.router, review.router]
+ROUTERS: list[Router] = [start.router, apply.router, review.router, roles.router]
 FALLBACK = start.fallback

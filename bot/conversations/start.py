@@ -200,6 +200,10 @@ def menu_item(turn: Turn, choice: Menu) -> None:
         from bot.conversations import review
 
         review.pending(turn)
+    elif choice.item is Item.ROLES:
+        from bot.conversations import roles
+
+        roles.show_roles(turn)
     else:
         turn.toast(
             turn.t._("{item}: coming soon.", item=Html(turn.t._(LABELS[choice.item]))), alert=True
