@@ -204,6 +204,10 @@ def menu_item(turn: Turn, choice: Menu) -> None:
         from bot.conversations import roles
 
         roles.show_roles(turn)
+    elif choice.item is Item.DIRECTORY:
+        from bot.conversations import directory
+
+        directory.show_home(turn)
     else:
         turn.toast(
             turn.t._("{item}: coming soon.", item=Html(turn.t._(LABELS[choice.item]))), alert=True
