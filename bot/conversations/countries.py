@@ -58,6 +58,12 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ـ", "")
 
 
+def sort_key(name: str) -> str:
+    """Arabic names are alphabetised without the article, as dictionaries do."""
+    folded = fold(name)
+    return folded[2:] if folded.startswith("ال") else folded
+
+
 def search(query: str, language: str) -> list[str]:
     """Codes whose English or Arabic name contains ``query``, the reader's order."""
     needle = fold(query.strip())
@@ -70,11 +76,11 @@ def search(query: str, language: str) -> list[str]:
         or needle in fold(names("ar").get(code, ""))
         or needle == code.casefold()
     ]
-    return sorted(found, key=lambda code: fold(names(language)[code]))
+    return sorted(found, key=lambda code: sort_key(names(language)[code]))
 
 
 def ordered(language: str) -> list[str]:
-    return sorted(names(language), key=lambda code: fold(names(language)[code]))
+    return sorted(names(language), key=lambda code: sort_key(names(language)[code]))
 
 
 def keyboard(codes: list[str], language: str) -> Keyboard:

@@ -166,7 +166,7 @@ def countries_menu(turn: Turn, page: int) -> None:
     if not counts:
         turn.edit(t._("The directory has no members yet."), [back(turn)])
         return
-    codes = sorted(counts, key=lambda code: country_names.fold(t.country(code)))
+    codes = sorted(counts, key=lambda code: country_names.sort_key(t.country(code)))
     total = (len(codes) + COUNTRIES_PER_PAGE - 1) // COUNTRIES_PER_PAGE
     page = pages.clamp(page, total)
     buttons = [
