@@ -25,6 +25,7 @@ from workflows.charter.meetings import (
     Rsvp,
     SessionKind,
     committee_quorum,
+    may_name_delegate,
     voter_key,
 )
 from workflows.charter.membership import MemberCategory, Standing, VotingRight
@@ -230,7 +231,7 @@ def convene(session: Session, details: Convening, actor: User, *, now: datetime)
                 chat_id=chat_id,
                 key=INVITATION,
                 args=describe(session, meeting, for_member=member_id),
-                buttons=rsvp_buttons(meeting, invitation),
+                buttons=rsvp_buttons(session, meeting, invitation),
             )
     if meeting.group_chat_id is not None:
         outbox.notify(
@@ -239,9 +240,15 @@ def convene(session: Session, details: Convening, actor: User, *, now: datetime)
     return meeting
 
 
-def rsvp_buttons(meeting: Meeting, invitation: Invitation) -> list[list[dict[str, str]]]:
+def rsvp_buttons(
+    session: Session, meeting: Meeting, invitation: Invitation
+) -> list[list[dict[str, str]]]:
+    """Attend, Decline, and for a full member at the Assembly, Send a delegate (Art. 24)."""
+    member = session.get(Member, invitation.member_id) if invitation.member_id else None
     row = [button(ATTEND_LABEL, RSVP, meeting.id, invitation.id, Rsvp.ATTEND.value)]
-    if invitation.member_id is not None and meeting.body == Body.ASSEMBLY.value:
+    if member is not None and may_name_delegate(
+        MemberCategory(member.category), Standing(member.standing), Body(meeting.body)
+    ):
         row.append(button(DELEGATE_LABEL, RSVP, meeting.id, invitation.id, Rsvp.DELEGATE.value))
     row.append(button(DECLINE_LABEL, RSVP, meeting.id, invitation.id, Rsvp.DECLINE.value))
     return [row]

@@ -208,6 +208,10 @@ def menu_item(turn: Turn, choice: Menu) -> None:
         from bot.conversations import directory
 
         directory.show_home(turn)
+    elif choice.item is Item.MEETINGS:
+        from bot.conversations import meetings
+
+        meetings.home(turn)
     else:
         turn.toast(
             turn.t._("{item}: coming soon.", item=Html(turn.t._(LABELS[choice.item]))), alert=True

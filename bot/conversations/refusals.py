@@ -1,0 +1,137 @@
+"""Why a meeting or vote step was refused, as a sentence in the reader's language.
+
+The workflows refuse with a stable reason key (``art25.only_full_members_vote``);
+here each key becomes a sentence that says why and what to do. Every key the
+rules can give is listed (``tests/test_meeting_rules.py`` checks it).
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from bot.engine import Turn
+from workflows.charter.errors import NotAllowed
+from workflows.values import N_
+
+REFUSALS: dict[str, str] = {
+    "art24.delegates_only_at_the_assembly": N_(
+        "Delegates are named for sessions of the Assembly only; seats on a board are personal."
+    ),
+    "art24.only_full_members_name_delegates": N_(
+        "Only full members name a voting delegate (Art. 24, 25)."
+    ),
+    "art24.member_not_in_good_standing": N_(
+        "The member is suspended or has withdrawn, so it cannot take part (Art. 21, 22)."
+    ),
+    "art24.not_a_representative_or_delegate": N_(
+        "You do not represent a member at this session, nor are you its accepted delegate "
+        "(Art. 24)."
+    ),
+    "procedure.session_not_open": N_("The session is not open: check-in and votes are closed."),
+    "procedure.session_over": N_("This session is over."),
+    "procedure.motions_still_open": N_("Close the votes still open before closing the session."),
+    "art25.only_full_members_vote": N_(
+        "Only full members vote in the Assembly; associate, observer and honorary members "
+        "take part without a vote (Art. 25)."
+    ),
+    "art21.member_withdrawn": N_("The member has withdrawn from the Assembly (Art. 21)."),
+    "art22.member_suspended": N_("The member is suspended, so it cannot vote (Art. 22)."),
+    "art25.voting_right_suspended_for_fees": N_(
+        "The member's voting right is suspended for unpaid fees (Art. 25). It is restored when "
+        "the payment is confirmed."
+    ),
+    "art26.not_checked_in": N_("Check in first: only those present vote (Art. 26)."),
+    "art6.not_a_seat_holder": N_("Only the Board of Trustees' seat holders vote here (Art. 6)."),
+    "art8.not_a_seat_holder": N_("Only the Steering Committee's seat holders vote here (Art. 8)."),
+    "art10.not_a_seat_holder": N_("Only the Council's seat holders vote here (Art. 10)."),
+    "procedure.vote_closed": N_("This vote is closed; no ballot can be cast or changed."),
+    "procedure.secret_vote_is_final": N_(
+        "Your secret ballot is already cast; it cannot be changed."
+    ),
+    "art25.member_already_voted": N_(
+        "Your member has already voted on this motion: one vote per member (Art. 25)."
+    ),
+    "art27.rules_approved_by_the_assembly": N_(
+        "Rules of procedure are approved by the Assembly (Art. 27)."
+    ),
+    "art30.amendments_by_assembly_or_trustees": N_(
+        "Charter amendments are proposed by the Board of Trustees and decided by the Assembly "
+        "(Art. 30)."
+    ),
+    "art30.only_full_members_support": N_("Only full members support an amendment (Art. 30)."),
+    "art30.insufficient_support": N_(
+        "This amendment is not supported by two thirds of the full members yet, nor does it "
+        "come from the Board of Trustees (Art. 30)."
+    ),
+    "art30.source_not_passed_by_trustees": N_(
+        "That motion was not passed by the Board of Trustees (Art. 30)."
+    ),
+    "procedure.support_closed": N_("Support is no longer being collected for this amendment."),
+    "procedure.closing_time_passed": N_("The closing time has already passed; set a later one."),
+    "procedure.secret_in_private": N_("Secret ballots are cast in the private chat with me."),
+    "several_members": N_(
+        "You speak for several members here; please vote from the ballot sent to you in our "
+        "private chat."
+    ),
+    "not_invited": N_("This invitation is not addressed to you."),
+    "not_representative": N_("Only the member's representative can do this."),
+    "delegate_is_representative": N_(
+        "This person already represents the member; name someone else as delegate."
+    ),
+    "delegate_speaks_for_another_member": N_(
+        "This person already speaks for another member at this session; one person speaks "
+        "for one member."
+    ),
+    "not_the_delegate": N_("This delegation is not addressed to you."),
+    "delegation_answered": N_("This delegation has already been answered."),
+    "seat_already_held": N_("This person already holds that seat."),
+    "art24.assembly_has_no_seats": N_("The Assembly has no seats: its members are its cities."),
+    "art6.seat_kind_not_in_body": N_("The Board of Trustees has no seat of that kind (Art. 6)."),
+    "art8.seat_kind_not_in_body": N_("The Steering Committee has no seat of that kind (Art. 8)."),
+    "art10.seat_kind_not_in_body": N_("The Council has no seat of that kind (Art. 10)."),
+    "art6.body_full": N_("The Board of Trustees already has its 9 members (Art. 6)."),
+    "art8.body_full": N_("The Steering Committee already has its 21 members (Art. 8)."),
+    "art6.seat_limit_reached": N_(
+        "All seats of that kind on the Board of Trustees are taken (Art. 6: the Secretary-General, "
+        "the Chair, 4 mayors, 3 urban and theology scholars)."
+    ),
+    "art8.seat_limit_reached": N_(
+        "All seats of that kind on the Steering Committee are taken (Art. 8: 7 mayors, 7 "
+        "theology scholars, 7 urban science professors)."
+    ),
+    "role_not_allowed": N_("Only the Secretariat can do this."),
+    "not_found": N_("This no longer exists."),
+}
+GENERIC = N_("You are not allowed to do this. If you think you should be, ask the Secretariat.")
+
+
+def sentence(turn: Turn, reason: str) -> str:
+    return turn.t._(REFUSALS.get(reason, GENERIC))
+
+
+def tell(turn: Turn, refusal: NotAllowed) -> None:
+    """The refusal's reason, as an alert on a button or a message otherwise."""
+    text = sentence(turn, refusal.reason)
+    if turn.event.callback_id:
+        turn.toast(text, alert=True)
+    else:
+        turn.say(text)
+
+
+H = TypeVar("H", bound=Callable[..., None])
+
+
+def explained(handler: H) -> H:
+    """Handlers whose refusals are told with their reason, not the generic sentence."""
+
+    @wraps(handler)
+    def run(turn: Turn, *args: Any) -> None:
+        said = len(turn.out)
+        try:
+            with turn.session.begin_nested():
+                handler(turn, *args)
+        except NotAllowed as refusal:
+            del turn.out[said:]
+            tell(turn, refusal)
+
+    return run  # type: ignore[return-value]

@@ -1,0 +1,270 @@
+"""Motions and ballots in chat: a motion's page, opening and closing the vote, the
+private ballot with its confirmation, the group ballot, support for an amendment.
+
+A private ballot shows Yes, No and Abstain; the choice is confirmed before it is
+cast, and the confirm button itself carries it, so nothing is stored between the
+two presses. In a group a press casts at once and is confirmed privately with an
+alert; the group message shows the tally, refreshed within Telegram's limits.
+"""
+
+import enum
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+
+from bot.callbacks import Callback
+from bot.chat import Button, Keyboard
+from bot.conversations.refusals import explained
+from bot.engine import Router, Turn
+from bot.i18n import Html
+from models import Meeting, Member, Motion
+from workflows import meetings, motions, votes
+from workflows.charter.errors import NotAllowed
+from workflows.charter.machines import MotionState
+from workflows.charter.meetings import BallotKind, Choice
+from workflows.charter.roles import STAFF
+from workflows.values import N_
+
+router = Router("votes")
+
+
+class Act(enum.StrEnum):
+    VIEW = "view"
+    OPEN = "open"
+    CLOSE = "close"
+    BALLOT = "ballot"
+
+
+@dataclass(frozen=True)
+class MotionAct(Callback, prefix="mot"):
+    motion_id: int
+    act: Act
+
+
+@dataclass(frozen=True)
+class BallotPick(Callback, prefix=votes.PICK):
+    motion_id: int
+    member_id: int
+    choice: Choice
+
+
+@dataclass(frozen=True)
+class BallotConfirm(Callback, prefix="cast"):
+    motion_id: int
+    member_id: int
+    choice: Choice
+
+
+@dataclass(frozen=True)
+class GroupVote(Callback, prefix=votes.GROUP_VOTE):
+    motion_id: int
+    choice: Choice
+
+
+@dataclass(frozen=True)
+class Support(Callback, prefix=motions.SUPPORT):
+    motion_id: int
+    member_id: int
+
+
+def load(turn: Turn, motion_id: int) -> Motion:
+    motion = turn.session.get(Motion, motion_id)
+    if motion is None:
+        raise NotAllowed("no such motion", reason="not_found")
+    return motion
+
+
+def motion_buttons(turn: Turn, meeting: Meeting) -> Keyboard:
+    """The motions of a session, and for the Secretariat a New motion button."""
+    rows: Keyboard = []
+    for motion in turn.session.exec(
+        select(Motion).where(Motion.meeting_id == meeting.id).order_by(col(Motion.id))
+    ):
+        state = turn.t._(STATES[MotionState(motion.state)])
+        label = f"No. {motion.id}: {motion.text[:30]} · {state}"
+        rows.append([Button(label, MotionAct(motion.id or 0, Act.VIEW).pack())])
+    if turn.roles & STAFF and meeting.state in ("scheduled", "open"):
+        from bot.conversations import motion_form
+
+        rows.append([Button(turn.t._(NEW_MOTION), motion_form.NewMotion(meeting.id or 0).pack())])
+    return rows
+
+
+def motion_page(turn: Turn, motion: Motion, *, edit: bool = False) -> None:
+    t = turn.t
+    assert motion.id is not None
+    lines = [
+        t._(HEADER, **motions.describe(motion)),
+        t._(STATE, state=Html(t._(STATES[MotionState(motion.state)]))),
+    ]
+    if motion.state == MotionState.COLLECTING_SUPPORT.value:
+        lines.append(t._(motions.SUPPORT_COUNT, **motions.support_args(turn.session, motion)))
+    if motion.state == MotionState.OPEN.value:
+        lines.append(t._(VOTED, count=len(votes.who_voted(turn.session, motion))))
+    if motion.state == MotionState.CLOSED.value:
+        lines.append(t._(motions.RESULT, **motions.result_args(motion)))
+    rows: Keyboard = []
+    if turn.roles & STAFF:
+        if motion.state in (MotionState.DRAFT.value, MotionState.COLLECTING_SUPPORT.value):
+            rows.append([Button(t._(OPEN_VOTE), MotionAct(motion.id, Act.OPEN).pack())])
+        if motion.state == MotionState.OPEN.value:
+            rows.append([Button(t._(CLOSE_VOTE), MotionAct(motion.id, Act.CLOSE).pack())])
+    if motion.state == MotionState.OPEN.value:
+        rows.append([Button(t._(MY_BALLOT), MotionAct(motion.id, Act.BALLOT).pack())])
+    rows.append([Button(t._(REFRESH), MotionAct(motion.id, Act.VIEW).pack())])
+    text = Html("\n\n".join(lines))
+    if edit:
+        turn.edit(text, rows)
+    else:
+        turn.say(text, rows)
+
+
+@router.button(MotionAct)
+@explained
+def motion_act(turn: Turn, press: MotionAct) -> None:
+    motion = load(turn, press.motion_id)
+    now = turn.uow.clock.now()
+    if press.act in (Act.OPEN, Act.CLOSE) and not turn.roles & STAFF:
+        raise NotAllowed("the Secretariat runs votes", reason="role_not_allowed")
+    if press.act is Act.OPEN:
+        motions.open_vote(
+            turn.session, press.motion_id, turn.user, now=now, settings=turn.uow.settings
+        )
+        turn.toast(turn.t._(OPENED))
+    elif press.act is Act.CLOSE:
+        motions.close_motion(turn.session, press.motion_id, turn.user, now=now)
+        turn.toast(turn.t._(CLOSED))
+    elif press.act is Act.BALLOT:
+        ballot(turn, motion)
+        return
+    motion_page(turn, motion, edit=True)
+
+
+def ballot(turn: Turn, motion: Motion, member: Member | None = None) -> None:
+    """A fresh private ballot for this user."""
+    meeting = meetings.load(turn.session, motion.meeting_id)
+    _, found = votes.voter_of(turn.session, meeting, turn.user, member.id if member else None)
+    turn.say_privately(
+        turn.t._(votes.PRIVATE_BALLOT, **votes.ballot_args(turn.session, motion, found)),
+        keyboard(turn, votes.ballot_buttons(motion, found)),
+    )
+
+
+def keyboard(turn: Turn, stored: list[list[dict[str, str]]]) -> Keyboard:
+    return [[Button(turn.t.key(cell["key"]), cell["data"]) for cell in row] for row in stored]
+
+
+@router.button(BallotPick)
+@explained
+def pick(turn: Turn, press: BallotPick) -> None:
+    """The first press: show the choice and ask to confirm it."""
+    motion = load(turn, press.motion_id)
+    if not votes.is_open(motion, turn.uow.clock.now()):
+        raise NotAllowed("closed", reason="procedure.vote_closed")
+    t = turn.t
+    final = t._(SECRET_FINAL) if motion.ballot == BallotKind.SECRET.value else t._(NAMED_CHANGE)
+    turn.edit(
+        t._(
+            CONFIRM,
+            number=str(motion.id),
+            text=motion.text,
+            choice=Html(t._(votes.LABELS[press.choice])),
+            final=Html(final),
+        ),
+        [
+            [
+                Button(
+                    t._(CONFIRM_LABEL),
+                    BallotConfirm(press.motion_id, press.member_id, press.choice).pack(),
+                ),
+                Button(t._(CHANGE_LABEL), MotionAct(press.motion_id, Act.BALLOT).pack()),
+            ]
+        ],
+    )
+
+
+@router.button(BallotConfirm)
+@explained
+def confirm(turn: Turn, press: BallotConfirm) -> None:
+    cast = votes.cast_ballot(
+        turn.session,
+        press.motion_id,
+        turn.user,
+        press.choice,
+        member_id=press.member_id or None,
+        now=turn.uow.clock.now(),
+    )
+    motion = load(turn, press.motion_id)
+    t = turn.t
+    choice = Html(t._(votes.LABELS[press.choice]))
+    if cast.secret:
+        turn.edit(t._(SECRET_CAST, number=str(motion.id), choice=choice))
+    else:
+        again = [[Button(t._(CHANGE_VOTE), MotionAct(motion.id or 0, Act.BALLOT).pack())]]
+        turn.edit(
+            t._(CHANGED if cast.changed else NAMED_CAST, number=str(motion.id), choice=choice),
+            again,
+        )
+    turn.toast(t._(RECORDED))
+
+
+@router.button(GroupVote)
+@explained
+def group_vote(turn: Turn, press: GroupVote) -> None:
+    motion = load(turn, press.motion_id)
+    if motion.ballot == BallotKind.SECRET.value:
+        raise NotAllowed("secret ballots are private", reason="procedure.secret_in_private")
+    cast = votes.cast_ballot(
+        turn.session, press.motion_id, turn.user, press.choice, now=turn.uow.clock.now()
+    )
+    text = CHANGED if cast.changed else NAMED_CAST
+    turn.toast(
+        turn.t._(text, number=str(motion.id), choice=Html(turn.t._(votes.LABELS[press.choice]))),
+        alert=True,
+    )
+
+
+@router.button(Support)
+@explained
+def support(turn: Turn, press: Support) -> None:
+    new = motions.support(
+        turn.session, press.motion_id, press.member_id, turn.user, now=turn.uow.clock.now()
+    )
+    motion = load(turn, press.motion_id)
+    args = motions.support_args(turn.session, motion)
+    turn.toast(turn.t._(SUPPORTED if new else ALREADY_SUPPORTED))
+    turn.edit(turn.t._(motions.SUPPORT_COUNT, **args))
+
+
+STATES = {
+    MotionState.DRAFT: N_("not yet open"),
+    MotionState.COLLECTING_SUPPORT: N_("collecting support"),
+    MotionState.OPEN: N_("voting"),
+    MotionState.CLOSED: N_("closed"),
+    MotionState.WITHDRAWN: N_("withdrawn"),
+}
+NEW_MOTION = N_("New motion")
+HEADER = N_("<b>Motion No. {number}</b> ({ballot}, {kind})\n\n{text}\n\nCloses: {closes}")
+STATE = N_("State: {state}")
+VOTED = N_("Ballots so far: {count}")
+OPEN_VOTE = N_("Open the vote")
+CLOSE_VOTE = N_("Close the vote now")
+MY_BALLOT = N_("My ballot")
+REFRESH = N_("Refresh")
+OPENED = N_("The vote is open; ballots were sent.")
+CLOSED = N_("The vote is closed; the result was announced.")
+CONFIRM = N_("Motion No. {number}: {text}\n\nYou chose: <b>{choice}</b>. {final}\nConfirm?")
+SECRET_FINAL = N_("This is a secret ballot: once cast it cannot be changed.")
+NAMED_CHANGE = N_("You may change it until the vote closes.")
+CONFIRM_LABEL = N_("Confirm")
+CHANGE_LABEL = N_("Choose again")
+SECRET_CAST = N_(
+    "✅ Your secret ballot on motion No. {number} is cast: {choice}. It is recorded apart from "
+    "your name, and cannot be changed."
+)
+NAMED_CAST = N_("✅ Your vote on motion No. {number} is recorded: {choice}.")
+CHANGED = N_("✅ Your vote on motion No. {number} is changed: {choice}.")
+CHANGE_VOTE = N_("Change my vote")
+RECORDED = N_("Recorded.")
+SUPPORTED = N_("Your support is counted.")
+ALREADY_SUPPORTED = N_("Your member's support was already counted.")
