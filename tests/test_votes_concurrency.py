@@ -16,7 +16,7 @@ from sqlmodel import func, select
 
 from models import Ballot, Member, SecretChoice, SecretParticipation, User
 from tests.meetings_world import assembly, clerk, member, person
-from workflows import attendance, meetings, motions, votes
+from workflows import attendance, meetings, motions, speakers, votes
 from workflows.charter.errors import NotAllowed
 from workflows.charter.meetings import BallotKind, Choice
 from workflows.charter.voting import MotionKind
@@ -54,7 +54,7 @@ def prepare(uow: UnitOfWork, ballot: BallotKind) -> tuple[int, list[tuple[int, i
         for member_id, _, delegate_id in roster:
             delegate = session.get(User, delegate_id)
             assert delegate is not None
-            delegation = meetings.delegation(session, meeting_id, member_id)
+            delegation = speakers.delegation(session, meeting_id, member_id)
             assert delegation is not None and delegation.id is not None
             attendance.answer_delegation(session, delegation.id, delegate, True, now=now)
         staff = session.get(User, 1)

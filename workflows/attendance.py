@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models import Attendance, Delegation, Invitation, Meeting, Member, User
-from workflows import audit, live, meetings, outbox, seats
+from workflows import audit, live, meetings, outbox, seats, speakers
 from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed
 from workflows.charter.meetings import (
@@ -52,7 +52,7 @@ def name_delegate(
     """
     meeting = meetings.lock(session, meeting_id)
     member = session.get(Member, member_id)
-    if member is None or user.id not in meetings.representatives(session, member_id):
+    if member is None or user.id not in speakers.representatives(session, member_id):
         raise NotAllowed(
             "only the member's representative names its delegate", reason="not_representative"
         )
@@ -61,14 +61,14 @@ def name_delegate(
     may_name_delegate(
         MemberCategory(member.category), Standing(member.standing), Body(meeting.body)
     ).require()
-    if delegate.id == user.id or delegate.id in meetings.representatives(session, member_id):
+    if delegate.id == user.id or delegate.id in speakers.representatives(session, member_id):
         raise NotAllowed(
             "a representative needs no delegation", reason="delegate_is_representative"
         )
-    others = [m.id for m in meetings.members_of(session, meeting, delegate.id) if m.id != member_id]
+    others = [m.id for m in speakers.members_of(session, meeting, delegate.id) if m.id != member_id]
     if others:
         raise NotAllowed("speaks for another member", reason="delegate_speaks_for_another_member")
-    row = meetings.delegation(session, meeting_id, member_id)
+    row = speakers.delegation(session, meeting_id, member_id)
     if row is None:
         row = Delegation(
             meeting_id=meeting_id, member_id=member_id, delegate_id=delegate.id, named_by=user.id
@@ -128,7 +128,7 @@ def answer_delegation(
     meeting = meetings.load(session, row.meeting_id)
     if accept:
         others = [
-            m.id for m in meetings.members_of(session, meeting, user.id) if m.id != row.member_id
+            m.id for m in speakers.members_of(session, meeting, user.id) if m.id != row.member_id
         ]
         if others:
             raise NotAllowed(
@@ -151,7 +151,7 @@ def answer_delegation(
         **meetings.describe(session, meeting, for_member=row.member_id),
         "delegate": user.first_name,
     }
-    for chat_id in meetings.representatives(session, row.member_id):
+    for chat_id in speakers.representatives(session, row.member_id):
         outbox.notify(
             session,
             chat_id=chat_id,
@@ -174,7 +174,7 @@ def _voter_for(
                 "not a seat holder", reason=f"art{ARTICLE[meeting.body]}.not_a_seat_holder"
             )
         return voter_key(user_id=user.id), None
-    members = meetings.members_of(session, meeting, user.id)
+    members = speakers.members_of(session, meeting, user.id)
     if member_id:
         members = [m for m in members if m.id == member_id]
     if not members:
@@ -263,9 +263,9 @@ def _attend(
         voter=voter,
     )
     live.refresh_soon(session, meetings.BOARD, meeting.id, now=now)
-    from workflows import votes
+    from workflows import tallies
 
-    votes.send_open_ballots(session, meeting, voter, member, now=now)
+    tallies.send_open_ballots(session, meeting, voter, member, now=now)
     return True
 
 

@@ -7,9 +7,13 @@ from sqlalchemy import delete
 from sqlmodel import col
 
 from models import ProcessedUpdate
-from workflows import outbox, schedule
+from workflows import amendments, meetings, motions, outbox, schedule, tallies
 from workflows.queue import job
 from workflows.unit_of_work import UnitOfWork
+
+# Due items of meetings and votes (closes, reminders, live tallies) have their
+# handlers registered when these are imported; a worker started alone needs them.
+HANDLER_MODULES = (amendments, meetings, motions, tallies)
 
 log = logging.getLogger(__name__)
 

@@ -13,13 +13,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from models import Attendance, Delegation, Invitation, Meeting, Member, Representation, User
-from workflows import audit, live, outbox, people, prompts, schedule, seats
+from models import Invitation, Meeting, Member, User
+from workflows import audit, live, outbox, people, schedule, seats, speakers
 from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed
 from workflows.charter.meetings import (
     MEETING,
-    DelegationState,
     MeetingEvent,
     MeetingState,
     Rsvp,
@@ -73,90 +72,6 @@ def _step(
         from_state=before,
         to_state=meeting.state,
         at=now,
-    )
-
-
-# --- Who is invited, and who speaks for whom (Art. 24) -----------------------
-
-
-def representatives(session: Session, member_id: int) -> list[int]:
-    return list(
-        session.exec(
-            select(Representation.user_id).where(
-                Representation.member_id == member_id, col(Representation.until).is_(None)
-            )
-        )
-    )
-
-
-def delegation(session: Session, meeting_id: int, member_id: int) -> Delegation | None:
-    return session.exec(
-        select(Delegation).where(
-            Delegation.meeting_id == meeting_id, Delegation.member_id == member_id
-        )
-    ).first()
-
-
-def speakers(session: Session, meeting_id: int, member_id: int) -> list[int]:
-    """Who may act for ``member_id`` at this session: its representatives and its
-    accepted delegate (Art. 24)."""
-    people_ids = representatives(session, member_id)
-    named = delegation(session, meeting_id, member_id)
-    if named is not None and named.state == DelegationState.ACCEPTED.value:
-        people_ids.append(named.delegate_id)
-    return sorted(set(people_ids))
-
-
-def members_of(session: Session, meeting: Meeting, user_id: int) -> list[Member]:
-    """The members ``user_id`` speaks for at ``meeting``: as representative or delegate."""
-    ids = set(
-        session.exec(
-            select(Representation.member_id).where(
-                Representation.user_id == user_id, col(Representation.until).is_(None)
-            )
-        )
-    )
-    ids |= set(
-        session.exec(
-            select(Delegation.member_id).where(
-                Delegation.meeting_id == meeting.id,
-                Delegation.delegate_id == user_id,
-                Delegation.state == DelegationState.ACCEPTED.value,
-            )
-        )
-    )
-    if not ids:
-        return []
-    return list(
-        session.exec(select(Member).where(col(Member.id).in_(ids)).order_by(col(Member.id)))
-    )
-
-
-def invitation_recipients(session: Session, meeting: Meeting, invitation: Invitation) -> list[int]:
-    if invitation.user_id is not None:
-        return [invitation.user_id]
-    assert invitation.member_id is not None and meeting.id is not None
-    return speakers(session, meeting.id, invitation.member_id)
-
-
-def audience(session: Session, meeting: Meeting) -> list[int]:
-    """Everyone the session concerns: invitees' speakers, the Secretariat, the group."""
-    chats: set[int] = set()
-    for invitation in invitations(session, meeting):
-        chats.update(invitation_recipients(session, meeting, invitation))
-    chats.update(prompts.audience_of(session, Role.SECRETARIAT))
-    if meeting.group_chat_id is not None:
-        chats.add(meeting.group_chat_id)
-    return sorted(chats)
-
-
-def invitations(session: Session, meeting: Meeting) -> list[Invitation]:
-    return list(
-        session.exec(
-            select(Invitation)
-            .where(Invitation.meeting_id == meeting.id)
-            .order_by(col(Invitation.id))
-        )
     )
 
 
@@ -225,7 +140,7 @@ def convene(session: Session, details: Convening, actor: User, *, now: datetime)
         )
         session.add(invitation)
         session.flush()
-        for chat_id in invitation_recipients(session, meeting, invitation):
+        for chat_id in speakers.invitation_recipients(session, meeting, invitation):
             outbox.notify(
                 session,
                 chat_id=chat_id,
@@ -293,9 +208,9 @@ def answer_invitation(
     if invitation is None or answer == Rsvp.PENDING:
         raise NotAllowed("no such invitation", reason="not_found")
     meeting = load(session, invitation.meeting_id)
-    if user.id not in invitation_recipients(session, meeting, invitation) and (
+    if user.id not in speakers.invitation_recipients(session, meeting, invitation) and (
         invitation.member_id is None
-        or user.id not in representatives(session, invitation.member_id)
+        or user.id not in speakers.representatives(session, invitation.member_id)
     ):
         raise NotAllowed("not this invitation's addressee", reason="not_invited")
     if meeting.state in (MeetingState.CLOSED.value, MeetingState.CANCELLED.value):
@@ -326,10 +241,10 @@ def open_session(session: Session, meeting_id: int, actor: User, *, now: datetim
     meeting = lock(session, meeting_id)
     _step(session, meeting, MeetingEvent.OPEN, actor, now=now)
     meeting.opened_at = now
-    for invitation in invitations(session, meeting):
+    for invitation in speakers.invitations(session, meeting):
         if invitation.rsvp == Rsvp.DECLINE.value:
             continue
-        for chat_id in invitation_recipients(session, meeting, invitation):
+        for chat_id in speakers.invitation_recipients(session, meeting, invitation):
             outbox.notify(
                 session,
                 chat_id=chat_id,
@@ -366,31 +281,15 @@ def close_session(session: Session, meeting_id: int, actor: User, *, now: dateti
 def cancel_session(session: Session, meeting_id: int, actor: User, *, now: datetime) -> Meeting:
     meeting = lock(session, meeting_id)
     _step(session, meeting, MeetingEvent.CANCEL, actor, now=now)
-    for chat_id in audience(session, meeting):
+    for chat_id in speakers.audience(session, meeting):
         outbox.notify(session, chat_id=chat_id, key=CANCELLED, args=describe(session, meeting))
     return meeting
-
-
-def attended(session: Session, meeting_id: int) -> list[Attendance]:
-    return list(
-        session.exec(
-            select(Attendance)
-            .where(Attendance.meeting_id == meeting_id)
-            .order_by(col(Attendance.at), col(Attendance.id))
-        )
-    )
-
-
-def attendance_of(session: Session, meeting_id: int, voter: str) -> Attendance | None:
-    return session.exec(
-        select(Attendance).where(Attendance.meeting_id == meeting_id, Attendance.voter == voter)
-    ).first()
 
 
 def quorum_of(session: Session, meeting: Meeting, rules: VotingRules) -> QuorumResult:
     """Art. 26 at the Assembly, from the members' standing now; a board's by analogy."""
     assert meeting.id is not None
-    present = {row.voter for row in attended(session, meeting.id)}
+    present = {row.voter for row in speakers.attended(session, meeting.id)}
     body = Body(meeting.body)
     if body == Body.ASSEMBLY:
         return assembly_quorum(
@@ -418,8 +317,8 @@ def board_args(session: Session, meeting: Meeting) -> dict[str, Any]:
     assert meeting.id is not None
     return {
         **describe(session, meeting),
-        "present": len(attended(session, meeting.id)),
-        "invited": len(invitations(session, meeting)),
+        "present": len(speakers.attended(session, meeting.id)),
+        "invited": len(speakers.invitations(session, meeting)),
         "quorum": quorum_message(result),
     }
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from models import Delegation, Meeting, Member, Motion, SecretParticipation, User
-from workflows import meetings, seats, votes
+from workflows import meetings, seats, speakers, votes
 from workflows.charter.meetings import BallotKind, DelegationState
 
 
@@ -84,7 +84,7 @@ def gather(session: Session, meeting_id: int, user: User) -> Minutes:
             at=row.at,
             by_hand=row.recorded_by is not None,
         )
-        for row in meetings.attended(session, meeting_id)
+        for row in speakers.attended(session, meeting_id)
     ]
     delegates = []
     for row in session.exec(
@@ -119,7 +119,7 @@ def gather(session: Session, meeting_id: int, user: User) -> Minutes:
     return Minutes(
         meeting=meeting,
         present=present,
-        invited=len(meetings.invitations(session, meeting)),
+        invited=len(speakers.invitations(session, meeting)),
         delegates=delegates,
         motions=motions,
     )

@@ -10,12 +10,10 @@ concerns, in each reader's language.
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from models import AmendmentSupport, Meeting, Member, Motion, User
-from workflows import audit, live, meetings, outbox, prompts, schedule, votes
+from models import Motion, User
+from workflows import amendments, audit, live, meetings, outbox, schedule, speakers, tallies, votes
 from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import MOTION, MotionEvent, MotionState
@@ -23,27 +21,22 @@ from workflows.charter.meetings import (
     BallotKind,
     Choice,
     MeetingState,
-    may_support_amendment,
     motion_kind_allowed,
     reminder_time,
 )
-from workflows.charter.membership import MemberCategory, Standing
 from workflows.charter.roles import Actor, Party, Role
 from workflows.charter.voting import (
     MotionKind,
     Result,
     VotingRules,
     amendment_may_be_put_to_vote,
-    amendment_support_needed,
     quorum,
     tally,
 )
 from workflows.settings import Settings
-from workflows.values import N_, Message, button, message
+from workflows.values import N_, Message, message
 
-SUPPORT = "sup"
 CLOSE = "motion.close"
-SUPPORT_BOARD = "motion.support"
 
 
 def rules_of(motion: Motion) -> VotingRules:
@@ -61,7 +54,7 @@ def lock(session: Session, motion_id: int) -> Motion:
     return motion
 
 
-def _step(
+def step(
     session: Session, motion: Motion, event: MotionEvent, user: User | None, *, now: datetime
 ) -> None:
     roles: frozenset[Actor] = (
@@ -90,49 +83,6 @@ def describe(motion: Motion) -> dict[str, Any]:
         "ballot": message(BALLOT_NAMES[BallotKind(motion.ballot)]),
         "closes": motion.closes_at if motion.closes_at else message(BY_HAND),
     }
-
-
-def full_members(session: Session) -> int:
-    """Art. 30: the full members in active standing, suspended for fees or not."""
-    return session.exec(
-        select(func.count())
-        .select_from(Member)
-        .where(
-            Member.category == MemberCategory.FULL.value, Member.standing == Standing.ACTIVE.value
-        )
-    ).one()
-
-
-def supporters(session: Session, motion_id: int) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(AmendmentSupport)
-        .where(AmendmentSupport.motion_id == motion_id)
-    ).one()
-
-
-def from_trustees(session: Session, motion: Motion) -> bool:
-    """Art. 30: the amendment comes from a motion the Board of Trustees passed."""
-    if motion.source_motion_id is None:
-        return False
-    source = session.get(Motion, motion.source_motion_id)
-    if source is None or source.result != Result.PASSED.value:
-        return False
-    meeting = session.get(Meeting, source.meeting_id)
-    return meeting is not None and meeting.body == Body.TRUSTEES.value
-
-
-def passed_trustees_amendments(session: Session) -> list[Motion]:
-    query = (
-        select(Motion)
-        .join(Meeting, Meeting.id == Motion.meeting_id)  # type: ignore[arg-type]
-        .where(
-            Meeting.body == Body.TRUSTEES.value,
-            Motion.kind == MotionKind.CHARTER_AMENDMENT.value,
-            Motion.result == Result.PASSED.value,
-        )
-    )
-    return list(session.exec(query))
 
 
 def propose(
@@ -167,7 +117,7 @@ def propose(
     )
     session.add(motion)
     session.flush()
-    if source_motion_id is not None and not from_trustees(session, motion):
+    if source_motion_id is not None and not amendments.from_trustees(session, motion):
         raise NotAllowed(
             "not a passed trustees' motion", reason="art30.source_not_passed_by_trustees"
         )
@@ -187,98 +137,8 @@ def propose(
         and source_motion_id is None
     )
     if members_amendment:
-        _seek_support(session, motion, actor, now=now)
+        amendments.seek_support(session, motion, actor, now=now)
     return motion
-
-
-def _seek_support(session: Session, motion: Motion, actor: User, *, now: datetime) -> None:
-    _step(session, motion, MotionEvent.SEEK_SUPPORT, actor, now=now)
-    full = session.exec(
-        select(Member).where(
-            Member.category == MemberCategory.FULL.value, Member.standing == Standing.ACTIVE.value
-        )
-    )
-    for member in full:
-        assert member.id is not None
-        for chat_id in meetings.representatives(session, member.id):
-            outbox.notify(
-                session,
-                chat_id=chat_id,
-                key=SUPPORT_CALL,
-                args={**describe(motion), "member": meetings.member_name(member)},
-                buttons=[[button(SUPPORT_LABEL, SUPPORT, motion.id, member.id)]],
-            )
-    board = outbox.notify(
-        session, chat_id=actor.id, key=SUPPORT_COUNT, args=support_args(session, motion)
-    )
-    motion.support_board_id = board.id if board else None
-    session.add(motion)
-
-
-def support_args(session: Session, motion: Motion) -> dict[str, Any]:
-    assert motion.id is not None
-    full = full_members(session)
-    return {
-        **describe(motion),
-        "supporters": supporters(session, motion.id),
-        "needed": amendment_support_needed(full),
-        "full": full,
-    }
-
-
-def support(session: Session, motion_id: int, member_id: int, user: User, *, now: datetime) -> bool:
-    """Art. 30: a full member's representative supports putting the amendment to the vote.
-    False when the member already had; the Secretariat is told once the two thirds are in."""
-    motion = session.exec(select(Motion).where(Motion.id == motion_id)).first()
-    if motion is None or motion.state != MotionState.COLLECTING_SUPPORT.value:
-        raise NotAllowed("no support is being collected", reason="procedure.support_closed")
-    member = session.get(Member, member_id)
-    if member is None or user.id not in meetings.representatives(session, member_id):
-        raise NotAllowed("not the member's representative", reason="not_representative")
-    may_support_amendment(MemberCategory(member.category), Standing(member.standing)).require()
-    try:
-        with session.begin_nested():
-            session.add(
-                AmendmentSupport(motion_id=motion_id, member_id=member_id, user_id=user.id, at=now)
-            )
-    except IntegrityError:
-        return False
-    audit.record(
-        session,
-        entity="motion",
-        entity_id=motion_id,
-        action="support",
-        actor_id=user.id,
-        at=now,
-        member=member_id,
-    )
-    count, full = supporters(session, motion_id), full_members(session)
-    if amendment_may_be_put_to_vote(
-        from_board_of_trustees=False, supporters=count, full_members=full
-    ) and not amendment_may_be_put_to_vote(
-        from_board_of_trustees=False, supporters=count - 1, full_members=full
-    ):
-        for chat_id in prompts.audience_of(session, Role.SECRETARIAT):
-            outbox.notify(
-                session, chat_id=chat_id, key=SUPPORT_REACHED, args=support_args(session, motion)
-            )
-    if motion.support_board_id is not None:
-        live.refresh_soon(session, SUPPORT_BOARD, motion_id, now=now)
-    return True
-
-
-@schedule.handles(SUPPORT_BOARD)
-def _refresh_support(session: Session, args: dict[str, Any], now: datetime) -> None:
-    motion = session.get(Motion, args["subject_id"])
-    if motion is not None and motion.support_board_id is not None:
-        live.edit(
-            session,
-            target_id=motion.support_board_id,
-            key=SUPPORT_COUNT,
-            args=support_args(session, motion),
-            buttons=[],
-            now=now,
-        )
 
 
 def open_vote(
@@ -293,13 +153,13 @@ def open_vote(
     if motion.kind == MotionKind.CHARTER_AMENDMENT.value and meeting.body == Body.ASSEMBLY.value:
         assert motion.id is not None
         amendment_may_be_put_to_vote(
-            from_board_of_trustees=from_trustees(session, motion),
-            supporters=supporters(session, motion.id),
-            full_members=full_members(session),
+            from_board_of_trustees=amendments.from_trustees(session, motion),
+            supporters=amendments.supporters(session, motion.id),
+            full_members=amendments.full_members(session),
         ).require()
     if motion.closes_at is not None and motion.closes_at <= now:
         raise NotAllowed("the closing time has passed", reason="procedure.closing_time_passed")
-    _step(session, motion, MotionEvent.OPEN, actor, now=now)
+    step(session, motion, MotionEvent.OPEN, actor, now=now)
     motion.opened_at = now
     motion.abstentions_count_as_cast = settings.abstentions_count_as_cast
     motion.fee_suspended_in_quorum_base = settings.fee_suspended_in_quorum_base
@@ -315,20 +175,20 @@ def open_vote(
         if remind_at is not None:
             schedule.schedule(
                 session,
-                kind=votes.REMIND,
+                kind=tallies.REMIND,
                 due_at=remind_at,
                 dedupe_key=f"motion:{motion.id}:remind",
                 motion_id=motion.id,
             )
     for voter, member in votes.entitled(session, meeting):
-        votes.send_ballot(session, motion, meeting, voter, member)
+        tallies.send_ballot(session, motion, meeting, voter, member)
     if meeting.group_chat_id is not None:
         ballot = outbox.notify(
             session,
             chat_id=meeting.group_chat_id,
-            key=votes.GROUP_BALLOT,
-            args=votes.tally_args(session, motion, meeting),
-            buttons=votes.group_buttons(motion),
+            key=tallies.GROUP_BALLOT,
+            args=tallies.tally_args(session, motion, meeting),
+            buttons=tallies.group_buttons(motion),
         )
         motion.group_ballot_id = ballot.id if ballot else None
     session.add(motion)
@@ -339,7 +199,7 @@ def close_motion(session: Session, motion_id: int, actor: User | None, *, now: d
     """Count, decide by the charter's rules, announce. ``actor`` None: the deadline."""
     motion = lock(session, motion_id)
     meeting = meetings.load(session, motion.meeting_id)
-    _step(session, motion, MotionEvent.CLOSE, actor, now=now)
+    step(session, motion, MotionEvent.CLOSE, actor, now=now)
     motion.closed_at = now
     rules = rules_of(motion)
     counts = votes.count(session, motion)
@@ -373,7 +233,7 @@ def close_motion(session: Session, motion_id: int, actor: User | None, *, now: d
         votes.shuffle_secret_choices(session, motion)
     schedule.cancel(session, dedupe_prefix=f"motion:{motion.id}:", now=now)
     args = result_args(motion)
-    for chat_id in meetings.audience(session, meeting):
+    for chat_id in speakers.audience(session, meeting):
         outbox.notify(session, chat_id=chat_id, key=RESULT, args=args)
     if motion.group_ballot_id is not None:
         live.edit(
@@ -419,19 +279,6 @@ KIND_NAMES = {
 }
 BALLOT_NAMES = {BallotKind.NAMED: N_("named vote"), BallotKind.SECRET: N_("secret ballot")}
 BY_HAND = N_("when the Secretariat closes it")
-SUPPORT_LABEL = N_("Support")
-SUPPORT_CALL = N_(
-    "<b>Proposed amendment to the charter — No. {number}</b>\n\n{text}\n\nUnder Art. 30 it is "
-    "put to the vote when two thirds of the full members support it. Does {member} support it?"
-)
-SUPPORT_COUNT = N_(
-    "<b>Support for amendment No. {number}</b>\n{supporters} of {full} full members support it; "
-    "{needed} are needed (Art. 30)."
-)
-SUPPORT_REACHED = N_(
-    "Amendment No. {number} has the support of {supporters} of {full} full members: it may now "
-    "be put to the vote (Art. 30)."
-)
 RESULT = N_(
     "<b>Result — motion No. {number}</b> ({ballot}, {kind})\n\n{text}\n\n"
     "Yes: {yes} · No: {no} · Abstain: {abstain} · votes cast: {cast}\n{quorum}\n"

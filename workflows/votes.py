@@ -14,13 +14,12 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models import Ballot, Meeting, Member, Motion, SecretChoice, SecretParticipation, User
-from workflows import audit, live, meetings, outbox, schedule, seats
+from workflows import audit, live, meetings, seats, speakers, tallies
 from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed, Verdict
 from workflows.charter.machines import MotionState
@@ -33,14 +32,6 @@ from workflows.charter.meetings import (
     voter_key,
 )
 from workflows.charter.membership import MemberCategory, Standing, VotingRight
-from workflows.values import N_, Message, button, message
-
-PICK = "bal"
-GROUP_VOTE = "gv"
-TALLY = "motion.tally"
-REMIND = "motion.remind"
-#: How many voters' names a group tally lists before "and N more" (4096 characters).
-NAMES_SHOWN = 30
 
 
 @dataclass(frozen=True)
@@ -77,7 +68,7 @@ def voter_of(
     body = Body(meeting.body)
     if body != Body.ASSEMBLY:
         return voter_key(user_id=user.id), None
-    members = meetings.members_of(session, meeting, user.id)
+    members = speakers.members_of(session, meeting, user.id)
     if member_id:
         members = [m for m in members if m.id == member_id]
     if not members:
@@ -91,7 +82,7 @@ def voter_of(
 
 def entitlement(session: Session, meeting: Meeting, voter: str, member: Member | None) -> Verdict:
     assert meeting.id is not None
-    present = meetings.attendance_of(session, meeting.id, voter) is not None
+    present = speakers.attendance_of(session, meeting.id, voter) is not None
     if member is None:
         holder = int(voter[1:])
         body = Body(meeting.body)
@@ -110,7 +101,7 @@ def entitled(session: Session, meeting: Meeting) -> list[tuple[str, Member | Non
     """Everyone who may vote now: present, and entitled by Art. 25 (or a seat)."""
     assert meeting.id is not None
     found = []
-    for row in meetings.attended(session, meeting.id):
+    for row in speakers.attended(session, meeting.id):
         member = session.get(Member, row.member_id) if row.member_id is not None else None
         if entitlement(session, meeting, row.voter, member):
             found.append((row.voter, member))
@@ -120,11 +111,11 @@ def entitled(session: Session, meeting: Meeting) -> list[tuple[str, Member | Non
 def recipients(session: Session, meeting: Meeting, voter: str, member: Member | None) -> list[int]:
     """Who gets the ballot: the person who checked in, else the member's speakers."""
     assert meeting.id is not None
-    row = meetings.attendance_of(session, meeting.id, voter)
+    row = speakers.attendance_of(session, meeting.id, voter)
     if row is not None and row.user_id is not None:
         return [row.user_id]
     if member is not None and member.id is not None:
-        return meetings.speakers(session, meeting.id, member.id)
+        return speakers.speakers(session, meeting.id, member.id)
     return [int(voter[1:])]
 
 
@@ -165,7 +156,7 @@ def cast_ballot(
             **({} if cast.secret else {"choice": choice.value}),
         )
         if motion.group_ballot_id is not None:
-            live.refresh_soon(session, TALLY, motion_id, now=now)
+            live.refresh_soon(session, tallies.TALLY, motion_id, now=now)
     return cast
 
 
@@ -285,138 +276,3 @@ def shuffle_secret_choices(session: Session, motion: Motion) -> None:
     secrets.SystemRandom().shuffle(choices)
     for choice in choices:
         session.add(SecretChoice(id=secrets.token_hex(16), motion_id=motion.id, choice=choice))
-
-
-# --- Ballots out, the group tally, reminders ---------------------------------
-
-
-def voter_name(session: Session, voter: str) -> Message | str:
-    if voter.startswith("m"):
-        member = session.get(Member, int(voter[1:]))
-        return meetings.member_name(member) if member else voter
-    user = session.get(User, int(voter[1:]))
-    return user.first_name if user else voter
-
-
-def ballot_args(session: Session, motion: Motion, member: Member | None) -> dict[str, Any]:
-    from workflows import motions
-
-    return {**motions.describe(motion), "member": meetings.member_name(member) if member else ""}
-
-
-def ballot_buttons(motion: Motion, member: Member | None) -> list[list[dict[str, str]]]:
-    member_id = member.id if member else 0
-    return [[button(LABELS[choice], PICK, motion.id, member_id, choice.value) for choice in Choice]]
-
-
-def send_ballot(
-    session: Session, motion: Motion, meeting: Meeting, voter: str, member: Member | None
-) -> None:
-    for chat_id in recipients(session, meeting, voter, member):
-        outbox.notify(
-            session,
-            chat_id=chat_id,
-            key=PRIVATE_BALLOT,
-            args=ballot_args(session, motion, member),
-            buttons=ballot_buttons(motion, member),
-            dedupe_key=f"motion:{motion.id}:ballot:{voter}:{chat_id}",
-        )
-
-
-def send_open_ballots(
-    session: Session, meeting: Meeting, voter: str, member: Member | None, *, now: datetime
-) -> None:
-    """Someone just checked in: their ballots for the votes already open."""
-    if not entitlement(session, meeting, voter, member):
-        return
-    for motion in session.exec(
-        select(Motion).where(
-            Motion.meeting_id == meeting.id, Motion.state == MotionState.OPEN.value
-        )
-    ):
-        if is_open(motion, now):
-            send_ballot(session, motion, meeting, voter, member)
-
-
-def tally_args(session: Session, motion: Motion, meeting: Meeting) -> dict[str, Any]:
-    from workflows import motions
-
-    counts = count(session, motion)
-    voters = who_voted(session, motion)
-    names: list[Message | str] = [voter_name(session, v) for v in voters[:NAMES_SHOWN]]
-    if len(voters) > NAMES_SHOWN:
-        names.append(message(AND_MORE, count=len(voters) - NAMES_SHOWN))
-    secret = motion.ballot == BallotKind.SECRET.value
-    return {
-        **motions.describe(motion),
-        "voted": len(voters),
-        "entitled": len(entitled(session, meeting)),
-        "counts": message(
-            SECRET_COUNTS if secret else NAMED_COUNTS,
-            yes=counts[Choice.YES],
-            no=counts[Choice.NO],
-            abstain=counts[Choice.ABSTAIN],
-        ),
-        "names": names or "—",
-    }
-
-
-def group_buttons(motion: Motion) -> list[list[dict[str, str]]]:
-    if motion.ballot == BallotKind.SECRET.value:
-        return []
-    return [[button(LABELS[choice], GROUP_VOTE, motion.id, choice.value) for choice in Choice]]
-
-
-@schedule.handles(TALLY)
-def refresh_tally(session: Session, args: dict[str, Any], now: datetime) -> None:
-    motion = session.get(Motion, args["subject_id"])
-    if motion is None or motion.group_ballot_id is None or motion.state != MotionState.OPEN.value:
-        return
-    meeting = meetings.load(session, motion.meeting_id)
-    live.edit(
-        session,
-        target_id=motion.group_ballot_id,
-        key=GROUP_BALLOT,
-        args=tally_args(session, motion, meeting),
-        buttons=group_buttons(motion),
-        now=now,
-    )
-
-
-@schedule.handles(REMIND)
-def remind(session: Session, args: dict[str, Any], now: datetime) -> None:
-    """Before the close, only those entitled who have not voted are reminded."""
-    motion = session.get(Motion, args["motion_id"])
-    if motion is None or not is_open(motion, now):
-        return
-    meeting = meetings.load(session, motion.meeting_id)
-    voted = set(who_voted(session, motion))
-    for voter, member in entitled(session, meeting):
-        if voter in voted:
-            continue
-        for chat_id in recipients(session, meeting, voter, member):
-            outbox.notify(
-                session,
-                chat_id=chat_id,
-                key=REMINDER,
-                args=ballot_args(session, motion, member),
-                buttons=ballot_buttons(motion, member),
-                dedupe_key=f"motion:{motion.id}:remind:{voter}:{chat_id}",
-            )
-
-
-LABELS = {Choice.YES: N_("Yes"), Choice.NO: N_("No"), Choice.ABSTAIN: N_("Abstain")}
-PRIVATE_BALLOT = N_(
-    "<b>Ballot — motion No. {number}</b> ({ballot}, {kind})\n\n{text}\n\n"
-    "Closes: {closes}. You vote for {member}. Choose, then confirm."
-)
-REMINDER = N_(
-    "Reminder: you have not voted yet on motion No. {number}. Closes: {closes}.\n\n{text}"
-)
-GROUP_BALLOT = N_(
-    "<b>Vote — motion No. {number}</b> ({ballot}, {kind})\n\n{text}\n\nCloses: {closes}.\n"
-    "{counts}\nVoted: {voted} of {entitled} entitled.\n{names}"
-)
-NAMED_COUNTS = N_("Yes {yes} · No {no} · Abstain {abstain}")
-SECRET_COUNTS = N_("Secret ballot: the choices are counted at the close.")
-AND_MORE = N_("… and {count} more (see the minutes)")

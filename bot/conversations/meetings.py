@@ -17,7 +17,7 @@ from bot.conversations.refusals import explained
 from bot.engine import Router, Turn
 from bot.i18n import Html
 from models import Invitation, Meeting
-from workflows import attendance, meetings, minutes, seats
+from workflows import attendance, meetings, minutes, seats, speakers
 from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed
 from workflows.charter.meetings import MeetingState, Rsvp
@@ -90,7 +90,7 @@ def voters_for(turn: Turn, meeting: Meeting) -> list[str]:
     if Body(meeting.body) != Body.ASSEMBLY:
         holders = seats.holders(turn.session, Body(meeting.body))
         return [f"u{turn.user.id}"] if turn.user.id in holders else []
-    return [f"m{m.id}" for m in meetings.members_of(turn.session, meeting, turn.user.id)]
+    return [f"m{m.id}" for m in speakers.members_of(turn.session, meeting, turn.user.id)]
 
 
 def home(turn: Turn) -> None:
@@ -133,8 +133,8 @@ def page(turn: Turn, meeting: Meeting, *, edit: bool = False) -> None:
             t._(STATE_LINE, state=Html(_state(turn, meeting))),
             t._(
                 PRESENT_LINE,
-                present=len(meetings.attended(turn.session, meeting.id)),
-                invited=len(meetings.invitations(turn.session, meeting)),
+                present=len(speakers.attended(turn.session, meeting.id)),
+                invited=len(speakers.invitations(turn.session, meeting)),
             ),
             t.show(meetings.quorum_message(result)),
         ]
@@ -239,8 +239,8 @@ def rsvp(turn: Turn, press: RsvpPress) -> None:
 def ask_delegate(turn: Turn, meeting: Meeting, member_id: int | None = None) -> None:
     members = [
         m
-        for m in meetings.members_of(turn.session, meeting, turn.user.id)
-        if turn.user.id in meetings.representatives(turn.session, m.id or 0)
+        for m in speakers.members_of(turn.session, meeting, turn.user.id)
+        if turn.user.id in speakers.representatives(turn.session, m.id or 0)
         and (member_id is None or m.id == member_id)
     ]
     if not members:
@@ -297,8 +297,8 @@ def check_in(turn: Turn, press: CheckIn) -> None:
 
 def record_list(turn: Turn, meeting: Meeting) -> None:
     assert meeting.id is not None
-    present = {row.voter for row in meetings.attended(turn.session, meeting.id)}
-    absent = [i for i in meetings.invitations(turn.session, meeting) if i.voter not in present]
+    present = {row.voter for row in speakers.attended(turn.session, meeting.id)}
+    absent = [i for i in speakers.invitations(turn.session, meeting) if i.voter not in present]
     rows: Keyboard = []
     for invitation in absent[:40]:
         rows.append(

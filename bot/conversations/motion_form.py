@@ -15,7 +15,7 @@ from bot.conversations.refusals import explained, tell
 from bot.conversations.session_form import FormNav, Pick, nav, parse_when
 from bot.engine import Router, Turn
 from bot.i18n import Html
-from workflows import meetings, motions, seats
+from workflows import amendments, meetings, motions, seats
 from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed
 from workflows.charter.meetings import BallotKind, motion_kind_allowed
@@ -85,7 +85,7 @@ def ask(turn: Turn, step: Step) -> None:
     elif step is Step.SOURCE:
         rows = [
             [Button(t._(FROM_MOTION, number=str(m.id)), Pick(step, str(m.id)).pack())]
-            for m in motions.passed_trustees_amendments(turn.session)[:10]
+            for m in amendments.passed_trustees_amendments(turn.session)[:10]
         ]
         rows.append([Button(t._(COLLECT_SUPPORT), Pick(step, "0").pack())])
     elif step is Step.BALLOT:

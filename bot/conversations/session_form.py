@@ -20,7 +20,7 @@ from bot.conversations.refusals import explained
 from bot.engine import Router, Turn
 from bot.i18n import Html
 from models import GroupChat
-from workflows import meetings, seats
+from workflows import meetings, seats, speakers
 from workflows.charter.bodies import Body
 from workflows.charter.meetings import SessionKind
 from workflows.values import N_, message
@@ -256,7 +256,7 @@ def create(turn: Turn, data: dict[str, str]) -> None:
         turn.t.n_(
             "Session created: {title}. {count} invitation was sent.",
             "Session created: {title}. {count} invitations were sent.",
-            len(meetings.invitations(turn.session, meeting)),
+            len(speakers.invitations(turn.session, meeting)),
             title=meeting.title,
         )
     )

@@ -18,7 +18,7 @@ from bot.conversations.refusals import explained
 from bot.engine import Router, Turn
 from bot.i18n import Html
 from models import Meeting, Member, Motion
-from workflows import meetings, motions, votes
+from workflows import amendments, meetings, motions, tallies, votes
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import MotionState
 from workflows.charter.meetings import BallotKind, Choice
@@ -42,7 +42,7 @@ class MotionAct(Callback, prefix="mot"):
 
 
 @dataclass(frozen=True)
-class BallotPick(Callback, prefix=votes.PICK):
+class BallotPick(Callback, prefix=tallies.PICK):
     motion_id: int
     member_id: int
     choice: Choice
@@ -56,13 +56,13 @@ class BallotConfirm(Callback, prefix="cast"):
 
 
 @dataclass(frozen=True)
-class GroupVote(Callback, prefix=votes.GROUP_VOTE):
+class GroupVote(Callback, prefix=tallies.GROUP_VOTE):
     motion_id: int
     choice: Choice
 
 
 @dataclass(frozen=True)
-class Support(Callback, prefix=motions.SUPPORT):
+class Support(Callback, prefix=amendments.SUPPORT):
     motion_id: int
     member_id: int
 
@@ -98,7 +98,7 @@ def motion_page(turn: Turn, motion: Motion, *, edit: bool = False) -> None:
         t._(STATE, state=Html(t._(STATES[MotionState(motion.state)]))),
     ]
     if motion.state == MotionState.COLLECTING_SUPPORT.value:
-        lines.append(t._(motions.SUPPORT_COUNT, **motions.support_args(turn.session, motion)))
+        lines.append(t._(amendments.SUPPORT_COUNT, **amendments.support_args(turn.session, motion)))
     if motion.state == MotionState.OPEN.value:
         lines.append(t._(VOTED, count=len(votes.who_voted(turn.session, motion))))
     if motion.state == MotionState.CLOSED.value:
@@ -145,8 +145,8 @@ def ballot(turn: Turn, motion: Motion, member: Member | None = None) -> None:
     meeting = meetings.load(turn.session, motion.meeting_id)
     _, found = votes.voter_of(turn.session, meeting, turn.user, member.id if member else None)
     turn.say_privately(
-        turn.t._(votes.PRIVATE_BALLOT, **votes.ballot_args(turn.session, motion, found)),
-        keyboard(turn, votes.ballot_buttons(motion, found)),
+        turn.t._(tallies.PRIVATE_BALLOT, **tallies.ballot_args(turn.session, motion, found)),
+        keyboard(turn, tallies.ballot_buttons(motion, found)),
     )
 
 
@@ -168,7 +168,7 @@ def pick(turn: Turn, press: BallotPick) -> None:
             CONFIRM,
             number=str(motion.id),
             text=motion.text,
-            choice=Html(t._(votes.LABELS[press.choice])),
+            choice=Html(t._(tallies.LABELS[press.choice])),
             final=Html(final),
         ),
         [
@@ -196,7 +196,7 @@ def confirm(turn: Turn, press: BallotConfirm) -> None:
     )
     motion = load(turn, press.motion_id)
     t = turn.t
-    choice = Html(t._(votes.LABELS[press.choice]))
+    choice = Html(t._(tallies.LABELS[press.choice]))
     if cast.secret:
         turn.edit(t._(SECRET_CAST, number=str(motion.id), choice=choice))
     else:
@@ -219,7 +219,7 @@ def group_vote(turn: Turn, press: GroupVote) -> None:
     )
     text = CHANGED if cast.changed else NAMED_CAST
     turn.toast(
-        turn.t._(text, number=str(motion.id), choice=Html(turn.t._(votes.LABELS[press.choice]))),
+        turn.t._(text, number=str(motion.id), choice=Html(turn.t._(tallies.LABELS[press.choice]))),
         alert=True,
     )
 
@@ -227,13 +227,13 @@ def group_vote(turn: Turn, press: GroupVote) -> None:
 @router.button(Support)
 @explained
 def support(turn: Turn, press: Support) -> None:
-    new = motions.support(
+    new = amendments.support(
         turn.session, press.motion_id, press.member_id, turn.user, now=turn.uow.clock.now()
     )
     motion = load(turn, press.motion_id)
-    args = motions.support_args(turn.session, motion)
+    args = amendments.support_args(turn.session, motion)
     turn.toast(turn.t._(SUPPORTED if new else ALREADY_SUPPORTED))
-    turn.edit(turn.t._(motions.SUPPORT_COUNT, **args))
+    turn.edit(turn.t._(amendments.SUPPORT_COUNT, **args))
 
 
 STATES = {
