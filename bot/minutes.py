@@ -8,18 +8,20 @@ text; without them the PDF is refused with a sentence saying what to install.
 
 import csv
 import io
+import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Html, Text
 from workflows import meetings, motions
-from workflows.charter.meetings import BallotKind, SessionKind
+from workflows.charter.meetings import BallotKind, DelegationState, SessionKind
 from workflows.charter.voting import MotionKind, Result
 from workflows.minutes import Minutes, Name
 from workflows.values import N_
 
 FONT_DIR = Path("/usr/share/fonts/truetype/noto")
+ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
 FONTS = {
     "naskh": FONT_DIR / "NotoNaskhArabic-Regular.ttf",
     "naskh-bold": FONT_DIR / "NotoNaskhArabic-Bold.ttf",
@@ -55,6 +57,10 @@ def _name(t: Text, name: Name) -> str:
     return name.ar if t.rtl and name.ar else name.en
 
 
+def _comma(t: Text) -> str:
+    return "، " if t.rtl else ", "
+
+
 def _when(minutes: Minutes, value: datetime) -> str:
     local = value.astimezone(ZoneInfo(minutes.meeting.time_zone))
     return f"{local:%Y-%m-%d %H:%M} {minutes.meeting.time_zone}"
@@ -74,10 +80,11 @@ def lines(t: Text, minutes: Minutes) -> list[tuple[str, str]]:
     ]
     for row in minutes.present:
         how = _plain(t, BY_HAND if row.by_hand else CHECKED_IN, name=row.by)
-        out.append(("p", f"{_name(t, row.name)} — {how}, {_when(minutes, row.at)}"))
+        out.append(("p", f"{_name(t, row.name)} — {how}{_comma(t)}{_when(minutes, row.at)}"))
     out.append(("h2", t._(DELEGATES)))
     for delegate in minutes.delegates or []:
-        out.append(("p", f"{_name(t, delegate.member)}: {delegate.delegate} ({delegate.state})"))
+        state = t._(DELEGATION_STATES[DelegationState(delegate.state)])
+        out.append(("p", f"{_name(t, delegate.member)}: {delegate.delegate} ({state})"))
     if not minutes.delegates:
         out.append(("p", "—"))
     for item in minutes.motions:
@@ -86,7 +93,7 @@ def lines(t: Text, minutes: Minutes) -> list[tuple[str, str]]:
         out.append(
             (
                 "p",
-                f"{t._(motions.KIND_NAMES[MotionKind(motion.kind)])}, "
+                f"{t._(motions.KIND_NAMES[MotionKind(motion.kind)])}{_comma(t)}"
                 f"{t._(motions.BALLOT_NAMES[BallotKind(motion.ballot)])}",
             )
         )
@@ -142,7 +149,7 @@ def as_csv(t: Text, minutes: Minutes) -> bytes:
                 "",
                 delegate.member.en,
                 delegate.member.ar,
-                delegate.state,
+                t._(DELEGATION_STATES[DelegationState(delegate.state)]),
                 delegate.delegate,
                 "",
             ]
@@ -188,11 +195,11 @@ def as_pdf(t: Text, minutes: Minutes) -> bytes:
         pdf.set_font(main, "B" if style != "p" else "", sizes[style])
         if style == "h2":
             pdf.ln(3)
-        for line in _wrap(pdf, text, pdf.epw):
+        for line in _wrap(pdf, text, pdf.epw, t.rtl):
             pdf.cell(
                 pdf.epw,
                 sizes[style] * 0.6,
-                _visual(line) if t.rtl else line,
+                _visual(line, t.rtl),
                 align="R" if t.rtl else "L",
                 new_x="LMARGIN",
                 new_y="NEXT",
@@ -200,15 +207,20 @@ def as_pdf(t: Text, minutes: Minutes) -> bytes:
     return bytes(pdf.output())
 
 
-def _visual(line: str) -> str:
-    """A logical Arabic line shaped and reordered for drawing left to right."""
+def _visual(line: str, rtl: bool) -> str:
+    """A logical line shaped and reordered for drawing left to right: Arabic joined and
+    right to left, inside an Arabic document or embedded in an English one."""
+    if not rtl and not ARABIC.search(line):
+        return line
     import arabic_reshaper
-    from bidi import get_display
 
-    return str(get_display(arabic_reshaper.reshape(line), base_dir="R"))
+    # The algorithm module mirrors brackets in right-to-left runs; bidi.get_display does not.
+    from bidi.algorithm import get_display
+
+    return str(get_display(arabic_reshaper.reshape(line), base_dir="R" if rtl else "L"))
 
 
-def _wrap(pdf: object, text: str, width: float) -> list[str]:
+def _wrap(pdf: object, text: str, width: float, rtl: bool) -> list[str]:
     """Break ``text`` into lines that fit ``width``, in reading order."""
     measure = pdf.get_string_width  # type: ignore[attr-defined]
     lines: list[str] = []
@@ -216,7 +228,7 @@ def _wrap(pdf: object, text: str, width: float) -> list[str]:
         current = ""
         for word in paragraph.split(" "):
             candidate = f"{current} {word}" if current else word
-            if current and measure(_visual(candidate)) > width:
+            if current and measure(_visual(candidate, rtl)) > width:
                 lines.append(current)
                 current = word
             else:
@@ -225,6 +237,12 @@ def _wrap(pdf: object, text: str, width: float) -> list[str]:
     return lines
 
 
+DELEGATION_STATES = {
+    DelegationState.PENDING: N_("not yet answered"),
+    DelegationState.ACCEPTED: N_("accepted"),
+    DelegationState.DECLINED: N_("refused"),
+    DelegationState.REVOKED: N_("replaced"),
+}
 MINUTES_TITLE = N_("Minutes: {title}")
 OPENED_AT = N_("Date and time: {when}")
 PLACE = N_("Place: {place}")
