@@ -75,22 +75,25 @@ def send_open_ballots(
 def tally_args(session: Session, motion: Motion, meeting: Meeting) -> dict[str, Any]:
     from workflows import motions
 
-    counts = votes.count(session, motion)
+    secret = motion.ballot == BallotKind.SECRET.value
     voters = votes.who_voted(session, motion)
     names: list[Message | str] = [voter_name(session, v) for v in voters[:NAMES_SHOWN]]
     if len(voters) > NAMES_SHOWN:
         names.append(message(AND_MORE, count=len(voters) - NAMES_SHOWN))
-    secret = motion.ballot == BallotKind.SECRET.value
+    if secret:
+        # A secret ballot's running counts are never written anywhere: their changes,
+        # next to the times of participation, would tell who chose what.
+        counts = message(SECRET_COUNTS)
+    else:
+        tally = votes.count(session, motion)
+        counts = message(
+            NAMED_COUNTS, yes=tally[Choice.YES], no=tally[Choice.NO], abstain=tally[Choice.ABSTAIN]
+        )
     return {
         **motions.describe(motion),
         "voted": len(voters),
         "entitled": len(votes.entitled(session, meeting)),
-        "counts": message(
-            SECRET_COUNTS if secret else NAMED_COUNTS,
-            yes=counts[Choice.YES],
-            no=counts[Choice.NO],
-            abstain=counts[Choice.ABSTAIN],
-        ),
+        "counts": counts,
         "names": names or "—",
     }
 
