@@ -3,6 +3,7 @@
 from bot.conversations import (
     apply,
     directory,
+    honorary,
     meetings,
     motion_form,
     review,
@@ -10,7 +11,10 @@ from bot.conversations import (
     seats_admin,
     session_form,
     start,
+    steps,
+    suspend,
     votes,
+    withdraw,
 )
 from bot.engine import Router
 
@@ -20,6 +24,10 @@ ROUTERS: list[Router] = [
     review.router,
     roles.router,
     directory.router,
+    steps.router,
+    honorary.router,
+    withdraw.router,
+    suspend.router,
     meetings.router,
     session_form.router,
     motion_form.router,

@@ -208,6 +208,10 @@ def menu_item(turn: Turn, choice: Menu) -> None:
         from bot.conversations import directory
 
         directory.show_home(turn)
+    elif choice.item is Item.WITHDRAW:
+        from bot.conversations import withdraw
+
+        withdraw.start(turn)
     elif choice.item is Item.MEETINGS:
         from bot.conversations import meetings
 
