@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from models.audit import AuditRecord
 from models.conversation import Conversation, ProcessedUpdate
+from models.fees import FeeDue, FeePayment, FeePeriod, VotingSuspension
 from models.meetings import (
     AmendmentSupport,
     Attendance,
@@ -40,6 +41,9 @@ __all__ = [
     "Conversation",
     "Delegation",
     "DueItem",
+    "FeeDue",
+    "FeePayment",
+    "FeePeriod",
     "GroupChat",
     "HonoraryNomination",
     "Invitation",
@@ -56,6 +60,7 @@ __all__ = [
     "SecretParticipation",
     "SuspensionCase",
     "User",
+    "VotingSuspension",
     "WithdrawalRequest",
     "metadata",
 ]
