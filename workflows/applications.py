@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from models import Application, Member, Representation, User
-from workflows import audit, outbox, people, prompts, schedule
+from workflows import audit, fees, outbox, people, prompts, schedule
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import APPLICATION, ApplicationEvent, ApplicationState
 from workflows.charter.membership import (
@@ -451,6 +451,8 @@ def admit(session: Session, application_id: int, user: User, *, now: datetime) -
         key=WELCOME_MEMBER,
         args={"name": member.name_en, "category": message(CATEGORY_NAMES[category])},
     )
+    # Art. 18: a full member admitted while a fee period runs gets its notice now.
+    fees.issue_first_notice(session, member, now=now)
     for chat_id in prompts.audience_of(session, Role.SECRETARIAT):
         outbox.notify(
             session,

@@ -7,13 +7,24 @@ from sqlalchemy import delete
 from sqlmodel import col
 
 from models import ProcessedUpdate
-from workflows import amendments, meetings, motions, outbox, schedule, tallies
+from workflows import (
+    amendments,
+    applications,
+    fee_reminders,
+    meetings,
+    motions,
+    outbox,
+    prompts,
+    schedule,
+    tallies,
+)
 from workflows.queue import job
 from workflows.unit_of_work import UnitOfWork
 
-# Due items of meetings and votes (closes, reminders, live tallies) have their
-# handlers registered when these are imported; a worker started alone needs them.
-HANDLER_MODULES = (amendments, meetings, motions, tallies)
+# Due items of meetings and votes (closes, reminders, live tallies), of prompts
+# and applications, and of fees (reminders, grace periods) have their handlers
+# registered when these are imported; a worker started alone needs them.
+HANDLER_MODULES = (amendments, meetings, motions, tallies, applications, prompts, fee_reminders)
 
 log = logging.getLogger(__name__)
 

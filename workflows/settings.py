@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     #: Art. 25: a member suspended for fees never votes; by default it is also left
     #: out of the quorum's base. True counts it in the base (its presence still not).
     fee_suspended_in_quorum_base: bool = False
+    #: Art. 25: whether an unpaid member's voting right is suspended automatically
+    #: once a fee's grace period is over; False leaves every case to the Council,
+    #: whose decision the Secretariat records by hand.
+    fees_suspend_automatically: bool = True
 
     @field_validator("log_level")
     @classmethod

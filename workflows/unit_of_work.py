@@ -20,6 +20,9 @@ from workflows.settings import Settings
 
 log = logging.getLogger(__name__)
 
+#: Where a unit of work's session carries the settings it runs under.
+SETTINGS = "majlis.settings"
+
 
 class UnitOfWork:
     def __init__(
@@ -38,6 +41,8 @@ class UnitOfWork:
     @contextmanager
     def begin(self) -> Iterator[Session]:
         with self.db.session() as session:
+            # Due-item handlers get the session only; policies come from here.
+            session.info[SETTINGS] = self.settings
             yield session
             session.flush()
             owed = outbox.new_in(session)

@@ -1,15 +1,28 @@
 """Arguments of stored messages: JSON that keeps dates, times, amounts and nested
-messages typed, so that a notification renders the same whenever it is sent."""
+messages typed, so that a notification renders the same whenever it is sent.
+
+Amounts of money are the charter's exact ``Money`` (a ``Decimal`` and an ISO 4217
+code); the reader sees them with Babel's currency formatting in their language."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from workflows.charter.money import Money
+
+__all__ = ["N_", "Country", "Message", "Money", "button", "decode", "encode", "message", "n_"]
+
 
 def N_(text: str) -> str:
     """Mark ``text`` as a message key for extraction; it is translated when rendered."""
     return text
+
+
+def n_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a plural pair for extraction: stored as a key and its plural key, rendered
+    with the reader's plural rule for ``count`` among the arguments (Arabic has six)."""
+    return singular, plural
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,8 @@ def decode(args: dict[str, Any]) -> dict[str, Any]:
 def _encode(value: Any) -> Any:
     if isinstance(value, Country):
         return {"$country": value.code}
+    if isinstance(value, Money):
+        return {"$money": {"amount": str(value.amount), "currency": value.currency}}
     if isinstance(value, Message):
         return {"$message": {"key": value.key, "plural": value.plural, "args": encode(value.args)}}
     if isinstance(value, datetime):
@@ -69,6 +84,8 @@ def _decode(value: Any) -> Any:
         ((tag, raw),) = value.items()
         if tag == "$message":
             return Message(key=raw["key"], args=decode(raw["args"]), plural=raw.get("plural"))
+        if tag == "$money":
+            return Money(Decimal(raw["amount"]), raw["currency"])
         if tag == "$country":
             return Country(raw)
         if tag == "$datetime":
