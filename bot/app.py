@@ -27,6 +27,8 @@ COMMANDS = {
     "help": N_("What I can do"),
     "apply": N_("Apply for membership"),
     "status": N_("Where my application stands"),
+    "statement": N_("My member's fee statement"),
+    "pay": N_("Report a fee payment"),
 }
 
 

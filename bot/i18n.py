@@ -23,7 +23,7 @@ from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
 
 from locales import CATALOG_DIR, LANGUAGES
-from workflows.values import N_, Country, Message
+from workflows.values import N_, Country, Message, Money
 
 __all__ = ["N_", "Html", "Message", "Text", "escape", "isolate", "text_for"]
 
@@ -108,6 +108,8 @@ class Text:
             return Html(self.key(value.key, value.plural, **value.args))
         if isinstance(value, Country):
             return html.escape(self.country(value.code))
+        if isinstance(value, Money):
+            return isolate(self.money(value.amount, value.currency))
         if isinstance(value, list):
             return Html("\n".join(self._value(item) for item in value))
         if isinstance(value, datetime):
@@ -152,6 +154,8 @@ class Text:
         return str(Locale.parse(self.language).territories.get(code.upper(), code))
 
     def money(self, amount: Decimal, currency: str) -> str:
+        """An exact amount with Babel's currency formatting for the reader ("$1,500.00",
+        "‏1,500.00 US$"); the currency's own number of decimals (KWD has three)."""
         return format_currency(amount, currency, locale=self.language)
 
 

@@ -103,11 +103,11 @@ def test_items_not_built_yet_say_so_instead_of_doing_nothing(
     engine: Engine, uow: UnitOfWork
 ) -> None:
     with uow.begin() as session:
-        people.grant_role(session, user_id=501, role=Role.REPRESENTATIVE, actor_id=None)
+        people.grant_role(session, user_id=501, role=Role.SECRETARIAT, actor_id=None)
     replies = engine.handle(
-        event(callback_data=Menu(Item.STATEMENT).pack(), callback_id="q", message_id=3)
+        event(callback_data=Menu(Item.BROADCAST).pack(), callback_id="q", message_id=3)
     )
-    assert replies == [Toast("Fee statement: coming soon.", alert=True)]
+    assert replies == [Toast("Broadcast: coming soon.", alert=True)]
 
 
 def test_unknown_text_points_the_way(engine: Engine) -> None:

@@ -150,6 +150,10 @@ def help_text(turn: Turn) -> str:
         t._("/apply — apply for membership, or resume your application"),
         t._("/status — where your application stands"),
     ]
+    if Role.REPRESENTATIVE in turn.roles:
+        lines.append(t._("/statement — your member's fee statement; /pay — report a fee payment"))
+    if turn.roles & STAFF:
+        lines.append(t._("/fees — fee periods, payments and voting rights (Art. 18, 25)"))
     if turn.roles & STAFF:
         lines += [
             "",
@@ -212,6 +216,18 @@ def menu_item(turn: Turn, choice: Menu) -> None:
         from bot.conversations import withdraw
 
         withdraw.start(turn)
+    elif choice.item is Item.STATEMENT:
+        from bot.conversations import fees
+
+        fees.statement_command(turn)
+    elif choice.item is Item.PAYMENT:
+        from bot.conversations import fees
+
+        fees.pay_command(turn)
+    elif choice.item is Item.FEES:
+        from bot.conversations import fees_admin
+
+        fees_admin.fees_home(turn)
     elif choice.item is Item.MEETINGS:
         from bot.conversations import meetings
 
