@@ -99,6 +99,35 @@ def send_copy(
 ATTACHMENT_CAPTION = N_("The signed letter, for the request below.")
 
 
+def waiting_for(session: Session, roles: set[Role]) -> list[tuple[Prompt, Notification]]:
+    """Unresolved prompts whose audience is among ``roles``, with a copy to show again.
+
+    The Secretary-General leads the Secretariat (Art. 9) and sees its prompts too.
+    """
+    audiences = {role.value for role in roles}
+    if Role.SECRETARY_GENERAL in roles:
+        audiences.add(Role.SECRETARIAT.value)
+    found = []
+    waiting = session.exec(
+        select(Prompt)
+        .where(col(Prompt.resolved_at).is_(None), col(Prompt.audience).in_(audiences))
+        .order_by(col(Prompt.created_at), col(Prompt.id))
+    )
+    for prompt in waiting:
+        copy = first_copy(session, prompt)
+        if copy is not None:
+            found.append((prompt, copy))
+    return found
+
+
+def first_copy(session: Session, prompt: Prompt) -> Notification | None:
+    return session.exec(
+        select(Notification)
+        .where(Notification.prompt_id == prompt.id, col(Notification.edit_of).is_(None))
+        .order_by(col(Notification.id))
+    ).first()
+
+
 def open_for(session: Session, kind: str, subject_id: int) -> Prompt | None:
     return session.exec(
         select(Prompt).where(
@@ -183,11 +212,7 @@ def escalate(session: Session, args: dict[str, Any], now: datetime) -> None:
     prompt = session.get(Prompt, args["prompt_id"])
     if prompt is None or prompt.resolved_at is not None:
         return
-    first = session.exec(
-        select(Notification)
-        .where(Notification.prompt_id == prompt.id, col(Notification.edit_of).is_(None))
-        .order_by(col(Notification.id))
-    ).first()
+    first = first_copy(session, prompt)
     if first is None:
         return
     prompt.escalated_at = now

@@ -7,20 +7,22 @@ pressed in the Secretariat's group.
 """
 
 import enum
+import html
+import re
 from dataclasses import dataclass
 
 from sqlmodel import select
 
 from bot.callbacks import Callback
-from bot.chat import Button
+from bot.chat import Button, Keyboard
 from bot.conversations.forms import FormNav, Nav, clean_line, with_nav
 from bot.engine import Router, Turn
 from bot.i18n import Html
-from models import Application, GroupChat
-from workflows import applications, audit, prompts
+from models import Application, GroupChat, Notification, Prompt
+from workflows import applications, audit, prompts, values
 from workflows.charter.errors import IllegalTransition, NotAllowed
 from workflows.charter.machines import APPLICATION, ApplicationEvent, ApplicationState
-from workflows.charter.roles import STAFF
+from workflows.charter.roles import STAFF, Role
 from workflows.values import N_
 
 router = Router("review")
@@ -48,8 +50,8 @@ class AnswerQuestion(Callback, prefix=applications.ANSWER):
 
 
 @dataclass(frozen=True)
-class OpenApplication(Callback, prefix="appo"):
-    application_id: int
+class OpenPrompt(Callback, prefix="prm"):
+    prompt_id: int
 
 
 EVENTS = {
@@ -235,57 +237,61 @@ def status(turn: Turn) -> None:
     turn.say(Html("\n".join(lines)))
 
 
+DECIDERS = STAFF | {Role.CHAIR}
+
+
 @router.command("pending")
 def pending(turn: Turn) -> None:
+    """Every prompt still waiting for someone holding the user's roles, to open again."""
     t = turn.t
-    if not turn.roles & STAFF:
-        raise NotAllowed("pending approvals are for the Secretariat", reason="role_not_allowed")
-    waiting = applications.waiting_for(turn.session, turn.roles)
+    if not turn.roles & DECIDERS:
+        raise NotAllowed("pending approvals are for those who decide", reason="role_not_allowed")
+    waiting = prompts.waiting_for(turn.session, turn.roles)
     if not waiting:
         turn.say(t._("Nothing is waiting for you."))
         return
     rows = [
-        [
-            Button(
-                t._(
-                    "No. {number}: {name}",
-                    number=str(application.id),
-                    name=application.name_en or "—",
-                ),
-                OpenApplication(application.id or 0).pack(),
-            )
-        ]
-        for application in waiting[:20]
+        [Button(title(turn, copy), OpenPrompt(prompt.id or 0).pack())]
+        for prompt, copy in waiting[:20]
     ]
     turn.say(
         t.n_(
-            "{count} application is waiting for you.",
-            "{count} applications are waiting for you.",
+            "{count} request is waiting for you.",
+            "{count} requests are waiting for you.",
             len(waiting),
         ),
         rows,
     )
 
 
-@router.button(OpenApplication)
-def open_application(turn: Turn, press: OpenApplication) -> None:
-    if not turn.roles & STAFF:
-        raise NotAllowed("applications are for the Secretariat", reason="role_not_allowed")
-    application = load(turn, press.application_id)
-    stage = (
-        applications.SCREEN
-        if application.state == ApplicationState.SUBMITTED.value
-        else applications.DECIDE
-    )
-    heading = (
-        applications.SCREEN_HEADING if stage == applications.SCREEN else applications.DECIDE_HEADING
-    )
-    text = applications.summary(turn.session, application, heading=heading)
+def rendered(turn: Turn, copy: Notification) -> tuple[str, Keyboard]:
+    text = turn.t.key(copy.key, copy.plural_key, **values.decode(copy.args))
     buttons = [
-        [Button(turn.t.key(cell["key"]), cell["data"]) for cell in row]
-        for row in applications.decision_buttons(application.id or 0, stage)
+        [Button(turn.t.key(cell["key"]), cell["data"]) for cell in row] for row in copy.buttons
     ]
-    turn.say(turn.t.key(text.key, **text.args), buttons)
+    return text, buttons
+
+
+def title(turn: Turn, copy: Notification) -> str:
+    """The first line of a prompt, without formatting, short enough for a button."""
+    first = rendered(turn, copy)[0].split("\n", 1)[0]
+    plain = html.unescape(re.sub(r"<[^>]+>", "", first)).replace("\u2068", "").replace("\u2069", "")
+    return plain if len(plain) <= 60 else plain[:59] + "…"
+
+
+@router.button(OpenPrompt)
+def open_prompt(turn: Turn, press: OpenPrompt) -> None:
+    prompt = turn.session.get(Prompt, press.prompt_id)
+    if prompt is None or not any(
+        p.id == prompt.id for p, _ in prompts.waiting_for(turn.session, turn.roles)
+    ):
+        if prompt is not None and prompt.resolved_at is not None:
+            raise IllegalTransition(machine="prompt", state="resolved", event="open")
+        raise NotAllowed("not a prompt for this user", reason="role_not_allowed")
+    copy = prompts.first_copy(turn.session, prompt)
+    assert copy is not None
+    text, buttons = rendered(turn, copy)
+    turn.say(text, buttons)
 
 
 @router.command("history")

@@ -357,7 +357,8 @@ async def test_pending_lists_what_waits_for_the_secretariat(majlis: Majlis) -> N
     await other.press_button("إرسال")
     await clerk.wait_for("please screen it", timeout=20)
     await clerk.send("/pending")
-    listing = await clerk.wait_for("1 application is waiting for you.")
+    listing = await clerk.wait_for("1 request is waiting for you.")
+    assert buttons(listing)[0]["text"].startswith("Membership application No.")
     await clerk.press_button(buttons(listing)[0]["text"])
     opened = await clerk.wait_for("please screen it")
     assert "تازة" in opened["text"]

@@ -141,3 +141,19 @@ def nomination_id(majlis: Majlis) -> int:
         nomination = session.exec(select(HonoraryNomination)).one()
         assert nomination.id is not None
         return nomination.id
+
+
+async def test_the_chair_finds_a_nomination_again_in_pending(majlis: Majlis) -> None:
+    clerk, chair, _ = await signatories(majlis)
+    await nominate(clerk)
+    await chair.wait_for("بصفتكم رئيس الجمعية", timeout=20)
+    await chair.send("/pending")
+    listing = await chair.wait_for("طلب واحد بانتظارك.")
+    assert len(buttons(listing)) == 1
+    await chair.press_button(buttons(listing)[0]["text"])
+    again = await chair.wait_for("بصفتكم رئيس الجمعية")
+    assert [b["text"] for b in buttons(again)] == ["تأكيد", "رفض الترشيح"]
+    await chair.press_button("تأكيد")
+    await clerk.wait_for(says("the Chair of the Assembly has confirmed it"), timeout=20)
+    await chair.send("/pending")
+    await chair.wait_for("لا شيء بانتظارك.")
