@@ -29,6 +29,8 @@ COMMANDS = {
     "status": N_("Where my application stands"),
     "statement": N_("My member's fee statement"),
     "pay": N_("Report a fee payment"),
+    "directory": N_("Member directory"),
+    "pending": N_("What waits for my decision"),
 }
 
 

@@ -139,7 +139,9 @@ def help_command(turn: Turn) -> None:
 
 
 def help_text(turn: Turn) -> str:
+    """The commands this user can use, by role; everything is also in /menu."""
     t = turn.t
+    roles = turn.roles
     lines = [
         t._("<b>Majlis</b> helps members of the Assembly with membership, fees and votes."),
         "",
@@ -150,24 +152,27 @@ def help_text(turn: Turn) -> str:
         t._("/apply — apply for membership, or resume your application"),
         t._("/status — where your application stands"),
     ]
-    if Role.REPRESENTATIVE in turn.roles:
-        lines.append(t._("/statement — your member's fee statement; /pay — report a fee payment"))
-    if turn.roles & STAFF:
-        lines.append(t._("/fees — fee periods, payments and voting rights (Art. 18, 25)"))
-    if turn.roles & STAFF:
+    if Role.REPRESENTATIVE in roles:
         lines += [
-            "",
-            t._(
-                "/pending — what waits for your decision; /history N — an application's history; /bind — in a group, make it the Secretariat's group"
-            ),
+            t._("/statement — your member's fee statement; /pay — report a fee payment"),
+            t._("/withdraw — request your member's withdrawal (Art. 21)"),
         ]
+    if roles & (STAFF | SEATS | {Role.REPRESENTATIVE}):
+        lines.append(t._("/directory — the member directory"))
+    if roles & (STAFF | {Role.CHAIR}):
+        lines.append(t._("/pending — what waits for your decision"))
+    if roles & (STAFF | {Role.TRUSTEE}):
+        lines.append(t._("/nominate — nominate an honorary member (Art. 15)"))
+    if roles & STAFF:
         lines += [
-            "",
-            t._(
-                "As a member of the Secretariat you also see approvals, roles and fees in the menu."
-            ),
+            t._("/fees — fee periods, payments and voting rights (Art. 18, 25)"),
+            t._("/suspend, /lift — propose a suspension or its lifting (Art. 22)"),
+            t._("/roles — grant and revoke roles"),
+            t._("/history N — an application's history"),
+            t._("/bind — in a group, make it the Secretariat's group"),
         ]
     lines += [
+        t._("Meetings, sessions and votes are in the menu: “Meetings and votes”."),
         "",
         t._("Every step has Back and Cancel buttons; nothing you typed is lost on a mistake."),
     ]
