@@ -17,7 +17,8 @@ from bot.conversations.forms import (
     FormNav,
     Nav,
     clean_line,
-    letter_problem,
+    max_letter_mb,
+    refuse_file,
     with_nav,
 )
 from bot.engine import Router, Turn
@@ -195,13 +196,11 @@ def ask(turn: Turn, application: Application, step: Step, *, editing: bool = Fal
     elif step is Step.PRINCIPLES:
         rows = [[Button(t._("I confirm our adherence"), FormChoice(Choice.ADHERE).pack())]]
     question = (
-        t._(QUESTIONS[step], size=max_mb(turn)) if step is Step.LETTER else t._(QUESTIONS[step])
+        t._(QUESTIONS[step], size=max_letter_mb(turn))
+        if step is Step.LETTER
+        else t._(QUESTIONS[step])
     )
     turn.say(question, with_nav(turn, FLOW, rows, back=step is not Step.CATEGORY))
-
-
-def max_mb(turn: Turn) -> str:
-    return f"{turn.uow.settings.letter_max_mb:g}"
 
 
 def current(turn: Turn) -> tuple[Application, Step] | None:
@@ -405,10 +404,9 @@ def typed(turn: Turn) -> None:
 
 def receive_letter(turn: Turn, application: Application) -> None:
     file = turn.event.file
-    limit = turn.uow.settings.letter_max_mb
-    problem = letter_problem(file, max_bytes=int(limit * 1024 * 1024))
+    problem = refuse_file(turn)
     if problem is not None:
-        turn.say(turn.t._(problem, size=max_mb(turn)), with_nav(turn, FLOW))
+        turn.say(problem, with_nav(turn, FLOW))
         return
     assert file is not None
     applications.fill(

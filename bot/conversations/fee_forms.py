@@ -13,8 +13,8 @@ from datetime import date
 from decimal import Decimal
 
 from bot.callbacks import Callback
-from bot.chat import Button, FileRef, Keyboard, Reply
-from bot.conversations.forms import BACK, CANCEL, LETTER_TYPES
+from bot.chat import Button, Keyboard, Reply
+from bot.conversations.forms import BACK, CANCEL, refuse_file
 from bot.engine import Turn
 from models import Conversation
 from models.columns import utcnow
@@ -162,20 +162,12 @@ def _money(amount: Decimal, currency: str) -> object:
 # --- Receipts ---------------------------------------------------------------------------------
 
 
-def receipt_problem(turn: Turn, file: FileRef | None) -> str | None:
+def receipt_problem(turn: Turn) -> str | None:
     """Why a file is not acceptable as a receipt (said in the user's language), or None."""
-    t = turn.t
-    limit = turn.uow.settings.letter_max_mb
-    if file is None:
-        return t._("Please send the receipt as a document or a photo (PDF, JPEG or PNG).")
-    mime = file.mime_type or ("image/jpeg" if file.kind == "photo" else "")
-    if mime not in LETTER_TYPES:
-        return t._("This file type is not accepted. Please send a PDF, JPEG or PNG file.")
-    if file.file_size is not None and file.file_size > limit * 1024 * 1024:
-        return t._(
-            "This file is too large. Please send a file of at most {size} MB.", size=f"{limit:g}"
-        )
-    return None
+    return refuse_file(
+        turn,
+        missing=turn.t._("Please send the receipt as a document or a photo (PDF, JPEG or PNG)."),
+    )
 
 
 # --- Typed text in the private chat --------------------------------------------------------

@@ -50,6 +50,23 @@ def clean_line(text: str | None, *, minimum: int = 2, maximum: int = 200) -> str
 LETTER_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 
 
+def max_letter_mb(turn: Turn) -> str:
+    """The largest letter or receipt accepted, as shown to people (10, 0.5)."""
+    return f"{turn.uow.settings.letter_max_mb:g}"
+
+
+def refuse_file(turn: Turn, *, missing: str | None = None) -> str | None:
+    """Why the file just sent cannot serve as a signed letter or receipt, said in the
+    user's language; None when it can. ``missing`` replaces the no-file sentence."""
+    limit = int(turn.uow.settings.letter_max_mb * 1024 * 1024)
+    problem = letter_problem(turn.event.file, max_bytes=limit)
+    if problem is None:
+        return None
+    if turn.event.file is None and missing is not None:
+        return missing
+    return turn.t._(problem, size=max_letter_mb(turn))
+
+
 def letter_problem(file: FileRef | None, *, max_bytes: int) -> str | None:
     """Why a file is not acceptable as a signed letter (a message key), or None."""
     if file is None:

@@ -254,7 +254,7 @@ def typed(turn: Turn) -> None:
     t = turn.t
     text = turn.event.text
     if form.step is Step.RECEIPT:
-        problem = fee_forms.receipt_problem(turn, turn.event.file)
+        problem = fee_forms.receipt_problem(turn)
         if problem is not None:
             turn.say(problem, with_nav(turn, FLOW))
             return

@@ -15,7 +15,7 @@ from typing import Any
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations import steps
-from bot.conversations.forms import Nav, letter_problem
+from bot.conversations.forms import Nav, max_letter_mb, refuse_file
 from bot.engine import Router, Turn
 from bot.i18n import Html
 from models import Member, WithdrawalRequest
@@ -69,10 +69,6 @@ WHERE = {
     WithdrawalState.REQUESTED: N_("with the Secretariat"),
     WithdrawalState.ACKNOWLEDGED: N_("with the Secretary-General for decision"),
 }
-
-
-def max_mb(turn: Turn) -> int:
-    return int(turn.uow.settings.letter_max_mb)
 
 
 def cancel_button(turn: Turn, request: WithdrawalRequest) -> Keyboard:
@@ -204,7 +200,7 @@ def ask(turn: Turn, step: Step) -> None:
             "Art. 21 requires the request of a full or institutional member to be signed by its "
             "highest authority. Please send the signed request as a PDF document or a photo "
             "(JPEG or PNG, at most {size} MB).",
-            size=max_mb(turn),
+            size=max_letter_mb(turn),
         )
         letter = data.get("letter") or {}
         rows = steps.keep_row(
@@ -263,10 +259,9 @@ def typed(turn: Turn) -> None:
 
 def receive_letter(turn: Turn) -> None:
     file = turn.event.file
-    limit = max_mb(turn)
-    problem = letter_problem(file, max_bytes=limit * 1024 * 1024)
+    problem = refuse_file(turn)
     if problem is not None:
-        turn.say(turn.t._(problem, size=limit), steps.with_nav(turn, FLOW))
+        turn.say(problem, steps.with_nav(turn, FLOW))
         return
     assert file is not None
     letter = {
