@@ -75,23 +75,18 @@ def _step(
         roles: frozenset[Actor] = frozenset({Party.SYSTEM})
     else:
         roles = actor_roles(session, user, owner=application.applicant_id == user.id)
-    before = application.state
-    target = APPLICATION.check(application.state, event, roles)
-    application.state = target.value
     application.updated_at = now
-    session.add(application)
-    audit.record(
+    return audit.transition(
         session,
+        APPLICATION,
+        application,
+        event,
+        roles,
         entity="application",
-        entity_id=application.id,
-        action=event.value,
         actor_id=user.id if user else None,
-        from_state=before,
-        to_state=target.value,
+        now=now,
         reason=reason,
-        at=now,
     )
-    return target
 
 
 def lock(session: Session, application_id: int) -> Application:

@@ -1,12 +1,16 @@
 """Appending to the audit trail, in the transaction of the change it records."""
 
+from collections.abc import Collection
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
 from models import AuditRecord
 from models.columns import utcnow
+from workflows.charter.roles import Actor
+from workflows.charter.statemachine import StateMachine
 
 
 def record(
@@ -35,6 +39,46 @@ def record(
     )
     session.add(row)
     return row
+
+
+S = TypeVar("S", bound=StrEnum)
+E = TypeVar("E", bound=StrEnum)
+
+
+def transition(
+    session: Session,
+    machine: StateMachine[S, E],
+    subject: Any,
+    event: E,
+    roles: Collection[Actor],
+    *,
+    entity: str,
+    actor_id: int | None,
+    now: datetime,
+    reason: str | None = None,
+    field: str = "state",
+    **details: Any,
+) -> S:
+    """Check ``event`` against ``machine`` for an actor holding ``roles``, move
+    ``subject``'s ``field`` to the target state, and record it: the one way every
+    workflow changes a state."""
+    before = getattr(subject, field)
+    target = machine.check(before, event, roles)
+    setattr(subject, field, target.value)
+    session.add(subject)
+    record(
+        session,
+        entity=entity,
+        entity_id=subject.id,
+        action=event.value,
+        actor_id=actor_id,
+        from_state=before,
+        to_state=target.value,
+        reason=reason,
+        at=now,
+        **details,
+    )
+    return target
 
 
 def history(session: Session, entity: str, entity_id: object) -> list[AuditRecord]:

@@ -104,21 +104,16 @@ def _step(
     now: datetime,
     reason: str | None = None,
 ) -> None:
-    roles = actor_roles(session, user, member_id=payment.member_id)
-    before = payment.state
-    target = FEE_PAYMENT.check(payment.state, event, roles)
-    payment.state = target.value
-    session.add(payment)
-    audit.record(
+    audit.transition(
         session,
+        FEE_PAYMENT,
+        payment,
+        event,
+        actor_roles(session, user, member_id=payment.member_id),
         entity="fee_payment",
-        entity_id=payment.id,
-        action=event.value,
         actor_id=user.id,
-        from_state=before,
-        to_state=target.value,
+        now=now,
         reason=reason,
-        at=now,
     )
 
 

@@ -197,22 +197,17 @@ def _step(
     now: datetime,
     reason: str | None = None,
 ) -> HonoraryState:
-    before = nomination.state
-    target = HONORARY.check(nomination.state, event, actor_roles(session, user))
-    nomination.state = target.value
-    session.add(nomination)
-    audit.record(
+    return audit.transition(
         session,
+        HONORARY,
+        nomination,
+        event,
+        actor_roles(session, user),
         entity="honorary",
-        entity_id=nomination.id,
-        action=event.value,
         actor_id=user.id,
-        from_state=before,
-        to_state=target.value,
+        now=now,
         reason=reason,
-        at=now,
     )
-    return target
 
 
 def _resolve(

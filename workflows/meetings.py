@@ -60,18 +60,15 @@ def load(session: Session, meeting_id: int) -> Meeting:
 def _step(
     session: Session, meeting: Meeting, event: MeetingEvent, user: User, *, now: datetime
 ) -> None:
-    before = meeting.state
-    meeting.state = MEETING.check(meeting.state, event, roles_of(session, user)).value
-    session.add(meeting)
-    audit.record(
+    audit.transition(
         session,
+        MEETING,
+        meeting,
+        event,
+        roles_of(session, user),
         entity="meeting",
-        entity_id=meeting.id,
-        action=event.value,
         actor_id=user.id,
-        from_state=before,
-        to_state=meeting.state,
-        at=now,
+        now=now,
     )
 
 

@@ -60,18 +60,15 @@ def step(
     roles: frozenset[Actor] = (
         frozenset({Party.SYSTEM}) if user is None else meetings.roles_of(session, user)
     )
-    before = motion.state
-    motion.state = MOTION.check(motion.state, event, roles).value
-    session.add(motion)
-    audit.record(
+    audit.transition(
         session,
+        MOTION,
+        motion,
+        event,
+        roles,
         entity="motion",
-        entity_id=motion.id,
-        action=event.value,
         actor_id=user.id if user else None,
-        from_state=before,
-        to_state=motion.state,
-        at=now,
+        now=now,
     )
 
 

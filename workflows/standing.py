@@ -74,25 +74,21 @@ def change(
     **details: Any,
 ) -> Standing:
     """Apply one step of the ``MEMBERSHIP`` machine, checked with the actor's roles."""
-    before = member.standing
-    roles = {Role.GUEST, *people.roles_of(session, user.id)}
-    target = MEMBERSHIP.check(member.standing, event, roles)
-    member.standing = target.value
-    if target is Standing.WITHDRAWN:
-        member.withdrawn_at = now
-    session.add(member)
-    audit.record(
+    target = audit.transition(
         session,
+        MEMBERSHIP,
+        member,
+        event,
+        {Role.GUEST, *people.roles_of(session, user.id)},
         entity="member",
-        entity_id=member.id,
-        action=event.value,
         actor_id=user.id,
-        from_state=before,
-        to_state=target.value,
+        now=now,
         reason=reason,
-        at=now,
+        field="standing",
         **details,
     )
+    if target is Standing.WITHDRAWN:
+        member.withdrawn_at = now
     return target
 
 

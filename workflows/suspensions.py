@@ -82,20 +82,16 @@ def _step(
     now: datetime,
     reason: str | None = None,
 ) -> SuspensionState:
-    before = case.state
-    target = SUSPENSION.check(case.state, event, actor_roles(session, user))
-    case.state = target.value
-    session.add(case)
-    audit.record(
+    target = audit.transition(
         session,
+        SUSPENSION,
+        case,
+        event,
+        actor_roles(session, user),
         entity="suspension",
-        entity_id=case.id,
-        action=event.value,
         actor_id=user.id,
-        from_state=before,
-        to_state=target.value,
+        now=now,
         reason=reason,
-        at=now,
         member=case.member_id,
     )
     return target

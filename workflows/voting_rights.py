@@ -70,20 +70,17 @@ def _step(
 ) -> None:
     if member.category != MemberCategory.FULL.value:
         raise NotAllowed("only full members vote (Art. 25)", reason="not_a_full_member")
-    before = member.voting_right
-    target = VOTING_RIGHT.check(member.voting_right, event, _roles(session, user))
-    member.voting_right = target.value
-    session.add(member)
-    audit.record(
+    audit.transition(
         session,
+        VOTING_RIGHT,
+        member,
+        event,
+        _roles(session, user),
         entity="member",
-        entity_id=member.id,
-        action=event.value,
         actor_id=user.id if user else None,
-        from_state=before,
-        to_state=target.value,
+        now=now,
         reason=reason,
-        at=now,
+        field="voting_right",
     )
 
 

@@ -175,23 +175,17 @@ def _step(
     now: datetime,
     reason: str | None = None,
 ) -> WithdrawalState:
-    before = withdrawal.state
-    roles = standing.actor_roles(session, user, member_id=withdrawal.member_id)
-    target = WITHDRAWAL.check(withdrawal.state, event, roles)
-    withdrawal.state = target.value
-    session.add(withdrawal)
-    audit.record(
+    return audit.transition(
         session,
+        WITHDRAWAL,
+        withdrawal,
+        event,
+        standing.actor_roles(session, user, member_id=withdrawal.member_id),
         entity="withdrawal",
-        entity_id=withdrawal.id,
-        action=event.value,
         actor_id=user.id,
-        from_state=before,
-        to_state=target.value,
+        now=now,
         reason=reason,
-        at=now,
     )
-    return target
 
 
 def check(
