@@ -148,3 +148,28 @@ def test_group_commands_stay_short(engine: Engine) -> None:
     )
     assert texts(replies) == "Hello! Talk to me in a private chat to use Majlis."
     assert engine.handle(event(text="just chatting", chat_id=-100, chat_type="group")) == []
+
+
+def test_a_refused_step_owes_no_notification(uow: UnitOfWork) -> None:
+    from sqlmodel import select
+
+    from bot.engine import Router, Turn
+    from models import Notification
+    from workflows import outbox
+    from workflows.charter.errors import NotAllowed
+
+    router = Router("refuse")
+
+    @router.command("try")
+    def attempt(turn: Turn) -> None:
+        outbox.notify(turn.session, chat_id=turn.user.id, key="Main menu")
+        raise NotAllowed("no")
+
+    handed: list[list[int]] = []
+    uow.hand_over = handed.append  # type: ignore[method-assign]
+    engine = Engine(uow, [router], fallback=lambda turn: None)
+    replies = engine.handle(event(text="/try"))
+    assert texts(replies).startswith("You are not allowed")
+    assert handed in ([], [[]])
+    with uow.db.session() as session:
+        assert session.exec(select(Notification)).all() == []

@@ -10,7 +10,7 @@ again, whatever the queue repeats.
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import inspect, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -72,8 +72,13 @@ def notify(
 
 
 def new_in(session: Session) -> list[int]:
-    """Ids of the notifications this unit of work wrote."""
-    return [row.id for row in session.info.get(NEW_ROWS, []) if row.id is not None]
+    """Ids of the notifications this unit of work wrote and kept: a row written in a
+    savepoint that was rolled back (a refused step) is no longer persistent."""
+    return [
+        row.id
+        for row in session.info.get(NEW_ROWS, [])
+        if row.id is not None and inspect(row).persistent
+    ]
 
 
 def stamp_enqueued(db: Database, ids: list[int], now: datetime) -> None:
