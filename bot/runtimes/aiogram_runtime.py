@@ -20,13 +20,15 @@ from aiogram.types import (
     Update,
 )
 
-from bot.chat import ChatEvent, Document, FileRef, Keyboard
+from bot.chat import ChatEvent, Document, Keyboard
 from bot.engine import Engine
 from bot.runtimes.common import (
     ALLOWED_UPDATES,
     POLL_TIMEOUT,
     NotModified,
     RetryAfter,
+    event_from_callback,
+    event_from_message,
     poll,
     send_replies,
 )
@@ -85,63 +87,6 @@ class AiogramMessenger:
 
     async def answer(self, callback_id: str, text: str | None, alert: bool) -> None:
         await self._call(self.bot.answer_callback_query(callback_id, text=text, show_alert=alert))
-
-
-def event_from_message(update_id: int, message: Message) -> ChatEvent | None:
-    user = message.from_user
-    if user is None or user.is_bot:
-        return None
-    file: FileRef | None = None
-    if message.document is not None:
-        doc = message.document
-        file = FileRef(
-            file_id=doc.file_id,
-            file_unique_id=doc.file_unique_id,
-            kind="document",
-            file_name=doc.file_name,
-            mime_type=doc.mime_type,
-            file_size=doc.file_size,
-        )
-    elif message.photo:
-        photo = message.photo[-1]
-        file = FileRef(
-            file_id=photo.file_id,
-            file_unique_id=photo.file_unique_id,
-            kind="photo",
-            mime_type="image/jpeg",
-            file_size=photo.file_size,
-        )
-    return ChatEvent(
-        update_id=update_id,
-        user_id=user.id,
-        first_name=user.first_name,
-        username=user.username,
-        language_code=user.language_code,
-        chat_id=message.chat.id,
-        chat_type=message.chat.type,  # type: ignore[arg-type]
-        chat_title=message.chat.title or "",
-        text=message.text or message.caption,
-        file=file,
-    )
-
-
-def event_from_callback(update_id: int, query: CallbackQuery) -> ChatEvent | None:
-    message = query.message
-    if message is None:
-        return None
-    return ChatEvent(
-        update_id=update_id,
-        user_id=query.from_user.id,
-        first_name=query.from_user.first_name,
-        username=query.from_user.username,
-        language_code=query.from_user.language_code,
-        chat_id=message.chat.id,
-        chat_type=message.chat.type,  # type: ignore[arg-type]
-        chat_title=getattr(message.chat, "title", None) or "",
-        callback_data=query.data or "",
-        callback_id=query.id,
-        message_id=message.message_id,
-    )
 
 
 def build_dispatcher(engine: Engine) -> Dispatcher:

@@ -13,9 +13,9 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
-from bot.chat import ChatEvent, Document, Keyboard, Outgoing, Reply, Toast
+from bot.chat import ChatEvent, ChatType, Document, FileRef, Keyboard, Outgoing, Reply, Toast
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,72 @@ async def _send(messenger: Messenger, event: ChatEvent, reply: Reply) -> None:
             )
         return
     await patiently(partial(messenger.send_text, chat_id, reply.text, reply.buttons))
+
+
+# Both frameworks model the Bot API's objects with its own field names, so one
+# conversion serves aiogram's and python-telegram-bot's Message and CallbackQuery.
+
+
+def event_from_message(update_id: int, message: Any) -> ChatEvent | None:
+    """The neutral event of a message someone (not a bot) sent."""
+    user = message.from_user
+    if user is None or user.is_bot:
+        return None
+    return ChatEvent(
+        update_id=update_id,
+        user_id=user.id,
+        first_name=user.first_name,
+        username=user.username,
+        language_code=user.language_code,
+        chat_id=message.chat.id,
+        chat_type=cast(ChatType, str(message.chat.type)),
+        chat_title=message.chat.title or "",
+        text=message.text or message.caption,
+        file=file_of(message),
+    )
+
+
+def event_from_callback(update_id: int, query: Any) -> ChatEvent | None:
+    """The neutral event of a button press on one of the bot's messages."""
+    message = query.message
+    if message is None:
+        return None
+    return ChatEvent(
+        update_id=update_id,
+        user_id=query.from_user.id,
+        first_name=query.from_user.first_name,
+        username=query.from_user.username,
+        language_code=query.from_user.language_code,
+        chat_id=message.chat.id,
+        chat_type=cast(ChatType, str(message.chat.type)),
+        chat_title=getattr(message.chat, "title", None) or "",
+        callback_data=query.data or "",
+        callback_id=query.id,
+        message_id=message.message_id,
+    )
+
+
+def file_of(message: Any) -> FileRef | None:
+    if message.document is not None:
+        document = message.document
+        return FileRef(
+            file_id=document.file_id,
+            file_unique_id=document.file_unique_id,
+            kind="document",
+            file_name=document.file_name,
+            mime_type=document.mime_type,
+            file_size=document.file_size,
+        )
+    if message.photo:
+        photo = message.photo[-1]  # the largest size
+        return FileRef(
+            file_id=photo.file_id,
+            file_unique_id=photo.file_unique_id,
+            kind="photo",
+            mime_type="image/jpeg",
+            file_size=photo.file_size,
+        )
+    return None
 
 
 def chat_of(update: Any) -> int:

@@ -17,13 +17,15 @@ from telegram.error import BadRequest
 from telegram.error import RetryAfter as PtbRetryAfter
 from telegram.ext import Application, TypeHandler
 
-from bot.chat import ChatEvent, Document, FileRef, Keyboard
+from bot.chat import ChatEvent, Document, Keyboard
 from bot.engine import Engine
 from bot.runtimes.common import (
     ALLOWED_UPDATES,
     POLL_TIMEOUT,
     NotModified,
     RetryAfter,
+    event_from_callback,
+    event_from_message,
     poll,
     send_replies,
 )
@@ -91,60 +93,11 @@ class PtbMessenger:
 
 
 def event_from_update(update: Update) -> ChatEvent | None:
-    query = update.callback_query
-    if query is not None:
-        message = query.message
-        if message is None:
-            return None
-        return ChatEvent(
-            update_id=update.update_id,
-            user_id=query.from_user.id,
-            first_name=query.from_user.first_name,
-            username=query.from_user.username,
-            language_code=query.from_user.language_code,
-            chat_id=message.chat.id,
-            chat_type=message.chat.type,  # type: ignore[arg-type]
-            chat_title=message.chat.title or "",
-            callback_data=query.data or "",
-            callback_id=query.id,
-            message_id=message.message_id,
-        )
-    message = update.message
-    if message is None or message.from_user is None or message.from_user.is_bot:
+    if update.callback_query is not None:
+        return event_from_callback(update.update_id, update.callback_query)
+    if update.message is None:
         return None
-    user = message.from_user
-    file: FileRef | None = None
-    if message.document is not None:
-        doc = message.document
-        file = FileRef(
-            file_id=doc.file_id,
-            file_unique_id=doc.file_unique_id,
-            kind="document",
-            file_name=doc.file_name,
-            mime_type=doc.mime_type,
-            file_size=doc.file_size,
-        )
-    elif message.photo:
-        photo = message.photo[-1]
-        file = FileRef(
-            file_id=photo.file_id,
-            file_unique_id=photo.file_unique_id,
-            kind="photo",
-            mime_type="image/jpeg",
-            file_size=photo.file_size,
-        )
-    return ChatEvent(
-        update_id=update.update_id,
-        user_id=user.id,
-        first_name=user.first_name,
-        username=user.username,
-        language_code=user.language_code,
-        chat_id=message.chat.id,
-        chat_type=message.chat.type,  # type: ignore[arg-type]
-        chat_title=message.chat.title or "",
-        text=message.text or message.caption,
-        file=file,
-    )
+    return event_from_message(update.update_id, update.message)
 
 
 def build_application(engine: Engine, *, token: str, api_url: str) -> Application:
