@@ -82,6 +82,8 @@ async def serve_bot(platform: Platform, stop: asyncio.Event) -> None:
 def stop_on_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
+        # Only a loop in the main thread of a Unix process takes signal handlers;
+        # elsewhere (Windows, a loop in a thread) the caller stops us by ``stop``.
         with suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
 

@@ -7,7 +7,7 @@ rules can give is listed (``tests/test_meeting_rules.py`` checks it).
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Concatenate, ParamSpec
 
 from bot.engine import Turn
 from workflows.charter.errors import NotAllowed
@@ -118,20 +118,22 @@ def tell(turn: Turn, refusal: NotAllowed) -> None:
         turn.say(text)
 
 
-H = TypeVar("H", bound=Callable[..., None])
+P = ParamSpec("P")
 
 
-def explained(handler: H) -> H:
+def explained(
+    handler: Callable[Concatenate[Turn, P], None],
+) -> Callable[Concatenate[Turn, P], None]:
     """Handlers whose refusals are told with their reason, not the generic sentence."""
 
     @wraps(handler)
-    def run(turn: Turn, *args: Any) -> None:
+    def run(turn: Turn, *args: P.args, **kwargs: P.kwargs) -> None:
         said = len(turn.out)
         try:
             with turn.session.begin_nested():
-                handler(turn, *args)
+                handler(turn, *args, **kwargs)
         except NotAllowed as refusal:
             del turn.out[said:]
             tell(turn, refusal)
 
-    return run  # type: ignore[return-value]
+    return run

@@ -167,7 +167,14 @@ def chat_of(update: Any) -> int:
     return int(getattr(chat, "id", 0))
 
 
-U = TypeVar("U")
+class Update(Protocol):
+    """What the poll loop needs of an update, in either framework."""
+
+    @property
+    def update_id(self) -> int: ...
+
+
+U = TypeVar("U", bound=Update)
 
 
 async def _until_stopped(call: Awaitable[T], stop: asyncio.Event) -> T | None:
@@ -189,7 +196,6 @@ async def poll(
     handle: Callable[[U], Awaitable[None]],
     *,
     stop: asyncio.Event,
-    update_id: Callable[[U], int] = lambda update: int(update.update_id),  # type: ignore[attr-defined]
 ) -> None:
     """Long-poll until ``stop``; confirm a batch only after it has been handled."""
     offset: int | None = None
@@ -221,7 +227,7 @@ async def poll(
                 try:
                     await handle(update)
                 except Exception:
-                    log.exception("update %s failed", update_id(update))
+                    log.exception("update %s failed", update.update_id)
 
         await asyncio.gather(*(run_chat(batch) for batch in by_chat.values()))
-        offset = max(update_id(update) for update in updates) + 1
+        offset = max(update.update_id for update in updates) + 1
