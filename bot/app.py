@@ -62,6 +62,7 @@ async def serve_bot(platform: Platform, stop: asyncio.Event) -> None:
     try:
         me = await bot.get_me()
         log.info("serving @%s with aiogram", me.username)
+        print(f"bot: serving @{me.username}", flush=True)
         await aiogram_runtime.publish_commands(bot, command_menu())
         if settings.webhook_url:
             assert settings.webhook_secret is not None

@@ -129,6 +129,7 @@ async def serve(
         bot = application.bot
         me = await bot.get_me()
         log.info("serving @%s with python-telegram-bot", me.username)
+        print(f"bot: serving @{me.username}", flush=True)
         from bot.app import command_menu
 
         for language, entries in command_menu().items():
