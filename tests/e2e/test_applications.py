@@ -9,9 +9,9 @@ import pytest
 from sqlmodel import select
 
 from bot.sandbox.client import SandboxUser, buttons
-from models import Application, Member
+from models import Application, Member, User
 from tests.e2e.conftest import Majlis, plain, says
-from workflows import people
+from workflows import applications, people
 from workflows.charter.roles import Role
 
 pytestmark = pytest.mark.e2e
@@ -211,6 +211,41 @@ async def test_a_guest_pressing_a_forged_secretariat_button_is_refused(
     )
     with majlis.platform.db.session() as session:
         assert session.get(Application, application.id).state == "submitted"  # type: ignore[union-attr]
+
+
+async def test_a_guest_learns_nothing_of_an_applications_state_from_a_refusal(
+    majlis: Majlis,
+) -> None:
+    """Forged decision buttons are refused alike whether the application waits or was
+    decided: the role is checked before the state."""
+    clerk, _ = await staff(majlis)
+    mayor = await majlis.person("Karim", "ar")
+    await fill_arabic_form(mayor, "Safi", "آسفي")
+    await mayor.press_button("إرسال")
+    await clerk.wait_for("please screen it", timeout=20)
+    guest = await majlis.person("Mallory", "en")
+    menu = (await guest.transcript())[-1]
+    with majlis.platform.db.session() as session:
+        application_id = session.exec(select(Application.id)).one()
+
+    async def refusals() -> list[str]:
+        answers = []
+        for action in ("forward", "admit", "reject", "ask"):
+            data = f"app:{application_id}:{action}"
+            pressed = await guest.press(menu["message_id"], data, forged=True)
+            answers.append((await guest.callback_answer(pressed["callback_query_id"]))["text"])
+        return answers
+
+    waiting = await refusals()
+    with majlis.platform.uow.begin() as session:
+        user = session.get(User, clerk.id)
+        assert user is not None
+        applications.reject(
+            session, application_id, user, "Incomplete.", now=majlis.platform.uow.clock.now()
+        )
+    decided = await refusals()
+    refused = "You are not allowed to do this. If you think you should be, ask the Secretariat."
+    assert waiting == decided == [refused] * 4
 
 
 async def test_a_restart_in_the_middle_of_the_form_loses_nothing(majlis: Majlis) -> None:
