@@ -27,8 +27,11 @@ PIECE = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*>|&#?\w+;|.", re.DOTALL)
 
 def units(text: str) -> int:
     """The visible length of an HTML text as Telegram counts it (UTF-16 code units)."""
-    plain = html.unescape(re.sub(r"<[^>]+>", "", text))
-    return len(plain.encode("utf-16-le")) // 2
+    return len(_visible(text).encode("utf-16-le")) // 2
+
+
+def _visible(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 def _size(piece: re.Match[str]) -> int:
@@ -71,7 +74,8 @@ def pages(text: str, limit: int = TEXT) -> list[str]:
             place_line()
             line, line_used = [], 0
     place_line()
-    return _balanced([chunk for chunk in chunks if chunk])
+    # Telegram refuses a message with nothing visible in it.
+    return [page for page in _balanced(chunks) if _visible(page).strip()] or [ELLIPSIS]
 
 
 def _balanced(chunks: list[list[re.Match[str]]]) -> list[str]:
@@ -91,7 +95,7 @@ def _balanced(chunks: list[list[re.Match[str]]]) -> list[str]:
             elif name:
                 open_tags.append((name.lower(), piece.group(0)))
         body += "".join(f"</{name}>" for name, _ in reversed(open_tags))
-        out.append(body.strip("\n") or ELLIPSIS)
+        out.append(body.strip("\n"))
     return out
 
 

@@ -3,6 +3,9 @@ line is longer than a page, markup balanced on every page, buttons under the las
 
 import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot import lengths
 from bot.chat import Button, Reply
 
@@ -53,3 +56,27 @@ def test_a_long_reply_becomes_pages_with_its_buttons_under_the_last() -> None:
     assert len(fitted) == 3
     assert [r.edit for r in fitted] == [True, False, False]
     assert [r.buttons for r in fitted] == [[], [], buttons]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["\n", "&amp;", "🕌", "<b>", "</b>", "<i>", "</i>", " "]),
+            st.text(alphabet="abcمدينة", min_size=1, max_size=30),
+        ),
+        max_size=400,
+    ),
+    st.integers(min_value=20, max_value=200),
+)
+def test_any_text_is_paged_within_the_limit_with_balanced_markup(
+    parts: list[str], limit: int
+) -> None:
+    text = "".join(parts)
+    # Tags as the bot writes them: each opened one closed, in order.
+    text = re.sub(r"<(/?)([bi])>", "", text) if not balanced(text) else text
+    pages = lengths.pages(text, limit)
+    assert all(lengths.units(page) <= limit and balanced(page) for page in pages)
+    visible = [re.sub(r"<[^>]+>", "", page) for page in pages]
+    # Nothing visible is lost; line ends (and blank pages) at page edges may be.
+    assert "".join("".join(visible).split()) == "".join(re.sub(r"<[^>]+>", "", text).split())
