@@ -16,6 +16,8 @@ from bot.platform import (
     open_platform,
     start_worker,
 )
+from bot.telegram_api import BotApi
+from bot.uploads import FileChecker
 from workflows.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,11 @@ COMMANDS = {
 
 
 def build_engine(platform: Platform) -> Engine:
-    return Engine(platform.uow, ROUTERS, fallback=FALLBACK)
+    settings = platform.settings
+    api = BotApi(bot_token(settings), bot_api_url(settings))
+    platform._closers.append(api.close)
+    files = FileChecker(api, lambda: int(settings.letter_max_mb * 1024 * 1024))
+    return Engine(platform.uow, ROUTERS, fallback=FALLBACK, files=files)
 
 
 def command_menu() -> dict[str, dict[str, str]]:

@@ -5,10 +5,21 @@ A runtime (aiogram, python-telegram-bot) turns a Telegram update into a
 Nothing here knows either framework.
 """
 
+import enum
 from dataclasses import dataclass, field
 from typing import Literal
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
+
+
+class FileCheck(enum.StrEnum):
+    """What fetching a sent file and reading its bytes found (``bot.uploads``)."""
+
+    UNCHECKED = "unchecked"
+    OK = "ok"
+    NOT_A_LETTER = "not_a_letter"
+    TOO_LARGE = "too_large"
+    UNAVAILABLE = "unavailable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,8 +30,12 @@ class FileRef:
     file_unique_id: str
     kind: Literal["document", "photo"]
     file_name: str | None = None
+    #: As the sender's client declared it: a hint, never trusted.
     mime_type: str | None = None
     file_size: int | None = None
+    check: FileCheck = FileCheck.UNCHECKED
+    #: What the bytes are, once checked (application/pdf, image/jpeg, image/png).
+    content_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

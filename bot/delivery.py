@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
+from bot import lengths
 from bot.chat import Button, Keyboard
 from bot.i18n import text_for
 from bot.telegram_api import ApiError, BotApi, FloodWait, RateLimiter
@@ -148,13 +149,20 @@ def _wait_for_turn(delivery: Delivery, chat_id: int) -> int:
 
 
 def send(api: BotApi, outgoing: Outgoing) -> int:
+    """One message per notification (later edits need its id): shortened to fit."""
     if outgoing.edit_message_id is not None:
         return api.edit_message(
-            outgoing.chat_id, outgoing.edit_message_id, outgoing.text, outgoing.buttons
+            outgoing.chat_id,
+            outgoing.edit_message_id,
+            lengths.shorten(outgoing.text, lengths.TEXT),
+            outgoing.buttons,
         )
     if outgoing.file is not None:
-        return api.send_file(outgoing.chat_id, outgoing.file[0], outgoing.file[1], outgoing.text)
-    return api.send_message(outgoing.chat_id, outgoing.text, outgoing.buttons)
+        caption = lengths.shorten(outgoing.text, lengths.CAPTION)
+        return api.send_file(outgoing.chat_id, outgoing.file[0], outgoing.file[1], caption)
+    return api.send_message(
+        outgoing.chat_id, lengths.shorten(outgoing.text, lengths.TEXT), outgoing.buttons
+    )
 
 
 def _later(delivery: Delivery, notification_id: int, delay_ms: int, why: str) -> str:

@@ -156,9 +156,19 @@ class Router:
 
 
 class Engine:
-    def __init__(self, uow: UnitOfWork, routers: list[Router], *, fallback: Handler) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        routers: list[Router],
+        *,
+        fallback: Handler,
+        files: Callable[[ChatEvent], ChatEvent] | None = None,
+    ) -> None:
         self.uow = uow
         self.fallback = fallback
+        #: Fetches a sent file and says what its bytes are (``bot.uploads``); without
+        #: it every file stays unchecked, and forms refuse it.
+        self.files = files
         self.commands: dict[str, tuple[Handler, bool]] = {}
         self.buttons: dict[type[Callback], ButtonHandler] = {}
         self.steps: dict[tuple[str, str], Handler] = {}
@@ -177,6 +187,9 @@ class Engine:
 
     def handle(self, event: ChatEvent) -> list[Outgoing]:
         try:
+            if event.file is not None and event.is_private and self.files is not None:
+                # Before the transaction: no database connection waits on Telegram.
+                event = self.files(event)
             with self.uow.begin() as session:
                 if not self._first_time(session, event.update_id):
                     log.info("update %s seen before; ignored", event.update_id)

@@ -6,15 +6,13 @@ Debian's Noto (``fonts-noto-core``): Noto Naskh Arabic, with Noto Sans for Latin
 text; without them the PDF is refused with a sentence saying what to install.
 """
 
-import csv
-import io
 import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Html, Text
-from workflows import meetings, motions
+from workflows import meetings, motions, spreadsheets
 from workflows.charter.meetings import BallotKind, DelegationState, SessionKind
 from workflows.charter.voting import MotionKind, Result
 from workflows.minutes import Minutes, Name
@@ -127,11 +125,9 @@ def lines(t: Text, minutes: Minutes) -> list[tuple[str, str]]:
 
 def as_csv(t: Text, minutes: Minutes) -> bytes:
     """One row per fact: attendance, delegates, ballots; both names of every member."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([t._(h) for h in (SECTION, ITEM, NAME_EN, NAME_AR, DETAIL, BY, TIME)])
+    rows: list[list[str]] = []
     for row in minutes.present:
-        writer.writerow(
+        rows.append(
             [
                 t._(ATTENDANCE_SHORT),
                 "",
@@ -143,7 +139,7 @@ def as_csv(t: Text, minutes: Minutes) -> bytes:
             ]
         )
     for delegate in minutes.delegates:
-        writer.writerow(
+        rows.append(
             [
                 t._(DELEGATES),
                 "",
@@ -158,9 +154,9 @@ def as_csv(t: Text, minutes: Minutes) -> bytes:
         motion = item.motion
         result = t._(motions.OUTCOMES[Result(motion.result)]) if motion.result else t._(NOT_CLOSED)
         detail = f"{motion.yes or 0}/{motion.no or 0}/{motion.abstain or 0} {motion.rule or ''}"
-        writer.writerow([t._(MOTION_SHORT), str(motion.id), motion.text, "", result, detail, ""])
+        rows.append([t._(MOTION_SHORT), str(motion.id), motion.text, "", result, detail, ""])
         for vote in item.votes:
-            writer.writerow(
+            rows.append(
                 [
                     t._(BALLOT_SHORT),
                     str(motion.id),
@@ -171,7 +167,8 @@ def as_csv(t: Text, minutes: Minutes) -> bytes:
                     "",
                 ]
             )
-    return ("\ufeff" + buffer.getvalue()).encode()  # a BOM: spreadsheets then read UTF-8
+    header = [t._(h) for h in (SECTION, ITEM, NAME_EN, NAME_AR, DETAIL, BY, TIME)]
+    return spreadsheets.to_csv(header, rows)
 
 
 def as_pdf(t: Text, minutes: Minutes) -> bytes:

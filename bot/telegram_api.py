@@ -28,6 +28,10 @@ class ApiError(Exception):
         return self.code in (403,) or "chat not found" in text or "user is deactivated" in text
 
 
+class TooLarge(Exception):
+    """A file is larger than the caller is willing to fetch."""
+
+
 class FloodWait(Exception):
     def __init__(self, seconds: float) -> None:
         super().__init__(f"retry after {seconds} s")
@@ -37,6 +41,7 @@ class FloodWait(Exception):
 class BotApi:
     def __init__(self, token: str, api_url: str, *, timeout: float = 30.0) -> None:
         self.base = f"{api_url.rstrip('/')}/bot{token}"
+        self.files = f"{api_url.rstrip('/')}/file/bot{token}"
         self.client = httpx.Client(timeout=timeout)
 
     def call(self, method: str, **params: Any) -> Any:
@@ -105,6 +110,24 @@ class BotApi:
                 int(body.get("error_code", response.status_code)), body.get("description", "")
             )
         return int(body["result"]["message_id"])
+
+    def download(self, file_id: str, *, max_bytes: int) -> bytes:
+        """A file someone sent, fetched by ``getFile``; stops past ``max_bytes``."""
+        found = self.call("getFile", file_id=file_id)
+        if int(found.get("file_size") or 0) > max_bytes:
+            raise TooLarge(file_id)
+        path = found.get("file_path")
+        if not path:
+            raise ApiError(400, "the file has no download path")
+        content = bytearray()
+        with self.client.stream("GET", f"{self.files}/{path}") as response:
+            if response.status_code != 200:
+                raise ApiError(response.status_code, "the file cannot be downloaded")
+            for chunk in response.iter_bytes():
+                content += chunk
+                if len(content) > max_bytes:
+                    raise TooLarge(file_id)
+        return bytes(content)
 
     def close(self) -> None:
         self.client.close()

@@ -13,8 +13,8 @@ from models.meetings import (
     Invitation,
     Meeting,
     Motion,
+    SealedBallot,
     Seat,
-    SecretChoice,
     SecretParticipation,
 )
 from models.membership import (
@@ -55,8 +55,8 @@ __all__ = [
     "Prompt",
     "Representation",
     "RoleGrant",
+    "SealedBallot",
     "Seat",
-    "SecretChoice",
     "SecretParticipation",
     "SuspensionCase",
     "User",

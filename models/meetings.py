@@ -5,16 +5,15 @@ vote per full member, cast by its representative or its delegate), ``u<user id>`
 for a seat holder of a board or committee. Unique constraints on (motion, voter)
 make "one ballot per voter per motion" hold whoever presses, however often.
 
-Secret ballots are two tables that share nothing but the motion:
-``secret_participations`` says who voted, ``secret_choices`` what was chosen,
-with a random key, no time and no row order (SQLite stores it WITHOUT ROWID,
-ordered by the random key), so no column, id or sequence links a choice to a
-voter.
+Secret ballots are two tables: ``secret_participations`` says who voted,
+``sealed_ballots`` holds what was chosen, sealed under a key the database never
+sees (``workflows.seals``). Both rows are written in one transaction, so the
+database can tell which seal is whose, never what is inside it.
 """
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.columns import UTCDateTime, utcnow
@@ -149,6 +148,9 @@ class Motion(SQLModel, table=True):
     quorum_attending: int | None = None
     result: str | None = Field(default=None, max_length=16)
     rule: str | None = Field(default=None, max_length=64)
+    #: A secret vote: the fingerprint of the ballot key it is sealed under, so that a
+    #: process holding another key refuses to seal or count rather than lose ballots.
+    ballot_key_id: str | None = Field(default=None, max_length=16)
 
 
 class AmendmentSupport(SQLModel, table=True):
@@ -194,12 +196,13 @@ class SecretParticipation(SQLModel, table=True):
     cast_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class SecretChoice(SQLModel, table=True):
-    """What one secret ballot chose: a random key, the motion, the choice. Nothing else."""
+class SealedBallot(SQLModel, table=True):
+    """One secret ballot's choice, sealed: its motion and 48 bytes that only the ballot
+    key opens. No voter, no time; deleted once counted at the close."""
 
-    __tablename__ = "secret_choices"
+    __tablename__ = "sealed_ballots"
     __table_args__ = ({"sqlite_with_rowid": False},)
 
     id: str = Field(primary_key=True, max_length=32)
     motion_id: int = Field(foreign_key="motions.id", index=True)
-    choice: str = Field(max_length=8)
+    seal: bytes = Field(sa_type=LargeBinary)

@@ -6,8 +6,6 @@ Secretariat exports the whole directory, as a CSV file a spreadsheet opens with
 its Arabic names intact.
 """
 
-import csv
-import io
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,7 +17,7 @@ from babel import Locale
 from sqlmodel import Session, col, select
 
 from models import Member, Representation, User
-from workflows import audit, people
+from workflows import audit, people, spreadsheets
 from workflows.charter.errors import NotAllowed
 from workflows.charter.membership import MemberCategory, Standing
 from workflows.charter.roles import COMMITTEE_ROLES, STAFF, Role
@@ -38,8 +36,6 @@ COLUMNS = (
     "admitted_at",
     "representatives",
 )
-#: A cell starting with one of these is a formula to a spreadsheet program.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class Filter(StrEnum):
@@ -184,34 +180,29 @@ def english_country_names() -> dict[str, str]:
     return {code: str(name) for code, name in Locale.parse("en").territories.items()}
 
 
-def _cell(value: str) -> str:
-    """Text a spreadsheet shows as text, never runs as a formula."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
-
-
 def export_csv(session: Session, *, actor_id: int, now: datetime) -> Export:
     """The whole directory, withdrawn members included, as UTF-8 CSV with a byte order mark
     (without it, spreadsheet programs read the Arabic names as another encoding)."""
     _require_staff(reader_roles(session, actor_id))
     rows = _entries(session, list(session.exec(select(Member))))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for entry in rows:
-        writer.writerow(
+    content = spreadsheets.to_csv(
+        COLUMNS,
+        (
             [
                 entry.id,
                 entry.category.value,
-                _cell(entry.name_en),
-                _cell(entry.name_ar),
+                entry.name_en,
+                entry.name_ar,
                 entry.country or "",
                 english_country_names().get(entry.country or "", ""),
                 entry.standing.value,
                 entry.voting_right,
                 entry.admitted_at.isoformat(),
-                _cell("; ".join(entry.representatives)),
+                "; ".join(entry.representatives),
             ]
-        )
+            for entry in rows
+        ),
+    )
     audit.record(
         session,
         entity="directory",
@@ -221,4 +212,4 @@ def export_csv(session: Session, *, actor_id: int, now: datetime) -> Export:
         at=now,
         rows=len(rows),
     )
-    return Export(content=buffer.getvalue().encode("utf-8-sig"), members=len(rows))
+    return Export(content=content, members=len(rows))

@@ -5,8 +5,6 @@ Only confirmed payments count towards a balance; a reported one shows as
 waiting for the Secretariat. Amounts are exact ``Money`` in the due's currency.
 """
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,6 +13,7 @@ from enum import StrEnum
 from sqlmodel import Session, col, select
 
 from models import FeeDue, FeePayment, FeePeriod, Member, VotingSuspension
+from workflows import spreadsheets
 from workflows.charter import fees as rules
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import PaymentState
@@ -144,9 +143,5 @@ def roster(session: Session, period_id: int, *, today: date) -> list[DueLine]:
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """A spreadsheet-ready CSV: UTF-8 with a byte-order mark, so Excel shows Arabic."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    """A spreadsheet-ready CSV (``spreadsheets``): Excel shows Arabic, runs no formula."""
+    return spreadsheets.to_csv(header, rows)

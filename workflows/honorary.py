@@ -179,13 +179,14 @@ def check(
     the event (the Chair who confirmed cannot decline from the same prompt).
     """
     assert nomination.id is not None
+    roles = actor_roles(session, user)
+    # The role first: whether the prompt is still open is none of a stranger's business.
+    if ROLE[capacity] not in roles:
+        raise NotAllowed(f"{capacity} prompt answered by someone else", reason="role_not_allowed")
     if prompts.open_for(session, PROMPT[capacity], nomination.id) is None:
         raise IllegalTransition(machine="honorary", state=nomination.state, event=verdict.value)
     event = CONFIRM_EVENT[capacity] if verdict is Verdict.CONFIRM else HonoraryEvent.DECLINE
-    roles = actor_roles(session, user)
     HONORARY.check(nomination.state, event, roles)
-    if ROLE[capacity] not in roles:
-        raise NotAllowed(f"{capacity} prompt answered by someone else", reason="role_not_allowed")
 
 
 def _step(

@@ -13,7 +13,18 @@ from typing import Any
 from sqlmodel import Session, select
 
 from models import Motion, User
-from workflows import amendments, audit, live, meetings, outbox, schedule, speakers, tallies, votes
+from workflows import (
+    amendments,
+    audit,
+    live,
+    meetings,
+    outbox,
+    schedule,
+    seals,
+    speakers,
+    tallies,
+    votes,
+)
 from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import MOTION, MotionEvent, MotionState
@@ -160,6 +171,8 @@ def open_vote(
     motion.opened_at = now
     motion.abstentions_count_as_cast = settings.abstentions_count_as_cast
     motion.fee_suspended_in_quorum_base = settings.fee_suspended_in_quorum_base
+    if motion.ballot == BallotKind.SECRET.value:
+        motion.ballot_key_id = seals.key_of(settings).fingerprint
     if motion.closes_at is not None:
         schedule.schedule(
             session,
@@ -227,7 +240,7 @@ def close_motion(session: Session, motion_id: int, actor: User | None, *, now: d
     )
     session.add(motion)
     if motion.ballot == BallotKind.SECRET.value:
-        votes.shuffle_secret_choices(session, motion)
+        votes.discard_seals(session, motion)
     schedule.cancel(session, dedupe_prefix=f"motion:{motion.id}:", now=now)
     args = result_args(motion)
     for chat_id in speakers.audience(session, meeting):

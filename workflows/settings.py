@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0:8443"
     runtime: Literal["aiogram", "ptb"] = "aiogram"
+    #: Seals secret ballots (``workflows.seals``); kept out of the database on
+    #: purpose. None: a key made once in ``data_dir/ballot.key``.
+    ballot_key: SecretStr | None = None
 
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = 8080
@@ -109,6 +112,11 @@ class Settings(BaseSettings):
             self.webhook_secret.get_secret_value()
         ):
             raise ValueError("MAJLIS_WEBHOOK_SECRET may hold only 1-256 letters, digits, _ or -")
+        if self.ballot_key is not None and len(self.ballot_key.get_secret_value()) < 32:
+            raise ValueError(
+                "MAJLIS_BALLOT_KEY must be at least 32 characters: make one with "
+                "openssl rand -base64 32, and give the same to every majlis process"
+            )
         if self.webhook_listen.rpartition(":")[2].isdigit() is False:
             raise ValueError("MAJLIS_WEBHOOK_LISTEN must be host:port, such as 0.0.0.0:8443")
         return self

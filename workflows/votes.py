@@ -5,9 +5,10 @@ representatives and delegate presses, however often: the unique constraint on
 (motion, voter) decides races. A ballot takes a shared lock on its motion and the
 close an exclusive one, so no ballot lands after the count.
 
-Secret ballots write a participation row (who) and, apart, a choice row (what)
-with a random key and no time; nothing in the audit trail or the outbox carries
-the choice.
+Secret ballots write, in one transaction, a participation row (who) and a sealed
+ballot (what, under the ballot key that never reaches the database: ``seals``);
+nothing in the audit trail or the outbox carries the choice. The close opens the
+seals, keeps the totals and deletes the seals.
 """
 
 import secrets
@@ -18,8 +19,8 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from models import Ballot, Meeting, Member, Motion, SecretChoice, SecretParticipation, User
-from workflows import audit, live, meetings, seats, speakers, tallies
+from models import Ballot, Meeting, Member, Motion, SealedBallot, SecretParticipation, User
+from workflows import audit, live, meetings, seals, seats, speakers, tallies
 from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed, Verdict
 from workflows.charter.machines import MotionState
@@ -32,6 +33,7 @@ from workflows.charter.meetings import (
     voter_key,
 )
 from workflows.charter.membership import MemberCategory, Standing, VotingRight
+from workflows.unit_of_work import SETTINGS
 
 
 @dataclass(frozen=True)
@@ -232,17 +234,32 @@ def _secret(
         may_cast(
             kind=BallotKind.SECRET, open_=True, already_cast_by=earlier, voter=user.id
         ).require()
-    session.add(SecretChoice(id=secrets.token_hex(16), motion_id=motion.id, choice=choice.value))
+    key = ballot_key(session)
+    key.check(motion.id, motion.ballot_key_id)
+    session.add(
+        SealedBallot(
+            id=secrets.token_hex(16), motion_id=motion.id, seal=key.seal(motion.id, choice)
+        )
+    )
     return Cast(choice, secret=True, changed=False)
+
+
+def ballot_key(session: Session) -> seals.BallotKey:
+    return seals.key_of(session.info[SETTINGS])
 
 
 # --- Counting ----------------------------------------------------------------
 
 
 def count(session: Session, motion: Motion) -> Counter[Choice]:
-    """Yes, No and Abstain as the ballots stand."""
-    table = SecretChoice if motion.ballot == BallotKind.SECRET.value else Ballot
-    rows = session.exec(select(table.choice).where(table.motion_id == motion.id))
+    """Yes, No and Abstain as the ballots stand; a secret motion's seals are opened."""
+    if motion.ballot == BallotKind.SECRET.value:
+        assert motion.id is not None
+        key = ballot_key(session)
+        key.check(motion.id, motion.ballot_key_id)
+        sealed = session.exec(select(SealedBallot.seal).where(SealedBallot.motion_id == motion.id))
+        return Counter(key.open(motion.id, seal) for seal in sealed)
+    rows = session.exec(select(Ballot.choice).where(Ballot.motion_id == motion.id))
     return Counter(Choice(choice) for choice in rows)
 
 
@@ -264,15 +281,8 @@ def roll_call(session: Session, motion: Motion) -> list[Ballot]:
     )
 
 
-def shuffle_secret_choices(session: Session, motion: Motion) -> None:
-    """Write the choices again with new keys at the close, so that even the storage
-    order and row versions of the database say nothing of who voted when."""
-    assert motion.id is not None
-    rows = list(session.exec(select(SecretChoice).where(SecretChoice.motion_id == motion.id)))
-    choices = [row.choice for row in rows]
-    for row in rows:
+def discard_seals(session: Session, motion: Motion) -> None:
+    """Once counted, a secret motion keeps its totals only: a ballot key that leaks
+    later opens no seal left in the tables."""
+    for row in session.exec(select(SealedBallot).where(SealedBallot.motion_id == motion.id)):
         session.delete(row)
-    session.flush()
-    secrets.SystemRandom().shuffle(choices)
-    for choice in choices:
-        session.add(SecretChoice(id=secrets.token_hex(16), motion_id=motion.id, choice=choice))

@@ -416,7 +416,7 @@ def receive_letter(turn: Turn, application: Application) -> None:
         letter_file_id=file.file_id,
         letter_kind=file.kind,
         letter_name=file.file_name,
-        letter_mime=file.mime_type or "image/jpeg",
+        letter_mime=file.content_type or "image/jpeg",
         letter_size=file.file_size,
     )
     advance(turn, application, Step.LETTER)

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from bot.callbacks import Callback
-from bot.chat import Button, FileRef, Keyboard
+from bot.chat import Button, FileCheck, FileRef, Keyboard
 from bot.engine import Turn
 from workflows.values import N_
 
@@ -68,15 +68,26 @@ def refuse_file(turn: Turn, *, missing: str | None = None) -> str | None:
 
 
 def letter_problem(file: FileRef | None, *, max_bytes: int) -> str | None:
-    """Why a file is not acceptable as a signed letter (a message key), or None."""
+    """Why a file is not acceptable as a signed letter (a message key), or None.
+
+    The bytes decide (``bot.uploads``), not the type the sender's client declared: a
+    file that was not fetched and recognised as a PDF, JPEG or PNG is refused."""
     if file is None:
         return N_("Please send the signed letter as a document or a photo (PDF, JPEG or PNG).")
-    mime = file.mime_type or ("image/jpeg" if file.kind == "photo" else "")
-    if mime not in LETTER_TYPES:
-        return N_("This file type is not accepted. Please send a PDF, JPEG or PNG file.")
-    if file.file_size is not None and file.file_size > max_bytes:
+    too_large = file.file_size is not None and file.file_size > max_bytes
+    if too_large or file.check is FileCheck.TOO_LARGE:
         return N_("This file is too large. Please send a file of at most {size} MB.")
-    return None
+    if file.check is FileCheck.OK and file.content_type in LETTER_TYPES:
+        return None
+    if file.check is FileCheck.UNAVAILABLE:
+        return N_("I could not fetch this file from Telegram. Please send it again.")
+    declared = file.mime_type or ("image/jpeg" if file.kind == "photo" else "")
+    if declared not in LETTER_TYPES:
+        return N_("This file type is not accepted. Please send a PDF, JPEG or PNG file.")
+    return N_(
+        "This file is not a readable PDF, JPEG or PNG: it may be damaged, or another kind of "
+        "file renamed. Please send it again as a PDF document or a photo."
+    )
 
 
 BACK = N_("« Back")

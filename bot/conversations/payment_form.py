@@ -264,7 +264,7 @@ def typed(turn: Turn) -> None:
             "file_id": file.file_id,
             "kind": file.kind,
             "name": file.file_name,
-            "mime": file.mime_type or "image/jpeg",
+            "mime": file.content_type or "image/jpeg",
             "size": file.file_size,
         }
         turn.move(form.step.value, receipt=receipt)

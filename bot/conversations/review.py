@@ -285,7 +285,11 @@ def open_prompt(turn: Turn, press: OpenPrompt) -> None:
     if prompt is None or not any(
         p.id == prompt.id for p, _ in prompts.waiting_for(turn.session, turn.roles)
     ):
-        if prompt is not None and prompt.resolved_at is not None:
+        # Only someone the prompt was for may learn that it was already dealt with.
+        addressed = prompt is not None and (
+            prompt.audience in turn.roles or Role.SECRETARY_GENERAL in turn.roles
+        )
+        if addressed and prompt is not None and prompt.resolved_at is not None:
             raise IllegalTransition(machine="prompt", state="resolved", event="open")
         raise NotAllowed("not a prompt for this user", reason="role_not_allowed")
     copy = prompts.first_copy(turn.session, prompt)

@@ -259,8 +259,8 @@ NAMED_CHANGE = N_("You may change it until the vote closes.")
 CONFIRM_LABEL = N_("Confirm")
 CHANGE_LABEL = N_("Choose again")
 SECRET_CAST = N_(
-    "✅ Your secret ballot on motion No. {number} is cast: {choice}. It is recorded apart from "
-    "your name, and cannot be changed."
+    "✅ Your secret ballot on motion No. {number} is cast: {choice}. It is recorded sealed, so "
+    "that nobody can tell it is yours, and cannot be changed."
 )
 NAMED_CAST = N_("✅ Your vote on motion No. {number} is recorded: {choice}.")
 CHANGED = N_("✅ Your vote on motion No. {number} is changed: {choice}.")

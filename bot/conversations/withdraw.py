@@ -268,7 +268,7 @@ def receive_letter(turn: Turn) -> None:
         "file_id": file.file_id,
         "kind": file.kind,
         "name": file.file_name,
-        "mime": file.mime_type or "image/jpeg",
+        "mime": file.content_type or "image/jpeg",
         "size": file.file_size,
     }
     turn.move(Step.LETTER.value, letter=letter)

@@ -15,6 +15,7 @@ from contextlib import suppress
 from functools import partial
 from typing import Any, Protocol, TypeVar, cast
 
+from bot import lengths
 from bot.chat import ChatEvent, ChatType, Document, FileRef, Keyboard, Outgoing, Reply, Toast
 
 log = logging.getLogger(__name__)
@@ -66,16 +67,25 @@ async def patiently(call: Callable[[], Awaitable[T]], *, attempts: int = 5) -> T
 async def send_replies(
     messenger: Messenger, event: ChatEvent, outgoing: Sequence[Outgoing]
 ) -> None:
+    """Send the replies, each fitted to Telegram's limits (``bot.lengths``), and answer
+    the button press whatever happens, so that its spinner never hangs."""
     answered = False
-    for item in outgoing:
-        if isinstance(item, Toast):
-            if event.callback_id and not answered:
-                await patiently(partial(messenger.answer, event.callback_id, item.text, item.alert))
-                answered = True
-            continue
-        await _send(messenger, event, item)
-    if event.callback_id and not answered:
-        await patiently(partial(messenger.answer, event.callback_id, None, False))
+    try:
+        for item in outgoing:
+            if isinstance(item, Toast):
+                if event.callback_id and not answered:
+                    text = lengths.shorten_plain(item.text)
+                    await patiently(partial(messenger.answer, event.callback_id, text, item.alert))
+                    answered = True
+                continue
+            for page in lengths.fit(item):
+                await _send(messenger, event, page)
+    finally:
+        if event.callback_id and not answered:
+            try:
+                await patiently(partial(messenger.answer, event.callback_id, None, False))
+            except Exception:
+                log.warning("the press %s could not be answered", event.callback_id)
 
 
 async def _send(messenger: Messenger, event: ChatEvent, reply: Reply) -> None:

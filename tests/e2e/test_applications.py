@@ -1,6 +1,7 @@
 """Membership applications end to end: the form, screening, the question loop, decisions."""
 
 import asyncio
+import random
 import struct
 import zlib
 
@@ -8,9 +9,9 @@ import pytest
 from sqlmodel import select
 
 from bot.sandbox.client import SandboxUser, buttons
-from models import Application, Member
+from models import Application, Member, User
 from tests.e2e.conftest import Majlis, plain, says
-from workflows import people
+from workflows import applications, people
 from workflows.charter.roles import Role
 
 pytestmark = pytest.mark.e2e
@@ -34,6 +35,13 @@ def tiny_png() -> bytes:
 
 
 async def fill_arabic_form(mayor: SandboxUser, city: str = "Fez", city_ar: str = "فاس") -> None:
+    await answer_up_to_the_letter(mayor, city, city_ar)
+    await mayor.send_document("letter.pdf", PDF, "application/pdf")
+    review = await mayor.wait_for("يُرجى مراجعة طلبك")
+    assert city_ar in review["text"] and "المغرب" in review["text"]
+
+
+async def answer_up_to_the_letter(mayor: SandboxUser, city: str, city_ar: str) -> None:
     await mayor.send("/apply")
     await mayor.wait_for("ما العضوية التي تتقدّم لها")
     await mayor.press_button("عضو كامل (مدينة)")
@@ -52,9 +60,6 @@ async def fill_arabic_form(mayor: SandboxUser, city: str = "Fez", city_ar: str =
     await mayor.wait_for("مبادئ الجمعية")
     await mayor.press_button("أؤكّد التزامنا")
     await mayor.wait_for("خطاب الطلب")
-    await mayor.send_document("letter.pdf", PDF, "application/pdf")
-    review = await mayor.wait_for("يُرجى مراجعة طلبك")
-    assert city_ar in review["text"] and "المغرب" in review["text"]
 
 
 async def staff(majlis: Majlis) -> tuple[SandboxUser, SandboxUser]:
@@ -208,6 +213,41 @@ async def test_a_guest_pressing_a_forged_secretariat_button_is_refused(
         assert session.get(Application, application.id).state == "submitted"  # type: ignore[union-attr]
 
 
+async def test_a_guest_learns_nothing_of_an_applications_state_from_a_refusal(
+    majlis: Majlis,
+) -> None:
+    """Forged decision buttons are refused alike whether the application waits or was
+    decided: the role is checked before the state."""
+    clerk, _ = await staff(majlis)
+    mayor = await majlis.person("Karim", "ar")
+    await fill_arabic_form(mayor, "Safi", "آسفي")
+    await mayor.press_button("إرسال")
+    await clerk.wait_for("please screen it", timeout=20)
+    guest = await majlis.person("Mallory", "en")
+    menu = (await guest.transcript())[-1]
+    with majlis.platform.db.session() as session:
+        application_id = session.exec(select(Application.id)).one()
+
+    async def refusals() -> list[str]:
+        answers = []
+        for action in ("forward", "admit", "reject", "ask"):
+            data = f"app:{application_id}:{action}"
+            pressed = await guest.press(menu["message_id"], data, forged=True)
+            answers.append((await guest.callback_answer(pressed["callback_query_id"]))["text"])
+        return answers
+
+    waiting = await refusals()
+    with majlis.platform.uow.begin() as session:
+        user = session.get(User, clerk.id)
+        assert user is not None
+        applications.reject(
+            session, application_id, user, "Incomplete.", now=majlis.platform.uow.clock.now()
+        )
+    decided = await refusals()
+    refused = "You are not allowed to do this. If you think you should be, ask the Secretariat."
+    assert waiting == decided == [refused] * 4
+
+
 async def test_a_restart_in_the_middle_of_the_form_loses_nothing(majlis: Majlis) -> None:
     mayor = await majlis.person("Hamza", "en")
     await mayor.send("/apply")
@@ -276,6 +316,25 @@ async def test_a_wrong_or_oversized_letter_is_refused_clearly(majlis: Majlis) ->
     await mayor.send_document("letter.pdf", PDF, "application/pdf")
     review = await mayor.wait_for("يُرجى مراجعة طلبك")
     assert "الرباط" in review["text"] and "letter.pdf" in review["text"]
+
+
+async def test_a_letter_is_judged_by_its_bytes_not_by_its_name(majlis: Majlis) -> None:
+    """Random bytes named letter.pdf, or a PNG cut short, are refused; a real PNG sent
+    under a PDF's name is taken for what it is."""
+    mayor = await majlis.person("Hamza", "ar")
+    await answer_up_to_the_letter(mayor, "Tetouan", "تطوان")
+    await mayor.send_document("letter.pdf", random.Random(8).randbytes(200), "application/pdf")
+    await mayor.wait_for("ليس ملف PDF أو JPEG أو PNG سليمًا")
+    await mayor.send_document("scan.png", tiny_png()[:-12], "image/png")
+    await mayor.wait_for("ليس ملف PDF أو JPEG أو PNG سليمًا")
+    await mayor.send_document("letter.pdf", PDF.replace(b"%%EOF", b"%%"), "application/pdf")
+    await mayor.wait_for("ليس ملف PDF أو JPEG أو PNG سليمًا")
+    await mayor.send_document("letter.pdf", tiny_png(), "application/pdf")
+    review = await mayor.wait_for("يُرجى مراجعة طلبك")
+    assert "تطوان" in review["text"]
+    with majlis.platform.db.session() as session:
+        application = session.exec(select(Application)).one()
+        assert application.letter_mime == "image/png"
 
 
 async def test_an_unanswered_prompt_is_reminded_then_escalated(majlis: Majlis) -> None:

@@ -2,6 +2,8 @@
 reminders, and voting rights suspended and restored, through aiogram and the sandbox."""
 
 import asyncio
+import csv
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -402,3 +404,46 @@ async def test_a_double_tap_on_confirm_is_counted_once(majlis: Majlis) -> None:
     with majlis.platform.db.session() as session:
         payment = session.exec(select(FeePayment)).one()
         assert payment.state == "confirmed" and payment.amount_minor == 70000
+
+
+async def test_long_names_and_long_input_are_answered_and_the_csv_runs_no_formula(
+    majlis: Majlis,
+) -> None:
+    """Ten members with 200-character names make a list longer than one message; a
+    4096-character amount is quoted back; names that start like a formula stay text."""
+    clerk = await majlis.person("Amina", "en", (Role.SECRETARIAT,))
+    mayor, _ = await member(majlis, "Kairouan", "القيروان", "en")
+    starts = ['=HYPERLINK("http://evil.example","Pay here")', "+1+1", "-2+3", "@SUM(A1:A9)"]
+    names = [f"{starts[n % 4]} City {n} ".ljust(200, "x") for n in range(10)]
+    with majlis.platform.uow.begin() as session:
+        for n, name in enumerate(names):
+            session.add(
+                Member(category="full", name_en=name, name_ar=f"مدينة {n} ".ljust(200, "م"))
+            )
+    open_period(majlis, clerk, due_in=40)
+
+    await clerk.send("/menu")
+    await see(clerk, "Main menu")
+    await clerk.press_button("Fees and payments")
+    await see(clerk, "Fee period")
+    press = await clerk.press_button("Not yet due")
+    answer = await clerk.callback_answer(press["callback_query_id"], timeout=20)
+    assert answer["answered"]
+    await see(clerk, "City 9", timeout=20)
+    shown = "\n".join(plain(m.get("text")) for m in await clerk.transcript())
+    assert all(f"City {n} " in shown for n in range(10))
+
+    await clerk.press_button("Export as CSV")
+    document = (await clerk.wait_for(lambda m: m.get("document") is not None))["document"]
+    url = f"{majlis.sandbox.url.rstrip('/')}/sandbox/api/files/{document['file_id']}"
+    async with majlis.client.session.get(url) as response:
+        rows = list(csv.reader(io.StringIO((await response.read()).decode("utf-8-sig"))))
+    exported = {row[0] for row in rows[1:]}
+    assert exported >= {f"'{name}" for name in names}
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+    await see(mayor, "Membership fee notice", timeout=20)
+    await mayor.send("/pay")
+    await see(mayor, "Type the amount")
+    await mayor.send("one thousand " * 315)
+    await see(mayor, "as an amount. Please type digits", timeout=20)

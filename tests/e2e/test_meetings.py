@@ -164,3 +164,53 @@ async def test_a_seat_beyond_the_charter_is_refused(majlis: Majlis) -> None:
     with majlis.platform.db.session() as session:
         assert Role.TRUSTEE in people.roles_of(session, mayors[0].id)
         assert Role.TRUSTEE not in people.roles_of(session, mayors[4].id)
+
+
+async def test_the_minutes_csv_runs_no_formula(majlis: Majlis) -> None:
+    """A member, a motion and a session whose names start like spreadsheet formulas are
+    exported as text."""
+    import csv
+    import io
+    from datetime import timedelta
+
+    from models import User
+    from tests.meetings_world import assembly
+    from workflows import attendance, meetings, motions
+    from workflows.charter.meetings import BallotKind
+    from workflows.charter.voting import MotionKind
+
+    clerk = await majlis.person("Amina", "en", (Role.SECRETARIAT,))
+    mayor = await majlis.person("Mayor", "en")
+    hostile = '=HYPERLINK("http://evil.example","Minutes")'
+    fez = await city(majlis, mayor, "@SUM(A1:A9) Fez", "-1+1 فاس")
+    uow = majlis.platform.uow
+    now = uow.clock.now()
+    with uow.begin() as session:
+        staff = session.get(User, clerk.id)
+        rep = session.get(User, mayor.id)
+        assert staff is not None and rep is not None
+        meeting_id = assembly(session, staff, uow.clock)
+        meetings.open_session(session, meeting_id, staff, now=now)
+        attendance.check_in(session, meeting_id, rep, member_id=fez, now=now)
+        motions.propose(
+            session,
+            meeting_id,
+            staff,
+            text=f"+{hostile}",
+            kind=MotionKind.ORDINARY,
+            ballot=BallotKind.NAMED,
+            closes_at=now + timedelta(hours=1),
+            now=now,
+        )
+    await clerk.send("/menu")
+    await clerk.press_button("Meetings and votes")
+    await clerk.press_button("Ninth General Assembly · open: check-in and votes")
+    await clerk.press_button("Minutes CSV")
+    sheet = await clerk.wait_for(lambda m: m.get("document") is not None, timeout=20)
+    url = f"{majlis.sandbox.url.rstrip('/')}/sandbox/api/files/{sheet['document']['file_id']}"
+    async with majlis.client.session.get(url) as response:
+        content = (await response.read()).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(content)))
+    cells = [cell for row in rows for cell in row]
+    assert "'@SUM(A1:A9) Fez" in cells and "'-1+1 فاس" in cells and f"'+{hostile}" in cells
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 
 from bot.sandbox.client import SandboxGroup, SandboxUser, buttons
-from models import Ballot, Member, Motion, Representation, SecretChoice, SecretParticipation, User
+from models import Ballot, Member, Motion, Representation, SealedBallot, SecretParticipation, User
 from tests.e2e.conftest import Majlis, plain, says
 from workflows import attendance, meetings, motions, people
 from workflows.charter.bodies import Body
@@ -260,8 +260,8 @@ async def test_a_secret_motion_closes_at_its_deadline(majlis: Majlis) -> None:
     with majlis.platform.db.session() as session:
         closed = session.get(Motion, number)
         assert closed is not None and closed.state == "closed" and closed.closed_at is not None
-        choices = session.exec(select(SecretChoice)).all()
-        assert [c.choice for c in choices] == ["yes"]
-        assert set(SecretChoice.model_fields) == {"id", "motion_id", "choice"}
+        # Counted into the result, the sealed choice is deleted.
+        assert session.exec(select(SealedBallot)).all() == []
+        assert set(SealedBallot.model_fields) == {"id", "motion_id", "seal"}
         voter = session.exec(select(SecretParticipation)).one()
         assert voter.member_id == fez and voter.cast_by == h.yusuf.id

@@ -116,10 +116,26 @@ class StateMachine(Generic[S, E]):
     def check(self, state: S | str | None, event: E | str, roles: Collection[Actor]) -> S:
         """The state after ``event`` fired by an actor holding ``roles``.
 
-        Raises ``IllegalTransition`` first, so that a user who is refused hears
-        the real reason ("this application was already decided") rather than a
-        misleading "you may not".
+        The role comes first: an actor who may fire ``event`` in no state at all is
+        refused as not allowed whatever the record's state, so that the refusal
+        tells a stranger nothing about the record. Someone who could fire it then
+        hears the real reason ("this application was already decided") rather
+        than a misleading "you may not".
         """
+        try:
+            wanted = self.events(event)
+        except ValueError:
+            raise IllegalTransition(
+                machine=self.name, state=None if state is None else str(state), event=str(event)
+            ) from None
+        anyone = frozenset().union(
+            *(t.allowed_roles for t in self.transitions if t.event == wanted)
+        )
+        if anyone.isdisjoint(roles):
+            raise NotAllowed(
+                f"{self.name}: {wanted} needs one of {sorted(anyone)}, actor has {sorted(roles)}",
+                reason="role_not_allowed",
+            )
         transition = self.transition(state, event)
         if transition.allowed_roles.isdisjoint(roles):
             raise NotAllowed(
