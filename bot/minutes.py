@@ -1,13 +1,14 @@
 """The minutes as documents: a CSV, and a PDF in English or in Arabic.
 
 Arabic is shaped (``arabic_reshaper``) and laid out right to left (``python-bidi``),
-one wrapped line at a time so that lines break in reading order. The fonts are
-Debian's Noto (``fonts-noto-core``): Noto Naskh Arabic, with Noto Sans for Latin
-text; without them the PDF is refused with a sentence saying what to install.
+one wrapped line at a time so that lines break in reading order. The fonts ship
+with the package (``bot/fonts``, SIL Open Font License): Noto Naskh Arabic, with
+Noto Sans for Latin text, so the PDF needs nothing installed on the machine.
 """
 
 import csv
 import io
+import logging
 import re
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from workflows.charter.voting import MotionKind, Result
 from workflows.minutes import Minutes, Name
 from workflows.values import N_
 
-FONT_DIR = Path("/usr/share/fonts/truetype/noto")
+FONT_DIR = Path(__file__).parent / "fonts"
 ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
 FONTS = {
     "naskh": FONT_DIR / "NotoNaskhArabic-Regular.ttf",
@@ -28,14 +29,6 @@ FONTS = {
     "sans": FONT_DIR / "NotoSans-Regular.ttf",
     "sans-bold": FONT_DIR / "NotoSans-Bold.ttf",
 }
-
-
-class FontsMissing(RuntimeError):
-    """The PDF needs Debian's fonts-noto-core."""
-
-
-def missing_fonts() -> list[str]:
-    return [str(path) for path in FONTS.values() if not path.exists()]
 
 
 CHOICES = {"yes": N_("Yes"), "no": N_("No"), "abstain": N_("Abstain")}
@@ -175,12 +168,10 @@ def as_csv(t: Text, minutes: Minutes) -> bytes:
 
 
 def as_pdf(t: Text, minutes: Minutes) -> bytes:
-    if missing_fonts():
-        raise FontsMissing(
-            "the minutes PDF needs Debian's Noto fonts: apt-get install fonts-noto-core "
-            f"(missing {', '.join(missing_fonts())})"
-        )
     from fpdf import FPDF
+
+    # fpdf2 subsets the embedded fonts with fontTools, which logs every table at INFO.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
     pdf = FPDF(format="A4")
     for name, path in FONTS.items():

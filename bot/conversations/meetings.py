@@ -210,11 +210,7 @@ def export(turn: Turn, meeting: Meeting, act: Act) -> None:
         from bot.i18n import text_for
 
         language = "ar" if act is Act.PDF_AR else "en"
-        try:
-            content = documents.as_pdf(text_for(language), gathered)
-        except documents.FontsMissing:
-            turn.say(turn.t._(FONTS_MISSING))
-            return
+        content = documents.as_pdf(text_for(language), gathered)
         document = Document(f"{stem}-{language}.pdf", content, "application/pdf")
     turn.out.append(Reply(text=turn.t._(MINUTES_CAPTION, title=meeting.title), document=document))
 
@@ -358,10 +354,6 @@ PDF_EN_LABEL = N_("Minutes PDF (English)")
 PDF_AR_LABEL = N_("Minutes PDF (Arabic)")
 REFRESH_LABEL = N_("Refresh")
 OPENED = N_("The session is open; check-in buttons were sent.")
-FONTS_MISSING = N_(
-    "The PDF cannot be made on this server: its Arabic fonts are not installed. "
-    "Ask the operator to install fonts-noto-core."
-)
 MINUTES_CAPTION = N_("Minutes of {title}")
 RSVP_THANKS = {
     Rsvp.ATTEND: N_("Thank you; you are expected."),
