@@ -17,7 +17,7 @@ from bot.chat import Button, Keyboard
 from bot.i18n import text_for
 from bot.telegram_api import ApiError, BotApi, FloodWait, RateLimiter
 from models import GroupChat, Notification, User
-from workflows import outbox, values
+from workflows import meetings, outbox, values
 from workflows.queue import DELIVERY_QUEUE, JobContext, enqueue, job
 from workflows.unit_of_work import UnitOfWork
 
@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 #: Waits shorter than this are slept through; longer ones go back to the queue.
 SLEEP_AT_MOST_MS = 1500
+#: Telegram's longest message text.
+MESSAGE_LIMIT = 4096
 
 
 @dataclass
@@ -44,7 +46,27 @@ def recipient_language(session: Session, chat_id: int) -> str:
 
 
 def render(session: Session, row: Notification) -> tuple[str, Keyboard]:
-    t = text_for(recipient_language(session, row.chat_id))
+    language = recipient_language(session, row.chat_id)
+    if language != meetings.BOTH_LANGUAGES:
+        return render_in(language, row)
+    # A group that reads both working languages (Art. 3) gets one post with both.
+    english, english_buttons = render_in("en", row)
+    arabic, arabic_buttons = render_in("ar", row)
+    text = f"{english}\n\n{arabic}"
+    if len(text) > MESSAGE_LIMIT:
+        return english, english_buttons
+    buttons = [
+        [
+            Button(en.text if en.text == ar.text else f"{en.text} · {ar.text}", en.data)
+            for en, ar in zip(en_line, ar_line, strict=True)
+        ]
+        for en_line, ar_line in zip(english_buttons, arabic_buttons, strict=True)
+    ]
+    return text, buttons
+
+
+def render_in(language: str, row: Notification) -> tuple[str, Keyboard]:
+    t = text_for(language)
     text = t.key(row.key, row.plural_key, **values.decode(row.args))
     buttons = [
         [
