@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 
 from bot import minutes as documents
+from bot import minutes_pdf
 from bot.callbacks import Callback
 from bot.chat import Button, Document, Keyboard, Reply
 from bot.conversations.refusals import explained
@@ -274,7 +275,7 @@ def export(turn: Turn, meeting: Meeting, act: Act) -> None:
         from bot.i18n import text_for
 
         language = "ar" if act is Act.PDF_AR else "en"
-        content = documents.as_pdf(text_for(language), gathered)
+        content = minutes_pdf.as_pdf(text_for(language), gathered)
         document = Document(f"{stem}-{language}.pdf", content, "application/pdf")
     turn.out.append(
         Reply(text=turn.t._(MINUTES_CAPTION, title=meetings.title_of(meeting)), document=document)
