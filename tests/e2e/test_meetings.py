@@ -290,3 +290,39 @@ async def test_closing_asks_first_and_past_sessions_stay_listed(majlis: Majlis) 
     await karim.press_button("الجلسات السابقة")
     await karim.press_button("الدورة التاسعة · مغلقة")
     await karim.wait_for(says("الحالة"))
+
+
+async def test_an_arabic_clerk_writes_arabic_first(majlis: Majlis) -> None:
+    """The form in Arabic asks for the Arabic title first; the English, left for later,
+    is shown to English readers in Arabic meanwhile, agenda lines kept."""
+    clerk = await majlis.person("ليلى", "ar", (Role.SECRETARIAT,))
+    salma = await majlis.person("Salma", "en")
+    await city(majlis, salma, "Rabat", "الرباط")
+    await clerk.send("/menu")
+    await clerk.press_button("الاجتماعات والتصويت")
+    await clerk.press_button("جلسة جديدة")
+    await clerk.press_button("الجمعية العامة")
+    await clerk.press_button("دورة عادية")
+    await clerk.wait_for(says("اكتب عنوان الجلسة بالعربية"))
+    await clerk.send("الدورة التاسعة")
+    await clerk.wait_for(says("اكتب عنوان الجلسة بالإنجليزية"))
+    await clerk.press_button("لاحقًا")
+    await clerk.wait_for(says("متى تبدأ؟"))
+    await clerk.send("2026-12-01 10:00")
+    await clerk.press_button("Asia/Riyadh")
+    await clerk.wait_for(says("أين؟"))
+    await clerk.send("مكة المكرمة")
+    await clerk.wait_for(says("اكتب جدول الأعمال بالعربية"))
+    await clerk.send("١. الميزانية\n٢. النظام الداخلي")
+    await clerk.wait_for(says("اكتب جدول الأعمال بالإنجليزية"))
+    await clerk.press_button("لاحقًا")
+    await clerk.press_button("بلا مجموعة")
+    review = plain((await clerk.wait_for(says("يُرجى مراجعة الجلسة")))["text"])
+    assert "العنوان بالإنجليزية: لاحقًا" in review
+    assert "١. الميزانية\n٢. النظام الداخلي" in review
+    await clerk.press_button("إنشاء وإرسال الدعوات")
+    english = plain((await salma.wait_for(says("Will you attend?"), timeout=20))["text"])
+    assert "الدورة التاسعة" in english and "١. الميزانية\n٢. النظام الداخلي" in english
+    with majlis.platform.db.session() as session:
+        meeting = session.exec(select(Meeting)).one()
+        assert (meeting.title, meeting.title_ar) == ("", "الدورة التاسعة")
