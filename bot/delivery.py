@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.chat import Button, Keyboard
 from bot.i18n import text_for
@@ -98,6 +98,11 @@ class Gone(Exception):
     """The message to edit was never delivered; the edit has nothing to change."""
 
 
+class Superseded(Exception):
+    """A newer edit of the same message exists: sending this one, late, would put an
+    older text back (a vote after the close's result, an old tally)."""
+
+
 def prepare(session: Session, notification_id: int) -> Outgoing:
     row = session.get(Notification, notification_id)
     assert row is not None
@@ -109,6 +114,13 @@ def prepare(session: Session, notification_id: int) -> Outgoing:
             raise Gone()
         if target.telegram_message_id is None:
             raise NotYet()
+        newer = session.exec(
+            select(Notification.id).where(
+                Notification.edit_of == row.edit_of, col(Notification.id) > row.id
+            )
+        ).first()
+        if newer is not None:
+            raise Superseded()
         edit_message_id = target.telegram_message_id
     file = (row.file_id, row.file_kind or "document") if row.file_id else None
     return Outgoing(row.chat_id, text, buttons, file, edit_message_id)
@@ -127,6 +139,11 @@ def deliver(delivery: Delivery, notification_id: int) -> str:
     except Gone:
         outbox.release(uow.db, notification_id, error="nothing to edit", failed_at=uow.clock.now())
         return "failed"
+    except Superseded:
+        outbox.mark_delivered(
+            uow.db, notification_id, now=uow.clock.now(), telegram_message_id=None
+        )
+        return "superseded"
     except Exception as error:
         # A text that cannot be rendered never will be: give it up, loudly.
         log.exception("notification %s cannot be rendered", notification_id)

@@ -194,6 +194,28 @@ def show_everywhere(
         live.edit(session, target_id=copy.id or 0, key=key, args=args, buttons=buttons, now=now)
 
 
+def cast_and_show(
+    session: Session,
+    motion_id: int,
+    user: User,
+    choice: Choice,
+    *,
+    member_id: int | None,
+    now: datetime,
+    pressed: tuple[int, int | None] | None = None,
+) -> votes.Cast:
+    """Cast the ballot, then show it on every copy the voter holds. ``pressed``, the
+    (chat, message) confirmed on, is answered by the bot in place; a secret ballot's
+    copy there is the only one that may show the choice, so it is left out."""
+    cast = votes.cast_ballot(session, motion_id, user, choice, member_id=member_id, now=now)
+    motion = session.get(Motion, motion_id)
+    assert motion is not None
+    meeting = meetings.load(session, motion.meeting_id)
+    voter, member = votes.voter_of(session, meeting, user, member_id)
+    show_everywhere(session, motion, voter, member, now=now, skip=pressed if cast.secret else None)
+    return cast
+
+
 def close_copies(
     session: Session, motion: Motion, result: dict[str, Any], *, now: datetime
 ) -> None:

@@ -197,30 +197,26 @@ def again(turn: Turn, press: BallotAgain) -> None:
 @router.button(BallotConfirm)
 @explained
 def confirm(turn: Turn, press: BallotConfirm) -> None:
-    now = turn.uow.clock.now()
-    cast = votes.cast_ballot(
+    member_id = press.member_id or None
+    cast = tallies.cast_and_show(
         turn.session,
         press.motion_id,
         turn.user,
         press.choice,
-        member_id=press.member_id or None,
-        now=now,
+        member_id=member_id,
+        now=turn.uow.clock.now(),
+        pressed=(turn.event.chat_id, turn.event.message_id),
     )
     motion = load(turn, press.motion_id)
-    meeting = meetings.load(turn.session, motion.meeting_id)
-    voter, member = votes.voter_of(turn.session, meeting, turn.user, press.member_id or None)
     t = turn.t
     if cast.secret:
         choice = Html(t._(tallies.LABELS[press.choice]))
         turn.edit(t._(SECRET_CAST, number=str(motion.id), choice=choice))
     else:
+        meeting = meetings.load(turn.session, motion.meeting_id)
+        voter, member = votes.voter_of(turn.session, meeting, turn.user, member_id)
         key, args, stored = tallies.copy_content(turn.session, motion, voter, member)
         turn.edit(t.key(key, **args), keyboard(turn, stored))
-    # The copy pressed is answered here; a secret one must keep its choice off the outbox.
-    pressed = (turn.event.chat_id, turn.event.message_id)
-    tallies.show_everywhere(
-        turn.session, motion, voter, member, now=now, skip=pressed if cast.secret else None
-    )
     turn.toast(t._(RECORDED))
 
 
