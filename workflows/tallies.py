@@ -79,6 +79,22 @@ def copies(session: Session, motion_id: int | None, voter: str | None = None) ->
     )
 
 
+def is_copy(session: Session, motion_id: int, chat_id: int, message_id: int | None) -> bool:
+    """Whether the message (chat, message id) is a kept copy of a ballot on the motion."""
+    found = session.exec(
+        select(Notification.id).where(
+            Notification.chat_id == chat_id,
+            Notification.telegram_message_id == message_id,
+            col(Notification.edit_of).is_(None),
+            or_(
+                col(Notification.dedupe_key).like(f"motion:{motion_id}:ballot:%"),
+                col(Notification.dedupe_key).like(f"motion:{motion_id}:remind:%"),
+            ),
+        )
+    ).first()
+    return found is not None
+
+
 def voter_of_copy(copy: Notification) -> str:
     return (copy.dedupe_key or "").split(":")[3]
 

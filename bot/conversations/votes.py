@@ -207,16 +207,23 @@ def confirm(turn: Turn, press: BallotConfirm) -> None:
         now=turn.uow.clock.now(),
         pressed=(turn.event.chat_id, turn.event.message_id),
     )
-    motion = load(turn, press.motion_id)
     t = turn.t
     if cast.secret:
+        # Only this copy may show a secret choice: it is written here, never stored.
         choice = Html(t._(tallies.LABELS[press.choice]))
-        turn.edit(t._(SECRET_CAST, number=str(motion.id), choice=choice))
-    else:
+        turn.edit(t._(SECRET_CAST, number=str(press.motion_id), choice=choice))
+    elif not tallies.is_copy(
+        turn.session, press.motion_id, turn.event.chat_id, turn.event.message_id
+    ):
+        # A ballot sent before copies were kept: answered here, as nothing else edits it.
+        motion = load(turn, press.motion_id)
         meeting = meetings.load(turn.session, motion.meeting_id)
         voter, member = votes.voter_of(turn.session, meeting, turn.user, member_id)
         key, args, stored = tallies.copy_content(turn.session, motion, voter, member)
         turn.edit(t.key(key, **args), keyboard(turn, stored))
+    # Otherwise a named ballot's copies, this one included, are edited through the
+    # outbox in the order of the changes: an answer sent from here could land after
+    # the close's edit and put "Change my vote" back on a closed ballot.
     turn.toast(t._(RECORDED))
 
 
