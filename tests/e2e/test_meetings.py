@@ -6,10 +6,12 @@ import pytest
 from sqlmodel import select
 
 from bot.sandbox.client import SandboxUser, buttons
-from models import Attendance, Delegation, Meeting, Member, Representation
+from models import Attendance, Delegation, Meeting, Member, Representation, User
 from tests.e2e.conftest import Majlis, plain, says
-from workflows import people
+from workflows import meetings, motions, people
+from workflows.charter.meetings import BallotKind
 from workflows.charter.roles import Role
+from workflows.charter.voting import MotionKind
 
 pytestmark = pytest.mark.e2e
 
@@ -241,6 +243,36 @@ async def test_a_session_in_both_languages_with_its_agenda_lines(majlis: Majlis)
         meeting = session.exec(select(Meeting)).one()
         assert meeting.agenda == "1. Budget 2027-2028.\n2. Rules of procedure."
         assert meeting.agenda_ar == "١. ميزانية 2027-2028.\n٢. النظام الداخلي."
+
+    # The group's vote and its one result post read both languages too.
+    uow = majlis.platform.uow
+    with uow.begin() as session:
+        staff = session.get(User, clerk.id)
+        assert staff is not None and meeting.id is not None
+        meetings.open_session(session, meeting.id, staff, now=uow.clock.now())
+        motion = motions.propose(
+            session,
+            meeting.id,
+            staff,
+            text="Adopt the budget 2027-2028.",
+            kind=MotionKind.ORDINARY,
+            ballot=BallotKind.NAMED,
+            closes_at=None,
+            now=uow.clock.now(),
+        )
+        assert motion.id is not None
+        motions.open_vote(session, motion.id, staff, now=uow.clock.now(), settings=majlis.settings)
+        number = motion.id
+    vote = await group.client.wait_for(group.id, says(f"Vote — motion No. {number}"), timeout=20)
+    assert f"التصويت — المقترح رقم {number}" in plain(vote["text"])
+    assert [b["text"] for b in buttons(vote)] == ["Yes · نعم", "No · لا", "Abstain · امتناع"]
+    with uow.begin() as session:
+        motions.close_motion(session, number, session.get(User, clerk.id), now=uow.clock.now())
+    result = await group.client.wait_for(
+        group.id, says(f"النتيجة — المقترح رقم {number}"), timeout=20
+    )
+    assert f"Result — motion No. {number}" in plain(result["text"])
+    assert result["message_id"] == vote["message_id"]
 
 
 async def test_a_group_in_the_language_the_secretariat_chose(majlis: Majlis) -> None:
