@@ -11,14 +11,14 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot import lengths
 from bot.chat import Button, Keyboard
 from bot.i18n import text_for
 from bot.telegram_api import ApiError, BotApi, FloodWait, RateLimiter
 from models import GroupChat, Notification, User
-from workflows import outbox, values
+from workflows import meetings, outbox, values
 from workflows.queue import DELIVERY_QUEUE, JobContext, enqueue, job
 from workflows.unit_of_work import UnitOfWork
 
@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: Waits shorter than this are slept through; longer ones go back to the queue.
 SLEEP_AT_MOST_MS = 1500
+#: Telegram's longest message text.
+MESSAGE_LIMIT = 4096
 
 
 @dataclass
@@ -45,7 +47,27 @@ def recipient_language(session: Session, chat_id: int) -> str:
 
 
 def render(session: Session, row: Notification) -> tuple[str, Keyboard]:
-    t = text_for(recipient_language(session, row.chat_id))
+    language = recipient_language(session, row.chat_id)
+    if language != meetings.BOTH_LANGUAGES:
+        return render_in(language, row)
+    # A group that reads both working languages (Art. 3) gets one post with both.
+    english, english_buttons = render_in("en", row)
+    arabic, arabic_buttons = render_in("ar", row)
+    text = f"{english}\n\n{arabic}"
+    if len(text) > MESSAGE_LIMIT:
+        return english, english_buttons
+    buttons = [
+        [
+            Button(en.text if en.text == ar.text else f"{en.text} · {ar.text}", en.data)
+            for en, ar in zip(en_line, ar_line, strict=True)
+        ]
+        for en_line, ar_line in zip(english_buttons, arabic_buttons, strict=True)
+    ]
+    return text, buttons
+
+
+def render_in(language: str, row: Notification) -> tuple[str, Keyboard]:
+    t = text_for(language)
     text = t.key(row.key, row.plural_key, **values.decode(row.args))
     buttons = [
         [
@@ -77,6 +99,11 @@ class Gone(Exception):
     """The message to edit was never delivered; the edit has nothing to change."""
 
 
+class Superseded(Exception):
+    """A newer edit of the same message exists: sending this one, late, would put an
+    older text back (a vote after the close's result, an old tally)."""
+
+
 def prepare(session: Session, notification_id: int) -> Outgoing:
     row = session.get(Notification, notification_id)
     assert row is not None
@@ -88,6 +115,13 @@ def prepare(session: Session, notification_id: int) -> Outgoing:
             raise Gone()
         if target.telegram_message_id is None:
             raise NotYet()
+        newer = session.exec(
+            select(Notification.id).where(
+                Notification.edit_of == row.edit_of, col(Notification.id) > row.id
+            )
+        ).first()
+        if newer is not None:
+            raise Superseded()
         edit_message_id = target.telegram_message_id
     file = (row.file_id, row.file_kind or "document") if row.file_id else None
     return Outgoing(row.chat_id, text, buttons, file, edit_message_id)
@@ -106,6 +140,11 @@ def deliver(delivery: Delivery, notification_id: int) -> str:
     except Gone:
         outbox.release(uow.db, notification_id, error="nothing to edit", failed_at=uow.clock.now())
         return "failed"
+    except Superseded:
+        outbox.mark_delivered(
+            uow.db, notification_id, now=uow.clock.now(), telegram_message_id=None
+        )
+        return "superseded"
     except Exception as error:
         # A text that cannot be rendered never will be: give it up, loudly.
         log.exception("notification %s cannot be rendered", notification_id)

@@ -23,7 +23,7 @@ from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
 
 from locales import CATALOG_DIR, LANGUAGES
-from workflows.values import N_, Country, Message, Money
+from workflows.values import N_, Country, Message, Money, Texts
 
 __all__ = ["N_", "Html", "Message", "Text", "escape", "isolate", "text_for"]
 
@@ -106,6 +106,9 @@ class Text:
             return value
         if isinstance(value, Message):
             return Html(self.key(value.key, value.plural, **value.args))
+        if isinstance(value, Texts):
+            # Each line isolated on its own: an isolate does not survive a line break.
+            return Html("\n".join(escape(line) for line in value.in_(self.language).split("\n")))
         if isinstance(value, Country):
             return html.escape(self.country(value.code))
         if isinstance(value, Money):

@@ -44,6 +44,10 @@ class MeetingBase(SQLModel):
     place: str | None = Field(default=None, max_length=300)
     link: str | None = Field(default=None, max_length=500)
     agenda: str = ""
+    #: Art. 3: the title and agenda in Arabic; ``title`` and ``agenda`` are the English.
+    #: Either language may be filled later; until then readers see the other.
+    title_ar: str | None = Field(default=None, max_length=200)
+    agenda_ar: str | None = None
 
 
 class Meeting(MeetingBase, table=True):

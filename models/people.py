@@ -42,6 +42,7 @@ class GroupChat(SQLModel, table=True):
 
     id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     title: str = Field(default="", max_length=256)
+    #: "en", "ar", or "both": posts then carry both working languages (Art. 3).
     language: str = Field(default="en", max_length=8)
     #: What the group is bound to, such as "secretariat"; empty when unbound.
     purpose: str = Field(default="", max_length=32, index=True)

@@ -30,11 +30,13 @@ from workflows.charter.meetings import (
 from workflows.charter.membership import MemberCategory, Standing, VotingRight
 from workflows.charter.roles import Actor, Role
 from workflows.charter.voting import MemberStanding, QuorumResult, VotingRules, assembly_quorum
-from workflows.values import N_, Message, button, message
+from workflows.values import N_, Message, Texts, button, message
 
 RSVP = "rsvp"
 CHECK_IN = "chk"
 BOARD = "meeting.board"
+#: A group chat's language when its posts carry both working languages (Art. 3).
+BOTH_LANGUAGES = "both"
 
 
 def roles_of(session: Session, user: User) -> frozenset[Actor]:
@@ -100,6 +102,8 @@ class Convening:
     link: str | None = None
     agenda: str = ""
     group_chat_id: int | None = None
+    title_ar: str | None = None
+    agenda_ar: str | None = None
 
 
 def convene(session: Session, details: Convening, actor: User, *, now: datetime) -> Meeting:
@@ -115,6 +119,8 @@ def convene(session: Session, details: Convening, actor: User, *, now: datetime)
         place=details.place,
         link=details.link,
         agenda=details.agenda,
+        title_ar=details.title_ar,
+        agenda_ar=details.agenda_ar,
         group_chat_id=details.group_chat_id,
         created_by=actor.id,
         created_at=now,
@@ -179,16 +185,57 @@ def describe(
         where = f"{where} {meeting.link}".strip()
     member = session.get(Member, for_member) if for_member is not None else None
     return {
-        "title": meeting.title,
+        "title": title_of(meeting),
         "number": str(meeting.id),
         "body": message(BODY_NAMES[Body(meeting.body)]),
         "kind": message(KIND_NAMES[SessionKind(meeting.kind)]),
         "when": local_start(meeting),
         "zone": meeting.time_zone,
         "where": where or "—",
-        "agenda": meeting.agenda or "—",
+        "agenda": agenda_of(meeting),
         "member": member_name(member) if member else "",
     }
+
+
+def title_of(meeting: Meeting) -> Texts:
+    return Texts(meeting.title, meeting.title_ar or "")
+
+
+def agenda_of(meeting: Meeting) -> Texts:
+    if not meeting.agenda and not meeting.agenda_ar:
+        return Texts("—", "—")
+    return Texts(meeting.agenda, meeting.agenda_ar or "")
+
+
+def write_texts(
+    session: Session,
+    meeting_id: int,
+    actor: User,
+    *,
+    language: str,
+    title: str,
+    agenda: str,
+    now: datetime,
+) -> Meeting:
+    """The Secretariat writes, or rewrites, the session's title and agenda in one of the
+    working languages; every later post shows them."""
+    seats.require_staff(session, actor)
+    meeting = lock(session, meeting_id)
+    if language == "ar":
+        meeting.title_ar, meeting.agenda_ar = title or None, agenda or None
+    else:
+        meeting.title, meeting.agenda = title, agenda
+    session.add(meeting)
+    audit.record(
+        session,
+        entity="meeting",
+        entity_id=meeting.id,
+        action="texts",
+        actor_id=actor.id,
+        at=now,
+        language=language,
+    )
+    return meeting
 
 
 def member_name(member: Member) -> Message:
@@ -360,15 +407,15 @@ KIND_NAMES = {
 }
 MEMBER_NAME = N_("{name_en} ({name_ar})")
 SESSION_LINES = N_(
-    "<b>{title}</b>\n{body}, {kind}\nWhen: {when} ({zone})\nWhere: {where}\nAgenda: {agenda}"
+    "<b>{title}</b>\n{body}, {kind}\nWhen: {when} ({zone})\nWhere: {where}\nAgenda:\n{agenda}"
 )
 INVITATION = N_(
     "You are invited, for {member}, to:\n\n<b>{title}</b>\n{body}, {kind}\n"
-    "When: {when} ({zone})\nWhere: {where}\nAgenda: {agenda}\n\nWill you attend?"
+    "When: {when} ({zone})\nWhere: {where}\nAgenda:\n{agenda}\n\nWill you attend?"
 )
 ANNOUNCED = N_(
     "Announced: <b>{title}</b>\n{body}, {kind}\nWhen: {when} ({zone})\nWhere: {where}\n"
-    "Agenda: {agenda}"
+    "Agenda:\n{agenda}"
 )
 ATTEND_LABEL = N_("Attend")
 DELEGATE_LABEL = N_("Send a delegate")

@@ -244,11 +244,14 @@ def close_motion(session: Session, motion_id: int, actor: User | None, *, now: d
     schedule.cancel(session, dedupe_prefix=f"motion:{motion.id}:", now=now)
     args = result_args(motion)
     for chat_id in speakers.audience(session, meeting):
+        if chat_id == meeting.group_chat_id and motion.group_ballot_id is not None:
+            continue  # the group's ballot message becomes its one result post
         outbox.notify(session, chat_id=chat_id, key=RESULT, args=args)
     if motion.group_ballot_id is not None:
         live.edit(
             session, target_id=motion.group_ballot_id, key=RESULT, args=args, buttons=[], now=now
         )
+    tallies.close_copies(session, motion, args, now=now)
     return motion
 
 

@@ -3,20 +3,31 @@
 Ballots go to the person who checked in for a voter (else the member's speakers);
 the group's ballot message is refreshed within Telegram's group limits
 (``live``); reminders go only to those entitled who have not voted.
+
+A voter may hold several copies of their ballot: the one sent when the vote
+opened, a reminder, one asked for again, the confirmation of a press in the
+group. Each is an outbox row whose dedupe key names the motion and the voter
+(``copy_key``), so that every copy can be found again: when the voter's choice
+changes, all of them are edited to show it, and at the close all of them lose
+their buttons and show the result.
 """
 
+import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
 
-from models import Meeting, Member, Motion, User
+from models import Ballot, Meeting, Member, Motion, Notification, SecretParticipation, User
 from workflows import live, meetings, outbox, schedule, votes
 from workflows.charter.machines import MotionState
 from workflows.charter.meetings import BallotKind, Choice
 from workflows.values import N_, Message, button, message
 
 PICK = "bal"
+CONFIRM_CAST = "cast"
+AGAIN = "again"
 GROUP_VOTE = "gv"
 TALLY = "motion.tally"
 REMIND = "motion.remind"
@@ -43,17 +54,206 @@ def ballot_buttons(motion: Motion, member: Member | None) -> list[list[dict[str,
     return [[button(LABELS[choice], PICK, motion.id, member_id, choice.value) for choice in Choice]]
 
 
+def copy_key(motion_id: int | None, voter: str, chat_id: int, *, fresh: bool = False) -> str:
+    """The dedupe key of a ballot copy; ``fresh`` for one more copy in the same chat."""
+    key = f"motion:{motion_id}:ballot:{voter}:{chat_id}"
+    return f"{key}:{secrets.token_hex(4)}" if fresh else key
+
+
+def copies(session: Session, motion_id: int | None, voter: str | None = None) -> list[Notification]:
+    """Every copy of ``voter``'s ballot (of every voter's when None), reminders included."""
+    who = f"{voter}:" if voter else ""
+    return list(
+        session.exec(
+            select(Notification)
+            .where(
+                or_(
+                    col(Notification.dedupe_key).like(f"motion:{motion_id}:ballot:{who}%"),
+                    col(Notification.dedupe_key).like(f"motion:{motion_id}:remind:{who}%"),
+                ),
+                col(Notification.edit_of).is_(None),
+                col(Notification.failed_at).is_(None),
+            )
+            .order_by(col(Notification.id))
+        )
+    )
+
+
+def is_copy(session: Session, motion_id: int, chat_id: int, message_id: int | None) -> bool:
+    """Whether the message (chat, message id) is a kept copy of a ballot on the motion."""
+    found = session.exec(
+        select(Notification.id).where(
+            Notification.chat_id == chat_id,
+            Notification.telegram_message_id == message_id,
+            col(Notification.edit_of).is_(None),
+            or_(
+                col(Notification.dedupe_key).like(f"motion:{motion_id}:ballot:%"),
+                col(Notification.dedupe_key).like(f"motion:{motion_id}:remind:%"),
+            ),
+        )
+    ).first()
+    return found is not None
+
+
+def voter_of_copy(copy: Notification) -> str:
+    return (copy.dedupe_key or "").split(":")[3]
+
+
+def copy_content(
+    session: Session, motion: Motion, voter: str, member: Member | None
+) -> tuple[str, dict[str, Any], list[list[dict[str, str]]]]:
+    """What a copy of ``voter``'s ballot shows now: the choices, or the choice recorded.
+    A secret ballot's copies say only that it was cast, never what."""
+    number = {"number": str(motion.id)}
+    if motion.ballot == BallotKind.SECRET.value:
+        cast = session.exec(
+            select(SecretParticipation.id).where(
+                SecretParticipation.motion_id == motion.id, SecretParticipation.voter == voter
+            )
+        ).first()
+        if cast is not None:
+            return SECRET_CAST_COPY, number, []
+    else:
+        ballot = session.exec(
+            select(Ballot).where(Ballot.motion_id == motion.id, Ballot.voter == voter)
+        ).first()
+        if ballot is not None:
+            member_id = member.id if member else 0
+            return (
+                CHANGED if ballot.changed_at is not None else NAMED_CAST,
+                {**number, "choice": message(LABELS[Choice(ballot.choice)])},
+                [[button(CHANGE_VOTE, AGAIN, motion.id, member_id)]],
+            )
+    return PRIVATE_BALLOT, ballot_args(session, motion, member), ballot_buttons(motion, member)
+
+
 def send_ballot(
     session: Session, motion: Motion, meeting: Meeting, voter: str, member: Member | None
 ) -> None:
     for chat_id in votes.recipients(session, meeting, voter, member):
-        outbox.notify(
+        send_copy(session, motion, voter, member, chat_id)
+
+
+def send_copy(
+    session: Session,
+    motion: Motion,
+    voter: str,
+    member: Member | None,
+    chat_id: int,
+    *,
+    fresh: bool = False,
+) -> None:
+    """A copy of the voter's ballot as it stands; ``fresh``: one more, asked for again."""
+    key, args, buttons = copy_content(session, motion, voter, member)
+    outbox.notify(
+        session,
+        chat_id=chat_id,
+        key=key,
+        args=args,
+        buttons=buttons,
+        dedupe_key=copy_key(motion.id, voter, chat_id, fresh=fresh),
+    )
+
+
+def confirmation_args(motion: Motion, choice: Choice) -> dict[str, Any]:
+    secret = motion.ballot == BallotKind.SECRET.value
+    return {
+        "number": str(motion.id),
+        "text": motion.text,
+        "choice": message(LABELS[choice]),
+        "final": message(SECRET_FINAL if secret else NAMED_CHANGE),
+    }
+
+
+def confirmation_buttons(
+    motion: Motion, member: Member | None, choice: Choice
+) -> list[list[dict[str, str]]]:
+    member_id = member.id if member else 0
+    return [
+        [
+            button(CONFIRM_LABEL, CONFIRM_CAST, motion.id, member_id, choice.value),
+            button(CHANGE_LABEL, AGAIN, motion.id, member_id),
+        ]
+    ]
+
+
+def ask_to_confirm(
+    session: Session, motion: Motion, voter: str, member: Member | None, user: User, choice: Choice
+) -> None:
+    """A press in the group is confirmed in private, like a private ballot: a named
+    ballot's choice may sit in the outbox, a secret one is never pressed in a group."""
+    outbox.notify(
+        session,
+        chat_id=user.id,
+        key=CONFIRM,
+        args=confirmation_args(motion, choice),
+        buttons=confirmation_buttons(motion, member, choice),
+        dedupe_key=copy_key(motion.id, voter, user.id, fresh=True),
+    )
+
+
+def show_everywhere(
+    session: Session,
+    motion: Motion,
+    voter: str,
+    member: Member | None,
+    *,
+    now: datetime,
+    skip: tuple[int, int | None] | None = None,
+) -> None:
+    """Edit every copy of the voter's ballot to show it as it stands; ``skip`` is the
+    (chat, message) the voter pressed, already answered in place."""
+    key, args, buttons = copy_content(session, motion, voter, member)
+    for copy in copies(session, motion.id, voter):
+        if skip is not None and (copy.chat_id, copy.telegram_message_id) == skip:
+            continue
+        live.edit(session, target_id=copy.id or 0, key=key, args=args, buttons=buttons, now=now)
+
+
+def cast_and_show(
+    session: Session,
+    motion_id: int,
+    user: User,
+    choice: Choice,
+    *,
+    member_id: int | None,
+    now: datetime,
+    pressed: tuple[int, int | None] | None = None,
+) -> votes.Cast:
+    """Cast the ballot, then show it on every copy the voter holds. ``pressed``, the
+    (chat, message) confirmed on, is answered by the bot in place; a secret ballot's
+    copy there is the only one that may show the choice, so it is left out."""
+    cast = votes.cast_ballot(session, motion_id, user, choice, member_id=member_id, now=now)
+    motion = session.get(Motion, motion_id)
+    assert motion is not None
+    meeting = meetings.load(session, motion.meeting_id)
+    voter, member = votes.voter_of(session, meeting, user, member_id)
+    show_everywhere(session, motion, voter, member, now=now, skip=pressed if cast.secret else None)
+    return cast
+
+
+def close_copies(
+    session: Session, motion: Motion, result: dict[str, Any], *, now: datetime
+) -> None:
+    """At the close every copy of every ballot loses its buttons and shows the result."""
+    secret = motion.ballot == BallotKind.SECRET.value
+    choices = {row.voter: Choice(row.choice) for row in votes.roll_call(session, motion)}
+    voted = set(votes.who_voted(session, motion))
+    for copy in copies(session, motion.id):
+        voter = voter_of_copy(copy)
+        if voter not in voted:
+            yours = message(DID_NOT_VOTE)
+        elif secret:
+            yours = message(SECRET_COUNTED)
+        else:
+            yours = message(YOUR_VOTE, choice=message(LABELS[choices[voter]]))
+        live.edit(
             session,
-            chat_id=chat_id,
-            key=PRIVATE_BALLOT,
-            args=ballot_args(session, motion, member),
-            buttons=ballot_buttons(motion, member),
-            dedupe_key=f"motion:{motion.id}:ballot:{voter}:{chat_id}",
+            target_id=copy.id or 0,
+            key=BALLOT_CLOSED,
+            args={**result, "yours": yours},
+            buttons=[],
+            now=now,
         )
 
 
@@ -157,3 +357,22 @@ GROUP_BALLOT = N_(
 NAMED_COUNTS = N_("Yes {yes} · No {no} · Abstain {abstain}")
 SECRET_COUNTS = N_("Secret ballot: the choices are counted at the close.")
 AND_MORE = N_("… and {count} more (see the minutes)")
+CONFIRM = N_("Motion No. {number}: {text}\n\nYou chose: <b>{choice}</b>. {final}\nConfirm?")
+SECRET_FINAL = N_("This is a secret ballot: once cast it cannot be changed.")
+NAMED_CHANGE = N_("You may change it until the vote closes.")
+CONFIRM_LABEL = N_("Confirm")
+CHANGE_LABEL = N_("Choose again")
+NAMED_CAST = N_("✅ Your vote on motion No. {number} is recorded: {choice}.")
+CHANGED = N_("✅ Your vote on motion No. {number} is changed: {choice}.")
+CHANGE_VOTE = N_("Change my vote")
+SECRET_CAST_COPY = N_(
+    "✅ Your secret ballot on motion No. {number} is cast. It is recorded apart from your "
+    "name, and cannot be changed."
+)
+BALLOT_CLOSED = N_(
+    "<b>Motion No. {number}: the vote is closed.</b>\n\n{text}\n\n{yours}\n"
+    "Yes: {yes} · No: {no} · Abstain: {abstain}\n<b>{outcome}</b>\n{rule}"
+)
+YOUR_VOTE = N_("Your vote: {choice}.")
+SECRET_COUNTED = N_("Your secret ballot was counted.")
+DID_NOT_VOTE = N_("You did not vote.")

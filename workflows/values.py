@@ -11,7 +11,18 @@ from typing import Any
 
 from workflows.charter.money import Money
 
-__all__ = ["N_", "Country", "Message", "Money", "button", "decode", "encode", "message", "n_"]
+__all__ = [
+    "N_",
+    "Country",
+    "Message",
+    "Money",
+    "Texts",
+    "button",
+    "decode",
+    "encode",
+    "message",
+    "n_",
+]
 
 
 def N_(text: str) -> str:
@@ -41,6 +52,19 @@ class Country:
     code: str
 
 
+@dataclass(frozen=True)
+class Texts:
+    """What staff wrote in both working languages (Art. 3): each reader sees their own,
+    or the other while theirs is not written yet."""
+
+    en: str
+    ar: str
+
+    def in_(self, language: str) -> str:
+        own, other = (self.ar, self.en) if language == "ar" else (self.en, self.ar)
+        return own or other
+
+
 def button(label: str, prefix: str, *parts: object) -> dict[str, str]:
     """A stored button: its label key and the callback data the bot's typed callback
     with ``prefix`` unpacks (fields joined by ":")."""
@@ -62,6 +86,8 @@ def decode(args: dict[str, Any]) -> dict[str, Any]:
 def _encode(value: Any) -> Any:
     if isinstance(value, Country):
         return {"$country": value.code}
+    if isinstance(value, Texts):
+        return {"$texts": {"en": value.en, "ar": value.ar}}
     if isinstance(value, Money):
         return {"$money": {"amount": str(value.amount), "currency": value.currency}}
     if isinstance(value, Message):
@@ -86,6 +112,8 @@ def _decode(value: Any) -> Any:
             return Message(key=raw["key"], args=decode(raw["args"]), plural=raw.get("plural"))
         if tag == "$money":
             return Money(Decimal(raw["amount"]), raw["currency"])
+        if tag == "$texts":
+            return Texts(raw["en"], raw["ar"])
         if tag == "$country":
             return Country(raw)
         if tag == "$datetime":

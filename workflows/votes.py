@@ -124,6 +124,37 @@ def recipients(session: Session, meeting: Meeting, voter: str, member: Member | 
 # --- Casting -----------------------------------------------------------------
 
 
+def may_press(
+    session: Session, motion: Motion, user: User, *, member_id: int | None = None, now: datetime
+) -> tuple[str, Member | None]:
+    """The voter ``user`` would cast for, or the rule that refuses it, before anything is
+    written: a press that only asks for a confirmation is refused at once."""
+    if not is_open(motion, now):
+        raise NotAllowed("the vote is closed", reason="procedure.vote_closed")
+    meeting = meetings.load(session, motion.meeting_id)
+    voter, member = voter_of(session, meeting, user, member_id)
+    entitlement(session, meeting, voter, member).require()
+    secret = motion.ballot == BallotKind.SECRET.value
+    table = SecretParticipation if secret else Ballot
+    earlier = session.exec(
+        select(table.cast_by).where(table.motion_id == motion.id, table.voter == voter)
+    ).first()
+    if earlier is not None:
+        kind = BallotKind.SECRET if secret else BallotKind.NAMED
+        may_cast(kind=kind, open_=True, already_cast_by=earlier, voter=user.id).require()
+    return voter, member
+
+
+def current_choice(session: Session, motion: Motion, voter: str) -> Choice | None:
+    """A named ballot's choice as it stands; a secret one's is never read back."""
+    if motion.ballot == BallotKind.SECRET.value:
+        return None
+    choice = session.exec(
+        select(Ballot.choice).where(Ballot.motion_id == motion.id, Ballot.voter == voter)
+    ).first()
+    return Choice(choice) if choice else None
+
+
 def cast_ballot(
     session: Session,
     motion_id: int,

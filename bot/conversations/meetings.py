@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 
 from bot import minutes as documents
+from bot import minutes_pdf
 from bot.callbacks import Callback
 from bot.chat import Button, Document, Keyboard, Reply
 from bot.conversations.refusals import explained
@@ -33,7 +34,9 @@ class Act(enum.StrEnum):
     VIEW = "view"
     OPEN = "open"
     CLOSE = "close"
+    CLOSE_NOW = "close_now"
     CANCEL = "cancel"
+    CANCEL_NOW = "cancel_now"
     RECORD = "record"
     CSV = "csv"
     PDF_EN = "pdf_en"
@@ -45,6 +48,11 @@ class Act(enum.StrEnum):
 class Meet(Callback, prefix="mtg"):
     meeting_id: int
     act: Act
+
+
+@dataclass(frozen=True)
+class PastSessions(Callback, prefix="mpast"):
+    pass
 
 
 @dataclass(frozen=True)
@@ -76,10 +84,13 @@ def is_staff(turn: Turn) -> bool:
     return bool(turn.roles & STAFF)
 
 
-def mine(turn: Turn) -> list[Meeting]:
-    """Sessions not over: all of them for the Secretariat, one's own for the others."""
-    live = [MeetingState.SCHEDULED.value, MeetingState.OPEN.value]
-    query = select(Meeting).where(col(Meeting.state).in_(live)).order_by(col(Meeting.starts_at))
+def mine(turn: Turn, *, past: bool = False) -> list[Meeting]:
+    """Sessions not over (``past``: over, the latest first): all of them for the
+    Secretariat, those one was invited to for the others."""
+    over = [MeetingState.CLOSED.value, MeetingState.CANCELLED.value]
+    state = col(Meeting.state)
+    query = select(Meeting).where(state.in_(over) if past else state.not_in(over))
+    query = query.order_by(col(Meeting.starts_at).desc() if past else col(Meeting.starts_at))
     found = list(turn.session.exec(query))
     if is_staff(turn):
         return found
@@ -107,16 +118,30 @@ def home(turn: Turn) -> None:
             ]
         )
     sessions = mine(turn)
-    for meeting in sessions[:15]:
-        rows.append(
-            [
-                Button(
-                    f"{meeting.title} · {_state(turn, meeting)}",
-                    Meet(meeting.id or 0, Act.VIEW).pack(),
-                )
-            ]
-        )
+    rows += session_buttons(turn, sessions)
+    if mine(turn, past=True):
+        rows.append([Button(t._(PAST_SESSIONS), PastSessions().pack())])
     turn.say(t._(HOME) if sessions else t._(NOTHING_SCHEDULED), rows)
+
+
+def session_buttons(turn: Turn, sessions: list[Meeting]) -> Keyboard:
+    return [
+        [
+            Button(
+                f"{meetings.title_of(meeting).in_(turn.t.language)} · {_state(turn, meeting)}",
+                Meet(meeting.id or 0, Act.VIEW).pack(),
+            )
+        ]
+        for meeting in sessions[:15]
+    ]
+
+
+@router.button(PastSessions)
+@explained
+def past_sessions(turn: Turn, _press: PastSessions) -> None:
+    """Closed and cancelled sessions, the latest first, to read or export again."""
+    sessions = mine(turn, past=True)
+    turn.say(turn.t._(PAST if sessions else NO_PAST), session_buttons(turn, sessions))
 
 
 def _state(turn: Turn, meeting: Meeting) -> str:
@@ -143,6 +168,8 @@ def page(turn: Turn, meeting: Meeting, *, edit: bool = False) -> None:
     act = lambda label, a: Button(t._(label), Meet(meeting.id or 0, a).pack())  # noqa: E731
     state = MeetingState(meeting.state)
     if is_staff(turn):
+        from bot.conversations.session_form import TextsFor
+
         if state is MeetingState.SCHEDULED:
             rows.append([act(OPEN_LABEL, Act.OPEN), act(CANCEL_LABEL, Act.CANCEL)])
         if state is MeetingState.OPEN:
@@ -150,6 +177,13 @@ def page(turn: Turn, meeting: Meeting, *, edit: bool = False) -> None:
         rows.append(
             [act(CSV_LABEL, Act.CSV), act(PDF_EN_LABEL, Act.PDF_EN), act(PDF_AR_LABEL, Act.PDF_AR)]
         )
+        if state in (MeetingState.SCHEDULED, MeetingState.OPEN):
+            rows.append(
+                [
+                    Button(t._(TEXTS_LABELS[language]), TextsFor(meeting.id, language).pack())
+                    for language in ("en", "ar")
+                ]
+            )
     else:
         if state is MeetingState.OPEN:
             member_ids = [int(v[1:]) if v.startswith("m") else 0 for v in voters_for(turn, meeting)]
@@ -174,7 +208,17 @@ def page(turn: Turn, meeting: Meeting, *, edit: bool = False) -> None:
 def meet(turn: Turn, press: Meet) -> None:
     meeting = meetings.load(turn.session, press.meeting_id)
     now = turn.uow.clock.now()
-    staff_only = {Act.OPEN, Act.CLOSE, Act.CANCEL, Act.RECORD, Act.CSV, Act.PDF_EN, Act.PDF_AR}
+    staff_only = {
+        Act.OPEN,
+        Act.CLOSE,
+        Act.CLOSE_NOW,
+        Act.CANCEL,
+        Act.CANCEL_NOW,
+        Act.RECORD,
+        Act.CSV,
+        Act.PDF_EN,
+        Act.PDF_AR,
+    }
     if press.act in staff_only and not is_staff(turn):
         raise NotAllowed("the Secretariat runs sessions", reason="role_not_allowed")
     if press.act is Act.VIEW:
@@ -185,10 +229,12 @@ def meet(turn: Turn, press: Meet) -> None:
         meetings.open_session(turn.session, press.meeting_id, turn.user, now=now)
         turn.toast(turn.t._(OPENED))
         page(turn, meeting, edit=True)
-    elif press.act is Act.CLOSE:
+    elif press.act in (Act.CLOSE, Act.CANCEL):
+        confirm_end(turn, meeting, press.act)
+    elif press.act is Act.CLOSE_NOW:
         meetings.close_session(turn.session, press.meeting_id, turn.user, now=now)
         page(turn, meeting, edit=True)
-    elif press.act is Act.CANCEL:
+    elif press.act is Act.CANCEL_NOW:
         meetings.cancel_session(turn.session, press.meeting_id, turn.user, now=now)
         page(turn, meeting, edit=True)
     elif press.act is Act.RECORD:
@@ -197,6 +243,25 @@ def meet(turn: Turn, press: Meet) -> None:
         ask_delegate(turn, meeting)
     else:
         export(turn, meeting, press.act)
+
+
+def confirm_end(turn: Turn, meeting: Meeting, act: Act) -> None:
+    """Closing or cancelling a session cannot be undone: ask first."""
+    t = turn.t
+    closing = act is Act.CLOSE
+    question = CONFIRM_CLOSE if closing else CONFIRM_CANCEL
+    now = Act.CLOSE_NOW if closing else Act.CANCEL_NOW
+    turn.edit(
+        t._(question, title=meetings.title_of(meeting)),
+        [
+            [
+                Button(
+                    t._(YES_CLOSE if closing else YES_CANCEL), Meet(meeting.id or 0, now).pack()
+                ),
+                Button(t._(BACK), Meet(meeting.id or 0, Act.VIEW).pack()),
+            ]
+        ],
+    )
 
 
 def export(turn: Turn, meeting: Meeting, act: Act) -> None:
@@ -210,13 +275,11 @@ def export(turn: Turn, meeting: Meeting, act: Act) -> None:
         from bot.i18n import text_for
 
         language = "ar" if act is Act.PDF_AR else "en"
-        try:
-            content = documents.as_pdf(text_for(language), gathered)
-        except documents.FontsMissing:
-            turn.say(turn.t._(FONTS_MISSING))
-            return
+        content = minutes_pdf.as_pdf(text_for(language), gathered)
         document = Document(f"{stem}-{language}.pdf", content, "application/pdf")
-    turn.out.append(Reply(text=turn.t._(MINUTES_CAPTION, title=meeting.title), document=document))
+    turn.out.append(
+        Reply(text=turn.t._(MINUTES_CAPTION, title=meetings.title_of(meeting)), document=document)
+    )
 
 
 # --- RSVP and delegates (Art. 24) --------------------------------------------
@@ -233,7 +296,7 @@ def rsvp(turn: Turn, press: RsvpPress) -> None:
         ask_delegate(turn, meeting, invitation.member_id)
         return
     turn.toast(turn.t._(RSVP_THANKS[press.answer]))
-    turn.edit(turn.t._(RSVP_DONE[press.answer], title=meeting.title))
+    turn.edit(turn.t._(RSVP_DONE[press.answer], title=meetings.title_of(meeting)))
 
 
 def ask_delegate(turn: Turn, meeting: Meeting, member_id: int | None = None) -> None:
@@ -246,7 +309,7 @@ def ask_delegate(turn: Turn, meeting: Meeting, member_id: int | None = None) -> 
     if not members:
         raise NotAllowed("not a representative", reason="not_representative")
     turn.begin_private(DELEGATE_FLOW, "text", meeting=meeting.id, member=members[0].id)
-    turn.say_privately(turn.t._(ASK_DELEGATE, title=meeting.title))
+    turn.say_privately(turn.t._(ASK_DELEGATE, title=meetings.title_of(meeting)))
 
 
 @router.flow(DELEGATE_FLOW)
@@ -274,7 +337,7 @@ def answer_delegation(turn: Turn, press: DelegationAnswer) -> None:
         turn.session, press.delegation_id, turn.user, accept, now=turn.uow.clock.now()
     )
     meeting = meetings.load(turn.session, row.meeting_id)
-    turn.edit(turn.t._(ACCEPTED if accept else REFUSED, title=meeting.title))
+    turn.edit(turn.t._(ACCEPTED if accept else REFUSED, title=meetings.title_of(meeting)))
 
 
 # --- Check-in and attendance (Art. 26) ----------------------------------------
@@ -292,7 +355,7 @@ def check_in(turn: Turn, press: CheckIn) -> None:
         now=turn.uow.clock.now(),
     )
     turn.toast(turn.t._(CHECKED_IN if new else ALREADY_IN))
-    turn.edit(turn.t._(CHECKED_IN_TEXT, title=meeting.title))
+    turn.edit(turn.t._(CHECKED_IN_TEXT, title=meetings.title_of(meeting)))
 
 
 def record_list(turn: Turn, meeting: Meeting) -> None:
@@ -346,6 +409,17 @@ STATE_NAMES = {
 HOME = N_("<b>Meetings and votes</b>\nChoose a session.")
 NOTHING_SCHEDULED = N_("<b>Meetings and votes</b>\nNo session is scheduled or open.")
 NEW_SESSION = N_("New session")
+PAST_SESSIONS = N_("Past sessions")
+PAST = N_("<b>Past sessions</b>\nThe latest first; open one to read it or export its minutes.")
+NO_PAST = N_("<b>Past sessions</b>\nNo session is closed yet.")
+CONFIRM_CLOSE = N_(
+    "Close {title}? Check-in and votes end for good; the minutes can then be exported."
+)
+CONFIRM_CANCEL = N_("Cancel {title}? Everyone invited is told, and it cannot be undone.")
+YES_CLOSE = N_("Yes, close the session")
+YES_CANCEL = N_("Yes, cancel the session")
+BACK = N_("« Back")
+TEXTS_LABELS = {"en": N_("Texts in English"), "ar": N_("Texts in Arabic")}
 SEATS = N_("Seats")
 STATE_LINE = N_("State: {state}")
 PRESENT_LINE = N_("Present: {present} of {invited} invited")
@@ -358,10 +432,6 @@ PDF_EN_LABEL = N_("Minutes PDF (English)")
 PDF_AR_LABEL = N_("Minutes PDF (Arabic)")
 REFRESH_LABEL = N_("Refresh")
 OPENED = N_("The session is open; check-in buttons were sent.")
-FONTS_MISSING = N_(
-    "The PDF cannot be made on this server: its Arabic fonts are not installed. "
-    "Ask the operator to install fonts-noto-core."
-)
 MINUTES_CAPTION = N_("Minutes of {title}")
 RSVP_THANKS = {
     Rsvp.ATTEND: N_("Thank you; you are expected."),

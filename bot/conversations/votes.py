@@ -3,8 +3,11 @@ private ballot with its confirmation, the group ballot, support for an amendment
 
 A private ballot shows Yes, No and Abstain; the choice is confirmed before it is
 cast, and the confirm button itself carries it, so nothing is stored between the
-two presses. In a group a press casts at once and is confirmed privately with an
-alert; the group message shows the tally, refreshed within Telegram's limits.
+two presses. A press in the group is confirmed the same way, in the private chat;
+the group message shows the tally, refreshed within Telegram's limits. Once a
+ballot is cast or changed, every copy of it shows the choice as it stands
+(``tallies.show_everywhere``); "Change my vote" turns the copy pressed back into
+a ballot, and is refused once the vote is closed.
 """
 
 import enum
@@ -49,10 +52,16 @@ class BallotPick(Callback, prefix=tallies.PICK):
 
 
 @dataclass(frozen=True)
-class BallotConfirm(Callback, prefix="cast"):
+class BallotConfirm(Callback, prefix=tallies.CONFIRM_CAST):
     motion_id: int
     member_id: int
     choice: Choice
+
+
+@dataclass(frozen=True)
+class BallotAgain(Callback, prefix=tallies.AGAIN):
+    motion_id: int
+    member_id: int
 
 
 @dataclass(frozen=True)
@@ -140,14 +149,14 @@ def motion_act(turn: Turn, press: MotionAct) -> None:
     motion_page(turn, motion, edit=True)
 
 
-def ballot(turn: Turn, motion: Motion, member: Member | None = None) -> None:
-    """A fresh private ballot for this user."""
+def ballot(turn: Turn, motion: Motion) -> None:
+    """One more copy of this user's ballot, as it stands, in the private chat."""
+    if not votes.is_open(motion, turn.uow.clock.now()):
+        raise NotAllowed("closed", reason="procedure.vote_closed")
     meeting = meetings.load(turn.session, motion.meeting_id)
-    _, found = votes.voter_of(turn.session, meeting, turn.user, member.id if member else None)
-    turn.say_privately(
-        turn.t._(tallies.PRIVATE_BALLOT, **tallies.ballot_args(turn.session, motion, found)),
-        keyboard(turn, tallies.ballot_buttons(motion, found)),
-    )
+    voter, member = votes.voter_of(turn.session, meeting, turn.user, None)
+    tallies.send_copy(turn.session, motion, voter, member, turn.user.id, fresh=True)
+    turn.toast(turn.t._(BALLOT_SENT))
 
 
 def keyboard(turn: Turn, stored: list[list[dict[str, str]]]) -> Keyboard:
@@ -159,69 +168,80 @@ def keyboard(turn: Turn, stored: list[list[dict[str, str]]]) -> Keyboard:
 def pick(turn: Turn, press: BallotPick) -> None:
     """The first press: show the choice and ask to confirm it."""
     motion = load(turn, press.motion_id)
-    if not votes.is_open(motion, turn.uow.clock.now()):
-        raise NotAllowed("closed", reason="procedure.vote_closed")
-    t = turn.t
-    final = t._(SECRET_FINAL) if motion.ballot == BallotKind.SECRET.value else t._(NAMED_CHANGE)
+    votes.may_press(
+        turn.session, motion, turn.user, member_id=press.member_id or None, now=turn.uow.clock.now()
+    )
+    member = turn.session.get(Member, press.member_id) if press.member_id else None
     turn.edit(
-        t._(
-            CONFIRM,
-            number=str(motion.id),
-            text=motion.text,
-            choice=Html(t._(tallies.LABELS[press.choice])),
-            final=Html(final),
-        ),
-        [
-            [
-                Button(
-                    t._(CONFIRM_LABEL),
-                    BallotConfirm(press.motion_id, press.member_id, press.choice).pack(),
-                ),
-                Button(t._(CHANGE_LABEL), MotionAct(press.motion_id, Act.BALLOT).pack()),
-            ]
-        ],
+        turn.t._(tallies.CONFIRM, **tallies.confirmation_args(motion, press.choice)),
+        keyboard(turn, tallies.confirmation_buttons(motion, member, press.choice)),
+    )
+
+
+@router.button(BallotAgain)
+@explained
+def again(turn: Turn, press: BallotAgain) -> None:
+    """ "Change my vote", "Choose again": this copy becomes a ballot again, while the vote
+    is open; after the close nothing is sent."""
+    motion = load(turn, press.motion_id)
+    votes.may_press(
+        turn.session, motion, turn.user, member_id=press.member_id or None, now=turn.uow.clock.now()
+    )
+    member = turn.session.get(Member, press.member_id) if press.member_id else None
+    turn.edit(
+        turn.t._(tallies.PRIVATE_BALLOT, **tallies.ballot_args(turn.session, motion, member)),
+        keyboard(turn, tallies.ballot_buttons(motion, member)),
     )
 
 
 @router.button(BallotConfirm)
 @explained
 def confirm(turn: Turn, press: BallotConfirm) -> None:
-    cast = votes.cast_ballot(
+    member_id = press.member_id or None
+    cast = tallies.cast_and_show(
         turn.session,
         press.motion_id,
         turn.user,
         press.choice,
-        member_id=press.member_id or None,
+        member_id=member_id,
         now=turn.uow.clock.now(),
+        pressed=(turn.event.chat_id, turn.event.message_id),
     )
-    motion = load(turn, press.motion_id)
     t = turn.t
-    choice = Html(t._(tallies.LABELS[press.choice]))
     if cast.secret:
-        turn.edit(t._(SECRET_CAST, number=str(motion.id), choice=choice))
-    else:
-        again = [[Button(t._(CHANGE_VOTE), MotionAct(motion.id or 0, Act.BALLOT).pack())]]
-        turn.edit(
-            t._(CHANGED if cast.changed else NAMED_CAST, number=str(motion.id), choice=choice),
-            again,
-        )
+        # Only this copy may show a secret choice: it is written here, never stored.
+        choice = Html(t._(tallies.LABELS[press.choice]))
+        turn.edit(t._(SECRET_CAST, number=str(press.motion_id), choice=choice))
+    elif not tallies.is_copy(
+        turn.session, press.motion_id, turn.event.chat_id, turn.event.message_id
+    ):
+        # A ballot sent before copies were kept: answered here, as nothing else edits it.
+        motion = load(turn, press.motion_id)
+        meeting = meetings.load(turn.session, motion.meeting_id)
+        voter, member = votes.voter_of(turn.session, meeting, turn.user, member_id)
+        key, args, stored = tallies.copy_content(turn.session, motion, voter, member)
+        turn.edit(t.key(key, **args), keyboard(turn, stored))
+    # Otherwise a named ballot's copies, this one included, are edited through the
+    # outbox in the order of the changes: an answer sent from here could land after
+    # the close's edit and put "Change my vote" back on a closed ballot.
     turn.toast(t._(RECORDED))
 
 
 @router.button(GroupVote)
 @explained
 def group_vote(turn: Turn, press: GroupVote) -> None:
+    """A press on the group's tally casts nothing: it is confirmed in private first."""
     motion = load(turn, press.motion_id)
     if motion.ballot == BallotKind.SECRET.value:
         raise NotAllowed("secret ballots are private", reason="procedure.secret_in_private")
-    cast = votes.cast_ballot(
-        turn.session, press.motion_id, turn.user, press.choice, now=turn.uow.clock.now()
-    )
-    text = CHANGED if cast.changed else NAMED_CAST
-    turn.toast(
-        turn.t._(text, number=str(motion.id), choice=Html(turn.t._(tallies.LABELS[press.choice]))),
-        alert=True,
-    )
+    voter, member = votes.may_press(turn.session, motion, turn.user, now=turn.uow.clock.now())
+    t = turn.t
+    choice = Html(t._(tallies.LABELS[press.choice]))
+    if votes.current_choice(turn.session, motion, voter) is press.choice:
+        turn.toast(t._(tallies.NAMED_CAST, number=str(motion.id), choice=choice), alert=True)
+        return
+    tallies.ask_to_confirm(turn.session, motion, voter, member, turn.user, press.choice)
+    turn.toast(t._(CONFIRM_PRIVATELY, number=str(motion.id), choice=choice), alert=True)
 
 
 @router.button(Support)
@@ -253,18 +273,15 @@ MY_BALLOT = N_("My ballot")
 REFRESH = N_("Refresh")
 OPENED = N_("The vote is open; ballots were sent.")
 CLOSED = N_("The vote is closed; the result was announced.")
-CONFIRM = N_("Motion No. {number}: {text}\n\nYou chose: <b>{choice}</b>. {final}\nConfirm?")
-SECRET_FINAL = N_("This is a secret ballot: once cast it cannot be changed.")
-NAMED_CHANGE = N_("You may change it until the vote closes.")
-CONFIRM_LABEL = N_("Confirm")
-CHANGE_LABEL = N_("Choose again")
 SECRET_CAST = N_(
     "✅ Your secret ballot on motion No. {number} is cast: {choice}. It is recorded sealed, so "
     "that nobody can tell it is yours, and cannot be changed."
 )
-NAMED_CAST = N_("✅ Your vote on motion No. {number} is recorded: {choice}.")
-CHANGED = N_("✅ Your vote on motion No. {number} is changed: {choice}.")
-CHANGE_VOTE = N_("Change my vote")
+BALLOT_SENT = N_("Your ballot is on its way to our private chat.")
+CONFIRM_PRIVATELY = N_(
+    "You chose {choice} on motion No. {number}. Nothing is counted yet: confirm it in our "
+    "private chat."
+)
 RECORDED = N_("Recorded.")
 SUPPORTED = N_("Your support is counted.")
 ALREADY_SUPPORTED = N_("Your member's support was already counted.")

@@ -6,10 +6,12 @@ import pytest
 from sqlmodel import select
 
 from bot.sandbox.client import SandboxUser, buttons
-from models import Attendance, Delegation, Meeting, Member, Representation
+from models import Attendance, Delegation, Meeting, Member, Representation, User
 from tests.e2e.conftest import Majlis, plain, says
-from workflows import people
+from workflows import meetings, motions, people
+from workflows.charter.meetings import BallotKind
 from workflows.charter.roles import Role
+from workflows.charter.voting import MotionKind
 
 pytestmark = pytest.mark.e2e
 
@@ -39,29 +41,51 @@ async def city(
         return member.id
 
 
-async def new_session(clerk: SandboxUser, title: str, group: str | None) -> None:
+async def new_session(
+    clerk: SandboxUser,
+    title: str,
+    group: str | None,
+    *,
+    title_ar: str | None = None,
+    agenda: str = "1. Budget 2027-2028.\n2. Rules of procedure.",
+    agenda_ar: str | None = None,
+    group_language: str = "Both languages",
+) -> None:
     await clerk.send("/menu")
     await clerk.press_button("Meetings and votes")
     await clerk.press_button("New session")
     await clerk.wait_for(says("Which body meets?"))
     await clerk.press_button("General Assembly")
     await clerk.press_button("regular session")
-    await clerk.wait_for(says("title"))
+    await clerk.wait_for(says("title in English"))
     await clerk.send(title)
+    await clerk.wait_for(says("title in Arabic"))
+    if title_ar is None:
+        await clerk.press_button("Later")
+    else:
+        await clerk.send(title_ar)
     await clerk.wait_for(says("When does it start?"))
     await clerk.send("2026-12-01 10:00")
     await clerk.wait_for(says("time zone"))
     await clerk.press_button("Asia/Riyadh")
     await clerk.wait_for(says("Where?"))
     await clerk.send("Makkah, King Abdulaziz Hall")
-    await clerk.wait_for(says("Type the agenda"))
-    await clerk.send("1. Budget 2027-2028. 2. Rules of procedure.")
+    await clerk.wait_for(says("agenda in English"))
+    await clerk.send(agenda)
+    await clerk.wait_for(says("agenda in Arabic"))
+    if agenda_ar is None:
+        await clerk.press_button("Later")
+    else:
+        await clerk.send(agenda_ar)
     await clerk.wait_for(says("Which group chat"))
     await clerk.press_button(group or "No group")
+    if group is not None:
+        await clerk.wait_for(says("In which language"))
+        await clerk.press_button(group_language)
     review = await clerk.wait_for(says("Please review the session"))
     assert "Asia/Riyadh" in review["text"]
     await clerk.press_button("Create and invite")
-    await clerk.wait_for(says("invitations were sent"))
+    await clerk.wait_for(says("Session created"))
 
 
 async def test_invitations_a_delegate_check_in_and_the_quorum(majlis: Majlis) -> None:
@@ -214,3 +238,173 @@ async def test_the_minutes_csv_runs_no_formula(majlis: Majlis) -> None:
     cells = [cell for row in rows for cell in row]
     assert "'@SUM(A1:A9) Fez" in cells and "'-1+1 فاس" in cells and f"'+{hostile}" in cells
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+
+
+async def test_a_session_in_both_languages_with_its_agenda_lines(majlis: Majlis) -> None:
+    """Issue 11, items 3 and 4: title and agenda asked in both languages, the second left
+    for later and shown in the first until filled; the group's posts in both languages, or
+    in the one the Secretariat chose; the agenda's line breaks kept."""
+    clerk = await majlis.person("Amina", "en", (Role.SECRETARIAT,))
+    karim = await majlis.person("كريم", "ar")
+    salma = await majlis.person("Salma", "en")
+    await city(majlis, karim, "Fez", "فاس")
+    await city(majlis, salma, "Rabat", "الرباط")
+    group = await majlis.client.create_group("Assembly hall", [clerk, karim, salma])
+    await clerk.send("/help", chat_id=group.id)
+    await clerk.wait_for(says("Majlis"), chat_id=group.id, timeout=20)
+
+    await new_session(
+        clerk,
+        "Ninth General Assembly",
+        "Assembly hall",
+        title_ar="الدورة التاسعة للجمعية العامة",
+        agenda="1. Budget 2027-2028.\n2. Rules of procedure.",
+    )
+    # The Arabic reader gets the Arabic title; the agenda, not yet in Arabic, in English,
+    # one item a line.
+    arabic = plain((await karim.wait_for(says("هل ستحضر"), timeout=20))["text"])
+    assert "الدورة التاسعة للجمعية العامة" in arabic and "Ninth General" not in arabic
+    assert "1. Budget 2027-2028.\n2. Rules of procedure." in arabic
+    english = plain((await salma.wait_for(says("Will you attend?"), timeout=20))["text"])
+    assert "Ninth General Assembly" in english and "الدورة التاسعة" not in english
+    assert "1. Budget 2027-2028.\n2. Rules of procedure." in english
+    # The group reads both languages, in one post.
+    announced = plain(
+        (await group.client.wait_for(group.id, says("Announced"), timeout=20))["text"]
+    )
+    assert "Ninth General Assembly" in announced and "الدورة التاسعة للجمعية العامة" in announced
+    assert "إعلان" in announced
+    posts = [m for m in await group.transcript() if m["from_bot"] and "Announced" in m["text"]]
+    assert len(posts) == 1
+
+    # The Arabic agenda, left for later, is added from the session's page.
+    await clerk.press_button("Texts in Arabic")
+    await clerk.wait_for(says("title in Arabic"))
+    await clerk.press_button("Keep")
+    await clerk.wait_for(says("agenda in Arabic"))
+    await clerk.send("١. ميزانية 2027-2028.\n٢. النظام الداخلي.")
+    await clerk.wait_for(says("saved"))
+    await karim.send("/menu")
+    await karim.press_button("الاجتماعات والتصويت")
+    await karim.press_button("الدورة التاسعة للجمعية العامة · مقرّرة")
+    page = plain((await karim.wait_for(says("جدول الأعمال")))["text"])
+    assert "١. ميزانية 2027-2028.\n٢. النظام الداخلي." in page
+    with majlis.platform.db.session() as session:
+        meeting = session.exec(select(Meeting)).one()
+        assert meeting.agenda == "1. Budget 2027-2028.\n2. Rules of procedure."
+        assert meeting.agenda_ar == "١. ميزانية 2027-2028.\n٢. النظام الداخلي."
+
+    # The group's vote and its one result post read both languages too.
+    uow = majlis.platform.uow
+    with uow.begin() as session:
+        staff = session.get(User, clerk.id)
+        assert staff is not None and meeting.id is not None
+        meetings.open_session(session, meeting.id, staff, now=uow.clock.now())
+        motion = motions.propose(
+            session,
+            meeting.id,
+            staff,
+            text="Adopt the budget 2027-2028.",
+            kind=MotionKind.ORDINARY,
+            ballot=BallotKind.NAMED,
+            closes_at=None,
+            now=uow.clock.now(),
+        )
+        assert motion.id is not None
+        motions.open_vote(session, motion.id, staff, now=uow.clock.now(), settings=majlis.settings)
+        number = motion.id
+    vote = await group.client.wait_for(group.id, says(f"Vote — motion No. {number}"), timeout=20)
+    assert f"التصويت — المقترح رقم {number}" in plain(vote["text"])
+    assert [b["text"] for b in buttons(vote)] == ["Yes · نعم", "No · لا", "Abstain · امتناع"]
+    with uow.begin() as session:
+        motions.close_motion(session, number, session.get(User, clerk.id), now=uow.clock.now())
+    result = await group.client.wait_for(
+        group.id, says(f"النتيجة — المقترح رقم {number}"), timeout=20
+    )
+    assert f"Result — motion No. {number}" in plain(result["text"])
+    assert result["message_id"] == vote["message_id"]
+
+
+async def test_a_group_in_the_language_the_secretariat_chose(majlis: Majlis) -> None:
+    clerk = await majlis.person("Amina", "en", (Role.SECRETARIAT,))
+    karim = await majlis.person("كريم", "ar")
+    await city(majlis, karim, "Fez", "فاس")
+    group = await majlis.client.create_group("قاعة الجمعية", [clerk, karim])
+    await clerk.send("/help", chat_id=group.id)
+    await clerk.wait_for(says("Majlis"), chat_id=group.id, timeout=20)
+    await new_session(clerk, "Ninth General Assembly", "قاعة الجمعية", group_language="العربية")
+    announced = plain((await group.client.wait_for(group.id, says("إعلان"), timeout=20))["text"])
+    # Arabic only; the title not yet in Arabic is shown in English meanwhile.
+    assert "Announced" not in announced and "Ninth General Assembly" in announced
+
+
+async def test_closing_asks_first_and_past_sessions_stay_listed(majlis: Majlis) -> None:
+    """Issue 11, item 5: a confirmation before closing, and closed sessions listed under
+    "Meetings and votes" for the Secretariat and for members, in both languages."""
+    clerk = await majlis.person("Amina", "en", (Role.SECRETARIAT,))
+    karim = await majlis.person("كريم", "ar")
+    await city(majlis, karim, "Fez", "فاس")
+    await new_session(clerk, "Ninth General Assembly", None, title_ar="الدورة التاسعة")
+    await karim.wait_for(says("هل ستحضر"), timeout=20)
+    await clerk.press_button("Open the session")
+    await clerk.wait_for(says("Attendance: Ninth General Assembly"), timeout=20)
+    await clerk.press_button("Close the session")
+    ask = await clerk.wait_for(says("Close Ninth General Assembly?"))
+    assert [b["text"] for b in buttons(ask)] == ["Yes, close the session", "« Back"]
+    with majlis.platform.db.session() as session:
+        assert session.exec(select(Meeting)).one().state == "open"
+    await clerk.press_button("Yes, close the session")
+    await clerk.wait_for(says("State: closed"))
+    with majlis.platform.db.session() as session:
+        assert session.exec(select(Meeting)).one().state == "closed"
+
+    await clerk.send("/menu")
+    await clerk.press_button("Meetings and votes")
+    await clerk.press_button("Past sessions")
+    await clerk.press_button("Ninth General Assembly · closed")
+    await clerk.wait_for(says("State: closed"))
+    await clerk.press_button("Minutes PDF (English)")
+    await clerk.wait_for(
+        lambda m: (m.get("document") or {}).get("file_name", "").endswith("-en.pdf")
+    )
+    await karim.send("/menu")
+    await karim.press_button("الاجتماعات والتصويت")
+    await karim.press_button("الجلسات السابقة")
+    await karim.press_button("الدورة التاسعة · مغلقة")
+    await karim.wait_for(says("الحالة"))
+
+
+async def test_an_arabic_clerk_writes_arabic_first(majlis: Majlis) -> None:
+    """The form in Arabic asks for the Arabic title first; the English, left for later,
+    is shown to English readers in Arabic meanwhile, agenda lines kept."""
+    clerk = await majlis.person("ليلى", "ar", (Role.SECRETARIAT,))
+    salma = await majlis.person("Salma", "en")
+    await city(majlis, salma, "Rabat", "الرباط")
+    await clerk.send("/menu")
+    await clerk.press_button("الاجتماعات والتصويت")
+    await clerk.press_button("جلسة جديدة")
+    await clerk.press_button("الجمعية العامة")
+    await clerk.press_button("دورة عادية")
+    await clerk.wait_for(says("اكتب عنوان الجلسة بالعربية"))
+    await clerk.send("الدورة التاسعة")
+    await clerk.wait_for(says("اكتب عنوان الجلسة بالإنجليزية"))
+    await clerk.press_button("لاحقًا")
+    await clerk.wait_for(says("متى تبدأ؟"))
+    await clerk.send("2026-12-01 10:00")
+    await clerk.press_button("Asia/Riyadh")
+    await clerk.wait_for(says("أين؟"))
+    await clerk.send("مكة المكرمة")
+    await clerk.wait_for(says("اكتب جدول الأعمال بالعربية"))
+    await clerk.send("١. الميزانية\n٢. النظام الداخلي")
+    await clerk.wait_for(says("اكتب جدول الأعمال بالإنجليزية"))
+    await clerk.press_button("لاحقًا")
+    await clerk.press_button("بلا مجموعة")
+    review = plain((await clerk.wait_for(says("يُرجى مراجعة الجلسة")))["text"])
+    assert "العنوان بالإنجليزية: لاحقًا" in review
+    assert "١. الميزانية\n٢. النظام الداخلي" in review
+    await clerk.press_button("إنشاء وإرسال الدعوات")
+    english = plain((await salma.wait_for(says("Will you attend?"), timeout=20))["text"])
+    assert "الدورة التاسعة" in english and "١. الميزانية\n٢. النظام الداخلي" in english
+    with majlis.platform.db.session() as session:
+        meeting = session.exec(select(Meeting)).one()
+        assert (meeting.title, meeting.title_ar) == ("", "الدورة التاسعة")

@@ -7,12 +7,22 @@ a vote after the close, forged callback data."""
 import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.sandbox.client import SandboxGroup, SandboxUser, buttons
-from models import Ballot, Member, Motion, Representation, SealedBallot, SecretParticipation, User
+from models import (
+    Ballot,
+    Member,
+    Motion,
+    Notification,
+    Representation,
+    SealedBallot,
+    SecretParticipation,
+    User,
+)
 from tests.e2e.conftest import Majlis, plain, says
 from workflows import attendance, meetings, motions, people
 from workflows.charter.bodies import Body
@@ -144,9 +154,12 @@ async def test_a_named_motion_in_private_and_in_a_group(majlis: Majlis) -> None:
     tally = await h.group.client.wait_for(h.group.id, says("Voted: 1 of 2"), timeout=20)
     assert "Yes 1 · No 0" in plain(tally["text"]) and "Rabat" in plain(tally["text"])
 
-    # Fez's delegate votes in the group; the tally shows both.
+    # Fez's delegate votes in the group, confirms in private; the tally shows both.
     answer = await refused(h.yusuf, h.group.id, ballot["message_id"], f"gv:{number}:no")
-    assert f"Your vote on motion No. {number} is recorded: No" in answer
+    assert "confirm it in our private chat" in answer
+    await h.yusuf.wait_for(says("You chose: No"), timeout=20)
+    await h.yusuf.press_button("Confirm")
+    await h.yusuf.wait_for(says(f"Your vote on motion No. {number} is recorded: No"))
     tally = await h.group.client.wait_for(h.group.id, says("Voted: 2 of 2"), timeout=20)
     assert "Yes 1 · No 1" in plain(tally["text"])
 
@@ -265,3 +278,154 @@ async def test_a_secret_motion_closes_at_its_deadline(majlis: Majlis) -> None:
         assert set(SealedBallot.model_fields) == {"id", "motion_id", "seal"}
         voter = session.exec(select(SecretParticipation)).one()
         assert voter.member_id == fez and voter.cast_by == h.yusuf.id
+
+
+async def named_motion(majlis: Majlis, h: Hall, text: str) -> int:
+    with majlis.platform.uow.begin() as session:
+        staff = session.get(User, h.clerk.id)
+        assert staff is not None
+        motion = motions.propose(
+            session,
+            h.meeting_id,
+            staff,
+            text=text,
+            kind=MotionKind.ORDINARY,
+            ballot=BallotKind.NAMED,
+            closes_at=None,
+            now=majlis.platform.uow.clock.now(),
+        )
+        assert motion.id is not None
+        motions.open_vote(
+            session, motion.id, staff, now=majlis.platform.uow.clock.now(), settings=majlis.settings
+        )
+        return motion.id
+
+
+async def test_one_ballot_truth_and_closed_is_closed(majlis: Majlis) -> None:
+    """Issue 11, items 1 and 2: a change from the group's tally is confirmed like the private
+    one, every copy of a voter's ballot shows the current choice, and at the close every copy
+    loses its buttons and shows the result; "Change my vote" after it sends no ballot."""
+    h = await hall(majlis)
+    # Oran's mayor reads Arabic and checks in: the same story in the other language.
+    with majlis.platform.uow.begin() as session:
+        nadia = session.get(User, h.nadia.id)
+        assert nadia is not None
+        nadia.language = "ar"
+        session.add(nadia)
+        attendance.check_in(
+            session,
+            h.meeting_id,
+            nadia,
+            member_id=h.members["Oran"],
+            now=majlis.platform.uow.clock.now(),
+        )
+    number = await named_motion(majlis, h, "Twin Fez with Kairouan.")
+    group_ballot = await h.group.client.wait_for(h.group.id, says("Voted: 0 of 3"), timeout=20)
+
+    for person, city, title, yes, confirm, recorded, asked, changed in [
+        (
+            h.salma,
+            "Rabat",
+            "Ballot — motion No.",
+            "Yes",
+            "Confirm",
+            "recorded: Yes",
+            "You chose: No",
+            "changed: No",
+        ),
+        (
+            h.nadia,
+            "Oran",
+            "ورقة التصويت — المقترح رقم",
+            "نعم",
+            "تأكيد",
+            "سُجّل صوتك",
+            "اخترت: لا",
+            "غُيّر صوتك",
+        ),
+    ]:
+        # "A member confirmed Yes in the private ballot..."
+        ballot = await person.wait_for(says(f"{title} {number}"), timeout=20, after=0)
+        await person.press_button(yes)
+        await person.press_button(confirm)
+        await person.wait_for(says(recorded))
+        # "...then tapped No on the group's live-tally message."
+        answer = await refused(person, h.group.id, group_ballot["message_id"], f"gv:{number}:no")
+        assert asked in answer or ("private" in answer or "الخاصة" in answer), answer
+        with majlis.platform.db.session() as session:
+            stored = session.exec(
+                select(Ballot.choice).where(Ballot.member_id == h.members[city])
+            ).one()
+            assert stored == "yes"  # nothing changed without a confirmation
+        confirmation = await person.wait_for(says(asked), timeout=20)
+        assert confirmation["message_id"] != ballot["message_id"]
+        await person.press_button(confirm)
+        # Every copy of the voter's ballot now shows No, the first one too.
+        await person.wait_for(
+            lambda m, first=ballot["message_id"], changed=changed: (
+                m["message_id"] == first and changed in plain(m.get("text"))
+            ),
+            timeout=20,
+            after=0,
+        )
+    await h.group.client.wait_for(h.group.id, says("Yes 0 · No 2"), timeout=20)
+
+    # Closed is closed: every ballot copy loses its buttons and shows the result.
+    def copies_of(transcript: list[dict[str, Any]]) -> list[int]:
+        return [
+            m["message_id"]
+            for m in transcript
+            if m["from_bot"]
+            and buttons(m)
+            and any(f"{w} {number}" in plain(m["text"]) for w in ("No.", "رقم"))
+        ]
+
+    held = {h.salma.id: copies_of(await h.salma.transcript())}
+    held[h.nadia.id] = copies_of(await h.nadia.transcript())
+    assert len(held[h.salma.id]) == len(held[h.nadia.id]) == 2  # the ballot, the confirmation
+    with majlis.platform.uow.begin() as session:
+        staff = session.get(User, h.clerk.id)
+        motions.close_motion(session, number, staff, now=majlis.platform.uow.clock.now())
+    for person, outcome, yours in [
+        (h.salma, "The motion is not adopted", "Your vote: No"),
+        (h.nadia, "لم يُعتمد المقترح", "صوتك: لا"),
+    ]:
+        for copy in held[person.id]:
+            await person.wait_for(
+                lambda m, mid=copy, outcome=outcome, yours=yours: (
+                    m["message_id"] == mid
+                    and outcome in plain(m.get("text"))
+                    and yours in plain(m.get("text"))
+                    and not buttons(m)
+                ),
+                timeout=20,
+                after=0,
+            )
+    ballots_before = [{"message_id": held[h.salma.id][0]}]
+    # "Change my vote" pressed on a copy not yet edited is refused up front: no fresh ballot.
+    fez_no_more = await refused(
+        h.salma,
+        None,
+        ballots_before[0]["message_id"],
+        f"again:{number}:{h.members['Rabat']}",
+        forged=True,
+    )
+    assert "This vote is closed" in fez_no_more
+    after = [
+        m
+        for m in await h.salma.transcript()
+        if m["from_bot"] and "Ballot — motion" in plain(m["text"])
+    ]
+    assert after == []
+    # One result post in the group: the ballot message itself.
+    result = await h.group.client.wait_for(
+        h.group.id, says(f"Result — motion No. {number}"), timeout=20
+    )
+    assert result["message_id"] == group_ballot["message_id"]
+    with majlis.platform.db.session() as session:
+        posts = session.exec(
+            select(Notification).where(
+                Notification.chat_id == h.group.id, col(Notification.edit_of).is_(None)
+            )
+        ).all()
+        assert [p.key for p in posts].count(motions.RESULT) == 0
