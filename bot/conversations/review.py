@@ -85,7 +85,7 @@ def check(turn: Turn, application: Application, action: Action) -> None:
     roles = applications.actor_roles(
         turn.session, turn.user, owner=application.applicant_id == turn.user.id
     )
-    APPLICATION.check(application.state, EVENTS[action], roles)
+    APPLICATION.check(application.state, EVENTS[action], roles, subject=application.id)
 
 
 @router.button(Decision)

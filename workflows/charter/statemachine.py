@@ -113,14 +113,25 @@ class StateMachine(Generic[S, E]):
         """The roles and parties of which an actor needs one to fire ``event`` here."""
         return self.transition(state, event).allowed_roles
 
-    def check(self, state: S | str | None, event: E | str, roles: Collection[Actor]) -> S:
+    def check(
+        self,
+        state: S | str | None,
+        event: E | str,
+        roles: Collection[Actor],
+        *,
+        subject: object = None,
+    ) -> S:
         """The state after ``event`` fired by an actor holding ``roles``.
 
         Raises ``IllegalTransition`` first, so that a user who is refused hears
         the real reason ("this application was already decided") rather than a
-        misleading "you may not".
+        misleading "you may not"; ``subject``, the record's id, goes with it.
         """
-        transition = self.transition(state, event)
+        try:
+            transition = self.transition(state, event)
+        except IllegalTransition as refusal:
+            refusal.subject = subject
+            raise
         if transition.allowed_roles.isdisjoint(roles):
             raise NotAllowed(
                 f"{self.name}: {transition.event} from {state} needs one of "
