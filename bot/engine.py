@@ -302,7 +302,7 @@ class Engine:
 WROTE_PRIVATELY = N_("I have written to you in our private chat.")
 REFUSED = N_("You are not allowed to do this. If you think you should be, ask the Secretariat.")
 ALREADY_HANDLED = N_("This has already been dealt with; nothing was changed.")
-ACTED_FIRST = N_("Someone else acted first; nothing was changed.\n{outcome}")
+ACTED_FIRST = N_("This was already decided; nothing was changed.\n{outcome}")
 #: Telegram shows at most this many characters in the answer to a button press.
 TOAST_LIMIT = 200
 

@@ -175,7 +175,7 @@ async def test_two_staff_tapping_forward_at_once_has_one_effect(majlis: Majlis) 
     ]
     won = answers.index("Forwarded to the Secretary-General.")
     lost = answers[1 - won]
-    assert lost.startswith("Someone else acted first; nothing was changed.")
+    assert lost.startswith("This was already decided; nothing was changed.")
     assert f"Forwarded to the Secretary-General by {(clerk, colleague)[won].first_name}" in lost
     edited = [
         await person.wait_for(says("Forwarded to the Secretary-General by"), timeout=20, after=0)
