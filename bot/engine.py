@@ -240,25 +240,13 @@ class Engine:
             )
         except IllegalTransition as stale:
             log.warning("stale action by user %s: %s", turn.user.id, stale)
-            message = self._too_late(turn, stale)
+            message = too_late(turn, stale)
             turn.out = (
                 [Toast(toast_text(message), alert=True)] if event.callback_id else [Reply(message)]
             )
         except MajlisError as error:
             log.warning("refused user %s: %s", turn.user.id, error)
             turn.out = [Reply(turn.t._(REFUSED))]
-
-    def _too_late(self, turn: Turn, stale: IllegalTransition) -> str:
-        """Who acted first and what they did, in this user's language."""
-        try:
-            first = decisions.first_to_act(turn.session, stale)
-        except SQLAlchemyError:
-            # Saying who was first is a courtesy; the refusal itself must still be told.
-            log.exception("could not tell user %s who acted first", turn.user.id)
-            first = None
-        if first is None:
-            return turn.t._(ALREADY_HANDLED)
-        return turn.t._(ACTED_FIRST, outcome=first)
 
     def _press(self, turn: Turn, data: str) -> None:
         try:
@@ -297,6 +285,20 @@ class Engine:
                 return
         if turn.event.is_private:
             self.fallback(turn)
+
+
+def too_late(turn: Turn, stale: IllegalTransition) -> str:
+    """What someone whose decision came too late is told: who took the step first and
+    what they did, in their language."""
+    try:
+        first = decisions.first_to_act(turn.session, stale)
+    except SQLAlchemyError:
+        # Saying who was first is a courtesy; the refusal itself must still be told.
+        log.exception("could not tell user %s who acted first", turn.user.id)
+        first = None
+    if first is None:
+        return turn.t._(ALREADY_HANDLED)
+    return turn.t._(ACTED_FIRST, outcome=first)
 
 
 WROTE_PRIVATELY = N_("I have written to you in our private chat.")

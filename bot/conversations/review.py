@@ -286,7 +286,9 @@ def open_prompt(turn: Turn, press: OpenPrompt) -> None:
         p.id == prompt.id for p, _ in prompts.waiting_for(turn.session, turn.roles)
     ):
         if prompt is not None and prompt.resolved_at is not None:
-            raise IllegalTransition(machine="prompt", state="resolved", event="open")
+            raise IllegalTransition(
+                machine="prompt", state="resolved", event="open", subject=prompt.id
+            )
         raise NotAllowed("not a prompt for this user", reason="role_not_allowed")
     copy = prompts.first_copy(turn.session, prompt)
     assert copy is not None
