@@ -291,7 +291,7 @@ def too_late(turn: Turn, stale: IllegalTransition) -> str:
     """What someone whose decision came too late is told: who took the step first and
     what they did, in their language."""
     try:
-        first = decisions.first_to_act(turn.session, stale)
+        first = decisions.first_to_act(turn.session, stale, turn.roles)
     except SQLAlchemyError:
         # Saying who was first is a courtesy; the refusal itself must still be told.
         log.exception("could not tell user %s who acted first", turn.user.id)

@@ -747,7 +747,8 @@ def press(
             return Outcome(presser, acted=result is not False, seen=seen)
     except IllegalTransition as refusal:
         with uow.db.session() as session:
-            first = decisions.first_to_act(session, refusal)
+            roles = people.roles_of(session, presser)
+            first = decisions.first_to_act(session, refusal, roles)
             told = text_for("en")._(ACTED_FIRST, outcome=first) if first else None
         return Outcome(presser, acted=False, refusal=refusal, told=told)
     except MajlisError as refusal:
@@ -803,3 +804,21 @@ def test_two_secretaries_general_revoking_each_other_at_once_leave_one(uow: Unit
     assert done.count(True) == 1
     with uow.db.session() as session:
         assert len(people.holders_of(session, Role.SECRETARY_GENERAL)) == 1
+
+
+def test_who_decided_is_told_only_to_those_who_could_have_decided(uow: UnitOfWork) -> None:
+    """A forged Admit from someone without the role learns nothing of who admitted."""
+    with uow.begin() as session:
+        general = person(session, 1, "Omar", Role.SECRETARY_GENERAL)
+        scene = forwarded(session, uow)
+        applications.admit(session, scene.row_id, general, now=now(uow))
+    with uow.begin() as session:
+        application = session.get(Application, scene.row_id)
+        assert application is not None
+        with pytest.raises(IllegalTransition) as refused:
+            applications.APPLICATION.check(
+                application.state, "admit", {Role.GUEST}, subject=application.id
+            )
+        assert decisions.first_to_act(session, refused.value, {Role.GUEST}) is None
+        told = decisions.first_to_act(session, refused.value, {Role.SECRETARY_GENERAL})
+        assert told is not None and told.args["name"] == "Omar"

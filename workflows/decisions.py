@@ -8,13 +8,20 @@ every copy of the prompt was edited to show ("✅ Admitted by Omar, …"); for t
 others (a vote closed, a session opened), the audit record of the step.
 """
 
+from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from models import AuditRecord, Prompt, User
 from workflows import applications, fee_payments, honorary, prompts, suspensions, withdrawals
 from workflows.charter.errors import IllegalTransition
+from workflows.charter.machines import ALL_MACHINES
+from workflows.charter.meetings import MEETING
+from workflows.charter.membership import MEMBERSHIP, VOTING_RIGHT
+from workflows.charter.roles import STAFF, Actor, Role
+from workflows.charter.statemachine import StateMachine
 from workflows.values import N_, Message, message
 
 #: The prompts that ask for each machine's decisions.
@@ -24,6 +31,9 @@ PROMPTS: dict[str, tuple[str, ...]] = {
     "suspension": (suspensions.DECIDE, suspensions.LIFT),
     "fee_payment": (fee_payments.CONFIRM,),
     "honorary": tuple(honorary.PROMPT.values()),
+}
+MACHINES: dict[str, StateMachine[Any, Any]] = {
+    machine.name: machine for machine in (*ALL_MACHINES, MEETING, MEMBERSHIP, VOTING_RIGHT)
 }
 #: Where each machine's steps are recorded, when not under its own name.
 ENTITIES = {"membership": "member", "voting_right": "member"}
@@ -44,10 +54,16 @@ SOMEONE = N_("{name} has already acted on this, {when}.")
 AUTOMATIC = N_("This was already settled automatically at its deadline, {when}.")
 
 
-def first_to_act(session: Session, refusal: IllegalTransition) -> Message | None:
-    """Who took the step that made ``refusal``'s impossible, or None when unknown."""
+def first_to_act(
+    session: Session, refusal: IllegalTransition, roles: Collection[Actor]
+) -> Message | None:
+    """Who took the step that made ``refusal``'s impossible, or None when unknown.
+
+    Only someone whose ``roles`` could have taken such a step is told: to anyone else
+    (a forged button) who decided what is none of their business.
+    """
     subject = refusal.subject
-    if subject is None:
+    if subject is None or not _may_know(session, refusal, roles):
         return None
     if refusal.machine == "prompt":
         resolved = session.get(Prompt, subject, populate_existing=True)
@@ -74,6 +90,25 @@ def first_to_act(session: Session, refusal: IllegalTransition) -> Message | None
         name=actor.first_name if actor else str(record.actor_id),
         when=record.at,
     )
+
+
+def _may_know(session: Session, refusal: IllegalTransition, roles: Collection[Actor]) -> bool:
+    if refusal.machine == "prompt":
+        prompt = session.get(Prompt, refusal.subject)
+        if prompt is None:
+            return False
+        audience = {Role(prompt.audience)}
+        if Role.SECRETARIAT in audience:
+            audience |= STAFF  # the Secretary-General leads the Secretariat (Art. 9)
+        return not audience.isdisjoint(roles)
+    machine = MACHINES.get(refusal.machine)
+    if machine is None:
+        return False
+    allowed: set[Actor] = set()
+    for transition in machine.transitions:
+        if transition.event == refusal.event:
+            allowed |= transition.allowed_roles
+    return not allowed.isdisjoint(roles)
 
 
 def _last_step(session: Session, refusal: IllegalTransition) -> AuditRecord | None:

@@ -176,11 +176,11 @@ def check(
     the event (the Chair who confirmed cannot decline from the same prompt).
     """
     assert nomination.id is not None
+    event = CONFIRM_EVENT[capacity] if verdict is Verdict.CONFIRM else HonoraryEvent.DECLINE
     if prompts.open_for(session, PROMPT[capacity], nomination.id) is None:
         raise IllegalTransition(
-            machine="honorary", state=nomination.state, event=verdict.value, subject=nomination.id
+            machine="honorary", state=nomination.state, event=event.value, subject=nomination.id
         )
-    event = CONFIRM_EVENT[capacity] if verdict is Verdict.CONFIRM else HonoraryEvent.DECLINE
     roles = actor_roles(session, user)
     HONORARY.check(nomination.state, event, roles, subject=nomination.id)
     if ROLE[capacity] not in roles:
