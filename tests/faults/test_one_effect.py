@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from bot.engine import ACTED_FIRST
 from bot.i18n import text_for, translations
 from bot.sandbox.client import SandboxUser, buttons
 from models import (
@@ -134,7 +135,7 @@ async def race(
     """Everyone in ``people`` presses the button ``data`` on their own copy at once.
 
     Exactly one is answered ``done`` (in their language); every other is told, in theirs,
-    the name of that one. Returns the one who acted, and the answers."""
+    that it was already decided, and by whom. Returns the one who acted, and the answers."""
     copies = [await copy_with(person, data)() for person in people]
     answers = await all_press_at_once(
         bot, [(person, copy, data) for person, copy in zip(people, copies, strict=True)]
@@ -148,6 +149,7 @@ async def race(
     winner = people[won[0]]
     for person, answer in zip(people, answers, strict=True):
         if person is not winner:
+            assert said(person, ACTED_FIRST) in answer, answer
             assert winner.first_name in answer, answer
     return winner, answers
 
