@@ -15,13 +15,13 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import func
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from bot.engine import ACTED_FIRST
 from bot.i18n import text_for
@@ -54,6 +54,7 @@ from workflows import (
     attendance,
     decisions,
     fee_payments,
+    fee_reminders,
     fees,
     honorary,
     meetings,
@@ -305,6 +306,36 @@ def unpaid(session: Session, uow: UnitOfWork, *, suspended: bool = False) -> Sce
     if suspended:
         voting_rights.suspend(session, member.id, clerk, reason="Council decision", now=now(uow))
     return Scene(Member, member.id)
+
+
+def overdue(session: Session, uow: UnitOfWork) -> Scene:
+    """A member that has not paid a fee whose grace period is over."""
+    member = full_member(session)
+    assert member.id is not None
+    clerk = person(session, 200, "Amina", Role.SECRETARIAT)
+    today = now(uow).date()
+    period = fees.open_period(
+        session,
+        fees.PeriodTerms(
+            starts_on=today - timedelta(days=800),
+            ends_on=today + timedelta(days=100),
+            fee=Money(Decimal("1000"), "USD"),
+            due_on=today - timedelta(days=400),
+        ),
+        clerk,
+        now=now(uow),
+    )
+    return Scene(Member, member.id, {"period": period.id})
+
+
+def at_deadline_or_by_hand(session: Session, scene: Scene, user: User, uow: UnitOfWork) -> bool:
+    """The first presser is the scheduler ending the grace period; the others record the
+    Council's decision by hand."""
+    if user.id != DECIDERS[0]:
+        voting_rights.suspend(session, scene.row_id, user, reason="Council decision", now=now(uow))
+        return True
+    fee_reminders.grace_over(session, {"period_id": scene.more["period"]}, now(uow))
+    return count(session, VotingSuspension, col(VotingSuspension.automatic).is_(True)) > 0
 
 
 def period_terms(session: Session, uow: UnitOfWork) -> Scene:
@@ -602,6 +633,16 @@ CASES = [
         lambda s, scene: count(s, VotingSuspension),
     ),
     Case(
+        "voting right: grace period over while suspended by hand",
+        Role.SECRETARIAT,
+        overdue,
+        at_deadline_or_by_hand,
+        lambda s, scene: (
+            count(s, VotingSuspension)
+            * notified(s, voting_rights.SUSPENDED_TO_MEMBER, REPRESENTATIVE)
+        ),
+    ),
+    Case(
         "voting right: restore",
         Role.SECRETARIAT,
         lambda s, uow: unpaid(s, uow, suspended=True),
@@ -773,9 +814,11 @@ def test_many_pressing_one_decision_at_once_has_one_effect(uow: UnitOfWork, case
         return
     assert len(acted) == 1, outcomes
     winner = f"Person {acted[0].presser}"
+    automatic = text_for("en")._(decisions.AUTOMATIC, when=now(uow))
     for outcome in outcomes:
         if isinstance(outcome.refusal, IllegalTransition):
-            assert outcome.told is not None and winner in outcome.told, outcome
+            assert outcome.told is not None, outcome
+            assert winner in outcome.told or automatic in outcome.told, outcome
 
 
 def test_two_secretaries_general_revoking_each_other_at_once_leave_one(uow: UnitOfWork) -> None:
