@@ -60,6 +60,7 @@ from workflows import (
     meetings,
     motions,
     people,
+    prompts,
     seats,
     suspensions,
     voting_rights,
@@ -865,3 +866,26 @@ def test_who_decided_is_told_only_to_those_who_could_have_decided(uow: UnitOfWor
         assert decisions.first_to_act(session, refused.value, {Role.GUEST}) is None
         told = decisions.first_to_act(session, refused.value, {Role.SECRETARY_GENERAL})
         assert told is not None and told.args["name"] == "Omar"
+
+
+def test_a_prompt_resolved_twice_names_who_resolved_it_first(uow: UnitOfWork) -> None:
+    """A copy of a prompt acted on after it was resolved (from /pending, say) is refused
+    with the line every copy now shows."""
+    with uow.begin() as session:
+        clerk = person(session, 1, "Amina", Role.SECRETARIAT)
+        scene = submitted(session, uow)
+        applications.forward(session, scene.row_id, clerk, now=now(uow), settings=uow.settings)
+        prompt = session.exec(select(Prompt).where(Prompt.kind == applications.SCREEN)).one()
+        with pytest.raises(IllegalTransition) as refused:
+            prompts.resolve(
+                session,
+                prompt,
+                actor=clerk,
+                outcome="forward",
+                outcome_text=prompts.outcome("again", clerk, now(uow)),
+                now=now(uow),
+            )
+        told = decisions.first_to_act(session, refused.value, {Role.SECRETARIAT})
+        assert told is not None and told.key == applications.FORWARDED_BY
+        assert told.args["name"] == "Amina"
+        assert decisions.first_to_act(session, refused.value, {Role.CHAIR}) is None
