@@ -6,12 +6,14 @@ transaction that also records the update as handled (so a repeated
 ``update_id`` changes nothing), and returns what to send.
 """
 
+import html
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session
 
 from bot.callbacks import Callback, ForgedCallback, parse
@@ -19,7 +21,7 @@ from bot.chat import ChatEvent, Keyboard, Outgoing, Reply, Toast
 from bot.i18n import N_, Text, text_for
 from models import Conversation, ProcessedUpdate, User
 from models.columns import utcnow
-from workflows import people
+from workflows import decisions, people
 from workflows.charter.errors import IllegalTransition, MajlisError, NotAllowed
 from workflows.charter.roles import Role
 from workflows.unit_of_work import UnitOfWork
@@ -251,8 +253,10 @@ class Engine:
             )
         except IllegalTransition as stale:
             log.warning("stale action by user %s: %s", turn.user.id, stale)
-            message = turn.t._(ALREADY_HANDLED)
-            turn.out = [Toast(message, alert=True)] if event.callback_id else [Reply(message)]
+            message = too_late(turn, stale)
+            turn.out = (
+                [Toast(toast_text(message), alert=True)] if event.callback_id else [Reply(message)]
+            )
         except MajlisError as error:
             log.warning("refused user %s: %s", turn.user.id, error)
             turn.out = [Reply(turn.t._(REFUSED))]
@@ -296,9 +300,35 @@ class Engine:
             self.fallback(turn)
 
 
+def too_late(turn: Turn, stale: IllegalTransition) -> str:
+    """What someone whose decision came too late is told: who took the step first and
+    what they did, in their language."""
+    try:
+        first = decisions.first_to_act(turn.session, stale, turn.roles)
+    except SQLAlchemyError:
+        # Saying who was first is a courtesy; the refusal itself must still be told.
+        log.exception("could not tell user %s who acted first", turn.user.id)
+        first = None
+    if first is None:
+        return turn.t._(ALREADY_HANDLED)
+    return turn.t._(ACTED_FIRST, outcome=first)
+
+
 WROTE_PRIVATELY = N_("I have written to you in our private chat.")
 REFUSED = N_("You are not allowed to do this. If you think you should be, ask the Secretariat.")
 ALREADY_HANDLED = N_("This has already been dealt with; nothing was changed.")
+ACTED_FIRST = N_("This was already decided; nothing was changed.\n{outcome}")
+#: Telegram shows at most this many characters in the answer to a button press.
+TOAST_LIMIT = 200
+
+
+def toast_text(text: str) -> str:
+    """``text`` as the answer to a button press: plain text, which Telegram does not parse
+    as HTML, cut to what it shows."""
+    plain = html.unescape(re.sub(r"<[^>]+>", "", text))
+    return plain if len(plain) <= TOAST_LIMIT else plain[: TOAST_LIMIT - 1] + "…"
+
+
 STALE_BUTTON = N_("This button is no longer valid. Please use the latest message or /menu.")
 UNKNOWN_COMMAND = N_("I do not know this command. Send /help to see what I can do.")
 PRIVATE_ONLY = N_("Please use this command in a private chat with me.")

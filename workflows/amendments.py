@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models import AmendmentSupport, Meeting, Member, Motion, User
-from workflows import audit, live, meetings, motions, outbox, prompts, schedule, speakers
+from workflows import audit, live, locks, meetings, motions, outbox, prompts, schedule, speakers
 from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import MotionEvent, MotionState
@@ -110,8 +110,9 @@ def support_args(session: Session, motion: Motion) -> dict[str, Any]:
 def support(session: Session, motion_id: int, member_id: int, user: User, *, now: datetime) -> bool:
     """Art. 30: a full member's representative supports putting the amendment to the vote.
     False when the member already had; the Secretariat is told once the two thirds are in."""
-    motion = session.exec(select(Motion).where(Motion.id == motion_id)).first()
-    if motion is None or motion.state != MotionState.COLLECTING_SUPPORT.value:
+    # Shared: supports go in side by side, but not while the motion is put to the vote.
+    motion = locks.lock(session, Motion, motion_id, shared=True)
+    if motion.state != MotionState.COLLECTING_SUPPORT.value:
         raise NotAllowed("no support is being collected", reason="procedure.support_closed")
     member = session.get(Member, member_id)
     if member is None or user.id not in speakers.representatives(session, member_id):

@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from models import Application, Member, Representation, User
-from workflows import audit, fees, outbox, people, prompts, schedule
+from workflows import audit, fees, locks, outbox, people, prompts, schedule
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import APPLICATION, ApplicationEvent, ApplicationState
 from workflows.charter.membership import (
@@ -90,12 +90,7 @@ def _step(
 
 
 def lock(session: Session, application_id: int) -> Application:
-    application = session.exec(
-        select(Application).where(Application.id == application_id).with_for_update()
-    ).first()
-    if application is None:
-        raise NotAllowed("no such application", reason="not_found")
-    return application
+    return locks.lock(session, Application, application_id)
 
 
 # --- The applicant's form --------------------------------------------------
@@ -180,6 +175,9 @@ def submit(
     session: Session, application: Application, user: User, *, now: datetime, settings: Settings
 ) -> None:
     """Art. 19: the signed statement goes to the Secretariat, which is asked to screen it."""
+    application = lock(session, application.id or 0)
+    # Two applications for one city submitted at once: the second is the duplicate.
+    locks.serialise(session, "applications")
     if missing(application):
         raise NotAllowed(f"incomplete: {missing(application)}", reason="incomplete")
     if duplicate_of(session, application) is not None:

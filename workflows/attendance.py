@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models import Attendance, Delegation, Invitation, Meeting, Member, User
-from workflows import audit, live, meetings, outbox, seats, speakers
+from workflows import audit, live, locks, meetings, outbox, seats, speakers
 from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed
 from workflows.charter.meetings import (
@@ -118,10 +118,8 @@ def name_delegate(
 def answer_delegation(
     session: Session, delegation_id: int, user: User, accept: bool, *, now: datetime
 ) -> Delegation:
-    row = session.exec(
-        select(Delegation).where(Delegation.id == delegation_id).with_for_update()
-    ).first()
-    if row is None or row.delegate_id != user.id:
+    row = locks.lock(session, Delegation, delegation_id)
+    if row.delegate_id != user.id:
         raise NotAllowed("not your delegation", reason="not_the_delegate")
     if row.state != DelegationState.PENDING.value:
         raise NotAllowed("already answered", reason="delegation_answered")

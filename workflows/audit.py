@@ -63,7 +63,7 @@ def transition(
     ``subject``'s ``field`` to the target state, and record it: the one way every
     workflow changes a state."""
     before = getattr(subject, field)
-    target = machine.check(before, event, roles)
+    target = machine.check(before, event, roles, subject=subject.id)
     setattr(subject, field, target.value)
     session.add(subject)
     record(

@@ -16,7 +16,16 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from models import FeeDue, FeePayment, FeePeriod, Member, User
-from workflows import audit, fee_statements, fees, outbox, people, prompts, voting_rights
+from workflows import (
+    audit,
+    fee_statements,
+    fees,
+    locks,
+    outbox,
+    people,
+    prompts,
+    voting_rights,
+)
 from workflows.charter import fees as rules
 from workflows.charter.errors import AmountProblem, InvalidAmount, NotAllowed
 from workflows.charter.machines import FEE_PAYMENT, PaymentEvent, PaymentState
@@ -84,15 +93,7 @@ def _amount(due: FeeDue, report: PaymentReport, today: date) -> Money:
 
 
 def lock(session: Session, payment_id: int) -> FeePayment:
-    payment = session.exec(
-        select(FeePayment)
-        .where(FeePayment.id == payment_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
-    if payment is None:
-        raise NotAllowed("no such payment", reason="not_found")
-    return payment
+    return locks.lock(session, FeePayment, payment_id)
 
 
 def _step(

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from models import FeeDue, FeePeriod
-from workflows import outbox, prompts, schedule, voting_rights
+from models import FeeDue, FeePeriod, Member
+from workflows import locks, outbox, prompts, schedule, voting_rights
 from workflows.charter import fees as rules
 from workflows.charter.membership import VotingRight
 from workflows.charter.roles import Role
@@ -86,7 +86,8 @@ def grace_over(session: Session, args: dict[str, Any], now: datetime) -> None:
         if rules.is_settled(line.balance) or not owes_notice(line.member):
             continue
         unpaid.append(line.member.name_en)
-        if line.member.voting_right != VotingRight.ACTIVE.value:
+        # Read under the lock: the Secretariat may have recorded a suspension meanwhile.
+        if locks.lock(session, Member, due.member_id).voting_right != VotingRight.ACTIVE.value:
             continue
         if rules.voting_suspension_due(
             due_date=period.due_on, owed=line.balance, today=now.date(), policy=policy

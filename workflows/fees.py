@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models import FeeDue, FeePeriod, Member, Representation, User
-from workflows import audit, outbox, people, prompts, schedule
+from workflows import audit, locks, outbox, people, prompts, schedule
 from workflows.charter import fees as rules
 from workflows.charter.errors import NotAllowed
 from workflows.charter.membership import MemberCategory, Standing
@@ -176,6 +176,8 @@ def open_period(session: Session, terms: PeriodTerms, user: User, *, now: dateti
     problem = terms.problem()
     if problem is not None:
         raise NotAllowed(f"fee period refused: {problem}", reason=problem)
+    # Two members of the Secretariat recording the same period at once: one period.
+    locks.serialise(session, "fee_periods")
     if overlapping(session, terms.starts_on, terms.ends_on) is not None:
         raise NotAllowed("another fee period covers these dates", reason="period_overlaps")
     period = FeePeriod(
@@ -329,15 +331,7 @@ def issue_first_notice(session: Session, member: Member, *, now: datetime) -> bo
 
 
 def lock_due(session: Session, due_id: int) -> FeeDue:
-    due = session.exec(
-        select(FeeDue)
-        .where(FeeDue.id == due_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
-    if due is None:
-        raise NotAllowed("no such fee due", reason="not_found")
-    return due
+    return locks.lock(session, FeeDue, due_id)
 
 
 REPORT_LABEL = N_("Report a payment")

@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlmodel import Session, col, select
 
 from models import HonoraryNomination, Member, User
-from workflows import audit, outbox, people, prompts, standing
+from workflows import audit, locks, outbox, people, prompts, standing
 from workflows.charter.errors import IllegalTransition, NotAllowed
 from workflows.charter.machines import HONORARY, HonoraryEvent, HonoraryState
 from workflows.charter.membership import MemberCategory, Standing
@@ -54,12 +54,7 @@ def may_nominate(session: Session, user: User) -> bool:
 
 
 def lock(session: Session, nomination_id: int) -> HonoraryNomination:
-    nomination = session.exec(
-        select(HonoraryNomination).where(HonoraryNomination.id == nomination_id).with_for_update()
-    ).first()
-    if nomination is None:
-        raise NotAllowed("no such nomination", reason="not_found")
-    return nomination
+    return locks.lock(session, HonoraryNomination, nomination_id)
 
 
 def duplicate_of(session: Session, name_en: str) -> HonoraryNomination | Member | None:
@@ -100,6 +95,8 @@ def nominate(
     for capacity, role in ROLE.items():
         if not people.holders_of(session, role):
             raise NotAllowed(f"no one holds {role}", reason=f"no_{capacity.value}")
+    # The same person nominated by two people at once: one nomination.
+    locks.serialise(session, "honorary_nominations")
     if duplicate_of(session, name_en) is not None:
         raise NotAllowed("already nominated or already a member", reason="duplicate")
     nomination = HonoraryNomination(
@@ -183,10 +180,12 @@ def check(
     # The role first: whether the prompt is still open is none of a stranger's business.
     if ROLE[capacity] not in roles:
         raise NotAllowed(f"{capacity} prompt answered by someone else", reason="role_not_allowed")
-    if prompts.open_for(session, PROMPT[capacity], nomination.id) is None:
-        raise IllegalTransition(machine="honorary", state=nomination.state, event=verdict.value)
     event = CONFIRM_EVENT[capacity] if verdict is Verdict.CONFIRM else HonoraryEvent.DECLINE
-    HONORARY.check(nomination.state, event, roles)
+    if prompts.open_for(session, PROMPT[capacity], nomination.id) is None:
+        raise IllegalTransition(
+            machine="honorary", state=nomination.state, event=event.value, subject=nomination.id
+        )
+    HONORARY.check(nomination.state, event, roles, subject=nomination.id)
 
 
 def _step(

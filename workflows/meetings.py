@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from models import Invitation, Meeting, Member, User
-from workflows import audit, live, outbox, people, schedule, seats, speakers
+from workflows import audit, live, locks, outbox, people, schedule, seats, speakers
 from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed
 from workflows.charter.meetings import (
@@ -44,12 +44,7 @@ def roles_of(session: Session, user: User) -> frozenset[Actor]:
 
 
 def lock(session: Session, meeting_id: int) -> Meeting:
-    meeting = session.exec(
-        select(Meeting).where(Meeting.id == meeting_id).with_for_update()
-    ).first()
-    if meeting is None:
-        raise NotAllowed("no such session", reason="not_found")
-    return meeting
+    return locks.lock(session, Meeting, meeting_id)
 
 
 def load(session: Session, meeting_id: int) -> Meeting:
@@ -246,10 +241,8 @@ def member_name(member: Member) -> Message:
 def answer_invitation(
     session: Session, invitation_id: int, user: User, answer: Rsvp, *, now: datetime
 ) -> Invitation:
-    invitation = session.exec(
-        select(Invitation).where(Invitation.id == invitation_id).with_for_update()
-    ).first()
-    if invitation is None or answer == Rsvp.PENDING:
+    invitation = locks.lock(session, Invitation, invitation_id)
+    if answer == Rsvp.PENDING:
         raise NotAllowed("no such invitation", reason="not_found")
     meeting = load(session, invitation.meeting_id)
     if user.id not in speakers.invitation_recipients(session, meeting, invitation) and (

@@ -10,13 +10,14 @@ concerns, in each reader's language.
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from models import Motion, User
 from workflows import (
     amendments,
     audit,
     live,
+    locks,
     meetings,
     outbox,
     schedule,
@@ -59,10 +60,7 @@ def rules_of(motion: Motion) -> VotingRules:
 
 
 def lock(session: Session, motion_id: int) -> Motion:
-    motion = session.exec(select(Motion).where(Motion.id == motion_id).with_for_update()).first()
-    if motion is None:
-        raise NotAllowed("no such motion", reason="not_found")
-    return motion
+    return locks.lock(session, Motion, motion_id)
 
 
 def step(
@@ -280,8 +278,12 @@ def rule_message(rule: str) -> Message:
 
 @schedule.handles(CLOSE)
 def close_at_deadline(session: Session, args: dict[str, Any], now: datetime) -> None:
-    motion = session.get(Motion, args["motion_id"])
-    if motion is not None and motion.state == MotionState.OPEN.value:
+    # Read under the lock: a vote closed by hand meanwhile is left as it is.
+    try:
+        motion = lock(session, args["motion_id"])
+    except NotAllowed:
+        return
+    if motion.state == MotionState.OPEN.value:
         close_motion(session, args["motion_id"], None, now=now)
 
 

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models import GroupChat, RoleGrant, User
-from workflows import audit, outbox
+from workflows import audit, locks, outbox
 from workflows.charter.errors import NotAllowed
 from workflows.charter.roles import STAFF, Role
 from workflows.values import N_, message
@@ -117,6 +117,9 @@ def grant_role(
     ``tell`` writes the person a notification in their language.
     """
     may_manage_role(session, actor_id, role)
+    # Who holds a role is read under this lock, so two grants or revokes at once
+    # cannot both act on the same old list (and leave no Secretary-General).
+    locks.serialise(session, f"roles:{role.value}")
     if role is Role.GUEST:
         raise ValueError("everyone is a guest; the guest role is not granted")
     if session.get(User, user_id) is None:
@@ -152,6 +155,7 @@ def revoke_role(
     CLI could name another one.
     """
     may_manage_role(session, actor_id, role)
+    locks.serialise(session, f"roles:{role.value}")
     existing = session.exec(
         select(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.role == role.value)
     ).first()

@@ -154,7 +154,9 @@ def resolve(
         .values(resolved_at=now, resolved_by=actor.id if actor else None, outcome=outcome)
     )
     if not result.rowcount:  # type: ignore[attr-defined]
-        raise IllegalTransition(machine="prompt", state="resolved", event=outcome)
+        raise IllegalTransition(
+            machine="prompt", state="resolved", event=outcome, subject=prompt.id
+        )
     copies = session.exec(
         select(Notification).where(
             Notification.prompt_id == prompt.id, col(Notification.edit_of).is_(None)
@@ -173,6 +175,41 @@ def resolve(
             edit_of=copy.id,
         )
     schedule.cancel(session, dedupe_prefix=f"prompt:{prompt.id}:", now=now)
+
+
+def latest_resolved(session: Session, kinds: tuple[str, ...], subject_id: int) -> Prompt | None:
+    """The prompt about ``subject_id`` most recently resolved, as committed now."""
+    return session.exec(
+        select(Prompt)
+        .where(
+            col(Prompt.kind).in_(kinds),
+            Prompt.subject_id == subject_id,
+            col(Prompt.resolved_at).is_not(None),
+        )
+        .order_by(col(Prompt.resolved_at).desc(), col(Prompt.id).desc())
+        # This session may hold the prompt as it was before someone else resolved it.
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def outcome_of(session: Session, prompt: Prompt) -> Message | None:
+    """What the copies of a resolved prompt were edited to say: who did what, and when."""
+    edit = session.exec(
+        select(Notification)
+        .where(
+            Notification.key == RESOLVED,
+            col(Notification.edit_of).in_(
+                select(Notification.id).where(
+                    Notification.prompt_id == prompt.id, col(Notification.edit_of).is_(None)
+                )
+            ),
+        )
+        .order_by(col(Notification.id))
+    ).first()
+    if edit is None:
+        return None
+    found = _stored(edit.args).get("outcome")
+    return found if isinstance(found, Message) else None
 
 
 def _stored(args: dict[str, Any]) -> dict[str, Any]:

@@ -8,11 +8,10 @@ its holder the body's role, so the meetings menu shows them that body.
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from models import Seat, User
-from workflows import audit, people
+from workflows import audit, locks, people
 from workflows.charter.bodies import (
     COMPOSITIONS,
     SEAT_ROLE,
@@ -26,13 +25,6 @@ from workflows.charter.errors import NotAllowed
 from workflows.charter.roles import STAFF
 
 SEAT_BODIES: tuple[Body, ...] = tuple(COMPOSITIONS)
-
-
-def serialise(session: Session, name: str) -> None:
-    """Make writers of ``name`` wait for one another until commit (PostgreSQL; SQLite
-    transactions already begin IMMEDIATE, one writer at a time)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
 
 
 def require_staff(session: Session, user: User) -> None:
@@ -65,7 +57,7 @@ def assign(
 ) -> Seat:
     """Give ``holder`` a seat of ``kind`` on ``body``, or refuse with the rule that forbids it."""
     require_staff(session, actor)
-    serialise(session, f"seats:{body.value}")
+    locks.serialise(session, f"seats:{body.value}")
     current = held(session, body)
     if any(seat.holder_id == holder.id and seat.kind == kind.value for seat in current):
         raise NotAllowed("already holds this seat", reason="seat_already_held")
@@ -92,8 +84,8 @@ def assign(
 
 def vacate(session: Session, seat_id: int, actor: User, *, now: datetime) -> Seat:
     require_staff(session, actor)
-    seat = session.exec(select(Seat).where(Seat.id == seat_id).with_for_update()).first()
-    if seat is None or seat.ended_at is not None:
+    seat = locks.lock(session, Seat, seat_id)
+    if seat.ended_at is not None:
         raise NotAllowed("no such seat in office", reason="not_found")
     seat.ended_at = now
     session.add(seat)

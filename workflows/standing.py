@@ -11,17 +11,13 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from models import Member, Representation, User
-from workflows import audit, outbox, people, prompts
-from workflows.charter.errors import NotAllowed
+from workflows import audit, locks, outbox, people, prompts
 from workflows.charter.membership import MEMBERSHIP, Standing, StandingEvent
 from workflows.charter.roles import Actor, Party, Role
 
 
 def lock_member(session: Session, member_id: int) -> Member:
-    member = session.exec(select(Member).where(Member.id == member_id).with_for_update()).first()
-    if member is None:
-        raise NotAllowed("no such member", reason="not_found")
-    return member
+    return locks.lock(session, Member, member_id)
 
 
 def representatives(session: Session, member_id: int) -> list[int]:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from models import Member, SuspensionCase, User
-from workflows import audit, people, prompts, standing
+from workflows import audit, locks, people, prompts, standing
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import SUSPENSION, SuspensionEvent, SuspensionState
 from workflows.charter.membership import MEMBERSHIP, Standing, StandingEvent
@@ -37,12 +37,7 @@ def may_propose(session: Session, user: User) -> bool:
 
 
 def lock(session: Session, case_id: int) -> SuspensionCase:
-    case = session.exec(
-        select(SuspensionCase).where(SuspensionCase.id == case_id).with_for_update()
-    ).first()
-    if case is None:
-        raise NotAllowed("no such suspension case", reason="not_found")
-    return case
+    return locks.lock(session, SuspensionCase, case_id)
 
 
 def open_case(session: Session, member_id: int) -> SuspensionCase | None:
@@ -98,7 +93,7 @@ def _step(
 
 
 def check(session: Session, case: SuspensionCase, event: SuspensionEvent, user: User) -> None:
-    SUSPENSION.check(case.state, event, actor_roles(session, user))
+    SUSPENSION.check(case.state, event, actor_roles(session, user), subject=case.id)
 
 
 def summary(session: Session, case: SuspensionCase, member: Member, *, heading: str) -> Message:

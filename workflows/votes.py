@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models import Ballot, Meeting, Member, Motion, SealedBallot, SecretParticipation, User
-from workflows import audit, live, meetings, seals, seats, speakers, tallies
+from workflows import audit, live, locks, meetings, seals, seats, speakers, tallies
 from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed, Verdict
 from workflows.charter.machines import MotionState
@@ -45,12 +45,7 @@ class Cast:
 
 
 def lock_shared(session: Session, motion_id: int) -> Motion:
-    motion = session.exec(
-        select(Motion).where(Motion.id == motion_id).with_for_update(read=True)
-    ).first()
-    if motion is None:
-        raise NotAllowed("no such motion", reason="not_found")
-    return motion
+    return locks.lock(session, Motion, motion_id, shared=True)
 
 
 def is_open(motion: Motion, now: datetime) -> bool:
@@ -204,7 +199,11 @@ def _named(
     now: datetime,
 ) -> Cast:
     assert motion.id is not None
-    query = select(Ballot).where(Ballot.motion_id == motion.id, Ballot.voter == voter)
+    query = (
+        select(Ballot)
+        .where(Ballot.motion_id == motion.id, Ballot.voter == voter)
+        .execution_options(populate_existing=True)
+    )
     existing = session.exec(query.with_for_update()).first()
     if existing is None:
         try:

@@ -13,10 +13,10 @@ The meetings read the standing here: :func:`entitled_to_vote`.
 
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from models import Member, User, VotingSuspension
-from workflows import audit, fee_statements, fees, outbox, people, prompts
+from workflows import audit, fee_statements, fees, locks, outbox, people, prompts
 from workflows.charter import fees as rules
 from workflows.charter.errors import NotAllowed
 from workflows.charter.membership import (
@@ -42,15 +42,7 @@ def entitled_to_vote(member: Member) -> bool:
 
 
 def _lock(session: Session, member_id: int) -> Member:
-    member = session.exec(
-        select(Member)
-        .where(Member.id == member_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
-    if member is None:
-        raise NotAllowed("no such member", reason="not_found")
-    return member
+    return locks.lock(session, Member, member_id)
 
 
 def _roles(session: Session, user: User | None) -> frozenset[Actor]:
@@ -177,8 +169,9 @@ def restore_if_paid_up(session: Session, member_id: int, *, now: datetime) -> bo
     no other due is unpaid past its grace period. A suspension tied to no period
     (decided when nothing was owed) is lifted only by another decision.
     """
-    member = session.get(Member, member_id)
-    if member is None or member.voting_right != VotingRight.SUSPENDED_FOR_FEES.value:
+    # Locked first: two payments confirmed at once must not both restore it.
+    member = _lock(session, member_id)
+    if member.voting_right != VotingRight.SUSPENDED_FOR_FEES.value:
         return False
     suspension = fee_statements.current_suspension(session, member_id)
     if suspension is None or suspension.period_id is None:

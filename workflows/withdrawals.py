@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from models import Member, User, WithdrawalRequest
-from workflows import audit, outbox, prompts, standing, suspensions
+from workflows import audit, locks, outbox, prompts, standing, suspensions
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import WITHDRAWAL, WithdrawalEvent, WithdrawalState
 from workflows.charter.membership import (
@@ -52,12 +52,7 @@ def needs_letter(member: Member) -> bool:
 
 
 def lock(session: Session, request_id: int) -> WithdrawalRequest:
-    request = session.exec(
-        select(WithdrawalRequest).where(WithdrawalRequest.id == request_id).with_for_update()
-    ).first()
-    if request is None:
-        raise NotAllowed("no such withdrawal request", reason="not_found")
-    return request
+    return locks.lock(session, WithdrawalRequest, request_id)
 
 
 def open_for(session: Session, member_id: int) -> WithdrawalRequest | None:
@@ -193,7 +188,7 @@ def check(
 ) -> None:
     """Refuse early, before a reason is asked for, what the charter would refuse anyway."""
     roles = standing.actor_roles(session, user, member_id=withdrawal.member_id)
-    WITHDRAWAL.check(withdrawal.state, event, roles)
+    WITHDRAWAL.check(withdrawal.state, event, roles, subject=withdrawal.id)
 
 
 def _resolve(

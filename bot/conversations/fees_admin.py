@@ -320,7 +320,7 @@ def decide(turn: Turn, press: PaymentDecision) -> None:
     payment = load_payment(turn, press.payment_id)
     event = PaymentEvent.CONFIRM if press.action is Verdict.CONFIRM else PaymentEvent.DISPUTE
     roles = fee_payments.actor_roles(turn.session, turn.user, member_id=payment.member_id)
-    FEE_PAYMENT.check(payment.state, event, roles)
+    FEE_PAYMENT.check(payment.state, event, roles, subject=payment.id)
     t = turn.t
     if press.action is Verdict.CONFIRM:
         fee_payments.confirm_payment(

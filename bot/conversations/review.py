@@ -85,7 +85,7 @@ def check(turn: Turn, application: Application, action: Action) -> None:
     roles = applications.actor_roles(
         turn.session, turn.user, owner=application.applicant_id == turn.user.id
     )
-    APPLICATION.check(application.state, EVENTS[action], roles)
+    APPLICATION.check(application.state, EVENTS[action], roles, subject=application.id)
 
 
 @router.button(Decision)
@@ -290,7 +290,9 @@ def open_prompt(turn: Turn, press: OpenPrompt) -> None:
             prompt.audience in turn.roles or Role.SECRETARY_GENERAL in turn.roles
         )
         if addressed and prompt is not None and prompt.resolved_at is not None:
-            raise IllegalTransition(machine="prompt", state="resolved", event="open")
+            raise IllegalTransition(
+                machine="prompt", state="resolved", event="open", subject=prompt.id
+            )
         raise NotAllowed("not a prompt for this user", reason="role_not_allowed")
     copy = prompts.first_copy(turn.session, prompt)
     assert copy is not None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations.forms import BACK, CANCEL, Nav, clean_line
-from bot.engine import ALREADY_HANDLED, Router, Turn
+from bot.engine import Router, Turn, too_late
 from bot.i18n import Html
 from models import Conversation
 from workflows.charter.errors import IllegalTransition
@@ -142,8 +142,8 @@ def settle(turn: Turn, decide: Callable[[], object]) -> bool:
     try:
         with turn.session.begin_nested():
             decide()
-    except IllegalTransition:
-        turn.say(turn.t._(ALREADY_HANDLED))
+    except IllegalTransition as stale:
+        turn.say(too_late(turn, stale))
         return False
     return True
 

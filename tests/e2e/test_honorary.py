@@ -5,13 +5,13 @@ from sqlmodel import select
 
 from bot.sandbox.client import SandboxUser, buttons
 from models import HonoraryNomination, Member
-from tests.e2e.conftest import Majlis, says
+from tests.e2e.conftest import Majlis, plain, says
 from workflows.charter.roles import Role
 
 pytestmark = pytest.mark.e2e
 
-ALREADY = "This has already been dealt with; nothing was changed."
-ALREADY_AR = "تمّت معالجة هذا من قبل؛ ولم يتغيّر شيء."
+ALREADY = "This was already decided; nothing was changed."
+ALREADY_AR = "سبق البتّ في هذا؛ ولم يتغيّر شيء."
 
 
 async def nominate(clerk: SandboxUser, name: str = "Rifat Chadirji") -> None:
@@ -89,8 +89,8 @@ async def test_secretary_general_first_and_a_second_tap_is_refused(majlis: Majli
 
     data = next(b["callback_data"] for b in buttons(prompt) if b["text"] == "Confirm")
     again = await general.press(prompt["message_id"], data, forged=True)
-    answer = await general.callback_answer(again["callback_query_id"])
-    assert answer["text"] == ALREADY
+    answer = plain((await general.callback_answer(again["callback_query_id"]))["text"])
+    assert answer.startswith(ALREADY) and "Confirmed by Omar as Secretary-General" in answer
 
     await chair.press_button("تأكيد", timeout=20)
     await chair.wait_for(says("أكّده نبيل بصفته رئيس الجمعية"), timeout=20)
@@ -130,7 +130,8 @@ async def test_a_decline_ends_the_nomination_and_the_nominator_reads_why(majlis:
     stale = await chair.press(
         chair_prompt["message_id"], f"hon:{nomination_id(majlis)}:chair:confirm", forged=True
     )
-    assert (await chair.callback_answer(stale["callback_query_id"]))["text"] == ALREADY_AR
+    told = plain((await chair.callback_answer(stale["callback_query_id"]))["text"])
+    assert told.startswith(ALREADY_AR) and "رفضه نبيل بصفته رئيس الجمعية" in told
     with majlis.platform.db.session() as session:
         assert session.exec(select(HonoraryNomination)).one().state == "declined"
         assert session.exec(select(Member)).first() is None

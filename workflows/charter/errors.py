@@ -34,14 +34,19 @@ class IllegalTransition(MajlisError):
 
     Raised by a state machine; ``machine``, ``state`` and ``event`` say exactly
     which step was refused so the audit log and the user message can name it.
+    ``subject``, the id of the record when it is known, lets the user be told who
+    took the step that made theirs impossible.
     """
 
     default_reason = "illegal_transition"
 
-    def __init__(self, *, machine: str, state: str | None, event: str) -> None:
+    def __init__(
+        self, *, machine: str, state: str | None, event: str, subject: object = None
+    ) -> None:
         self.machine = machine
         self.state = state
         self.event = event
+        self.subject = subject
         where = "before it exists" if state is None else f"in state {state!r}"
         super().__init__(f"{machine}: event {event!r} is not possible {where}")
 

@@ -113,20 +113,30 @@ class StateMachine(Generic[S, E]):
         """The roles and parties of which an actor needs one to fire ``event`` here."""
         return self.transition(state, event).allowed_roles
 
-    def check(self, state: S | str | None, event: E | str, roles: Collection[Actor]) -> S:
+    def check(
+        self,
+        state: S | str | None,
+        event: E | str,
+        roles: Collection[Actor],
+        *,
+        subject: object = None,
+    ) -> S:
         """The state after ``event`` fired by an actor holding ``roles``.
 
         The role comes first: an actor who may fire ``event`` in no state at all is
         refused as not allowed whatever the record's state, so that the refusal
         tells a stranger nothing about the record. Someone who could fire it then
         hears the real reason ("this application was already decided") rather
-        than a misleading "you may not".
+        than a misleading "you may not"; ``subject``, the record's id, goes with it.
         """
         try:
             wanted = self.events(event)
         except ValueError:
             raise IllegalTransition(
-                machine=self.name, state=None if state is None else str(state), event=str(event)
+                machine=self.name,
+                state=None if state is None else str(state),
+                event=str(event),
+                subject=subject,
             ) from None
         anyone = frozenset().union(
             *(t.allowed_roles for t in self.transitions if t.event == wanted)
@@ -136,7 +146,11 @@ class StateMachine(Generic[S, E]):
                 f"{self.name}: {wanted} needs one of {sorted(anyone)}, actor has {sorted(roles)}",
                 reason="role_not_allowed",
             )
-        transition = self.transition(state, event)
+        try:
+            transition = self.transition(state, event)
+        except IllegalTransition as refusal:
+            refusal.subject = subject
+            raise
         if transition.allowed_roles.isdisjoint(roles):
             raise NotAllowed(
                 f"{self.name}: {transition.event} from {state} needs one of "
