@@ -13,6 +13,7 @@ from bot.chat import Button, Keyboard
 from bot.conversations import countries
 from bot.conversations.forms import (
     ARABIC_LETTER,
+    ASKED_AGAIN,
     LATIN_LETTER,
     FormNav,
     Nav,
@@ -382,7 +383,9 @@ def typed(turn: Turn) -> None:
             )
         return
     if step in (Step.CATEGORY, Step.INSTITUTIONAL, Step.PRINCIPLES, Step.REVIEW):
-        turn.say(t._("Please use the buttons of the last message."), with_nav(turn, FLOW))
+        turn.say(t._(ASKED_AGAIN))
+        editing = bool(turn.conversation and turn.conversation.data.get("editing"))
+        ask(turn, application, step, editing=editing)
         return
     maximum = 300 if step is Step.CONTACT else 200
     value = clean_line(text, maximum=maximum)

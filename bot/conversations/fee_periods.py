@@ -20,6 +20,7 @@ from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations import fee_forms
 from bot.conversations.fee_forms import DATE_FORMAT, FeeNav, add_months, parse_day, with_nav
+from bot.conversations.forms import ASKED_AGAIN
 from bot.engine import Router, Turn
 from bot.i18n import Html
 from workflows import fees
@@ -301,7 +302,8 @@ def typed(turn: Turn) -> None:
         before, every = reminders
         answer(turn, step, before=before, every=every)
     else:
-        turn.say(t._("Please use the buttons of the last message."), with_nav(turn, FLOW))
+        turn.say(t._(ASKED_AGAIN))
+        ask(turn, step)
 
 
 def parse_reminders(text: str) -> tuple[list[int], int] | None:

@@ -17,7 +17,7 @@ from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations import fee_forms
 from bot.conversations.fee_forms import DATE_FORMAT, FeeNav, Nav, parse_day, with_nav
-from bot.conversations.forms import clean_line
+from bot.conversations.forms import ASKED_AGAIN, clean_line
 from bot.engine import Router, Turn
 from bot.i18n import Html
 from models import FeeDue, FeePayment
@@ -304,7 +304,8 @@ def typed(turn: Turn) -> None:
             return
         turn.move(form.step.value, reference=reference)
     else:
-        turn.say(t._("Please use the buttons of the last message."), with_nav(turn, FLOW))
+        turn.say(t._(ASKED_AGAIN))
+        ask(turn, form.step)
         return
     next_step(turn, form)
 

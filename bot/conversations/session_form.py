@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
-from bot.conversations.forms import Nav, clean_line
+from bot.conversations.forms import ASKED_AGAIN, Nav, clean_line
 from bot.conversations.refusals import explained
 from bot.engine import Router, Turn
 from bot.i18n import Html
@@ -200,7 +200,8 @@ def typed(turn: Turn) -> None:
             return
         value = cleaned
     else:
-        turn.say(t._(USE_BUTTONS), nav(turn, FLOW))
+        turn.say(t._(ASKED_AGAIN))
+        ask(turn, step)
         return
     turn.move(step.value, **{step.value: value})
     ask(turn, following(step))
@@ -291,7 +292,6 @@ BAD_ZONE = N_(
     "I do not know this time zone. Pick one of the buttons, or type a name such as Asia/Qatar."
 )
 LENGTH = N_("Please type between 2 and {maximum} characters.")
-USE_BUTTONS = N_("Please use the buttons of the last message.")
 CLOSED_FORM = N_("This form is closed.")
 CANCELLED = N_("Cancelled; nothing was created.")
 BACK = N_("« Back")
