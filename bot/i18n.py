@@ -23,7 +23,7 @@ from babel.numbers import format_currency
 from babel.support import NullTranslations, Translations
 
 from locales import CATALOG_DIR, LANGUAGES
-from workflows.values import N_, Country, Message, Money
+from workflows.values import N_, Country, Message, Money, Name
 
 __all__ = ["N_", "Html", "Message", "Text", "escape", "isolate", "text_for"]
 
@@ -108,6 +108,8 @@ class Text:
             return Html(self.key(value.key, value.plural, **value.args))
         if isinstance(value, Country):
             return html.escape(self.country(value.code))
+        if isinstance(value, Name):
+            return escape(value.for_language(self.language) or "—")
         if isinstance(value, Money):
             return isolate(self.money(value.amount, value.currency))
         if isinstance(value, list):

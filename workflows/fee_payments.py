@@ -23,7 +23,7 @@ from workflows.charter.machines import FEE_PAYMENT, PaymentEvent, PaymentState
 from workflows.charter.money import Money
 from workflows.charter.roles import Actor, Party, Role
 from workflows.settings import Settings
-from workflows.values import N_, Message, button, message
+from workflows.values import N_, Message, Name, button, message
 
 CONFIRM = "fee.confirm"
 #: Callback prefixes of the buttons this workflow sends.
@@ -319,7 +319,7 @@ def _tell_member(
     session: Session, payment: FeePayment, line: fee_statements.DueLine, key: str
 ) -> None:
     args = {
-        "member": line.member.name_en,
+        "member": Name.of(line.member),
         "amount": fee_statements.amount_of(payment),
         "paid_on": payment.paid_on,
         "start": line.period.starts_on,
@@ -371,7 +371,7 @@ def dispute_payment(
             chat_id=chat_id,
             key=DISPUTED_TO_MEMBER,
             args={
-                "member": member.name_en,
+                "member": Name.of(member),
                 "amount": fee_statements.amount_of(payment),
                 "paid_on": payment.paid_on,
                 "reference": payment.reference,

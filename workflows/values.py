@@ -11,7 +11,18 @@ from typing import Any
 
 from workflows.charter.money import Money
 
-__all__ = ["N_", "Country", "Message", "Money", "button", "decode", "encode", "message", "n_"]
+__all__ = [
+    "N_",
+    "Country",
+    "Message",
+    "Money",
+    "Name",
+    "button",
+    "decode",
+    "encode",
+    "message",
+    "n_",
+]
 
 
 def N_(text: str) -> str:
@@ -41,6 +52,23 @@ class Country:
     code: str
 
 
+@dataclass(frozen=True)
+class Name:
+    """A name kept in both working languages (Art. 3): Arabic readers see ``ar`` when
+    there is one, everyone else ``en``."""
+
+    en: str
+    ar: str = ""
+
+    @classmethod
+    def of(cls, thing: Any) -> "Name":
+        """The name of anything with ``name_en`` and ``name_ar`` (a member, an application)."""
+        return cls(getattr(thing, "name_en", None) or "", getattr(thing, "name_ar", None) or "")
+
+    def for_language(self, language: str) -> str:
+        return self.ar if language == "ar" and self.ar else self.en
+
+
 def button(label: str, prefix: str, *parts: object) -> dict[str, str]:
     """A stored button: its label key and the callback data the bot's typed callback
     with ``prefix`` unpacks (fields joined by ":")."""
@@ -62,6 +90,8 @@ def decode(args: dict[str, Any]) -> dict[str, Any]:
 def _encode(value: Any) -> Any:
     if isinstance(value, Country):
         return {"$country": value.code}
+    if isinstance(value, Name):
+        return {"$name": {"en": value.en, "ar": value.ar}}
     if isinstance(value, Money):
         return {"$money": {"amount": str(value.amount), "currency": value.currency}}
     if isinstance(value, Message):
@@ -88,6 +118,8 @@ def _decode(value: Any) -> Any:
             return Money(Decimal(raw["amount"]), raw["currency"])
         if tag == "$country":
             return Country(raw)
+        if tag == "$name":
+            return Name(raw["en"], raw.get("ar", ""))
         if tag == "$datetime":
             return datetime.fromisoformat(raw)
         if tag == "$date":

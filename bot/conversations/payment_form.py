@@ -24,6 +24,7 @@ from models import FeeDue, FeePayment
 from workflows import fee_payments, fee_statements
 from workflows.charter.money import Money
 from workflows.fee_payments import PaymentReport, Receipt
+from workflows.values import Name
 
 router = Router("payment_form")
 FLOW = "pay"
@@ -110,7 +111,7 @@ def current(turn: Turn) -> Form | None:
 def heading(turn: Turn, form: Form) -> str:
     t = turn.t
     args = {
-        "member": form.line.member.name_en,
+        "member": Name.of(form.line.member),
         "start": form.line.period.starts_on,
         "end": form.line.period.ends_on,
         "fee": fee_statements.amount_of(form.due),

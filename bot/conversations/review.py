@@ -23,7 +23,7 @@ from workflows import applications, audit, prompts, values
 from workflows.charter.errors import IllegalTransition, NotAllowed
 from workflows.charter.machines import APPLICATION, ApplicationEvent, ApplicationState
 from workflows.charter.roles import STAFF, Role
-from workflows.values import N_
+from workflows.values import N_, Name
 
 router = Router("review")
 ASK_FLOW = "app_ask"
@@ -226,7 +226,7 @@ def status(turn: Turn) -> None:
             t._(
                 "No. {number} — {name}: {state}",
                 number=str(application.id),
-                name=application.name_en or "—",
+                name=Name.of(application),
                 state=Html(t._(STATE_NAMES[ApplicationState(application.state)])),
             )
         )

@@ -86,7 +86,7 @@ async def test_an_arabic_application_from_first_tap_to_admission(majlis: Majlis)
     await general.wait_for(says("قبله الأمين العام"), timeout=20)
 
     welcome = await mayor.wait_for("أهلًا بكم في الجمعية العالمية للمدن الإسلامية", timeout=20)
-    assert "فاس" not in welcome["text"] or "Fez" in welcome["text"]
+    assert "فاس" in plain(welcome["text"]) and "Fez" not in welcome["text"]
     await clerk.wait_for(says("was admitted: Fez"), timeout=20)
     with majlis.platform.db.session() as session:
         member = session.exec(select(Member)).one()

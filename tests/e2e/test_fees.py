@@ -354,7 +354,7 @@ async def test_the_council_suspends_and_restores_by_hand(majlis: Majlis) -> None
     await see(clerk, "Type the Council's decision to suspend")
     await clerk.send("Decision ESC-12/2027: fees of 2027 unpaid.")
     await see(clerk, "is suspended; the member is told")
-    suspended = await see(mayor, "عُلّق حق Meknes في التصويت", timeout=20)
+    suspended = await see(mayor, "عُلّق حق مكناس في التصويت", timeout=20)
     assert "بقرار من المجلس التنفيذي الأعلى: Decision ESC-12/2027" in plain(suspended["text"])
 
     await clerk.send("/fees")
@@ -365,7 +365,7 @@ async def test_the_council_suspends_and_restores_by_hand(majlis: Majlis) -> None
     await see(clerk, "Type the Council's decision to restore")
     await clerk.send("Decision ESC-13/2027: payment plan agreed.")
     await see(clerk, "is restored; the member is told")
-    restored = await see(mayor, "أُعيد حق Meknes في التصويت", timeout=20)
+    restored = await see(mayor, "أُعيد حق مكناس في التصويت", timeout=20)
     assert "payment plan agreed" in restored["text"]
     with majlis.platform.db.session() as session:
         assert session.get(Member, member_id).voting_right == "active"  # type: ignore[union-attr]
