@@ -157,7 +157,21 @@ def as_csv(t: Text, minutes: Minutes) -> bytes:
     for item in minutes.motions:
         motion = item.motion
         result = t._(motions.OUTCOMES[Result(motion.result)]) if motion.result else t._(NOT_CLOSED)
-        detail = f"{motion.yes or 0}/{motion.no or 0}/{motion.abstain or 0} {motion.rule or ''}"
+        detail = ""
+        if motion.result is not None:
+            # Sentences, as in the PDF: a reader of the sheet knows no rule codes.
+            rule = motions.rule_message(motion.rule or "")
+            counts = _plain(
+                t,
+                COUNTS,
+                yes=motion.yes,
+                no=motion.no,
+                abstain=motion.abstain,
+                cast=motion.votes_cast,
+                attending=motion.quorum_attending,
+                total=motion.quorum_total,
+            )
+            detail = f"{counts}. {_plain(t, rule.key, **rule.args)}"
         writer.writerow([t._(MOTION_SHORT), str(motion.id), motion.text, "", result, detail, ""])
         for vote in item.votes:
             writer.writerow(

@@ -33,7 +33,9 @@ def tiny_png() -> bytes:
     )
 
 
-async def fill_arabic_form(mayor: SandboxUser, city: str = "Fez", city_ar: str = "فاس") -> None:
+async def fill_arabic_form(
+    mayor: SandboxUser, city: str = "Fez", city_ar: str = "فاس", contact: str = "mayor@fes.ma"
+) -> None:
     await mayor.send("/apply")
     await mayor.wait_for("ما العضوية التي تتقدّم لها")
     await mayor.press_button("عضو كامل (مدينة)")
@@ -48,7 +50,7 @@ async def fill_arabic_form(mayor: SandboxUser, city: str = "Fez", city_ar: str =
     await mayor.wait_for("صفة الموقِّع")
     await mayor.send("رئيس المجلس الجماعي")
     await mayor.wait_for("كيف يمكن للأمانة العامة")
-    await mayor.send("mayor@fes.ma")
+    await mayor.send(contact)
     await mayor.wait_for("مبادئ الجمعية")
     await mayor.press_button("أؤكّد التزامنا")
     await mayor.wait_for("خطاب الطلب")

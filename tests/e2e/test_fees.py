@@ -45,7 +45,17 @@ async def member(
         return mayor, row.id
 
 
-def open_period(majlis: Majlis, clerk: SandboxUser, *, due_in: int, grace: int = 90) -> None:
+FEE = Money(Decimal(1500), "USD")
+
+
+def open_period(
+    majlis: Majlis,
+    clerk: SandboxUser,
+    *,
+    due_in: int,
+    grace: int = 90,
+    fee: Money = FEE,
+) -> None:
     """The Secretariat opens a period (the form itself is tested in the full cycle)."""
     start = today(majlis)
     with majlis.platform.uow.begin() as session:
@@ -56,7 +66,7 @@ def open_period(majlis: Majlis, clerk: SandboxUser, *, due_in: int, grace: int =
             fees.PeriodTerms(
                 starts_on=start,
                 ends_on=start + timedelta(days=729),
-                fee=Money(Decimal(1500), "USD"),
+                fee=fee,
                 due_on=start + timedelta(days=due_in),
                 grace_days=grace,
             ),
