@@ -211,16 +211,9 @@ def _ask_secretariat(
     session: Session, payment: FeePayment, *, heading: str, now: datetime, settings: Settings
 ) -> None:
     assert payment.id is not None
-    audience = prompts.audience_of(session, Role.SECRETARIAT)
+    receipt = None
     if payment.receipt_file_id is not None:
-        for chat_id in audience:
-            outbox.notify(
-                session,
-                chat_id=chat_id,
-                key=RECEIPT_CAPTION,
-                args={"number": str(payment.id)},
-                file=(payment.receipt_file_id, payment.receipt_kind or "document"),
-            )
+        receipt = (payment.receipt_file_id, payment.receipt_kind or "document")
     prompts.open_prompt(
         session,
         kind=CONFIRM,
@@ -231,6 +224,8 @@ def _ask_secretariat(
         now=now,
         remind_after=timedelta(hours=settings.prompt_remind_hours),
         escalate_after=timedelta(hours=settings.prompt_escalate_hours),
+        attachment=receipt,
+        caption=message(RECEIPT_CAPTION, number=str(payment.id)),
     )
 
 

@@ -1,14 +1,38 @@
 """What each reader sees, in their language and in the order the words say (issue 11)."""
 
-import pytest
-from sqlmodel import select
+import asyncio
+import csv
+import io
+import re
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
 
-from bot.sandbox.client import buttons
-from models import Application
-from tests.e2e.conftest import Majlis, plain, says
+import pytest
+from bidi import get_display
+from sqlmodel import col, select
+
+from bot.delivery import Delivery, deliver
+from bot.platform import bot_api_url, bot_token, open_platform
+from bot.sandbox import Sandbox
+from bot.sandbox.client import SandboxClient, SandboxUser, buttons
+from bot.telegram_api import BotApi
+from models import Application, Notification, User
+from tests.e2e.conftest import Majlis, e2e_settings, plain, says
 from tests.e2e.test_applications import fill_arabic_form, staff
+from tests.e2e.test_fees import member, open_period, report, see
+from tests.e2e.test_votes import hall
+from workflows import motions
+from workflows.charter.meetings import BallotKind
+from workflows.charter.money import Money
+from workflows.charter.roles import Role
+from workflows.charter.voting import MotionKind
+from workflows.clock import ShiftableClock
 
 pytestmark = pytest.mark.e2e
+
+#: Marks that steer direction but take no place on the screen.
+INVISIBLE = re.compile("[\u200e\u200f\u061c\u2066-\u2069]")
 
 
 def labels(message: dict[str, object]) -> list[str]:
@@ -91,3 +115,193 @@ async def test_an_unnamed_draft_is_offered_again_without_a_dash(majlis: Majlis) 
     again = await karim.wait_for("You have started an application")
     assert "(—)" not in plain(again["text"])
     assert labels(again) == ["Resume", "Start over"]
+
+
+def seen(text: str | None, language: str) -> str:
+    """What the reader's screen shows, left to right, line by line: the Unicode
+    Bidirectional Algorithm in a paragraph of the reader's direction."""
+    direction = "R" if language == "ar" else "L"
+    lines = [get_display(line, base_dir=direction) for line in (text or "").split("\n")]
+    return INVISIBLE.sub("", "\n".join(lines))
+
+
+async def test_commands_and_amounts_keep_their_shape_in_arabic(majlis: Majlis) -> None:
+    clerk = await majlis.person("Amina", "en", (Role.SECRETARIAT,))
+    mayor, _ = await member(majlis, "Madinah", "المدينة المنورة", "ar")
+    mayor_en, _ = await member(majlis, "Fez", "فاس", "en")
+    open_period(majlis, clerk, due_in=60, fee=Money(Decimal(5000), "USD"))
+
+    notice = await see(mayor, "إشعار برسم العضوية", timeout=20)
+    shown = seen(notice["text"], "ar")
+    assert "pay/" not in shown and "statement/" not in shown
+    assert "/pay" in shown and "/statement" in shown
+    assert "$US" not in shown and "US$" in shown and "5,000.00" in shown
+
+    await mayor.send("/statement")
+    statement = await see(mayor, "كشف الرسوم")
+    assert "$US" not in seen(statement["text"], "ar") and "US$" in seen(statement["text"], "ar")
+
+    notice_en = await see(mayor_en, "Membership fee notice", timeout=20)
+    assert "$5,000.00" in seen(notice_en["text"], "en")
+    assert "/pay" in seen(notice_en["text"], "en")
+
+
+async def test_an_arabic_phone_number_reads_the_same_to_every_reader(majlis: Majlis) -> None:
+    phone = "+٩٦٦ ٥٠ ١٢٣ ٤٥٦٧"
+    clerk, general = await staff(majlis)
+    mayor = await majlis.person("عبد الله", "ar")
+    await fill_arabic_form(mayor, city="Madinah", city_ar="المدينة المنورة", contact=phone)
+    review = (await mayor.transcript())[-1]
+    assert phone in seen(review["text"], "ar")
+    await mayor.press_button("إرسال")
+
+    prompt = await clerk.wait_for("please screen it", timeout=20)
+    shown = seen(prompt["text"], "en")
+    assert phone in shown and "+٤٥٦٧ ١٢٣ ٥٠ ٩٦٦" not in shown
+    await clerk.press_button("Forward to the Secretary-General")
+    decision = await general.wait_for("يُرجى قبوله أو رفضه", timeout=20)
+    assert phone in seen(decision["text"], "ar")
+
+
+async def test_history_names_who_acted(majlis: Majlis) -> None:
+    clerk, general = await staff(majlis)
+    mayor = await majlis.person("عبد الله", "ar")
+    await fill_arabic_form(mayor)
+    await mayor.press_button("إرسال")
+    await clerk.wait_for("please screen it", timeout=20)
+    await clerk.press_button("Forward to the Secretary-General")
+    await general.wait_for("يُرجى قبوله أو رفضه", timeout=20)
+    with majlis.platform.db.session() as session:
+        number = session.exec(select(Application.id)).one()
+
+    await clerk.send(f"/history {number}")
+    shown = plain((await clerk.wait_for(says(f"History of application No. {number}")))["text"])
+    assert "Amina — with the Secretary-General for decision" in shown
+    assert "عبد الله — with the Secretariat for screening" in shown
+    assert not re.search(r"\d{3},\d{3},\d{3}", shown), shown
+
+    await general.send(f"/history {number}")
+    shown = plain((await general.wait_for(says(f"سجلّ الطلب رقم {number}")))["text"])
+    assert "Amina — لدى الأمين العام" in shown
+    assert not re.search(r"\d{3},\d{3},\d{3}", shown), shown
+
+
+async def test_the_minutes_csv_says_counts_and_rules_in_words(majlis: Majlis) -> None:
+    h = await hall(majlis)
+    clock = majlis.platform.uow.clock
+    with majlis.platform.uow.begin() as session:
+        clerk = session.get(User, h.clerk.id)
+        assert clerk is not None
+        motion = motions.propose(
+            session,
+            h.meeting_id,
+            clerk,
+            text="Adopt the annual report.",
+            kind=MotionKind.ORDINARY,
+            ballot=BallotKind.NAMED,
+            closes_at=None,
+            now=clock.now(),
+        )
+        assert motion.id is not None
+        motions.open_vote(session, motion.id, clerk, now=clock.now(), settings=majlis.settings)
+        motions.close_motion(session, motion.id, clerk, now=clock.now())
+
+    await h.clerk.send("/menu")
+    await h.clerk.press_button("Meetings and votes")
+    await h.clerk.press_button("Extraordinary Assembly · open: check-in and votes")
+    await h.clerk.press_button("Minutes CSV")
+    sheet = await h.clerk.wait_for(lambda m: m.get("document") is not None)
+    async with majlis.client.session.get(
+        f"{majlis.sandbox.url.rstrip('/')}/sandbox/api/files/{sheet['document']['file_id']}"
+    ) as response:
+        rows = list(csv.reader(io.StringIO((await response.read()).decode("utf-8-sig"))))
+    motion_row = next(row for row in rows if "Adopt the annual report." in row)
+    detail = " ".join(motion_row)
+    assert "art26." not in detail and "0/0/0" not in detail
+    assert "Yes 0, No 0, Abstain 0" in detail
+    assert "Art. 26" in detail
+
+
+@pytest.fixture
+async def majlis_held(
+    tmp_path: Path, database_url: str, redis_url: str, namespace: str, sandbox: Sandbox
+) -> AsyncIterator[tuple[Majlis, Delivery]]:
+    """Majlis with the bot but no worker: the test delivers the outbox itself, in the
+    order a busy pool of delivery threads may happen to pick the rows up."""
+    port = int(sandbox.url.rstrip("/").rsplit(":", 1)[1])
+    settings = e2e_settings(tmp_path, database_url, redis_url, namespace, port)
+    platform = await asyncio.to_thread(open_platform, settings, clock=ShiftableClock())
+    api = BotApi(bot_token(settings), bot_api_url(settings))
+    async with SandboxClient(sandbox.url) as client:
+        running = Majlis(settings=settings, platform=platform, sandbox=sandbox, client=client)
+        running.start_bot()
+        try:
+            yield running, Delivery(uow=platform.uow, api=api, limiter=None)
+        finally:
+            await running.stop_bot()
+            api.close()
+            await asyncio.to_thread(platform.close)
+
+
+def owed_to(majlis: Majlis, chat_id: int) -> list[int]:
+    with majlis.platform.db.reading() as session:
+        return [
+            row_id
+            for row_id in session.exec(
+                select(Notification.id)
+                .where(Notification.chat_id == chat_id, col(Notification.delivered_at).is_(None))
+                .order_by(col(Notification.id))
+            )
+            if row_id is not None
+        ]
+
+
+async def document_then_prompt(
+    majlis: Majlis, delivery: Delivery, reader: SandboxUser, caption: str, prompt: str
+) -> None:
+    """Deliver what ``reader`` is owed, latest row first as a second delivery thread may
+    take it up, then the rest; the document must come before the prompt about it."""
+    for row_id in reversed(owed_to(majlis, reader.id)):
+        await asyncio.to_thread(deliver, delivery, row_id)
+    for row_id in owed_to(majlis, reader.id):
+        await asyncio.to_thread(deliver, delivery, row_id)
+    assert owed_to(majlis, reader.id) == []
+    transcript = [m for m in await reader.transcript() if m.get("from", {}).get("id") != reader.id]
+    document = next(i for i, m in enumerate(transcript) if m.get("document") or m.get("photo"))
+    asking = next(i for i, m in enumerate(transcript) if prompt in plain(m.get("text")))
+    assert caption in plain(transcript[document].get("caption"))
+    assert document < asking, [plain(m.get("text") or m.get("caption")) for m in transcript]
+
+
+async def test_the_signed_letter_comes_before_the_prompt_that_refers_to_it(
+    majlis_held: tuple[Majlis, Delivery],
+) -> None:
+    majlis, delivery = majlis_held
+    clerk = await majlis.person("Amina", "en", (Role.SECRETARIAT,))
+    clerk_ar = await majlis.person("هالة", "ar", (Role.SECRETARIAT,))
+    mayor = await majlis.person("عبد السلام", "ar")
+    await fill_arabic_form(mayor)
+    await mayor.press_button("إرسال")
+    await mayor.wait_for("تم الإرسال")
+
+    for reader, caption, prompt in [
+        (clerk, "The signed letter, for the request below.", "please screen it"),
+        (clerk_ar, "الخطاب الموقَّع، للطلب أدناه", "يُرجى تدقيقه"),
+    ]:
+        await document_then_prompt(majlis, delivery, reader, caption, prompt)
+
+
+async def test_the_receipt_comes_before_the_prompt_that_refers_to_it(
+    majlis_held: tuple[Majlis, Delivery],
+) -> None:
+    majlis, delivery = majlis_held
+    clerk = await majlis.person("Amina", "en", (Role.SECRETARIAT,))
+    clerk_ar = await majlis.person("هالة", "ar", (Role.SECRETARIAT,))
+    mayor, _ = await member(majlis, "Fez", "فاس", "en")
+    open_period(majlis, clerk, due_in=60)
+    await report(mayor, "1500", "TR-2026-118")
+    for reader, caption, prompt in [
+        (clerk, "The receipt of fee payment No. 1, for the request below.", "Fee payment No. 1"),
+        (clerk_ar, "إيصال دفعة الرسوم رقم 1، للطلب أدناه.", "دفعة الرسوم رقم 1"),
+    ]:
+        await document_then_prompt(majlis, delivery, reader, caption, prompt)
