@@ -235,7 +235,10 @@ IN_MINUTES = {"10": N_("In 10 minutes"), "60": N_("In an hour"), "1440": N_("In 
 TYPE_TIME = N_("Type a time")
 BY_HAND = N_("Close by hand")
 TEXT_LENGTH = N_("Please type between 5 and 3000 characters.")
-BAD_TIME = N_("Please type the date and time as 2026-12-01 18:00.")
+BAD_TIME = N_(
+    "Please type the date and time as day/month/year hours:minutes, for example "
+    "01/12/2026 18:00 (or 2026-12-01 18:00)."
+)
 PAST_TIME = N_("That time has passed; please type a later one.")
 OTHER_STEP = N_("This button belongs to another step of the form.")
 CLOSED_FORM = N_("This form is closed.")

@@ -16,7 +16,8 @@ from typing import Any
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations import fee_forms
-from bot.conversations.fee_forms import DATE_FORMAT, FeeNav, Nav, parse_day, with_nav
+from bot.conversations.dates import parse_day
+from bot.conversations.fee_forms import FeeNav, Nav, date_hint, with_nav
 from bot.conversations.forms import ASKED_AGAIN, clean_line
 from bot.engine import Router, Turn
 from bot.i18n import Html
@@ -157,7 +158,9 @@ def ask(turn: Turn, step: Step) -> None:
                 ]
             ]
     elif step is Step.DATE:
-        question = t._("On which date was it paid?") + "\n" + t._(DATE_FORMAT, example="15/03/2027")
+        question = (
+            t._("On which date was it paid?") + "\n" + date_hint(turn, turn.uow.clock.now().date())
+        )
         rows = [
             [
                 Button(t._("Today"), PayChoice(Choice.TODAY).pack()),
@@ -280,7 +283,7 @@ def typed(turn: Turn) -> None:
         day = parse_day(text)
         today = turn.uow.clock.now().date()
         if day is None:
-            turn.say(t._(DATE_FORMAT, example="15/03/2027"), with_nav(turn, FLOW))
+            turn.say(date_hint(turn, turn.uow.clock.now().date()), with_nav(turn, FLOW))
             return
         if day > today:
             turn.say(

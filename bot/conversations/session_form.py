@@ -6,7 +6,6 @@ Back and Cancel.
 """
 
 import enum
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +14,7 @@ from sqlmodel import col, select
 
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
+from bot.conversations.dates import parse_moment
 from bot.conversations.forms import ASKED_AGAIN, Nav, clean_line
 from bot.conversations.refusals import explained
 from bot.engine import Router, Turn
@@ -38,8 +38,6 @@ ZONES = (
     "Africa/Casablanca",
     "UTC",
 )
-ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-WHEN = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})")
 
 
 class Step(enum.StrEnum):
@@ -81,15 +79,9 @@ def nav(turn: Turn, flow: str, rows: Keyboard | None = None, *, back: bool = Tru
 
 
 def parse_when(text: str | None) -> datetime | None:
-    """ "2026-12-01 10:00", in Latin or Arabic-Indic digits; naive, in the stated zone."""
-    match = WHEN.fullmatch((text or "").strip().translate(ARABIC_DIGITS))
-    if match is None:
-        return None
-    try:
-        year, month, day, hour, minute = (int(part) for part in match.groups())
-        return datetime(year, month, day, hour, minute)
-    except ValueError:
-        return None
+    """A date and time as every form reads them ("01/12/2026 10:00", "2026-12-01 10:00",
+    Arabic-Indic digits); naive, in the stated zone."""
+    return parse_moment(text)
 
 
 def zone_of(name: str) -> ZoneInfo | None:
@@ -270,7 +262,10 @@ QUESTIONS = {
     Step.BODY: N_("<b>New session</b>\nWhich body meets?"),
     Step.KIND: N_("Is it a regular or an extraordinary session?"),
     Step.TITLE: N_("Type the session's title."),
-    Step.WHEN: N_("When does it start? Type the date and time as 2026-12-01 10:00."),
+    Step.WHEN: N_(
+        "When does it start? Type the date and time as day/month/year hours:minutes, for "
+        "example 01/12/2026 10:00."
+    ),
     Step.ZONE: N_(
         "In which time zone is that time? Pick one, or type its name (such as Asia/Qatar)."
     ),
@@ -287,7 +282,10 @@ REVIEW = N_(
 )
 CREATE = N_("Create and invite")
 NO_GROUP = N_("No group")
-BAD_WHEN = N_("Please type the date and time as 2026-12-01 10:00.")
+BAD_WHEN = N_(
+    "Please type the date and time as day/month/year hours:minutes, for example "
+    "01/12/2026 10:00 (or 2026-12-01 10:00)."
+)
 BAD_ZONE = N_(
     "I do not know this time zone. Pick one of the buttons, or type a name such as Asia/Qatar."
 )

@@ -5,8 +5,10 @@ import csv
 import io
 import re
 from collections.abc import AsyncIterator
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bidi import get_display
@@ -17,7 +19,7 @@ from bot.platform import bot_api_url, bot_token, open_platform
 from bot.sandbox import Sandbox
 from bot.sandbox.client import SandboxClient, SandboxUser, buttons
 from bot.telegram_api import BotApi
-from models import Application, Notification, User
+from models import Application, Conversation, Notification, User
 from tests.e2e.conftest import Majlis, e2e_settings, plain, says
 from tests.e2e.test_applications import fill_arabic_form, staff
 from tests.e2e.test_fees import member, open_period, report, see
@@ -305,3 +307,73 @@ async def test_the_receipt_comes_before_the_prompt_that_refers_to_it(
         (clerk_ar, "إيصال دفعة الرسوم رقم 1، للطلب أدناه.", "دفعة الرسوم رقم 1"),
     ]:
         await document_then_prompt(majlis, delivery, reader, caption, prompt)
+
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def offered_days(message: dict[str, Any]) -> list[date]:
+    """The dates a question's buttons offer (their callback data carries them)."""
+    return [
+        date.fromisoformat(found.group(0))
+        for button in buttons(message)
+        if (found := ISO_DAY.search(button["callback_data"]))
+    ]
+
+
+async def test_the_fee_form_offers_no_past_dates_and_warns_before_overdue(
+    majlis: Majlis,
+) -> None:
+    clerk = await majlis.person("Amina", "en", (Role.SECRETARIAT,))
+    await member(majlis, "Fez", "فاس", "en")
+    await member(majlis, "Rabat", "الرباط", "ar")
+    today = majlis.platform.uow.clock.now().date()
+
+    await clerk.send("/fees")
+    await clerk.press_button("Open a fee period")
+    begins = await see(clerk, "On which day does the biennium begin?")
+    assert offered_days(begins) and min(offered_days(begins)) >= today
+    # A biennium that began earlier this year, typed as day/month/year.
+    began = date(today.year, 1, 1)
+    await clerk.send(began.strftime("%d/%m/%Y"))
+    ends = await see(clerk, "On which day does it end?")
+    await clerk.press(ends["message_id"], buttons(ends)[0]["callback_data"])
+    await see(clerk, "In which currency")
+    await clerk.press_button("USD")
+    await see(clerk, "What is the fee for the biennium")
+    await clerk.send("1000")
+    due = await see(clerk, "By which day must it be paid?")
+    assert offered_days(due) and min(offered_days(due)) >= today
+    await clerk.send(f"{began.year}-01-31")
+    await see(clerk, "How many days of grace")
+    await clerk.press_button("30 days")
+    await see(clerk, "Reminders go to members who still owe")
+    await clerk.press_button("Keep the default")
+    check = plain((await see(clerk, "Please check the fee period"))["text"])
+    assert "makes 2 full members overdue at once" in check
+    assert "suspends the voting right of 2 full members at once" in check
+
+
+async def test_every_form_reads_both_date_forms_in_either_digits(majlis: Majlis) -> None:
+    clerk = await majlis.person("هالة", "ar", (Role.SECRETARIAT,))
+    await clerk.send("/menu")
+    await clerk.press_button("الاجتماعات والتصويت")
+    await clerk.press_button("جلسة جديدة")
+    await clerk.press_button("الجمعية العامة")
+    await clerk.press_button("دورة عادية")
+    await see(clerk, "اكتب عنوان الجلسة")
+    await clerk.send("الدورة التاسعة")
+    await see(clerk, "متى تبدأ؟")
+    await clerk.send("١/١٢/٢٠٢٦ ١٠:٠٠")
+    await see(clerk, "بأي منطقة زمنية")
+    await clerk.press_button("رجوع")
+    await see(clerk, "متى تبدأ؟")
+    await clerk.send("01/12/2026 10:00")
+    await see(clerk, "بأي منطقة زمنية")
+    with majlis.platform.db.session() as session:
+        conversation = session.get(Conversation, (clerk.id, clerk.id))
+        assert conversation is not None and conversation.data["when"] == "2026-12-01 10:00"
+    await clerk.press_button("رجوع")
+    await clerk.send("2026-12-01")
+    asked = await see(clerk, "اكتب التاريخ والوقت")
+    assert "01/12/2026 10:00" in plain(asked["text"])

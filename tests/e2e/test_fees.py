@@ -274,7 +274,7 @@ async def test_typed_amounts_in_arabic_digits_and_refusals(majlis: Majlis) -> No
     await mayor.send("١٬٢٥٠٫٥٠")
     await see(mayor, "في أي تاريخ دُفع")
     await mayor.send("٣٢/٠١/٢٠٢٧")
-    await see(mayor, "يُرجى كتابة التاريخ على صورة يوم/شهر/سنة")
+    await see(mayor, "يُرجى كتابة التاريخ بصيغة اليوم/الشهر/السنة")
     await mayor.send(today(majlis).strftime("%d/%m/%Y").translate(ARABIC_DIGITS))
     await see(mayor, "المرجع المصرفي")
     await mayor.send("TRX 9")
