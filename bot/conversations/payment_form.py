@@ -341,7 +341,7 @@ def submit(turn: Turn, form: Form) -> None:
             t._(
                 "Recorded: {amount} from {member}. The member is told.",
                 amount=amount,
-                member=form.line.member.name_en,
+                member=Name.of(form.line.member),
             )
         )
         return

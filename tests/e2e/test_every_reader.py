@@ -24,6 +24,7 @@ from tests.e2e.conftest import Majlis, e2e_settings, plain, says
 from tests.e2e.test_applications import fill_arabic_form, staff
 from tests.e2e.test_fees import member, open_period, report, see
 from tests.e2e.test_votes import hall
+from tests.e2e.test_withdrawal import PDF, admit
 from workflows import motions
 from workflows.charter.meetings import BallotKind
 from workflows.charter.money import Money
@@ -377,3 +378,28 @@ async def test_every_form_reads_both_date_forms_in_either_digits(majlis: Majlis)
     await clerk.send("2026-12-01")
     asked = await see(clerk, "اكتب التاريخ والوقت")
     assert "01/12/2026 10:00" in plain(asked["text"])
+
+
+async def test_the_signed_withdrawal_request_comes_before_the_prompt_saying_attached_above(
+    majlis_held: tuple[Majlis, Delivery],
+) -> None:
+    majlis, delivery = majlis_held
+    clerk = await majlis.person("Amina", "en", (Role.SECRETARIAT,))
+    clerk_ar = await majlis.person("هالة", "ar", (Role.SECRETARIAT,))
+    mayor = await majlis.person("عبد السلام", "ar")
+    admit(majlis, "Fez", "فاس", "full", mayor)
+    await mayor.send("/withdraw")
+    await mayor.wait_for("طلب انسحاب")
+    await mayor.send("قررت المدينة التركيز على شبكات إقليمية أخرى.")
+    await mayor.wait_for("موقَّعًا من أعلى سلطة فيه")
+    await mayor.send("هذا هو الطلب")
+    await mayor.wait_for("يُرجى إرسال الخطاب الموقَّع مستندًا أو صورة")
+    await mayor.send_document("withdrawal.pdf", PDF, "application/pdf")
+    await mayor.wait_for("يُرجى مراجعة طلب الانسحاب")
+    await mayor.press_button("إرسال")
+    await mayor.wait_for("تم الإرسال")
+    for reader, caption, prompt in [
+        (clerk, "The signed letter, for the request below.", "please acknowledge it"),
+        (clerk_ar, "الخطاب الموقَّع، للطلب أدناه", "طلب الانسحاب رقم 1"),
+    ]:
+        await document_then_prompt(majlis, delivery, reader, caption, prompt)
