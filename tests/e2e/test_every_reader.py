@@ -108,6 +108,9 @@ async def test_arabic_readers_see_the_arabic_name_and_apply_says_what_exists(
     with majlis.platform.db.session() as session:
         states = session.exec(select(Application.state)).all()
         assert states == ["admitted"]
+    # Another city or organisation remains possible, on purpose.
+    await mayor.press_button("التقدّم لجهة أخرى")
+    await mayor.wait_for("ما العضوية التي تتقدّم لها")
 
 
 async def test_an_unnamed_draft_is_offered_again_without_a_dash(majlis: Majlis) -> None:
