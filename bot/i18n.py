@@ -42,7 +42,8 @@ class Html(str):
 
 
 def isolate(text: str) -> str:
-    """Wrap user-provided text so that its direction cannot scramble what is around it."""
+    """Wrap user-provided text so that its direction cannot scramble what is around it;
+    digits in groups inside it (a phone number) keep the order they were typed in."""
     return f"{FSI}{DIGIT_GROUPS.sub(_left_to_right_groups, text)}{PDI}"
 
 
