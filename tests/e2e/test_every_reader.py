@@ -15,6 +15,7 @@ from bidi import get_display
 from sqlmodel import col, select
 
 from bot.delivery import Delivery, deliver
+from bot.i18n import language_name
 from bot.platform import bot_api_url, bot_token, open_platform
 from bot.sandbox import Sandbox
 from bot.sandbox.client import SandboxClient, SandboxUser, buttons
@@ -212,20 +213,30 @@ async def test_the_minutes_csv_says_counts_and_rules_in_words(majlis: Majlis) ->
         motions.open_vote(session, motion.id, clerk, now=clock.now(), settings=majlis.settings)
         motions.close_motion(session, motion.id, clerk, now=clock.now())
 
-    await h.clerk.send("/menu")
-    await h.clerk.press_button("Meetings and votes")
-    await h.clerk.press_button("Extraordinary Assembly · open: check-in and votes")
-    await h.clerk.press_button("Minutes CSV")
-    sheet = await h.clerk.wait_for(lambda m: m.get("document") is not None)
-    async with majlis.client.session.get(
-        f"{majlis.sandbox.url.rstrip('/')}/sandbox/api/files/{sheet['document']['file_id']}"
-    ) as response:
-        rows = list(csv.reader(io.StringIO((await response.read()).decode("utf-8-sig"))))
-    motion_row = next(row for row in rows if "Adopt the annual report." in row)
-    detail = " ".join(motion_row)
-    assert "art26." not in detail and "0/0/0" not in detail
-    assert "Yes 0, No 0, Abstain 0" in detail
-    assert "Art. 26" in detail
+    for language, meetings_label, csv_label, counts, article in [
+        ("en", "Meetings and votes", "Minutes CSV", "Yes 0, No 0, Abstain 0", "Art. 26"),
+        ("ar", "الاجتماعات والتصويت", "المحضر CSV", "نعم 0، لا 0، امتناع 0", "المادة 26"),
+    ]:
+        if language == "ar":
+            await h.clerk.send("/language")
+            await h.clerk.press_button(language_name("ar"))
+        await h.clerk.send("/menu")
+        await h.clerk.press_button(meetings_label)
+        listing = await h.clerk.wait_for(
+            lambda m: any("Extraordinary Assembly" in b["text"] for b in buttons(m))
+        )
+        session_button = next(b for b in buttons(listing) if "Extraordinary Assembly" in b["text"])
+        await h.clerk.press(listing["message_id"], session_button["callback_data"])
+        await h.clerk.press_button(csv_label)
+        sheet = await h.clerk.wait_for(lambda m: m.get("document") is not None)
+        async with majlis.client.session.get(
+            f"{majlis.sandbox.url.rstrip('/')}/sandbox/api/files/{sheet['document']['file_id']}"
+        ) as response:
+            rows = list(csv.reader(io.StringIO((await response.read()).decode("utf-8-sig"))))
+        motion_row = next(row for row in rows if "Adopt the annual report." in row)
+        detail = " ".join(motion_row)
+        assert "art26." not in detail and "0/0/0" not in detail
+        assert counts in detail and article in detail, detail
 
 
 @pytest.fixture
