@@ -161,7 +161,7 @@ def apply_command(turn: Turn) -> None:
             )
             return
         members = standing.represented_by(turn.session, turn.user.id)
-        if members and existing is None:
+        if members:
             turn.say(
                 t._(
                     "You represent {name}, a member of the Assembly; /menu shows what you can "
