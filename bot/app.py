@@ -9,6 +9,8 @@ from bot.conversations import FALLBACK, ROUTERS
 from bot.engine import Engine
 from bot.i18n import N_, text_for
 from bot.platform import (
+    SANDBOX_TOKEN,
+    SANDBOX_USERNAME,
     Platform,
     Scheduler,
     bot_api_url,
@@ -18,7 +20,7 @@ from bot.platform import (
 )
 from bot.telegram_api import BotApi
 from bot.uploads import FileChecker
-from workflows.settings import Settings
+from workflows.settings import ConfigurationError, Settings
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +114,16 @@ async def run_everything(settings: Settings, *, stop: asyncio.Event | None = Non
                 rate_factor=settings.sandbox_rate_factor,
                 data_dir=settings.data_dir / "sandbox",
             )
-            await sandbox.start()
+            # The page names the bot as a user would know it, not by its token's number.
+            sandbox.register_bot(SANDBOX_TOKEN, username=SANDBOX_USERNAME, first_name="Majlis")
+            try:
+                await sandbox.start()
+            except OSError as exc:
+                raise ConfigurationError(
+                    f"the sandbox cannot listen on {settings.sandbox_host}:"
+                    f"{settings.sandbox_port} ({exc.strerror}); set MAJLIS_SANDBOX_PORT to a "
+                    "free port"
+                ) from None
             print(f"Sandbox: {sandbox.url}", flush=True)
         start_worker(platform, threads=settings.worker_threads)
         scheduler = Scheduler(platform)

@@ -53,7 +53,8 @@ def _logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if settings.log_level != "DEBUG":
-        for noisy in ("httpx", "aiogram.event", "dramatiq", "alembic"):
+        # fontTools logs every table it subsets for the minutes PDF at INFO.
+        for noisy in ("httpx", "aiogram.event", "dramatiq", "alembic", "fontTools"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -136,20 +137,24 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.platform import Scheduler, open_platform, start_worker
 
-    platform = open_platform(settings, migrate=False)
+    # Signals are taken before anything starts, so that a stop during start-up still
+    # goes through the shutdown below (and stops an embedded Valkey started here).
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    start_worker(platform, threads=threads)
+    platform = open_platform(settings, migrate=False)
     scheduler = None
-    if not args.no_scheduler:
-        scheduler = Scheduler(platform)
-        scheduler.start()
-    print(f"worker: {threads} threads on {platform.redis_url}", flush=True)
-    stopping.wait()
-    if scheduler is not None:
-        scheduler.stop()
-    platform.close()
+    try:
+        start_worker(platform, threads=threads)
+        if not args.no_scheduler:
+            scheduler = Scheduler(platform)
+            scheduler.start()
+        print(f"worker: {threads} threads on {platform.redis_url}", flush=True)
+        stopping.wait()
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+        platform.close()
     return 0
 
 

@@ -92,7 +92,7 @@ class Outgoing:
 
 
 class NotYet(Exception):
-    """The message to edit is not out yet; the edit waits for it."""
+    """The message to edit, or the one to follow, is not out yet; this one waits for it."""
 
 
 class Gone(Exception):
@@ -109,6 +109,11 @@ def prepare(session: Session, notification_id: int) -> Outgoing:
     assert row is not None
     text, buttons = render(session, row)
     edit_message_id = None
+    if row.follows is not None:
+        first = session.get(Notification, row.follows)
+        # A document Telegram refused for good does not hold the text back forever.
+        if first is not None and first.delivered_at is None and first.failed_at is None:
+            raise NotYet()
     if row.edit_of is not None:
         target = session.get(Notification, row.edit_of)
         if target is None or target.failed_at is not None:
@@ -136,7 +141,7 @@ def deliver(delivery: Delivery, notification_id: int) -> str:
         with uow.db.reading() as session:
             outgoing = prepare(session, notification_id)
     except NotYet:
-        return _later(delivery, notification_id, 2_000, "waiting for the message to edit")
+        return _later(delivery, notification_id, 2_000, "waiting for an earlier message")
     except Gone:
         outbox.release(uow.db, notification_id, error="nothing to edit", failed_at=uow.clock.now())
         return "failed"

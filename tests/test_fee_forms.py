@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from bot.conversations.fee_forms import add_months, parse_day
+from bot.conversations.dates import parse_day
+from bot.conversations.fee_forms import add_months
 from bot.conversations.fee_periods import parse_reminders
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from bot.i18n import FSI, PDI, Html, Text, translations
 from locales.__main__ import problems
+from workflows.values import Money
 
 
 def test_every_message_has_its_arabic_translation() -> None:
@@ -64,3 +65,38 @@ def test_money_is_formatted_for_the_reader() -> None:
 
 def test_unknown_language_falls_back_to_english() -> None:
     assert Text("fr")._("Main menu") == "Main menu"
+
+
+def on_screen(text: str, language: str) -> str:
+    """The text as the reader's screen lays it out, left to right (UAX #9), marks removed."""
+    from bidi import get_display
+
+    shown = get_display(text, base_dir="R" if language == "ar" else "L")
+    return "".join(
+        char for char in shown if char not in "\u200e\u200f\u061c\u2066\u2067\u2068\u2069"
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_an_arabic_phone_number_keeps_its_order_for_every_reader(language: str) -> None:
+    phone = "+٩٦٦ ٥٠ ١٢٣ ٤٥٦٧"
+    shown = on_screen(Text(language)._("Contact: {contact}", contact=phone), language)
+    assert phone in shown and "+٤٥٦٧ ١٢٣ ٥٠ ٩٦٦" not in shown
+
+
+def test_commands_and_amounts_keep_their_shape_in_an_arabic_sentence() -> None:
+    t = Text("ar")
+    sentence = t._(
+        "After paying, press «Report a payment» (or send /pay). /statement shows what is owed.",
+    )
+    assert "/pay" in on_screen(sentence, "ar") and "pay/" not in on_screen(sentence, "ar")
+    assert "statement/" not in on_screen(sentence, "ar")
+    amount = t._("Amount: {amount}", amount=Money(Decimal(5000), "USD"))
+    assert "US$ 5,000.00" in on_screen(amount, "ar").replace("\xa0", " ")
+    assert "$US" not in on_screen(amount, "ar")
+    # English keeps Babel's English form, untouched.
+    assert (
+        Text("en")
+        ._("Amount: {amount}", amount=Money(Decimal(5000), "USD"))
+        .endswith(f"{FSI}$5,000.00{PDI}")
+    )

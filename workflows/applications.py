@@ -22,7 +22,7 @@ from workflows.charter.membership import (
 )
 from workflows.charter.roles import Actor, Party, Role
 from workflows.settings import Settings
-from workflows.values import N_, Country, Message, button, message
+from workflows.values import N_, Country, Message, Name, button, message
 
 OPEN_STATES = {
     ApplicationState.SUBMITTED,
@@ -442,7 +442,7 @@ def admit(session: Session, application_id: int, user: User, *, now: datetime) -
         session,
         chat_id=application.applicant_id,
         key=WELCOME_MEMBER,
-        args={"name": member.name_en, "category": message(CATEGORY_NAMES[category])},
+        args={"name": Name.of(member), "category": message(CATEGORY_NAMES[category])},
     )
     # Art. 18: a full member admitted while a fee period runs gets its notice now.
     fees.issue_first_notice(session, member, now=now)
@@ -470,6 +470,26 @@ def cancel(session: Session, application_id: int, user: User, *, now: datetime) 
             outcome_text=prompts.outcome(CANCELLED_BY_APPLICANT, user, now),
             now=now,
         )
+
+
+#: Submitted and not yet decided: with the Secretariat, the applicant or the Secretary-General.
+UNDER_REVIEW = (
+    ApplicationState.SUBMITTED,
+    ApplicationState.AWAITING_INFO,
+    ApplicationState.FORWARDED,
+)
+
+
+def under_review_of(session: Session, applicant_id: int) -> Application | None:
+    """The applicant's latest application on its way to a decision, if any."""
+    return session.exec(
+        select(Application)
+        .where(
+            Application.applicant_id == applicant_id,
+            col(Application.state).in_([state.value for state in UNDER_REVIEW]),
+        )
+        .order_by(col(Application.id).desc())
+    ).first()
 
 
 def of_applicant(session: Session, applicant_id: int) -> list[Application]:

@@ -32,7 +32,7 @@ from workflows.charter.machines import FEE_PAYMENT, PaymentEvent, PaymentState
 from workflows.charter.money import Money
 from workflows.charter.roles import Actor, Party, Role
 from workflows.settings import Settings
-from workflows.values import N_, Message, button, message
+from workflows.values import N_, Message, Name, button, message
 
 CONFIRM = "fee.confirm"
 #: Callback prefixes of the buttons this workflow sends.
@@ -212,16 +212,9 @@ def _ask_secretariat(
     session: Session, payment: FeePayment, *, heading: str, now: datetime, settings: Settings
 ) -> None:
     assert payment.id is not None
-    audience = prompts.audience_of(session, Role.SECRETARIAT)
+    receipt = None
     if payment.receipt_file_id is not None:
-        for chat_id in audience:
-            outbox.notify(
-                session,
-                chat_id=chat_id,
-                key=RECEIPT_CAPTION,
-                args={"number": str(payment.id)},
-                file=(payment.receipt_file_id, payment.receipt_kind or "document"),
-            )
+        receipt = (payment.receipt_file_id, payment.receipt_kind or "document")
     prompts.open_prompt(
         session,
         kind=CONFIRM,
@@ -232,6 +225,8 @@ def _ask_secretariat(
         now=now,
         remind_after=timedelta(hours=settings.prompt_remind_hours),
         escalate_after=timedelta(hours=settings.prompt_escalate_hours),
+        attachment=receipt,
+        caption=message(RECEIPT_CAPTION, number=str(payment.id)),
     )
 
 
@@ -320,7 +315,7 @@ def _tell_member(
     session: Session, payment: FeePayment, line: fee_statements.DueLine, key: str
 ) -> None:
     args = {
-        "member": line.member.name_en,
+        "member": Name.of(line.member),
         "amount": fee_statements.amount_of(payment),
         "paid_on": payment.paid_on,
         "start": line.period.starts_on,
@@ -372,7 +367,7 @@ def dispute_payment(
             chat_id=chat_id,
             key=DISPUTED_TO_MEMBER,
             args={
-                "member": member.name_en,
+                "member": Name.of(member),
                 "amount": fee_statements.amount_of(payment),
                 "paid_on": payment.paid_on,
                 "reference": payment.reference,

@@ -30,7 +30,7 @@ from workflows.fees import (
     representatives,
     suspends_automatically,
 )
-from workflows.values import N_, button, n_
+from workflows.values import N_, Name, button, n_
 
 
 def still_owes(line: DueLine) -> bool:
@@ -53,7 +53,7 @@ def remind(session: Session, args: dict[str, Any], now: datetime) -> None:
         policy = policy_of(period, suspend_automatically=suspends_automatically(session))
         details = {
             **period_args(period),
-            "member": line.member.name_en,
+            "member": Name.of(line.member),
             "balance": line.balance,
             "count": (period.due_on - today).days,
             "suspension": rules.suspension_date(period.due_on, policy=policy),
@@ -79,13 +79,13 @@ def grace_over(session: Session, args: dict[str, Any], now: datetime) -> None:
         return
     automatic = suspends_automatically(session)
     policy = policy_of(period, suspend_automatically=automatic)
-    unpaid: list[str] = []
-    suspended: list[str] = []
+    unpaid: list[Name] = []
+    suspended: list[Name] = []
     for due in session.exec(select(FeeDue).where(FeeDue.period_id == period.id)):
         line = line_of(session, due, today=now.date(), period=period)
         if rules.is_settled(line.balance) or not owes_notice(line.member):
             continue
-        unpaid.append(line.member.name_en)
+        unpaid.append(Name.of(line.member))
         # Read under the lock: the Secretariat may have recorded a suspension meanwhile.
         if locks.lock(session, Member, due.member_id).voting_right != VotingRight.ACTIVE.value:
             continue
@@ -101,7 +101,7 @@ def grace_over(session: Session, args: dict[str, Any], now: datetime) -> None:
                 now=now,
                 tell_staff=False,
             )
-            suspended.append(line.member.name_en)
+            suspended.append(Name.of(line.member))
     if not unpaid:
         return
     for chat_id in prompts.audience_of(session, Role.SECRETARIAT):

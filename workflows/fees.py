@@ -20,7 +20,7 @@ from models import FeeDue, FeePeriod, Member, Representation, User
 from workflows import audit, locks, outbox, people, prompts, schedule
 from workflows.charter import fees as rules
 from workflows.charter.errors import NotAllowed
-from workflows.charter.membership import MemberCategory, Standing
+from workflows.charter.membership import MemberCategory, Standing, VotingRight
 from workflows.charter.money import Money
 from workflows.charter.roles import STAFF, Role
 from workflows.fee_statements import DueStatus, fee_of
@@ -168,6 +168,33 @@ def overlapping(session: Session, starts_on: date, ends_on: date) -> FeePeriod |
             col(FeePeriod.starts_on) <= ends_on, col(FeePeriod.ends_on) >= starts_on
         )
     ).first()
+
+
+@dataclass(frozen=True)
+class OpeningEffects:
+    """What opening a period would do at once, for the review before it is opened."""
+
+    notified: int
+    #: Members whose notice would arrive after its due date (Art. 18).
+    overdue: int
+    #: Members whose voting right the first scheduler pass would suspend (Art. 25).
+    suspended: int
+
+
+def opening_effects(
+    session: Session, terms: PeriodTerms, *, today: date, suspend_automatically: bool
+) -> OpeningEffects:
+    """Art. 18, 25: a due date already past makes every notified member late at once,
+    and a grace period already over suspends their voting right at once."""
+    members = [member for member in full_members(session) if owes_notice(member)]
+    overdue = len(members) if terms.due_on < today else 0
+    policy = terms.policy(suspend_automatically=suspend_automatically)
+    suspended = 0
+    if rules.voting_suspension_due(
+        due_date=terms.due_on, owed=terms.fee, today=today, policy=policy
+    ):
+        suspended = sum(1 for member in members if member.voting_right == VotingRight.ACTIVE.value)
+    return OpeningEffects(notified=len(members), overdue=overdue, suspended=suspended)
 
 
 def open_period(session: Session, terms: PeriodTerms, user: User, *, now: datetime) -> FeePeriod:

@@ -18,7 +18,7 @@ from workflows.charter.machines import HONORARY, HonoraryEvent, HonoraryState
 from workflows.charter.membership import MemberCategory, Standing
 from workflows.charter.roles import Actor, Role
 from workflows.settings import Settings
-from workflows.values import N_, Message, button, message
+from workflows.values import N_, Message, Name, button, message
 
 #: Callback prefix of the prompts' buttons (the bot's typed callback).
 DECISION = "hon"
@@ -136,7 +136,7 @@ def nominate(
         session,
         chat_id=user.id,
         key=NOMINATED,
-        args={"number": str(nomination.id), "name": nomination.name_en},
+        args={"number": str(nomination.id), "name": Name.of(nomination)},
     )
     return nomination
 
@@ -253,7 +253,7 @@ def confirm(
             key=HALF_CONFIRMED,
             args={
                 "number": str(nomination.id),
-                "name": nomination.name_en,
+                "name": Name.of(nomination),
                 "signatory": message(CAPACITY[capacity]),
                 "other": message(CAPACITY[other]),
             },
@@ -325,7 +325,7 @@ def decline(
         key=DECLINED_TO_NOMINATOR,
         args={
             "number": str(nomination.id),
-            "name": nomination.name_en,
+            "name": Name.of(nomination),
             "signatory": message(CAPACITY[capacity]),
             "reason": reason,
         },

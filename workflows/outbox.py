@@ -35,12 +35,14 @@ def notify(
     prompt_id: int | None = None,
     edit_of: int | None = None,
     file: tuple[str, str] | None = None,
+    follows: int | None = None,
 ) -> Notification | None:
     """Owe ``chat_id`` the message ``key``; None if ``dedupe_key`` was already used.
 
     ``edit_of`` makes it a new text for an earlier notification's message;
     ``file`` is a document or photo at Telegram, (file_id, "document" or "photo"),
-    sent with the text, which must then be short, as its caption.
+    sent with the text, which must then be short, as its caption; ``follows`` is a
+    notification that must be delivered first (the document a prompt refers to).
     """
     row = Notification(
         chat_id=chat_id,
@@ -53,6 +55,7 @@ def notify(
         edit_of=edit_of,
         file_id=file[0] if file else None,
         file_kind=file[1] if file else None,
+        follows=follows,
     )
     if dedupe_key is not None:
         if session.exec(

@@ -48,6 +48,13 @@ def meet_user(
         user.first_name = first_name[:256]
         user.username = username
         session.add(user)
+    if not user.language_chosen and language_code:
+        # Someone granted a role (or met) before they wrote has no choice of their own
+        # yet: their Telegram's language is the best guess until they pick one.
+        telegram = language_from_telegram(language_code)
+        if user.language != telegram:
+            user.language = telegram
+            session.add(user)
     return user, False
 
 

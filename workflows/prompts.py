@@ -50,14 +50,16 @@ def open_prompt(
     remind_after: timedelta,
     escalate_after: timedelta | None,
     attachment: tuple[str, str] | None = None,
+    caption: Message | None = None,
 ) -> Prompt:
-    """Ask the holders of ``audience`` to decide; ``attachment`` is (file_id, kind)."""
+    """Ask the holders of ``audience`` to decide; ``attachment`` is (file_id, kind), sent
+    first with ``caption`` (by default: the signed letter, for the request below)."""
     prompt = Prompt(kind=kind, subject_id=subject_id, audience=audience.value, created_at=now)
     session.add(prompt)
     session.flush()
     assert prompt.id is not None
     for chat_id in audience_of(session, audience):
-        send_copy(session, prompt, chat_id, text, buttons, attachment)
+        send_copy(session, prompt, chat_id, text, buttons, attachment, caption)
     schedule.schedule(
         session,
         kind="prompt.remind",
@@ -83,9 +85,14 @@ def send_copy(
     text: Message,
     buttons: list[list[dict[str, str]]],
     attachment: tuple[str, str] | None = None,
+    caption: Message | None = None,
 ) -> None:
+    document = None
     if attachment is not None:
-        outbox.notify(session, chat_id=chat_id, key=ATTACHMENT_CAPTION, file=attachment)
+        caption = caption or message(ATTACHMENT_CAPTION)
+        document = outbox.notify(
+            session, chat_id=chat_id, key=caption.key, args=caption.args, file=attachment
+        )
     outbox.notify(
         session,
         chat_id=chat_id,
@@ -93,6 +100,8 @@ def send_copy(
         args=text.args,
         buttons=buttons,
         prompt_id=prompt.id,
+        # The prompt says "for the request below": the document must be out first.
+        follows=document.id if document is not None else None,
     )
 
 
@@ -269,6 +278,17 @@ def escalate(session: Session, args: dict[str, Any], now: datetime) -> None:
             dedupe_key=f"prompt:{prompt.id}:escalated:{user.id}",
         )
         if user.id not in already:
+            # The working copy comes with the document its first copy followed.
+            earlier = session.get(Notification, first.follows) if first.follows else None
+            document = None
+            if earlier is not None and earlier.file_id is not None:
+                document = outbox.notify(
+                    session,
+                    chat_id=user.id,
+                    key=earlier.key,
+                    args=_stored(earlier.args),
+                    file=(earlier.file_id, earlier.file_kind or "document"),
+                )
             outbox.notify(
                 session,
                 chat_id=user.id,
@@ -276,6 +296,7 @@ def escalate(session: Session, args: dict[str, Any], now: datetime) -> None:
                 args=_stored(first.args),
                 buttons=first.buttons,
                 prompt_id=prompt.id,
+                follows=document.id if document is not None else None,
             )
 
 

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
 
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = 8080
+    #: Port of the embedded Valkey (no Redis URL); 0: a free port the system picks.
+    valkey_port: int = Field(default=0, ge=0, le=65535)
     #: Multiplies the sandbox's flood-control rates; 0 turns flood control off.
     sandbox_rate_factor: float = 1.0
 

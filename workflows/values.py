@@ -16,6 +16,7 @@ __all__ = [
     "Country",
     "Message",
     "Money",
+    "Name",
     "Texts",
     "button",
     "decode",
@@ -65,6 +66,23 @@ class Texts:
         return own or other
 
 
+@dataclass(frozen=True)
+class Name:
+    """A name kept in both working languages (Art. 3): Arabic readers see ``ar`` when
+    there is one, everyone else ``en``."""
+
+    en: str
+    ar: str = ""
+
+    @classmethod
+    def of(cls, thing: Any) -> "Name":
+        """The name of anything with ``name_en`` and ``name_ar`` (a member, an application)."""
+        return cls(getattr(thing, "name_en", None) or "", getattr(thing, "name_ar", None) or "")
+
+    def for_language(self, language: str) -> str:
+        return self.ar if language == "ar" and self.ar else self.en
+
+
 def button(label: str, prefix: str, *parts: object) -> dict[str, str]:
     """A stored button: its label key and the callback data the bot's typed callback
     with ``prefix`` unpacks (fields joined by ":")."""
@@ -88,6 +106,8 @@ def _encode(value: Any) -> Any:
         return {"$country": value.code}
     if isinstance(value, Texts):
         return {"$texts": {"en": value.en, "ar": value.ar}}
+    if isinstance(value, Name):
+        return {"$name": {"en": value.en, "ar": value.ar}}
     if isinstance(value, Money):
         return {"$money": {"amount": str(value.amount), "currency": value.currency}}
     if isinstance(value, Message):
@@ -116,6 +136,8 @@ def _decode(value: Any) -> Any:
             return Texts(raw["en"], raw["ar"])
         if tag == "$country":
             return Country(raw)
+        if tag == "$name":
+            return Name(raw["en"], raw.get("ar", ""))
         if tag == "$datetime":
             return datetime.fromisoformat(raw)
         if tag == "$date":

@@ -28,7 +28,7 @@ from workflows.charter.membership import (
     may_vote,
 )
 from workflows.charter.roles import Actor, Party, Role
-from workflows.values import N_, message
+from workflows.values import N_, Name, message
 
 
 def entitled_to_vote(member: Member) -> bool:
@@ -106,7 +106,7 @@ def suspend(
             session,
             chat_id=chat_id,
             key=SUSPENDED_TO_MEMBER,
-            args={"member": member.name_en, "why": why},
+            args={"member": Name.of(member), "why": why},
         )
     if tell_staff:
         _tell_staff(session, SUSPENDED_TO_STAFF, member, why, user)
@@ -131,7 +131,7 @@ def restore(
             session,
             chat_id=chat_id,
             key=RESTORED_TO_MEMBER,
-            args={"member": member.name_en, "why": why},
+            args={"member": Name.of(member), "why": why},
         )
     _tell_staff(session, RESTORED_TO_STAFF, member, why, user)
     return suspension

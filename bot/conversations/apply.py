@@ -13,6 +13,7 @@ from bot.chat import Button, Keyboard
 from bot.conversations import countries
 from bot.conversations.forms import (
     ARABIC_LETTER,
+    ASKED_AGAIN,
     LATIN_LETTER,
     FormNav,
     Nav,
@@ -21,14 +22,15 @@ from bot.conversations.forms import (
     refuse_file,
     with_nav,
 )
+from bot.conversations.review import STATE_NAMES, status
 from bot.engine import Router, Turn
 from bot.i18n import Html
 from models import Application
-from workflows import applications
+from workflows import applications, standing
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import ApplicationState
 from workflows.charter.membership import APPLICABLE_CATEGORIES, MemberCategory
-from workflows.values import N_
+from workflows.values import N_, Name
 
 router = Router("apply")
 FLOW = "apply"
@@ -55,6 +57,8 @@ class Choice(enum.StrEnum):
     NO = "no"
     ADHERE = "adhere"
     SUBMIT = "submit"
+    STATUS = "status"
+    NEW = "new"
 
 
 @dataclass(frozen=True)
@@ -138,17 +142,51 @@ def draft(turn: Turn) -> Application | None:
 
 @router.command("apply")
 def apply_command(turn: Turn) -> None:
+    """Say what already exists before anything new is started: an unfinished form, an
+    application under review, a membership; a new form only when nothing is on the way."""
+    t = turn.t
     existing = draft(turn)
+    if existing is None or not (existing.name_en or existing.name_ar):
+        on_its_way = applications.under_review_of(turn.session, turn.user.id)
+        if on_its_way is not None:
+            turn.say(
+                t._(
+                    "Your application No. {number} ({name}) is {state}. You will be told of "
+                    "every step; there is no need to apply again.",
+                    number=str(on_its_way.id),
+                    name=Name.of(on_its_way),
+                    state=Html(t._(STATE_NAMES[ApplicationState(on_its_way.state)])),
+                ),
+                [[Button(t._("Where my application stands"), FormChoice(Choice.STATUS).pack())]],
+            )
+            return
+        members = standing.represented_by(turn.session, turn.user.id)
+        if members:
+            turn.say(
+                t._(
+                    "You represent {name}, a member of the Assembly; /menu shows what you can "
+                    "do for it. Apply again only for another city or organisation.",
+                    name=Html(", ".join(t.show(Name.of(member)) for member in members)),
+                ),
+                [[Button(t._("Apply for another"), FormChoice(Choice.NEW).pack())]],
+            )
+            return
     if existing is not None:
+        named = existing.name_en or existing.name_ar
         turn.say(
-            turn.t._(
+            t._(
                 "You have an unfinished application ({name}). Resume it, or start over?",
-                name=existing.name_en or "—",
+                name=Name.of(existing),
+            )
+            if named
+            else t._(
+                "You have started an application and not yet named the city or organisation. "
+                "Resume it, or start over?"
             ),
             [
                 [
-                    Button(turn.t._("Resume"), FormChoice(Choice.RESUME).pack()),
-                    Button(turn.t._("Start over"), FormChoice(Choice.RESTART).pack()),
+                    Button(t._("Resume"), FormChoice(Choice.RESUME).pack()),
+                    Button(t._("Start over"), FormChoice(Choice.RESTART).pack()),
                 ]
             ],
         )
@@ -254,6 +292,12 @@ def form_choice(turn: Turn, press: FormChoice) -> None:
             start_form(turn)
         else:
             ask(turn, existing, first_missing(existing))
+        return
+    if press.choice is Choice.STATUS:
+        status(turn)
+        return
+    if press.choice is Choice.NEW:
+        start_form(turn)
         return
     if press.choice is Choice.RESTART:
         existing = draft(turn)
@@ -382,7 +426,9 @@ def typed(turn: Turn) -> None:
             )
         return
     if step in (Step.CATEGORY, Step.INSTITUTIONAL, Step.PRINCIPLES, Step.REVIEW):
-        turn.say(t._("Please use the buttons of the last message."), with_nav(turn, FLOW))
+        turn.say(t._(ASKED_AGAIN))
+        editing = bool(turn.conversation and turn.conversation.data.get("editing"))
+        ask(turn, application, step, editing=editing)
         return
     maximum = 300 if step is Step.CONTACT else 200
     value = clean_line(text, maximum=maximum)

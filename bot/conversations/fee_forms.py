@@ -6,8 +6,6 @@ day/month/year or ISO dates) and refused with a sentence that says what to type.
 """
 
 import enum
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -50,35 +48,15 @@ def with_nav(turn: Turn, flow: str, rows: Keyboard | None = None, *, back: bool 
 
 # --- Dates -----------------------------------------------------------------------------
 
-_DATE = re.compile(r"(\d{1,4})\s*[-/.\u060c,\s]\s*(\d{1,2})\s*[-/.\u060c,\s]\s*(\d{1,4})")
+
+def date_hint(turn: Turn, example: date) -> str:
+    """How to type a date, with an example in both forms the forms read."""
+    return turn.t._(DATE_FORMAT, example=example.strftime("%d/%m/%Y"), iso=example.isoformat())
 
 
-def _ascii_digits(text: str) -> str:
-    return "".join(
-        str(unicodedata.digit(char)) if unicodedata.category(char) == "Nd" else char
-        for char in text
-    )
-
-
-def parse_day(text: str | None) -> date | None:
-    """A date typed as day/month/year (15/03/2027, ١٥/٠٣/٢٠٢٧) or year-month-day
-    (2027-03-15); None when it is not one."""
-    if not text:
-        return None
-    found = _DATE.fullmatch(_ascii_digits(text.strip().translate({0x200F: None, 0x200E: None})))
-    if found is None:
-        return None
-    first, month, last = found.groups()
-    if len(first) == 4:
-        year, day = int(first), int(last)
-    elif len(last) == 4:
-        year, day = int(last), int(first)
-    else:
-        return None
-    try:
-        return date(year, int(month), day)
-    except ValueError:
-        return None
+def next_new_year(today: date) -> date:
+    """The first 1 January not before ``today``: a biennium's usual first day."""
+    return today if (today.month, today.day) == (1, 1) else date(today.year + 1, 1, 1)
 
 
 def add_months(day: date, months: int) -> date:
@@ -94,7 +72,7 @@ def add_months(day: date, months: int) -> date:
 
 
 DATE_FORMAT = N_(
-    "Please type the date as day/month/year, for example {example}, or use the buttons."
+    "Please type the date as day/month/year, for example {example} (or {iso}), or use the buttons."
 )
 
 

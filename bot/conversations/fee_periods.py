@@ -19,7 +19,15 @@ from babel.numbers import list_currencies
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations import fee_forms
-from bot.conversations.fee_forms import DATE_FORMAT, FeeNav, add_months, parse_day, with_nav
+from bot.conversations.dates import parse_day
+from bot.conversations.fee_forms import (
+    FeeNav,
+    add_months,
+    date_hint,
+    next_new_year,
+    with_nav,
+)
+from bot.conversations.forms import ASKED_AGAIN
 from bot.engine import Router, Turn
 from bot.i18n import Html
 from workflows import fees
@@ -89,13 +97,14 @@ def ask(turn: Turn, step: Step) -> None:
     t = turn.t
     today = turn.uow.clock.now().date()
     rows: Keyboard = []
-    example = "01/01/2027"
+    example = next_new_year(today)
     if step is Step.START:
         question = t._(
             "<b>A new fee period</b>\n\nThe Executive Supreme Council sets a fixed biennial fee "
             "(Art. 18). On which day does the biennium begin?"
         )
-        options = [date(today.year, 1, 1), date(today.year + 1, 1, 1)]
+        # Offered days are never past: a biennium that began earlier is typed.
+        options = sorted({today, next_new_year(today)})
         rows = [[pick(turn, step, option) for option in options]]
     elif step is Step.END:
         question = t._("On which day does it end?")
@@ -116,9 +125,13 @@ def ask(turn: Turn, step: Step) -> None:
     elif step is Step.DUE:
         question = t._("By which day must it be paid?")
         begin = day(data, "start")
-        rows = [
-            [pick(turn, step, begin), pick(turn, step, add_months(begin, 3) - timedelta(days=1))]
+        usual = [begin, add_months(begin, 3) - timedelta(days=1)]
+        # A biennium typed as begun months ago would offer due dates already past,
+        # and opening it would find every member late at once: offer days to come.
+        options = [option for option in usual if option >= today] or [
+            min(today + timedelta(days=30), day(data, "end"))
         ]
+        rows = [[pick(turn, step, option) for option in options]]
     elif step is Step.GRACE:
         question = t._(
             "How many days of grace after the due date before an unpaid member's voting right "
@@ -146,7 +159,7 @@ def ask(turn: Turn, step: Step) -> None:
         review(turn, data)
         return
     if step in (Step.START, Step.END, Step.DUE):
-        question += "\n" + t._(DATE_FORMAT, example=example)
+        question += "\n" + date_hint(turn, example)
     turn.say(Html(question), with_nav(turn, FLOW, rows, back=step is not Step.START))
 
 
@@ -193,6 +206,34 @@ def review(turn: Turn, data: dict[str, Any]) -> None:
             len(fees.full_members(turn.session)),
         ),
     ]
+    effects = fees.opening_effects(
+        turn.session,
+        terms,
+        today=turn.uow.clock.now().date(),
+        suspend_automatically=turn.uow.settings.fees_suspend_automatically,
+    )
+    if effects.overdue:
+        lines.append(
+            "⚠️ "
+            + t.n_(
+                "The due date has passed: opening it makes {count} full member overdue at once.",
+                "The due date has passed: opening it makes {count} full members overdue at once.",
+                effects.overdue,
+            )
+        )
+    if effects.suspended:
+        lines.append(
+            "⚠️ "
+            + t.n_(
+                "The grace period is over too: opening it suspends the voting right of {count} "
+                "full member at once (Art. 25).",
+                "The grace period is over too: opening it suspends the voting right of {count} "
+                "full members at once (Art. 25).",
+                effects.suspended,
+            )
+        )
+    if effects.overdue:
+        lines.append(t._("Go back to choose a later due date, or open it as it is."))
     rows = [
         [Button(t._("Open the period and send the notices"), PeriodPick(Step.REVIEW, OPEN).pack())]
     ]
@@ -263,7 +304,9 @@ def typed(turn: Turn) -> None:
     if step in (Step.START, Step.END, Step.DUE):
         value = parse_day(text)
         if value is None:
-            turn.say(t._(DATE_FORMAT, example="01/01/2027"), with_nav(turn, FLOW))
+            turn.say(
+                date_hint(turn, next_new_year(turn.uow.clock.now().date())), with_nav(turn, FLOW)
+            )
         elif check_date(turn, step, value, data):
             answer(turn, step, **{step.value: value.isoformat()})
     elif step is Step.CURRENCY:
@@ -301,7 +344,8 @@ def typed(turn: Turn) -> None:
         before, every = reminders
         answer(turn, step, before=before, every=every)
     else:
-        turn.say(t._("Please use the buttons of the last message."), with_nav(turn, FLOW))
+        turn.say(t._(ASKED_AGAIN))
+        ask(turn, step)
 
 
 def parse_reminders(text: str) -> tuple[list[int], int] | None:

@@ -17,7 +17,7 @@ from workflows import fee_payments, fee_statements, fees
 from workflows.charter.errors import IllegalTransition, NotAllowed
 from workflows.charter.machines import PaymentState
 from workflows.charter.membership import MemberCategory
-from workflows.values import N_
+from workflows.values import N_, Name
 
 router = Router("fees")
 
@@ -94,7 +94,7 @@ def statement_text(turn: Turn, member: Member, today: date) -> str:
         lines.append(
             t._(
                 "Only full members pay the membership fee (Art. 18); {name} owes none.",
-                name=member.name_en,
+                name=Name.of(member),
             )
         )
         return Html("\n".join(lines))
@@ -187,7 +187,7 @@ def pay_command(turn: Turn) -> None:
             Button(
                 t._(
                     "{member}, {start} – {end}: owes {balance}",
-                    member=line.member.name_en,
+                    member=Name.of(line.member),
                     start=line.period.starts_on.year,
                     end=line.period.ends_on.year,
                     balance=line.balance,

@@ -23,6 +23,7 @@ from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import FEE_PAYMENT, PaymentEvent
 from workflows.charter.membership import VotingRight
 from workflows.charter.roles import STAFF
+from workflows.values import Name
 
 router = Router("fees_admin")
 DISPUTE_FLOW = "fee_dispute"
@@ -398,7 +399,7 @@ def choose_due_to_record(turn: Turn) -> None:
     rows: Keyboard = [
         [
             Button(
-                t._("{member}: owes {balance}", member=line.member.name_en, balance=line.balance),
+                t._("{member}: owes {balance}", member=Name.of(line.member), balance=line.balance),
                 RecordFor(line.due.id or 0).pack(),
             )
         ]
@@ -456,13 +457,13 @@ def vote_right(turn: Turn, press: VoteRight) -> None:
         t._(
             "Type the Council's decision to suspend the voting right of {member}: its "
             "reference and reason. The member will read it.",
-            member=member.name_en,
+            member=Name.of(member),
         )
         if press.action is Right.SUSPEND
         else t._(
             "Type the Council's decision to restore the voting right of {member}: its "
             "reference and reason. The member will read it.",
-            member=member.name_en,
+            member=Name.of(member),
         )
     )
     fee_forms.privately(turn, VOTE_FLOW, question, member=member.id, action=press.action.value)

@@ -9,6 +9,9 @@ from bot.chat import Button, FileCheck, FileRef, Keyboard
 from bot.engine import Turn
 from workflows.values import N_
 
+#: Said before a question is shown again because text came where a button was wanted.
+ASKED_AGAIN = N_("Please answer with one of the buttons; here is the question again.")
+
 
 class Nav(enum.StrEnum):
     BACK = "back"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations import steps
-from bot.conversations.forms import ARABIC_LETTER, LATIN_LETTER, Nav, clean_line
+from bot.conversations.forms import ARABIC_LETTER, ASKED_AGAIN, LATIN_LETTER, Nav, clean_line
 from bot.engine import Router, Turn
 from bot.i18n import Html
 from models import HonoraryNomination
@@ -120,7 +120,8 @@ def typed(turn: Turn) -> None:
     step = Step(conversation.step)
     t = turn.t
     if step is Step.REVIEW:
-        turn.say(t._("Please use the buttons of the last message."), steps.with_nav(turn, FLOW))
+        turn.say(t._(ASKED_AGAIN))
+        ask(turn, step)
         return
     maximum = 1000 if step is Step.CONTRIBUTION else 200
     value = clean_line(turn.event.text, maximum=maximum)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
-from bot.conversations.forms import Nav, clean_line
+from bot.conversations.forms import ASKED_AGAIN, Nav, clean_line
 from bot.conversations.refusals import explained, tell
 from bot.conversations.session_form import FormNav, Pick, nav, parse_when
 from bot.engine import Router, Turn
@@ -166,7 +166,8 @@ def typed(turn: Turn) -> None:
             return
         turn.move(step.value, closes_at=closes.isoformat())
     else:
-        turn.say(t._(USE_BUTTONS), nav(turn, FLOW))
+        turn.say(t._(ASKED_AGAIN))
+        ask(turn, step)
         return
     advance(turn, step)
 
@@ -234,9 +235,11 @@ IN_MINUTES = {"10": N_("In 10 minutes"), "60": N_("In an hour"), "1440": N_("In 
 TYPE_TIME = N_("Type a time")
 BY_HAND = N_("Close by hand")
 TEXT_LENGTH = N_("Please type between 5 and 3000 characters.")
-BAD_TIME = N_("Please type the date and time as 2026-12-01 18:00.")
+BAD_TIME = N_(
+    "Please type the date and time as day/month/year hours:minutes, for example "
+    "01/12/2026 18:00 (or 2026-12-01 18:00)."
+)
 PAST_TIME = N_("That time has passed; please type a later one.")
-USE_BUTTONS = N_("Please use the buttons of the last message.")
 OTHER_STEP = N_("This button belongs to another step of the form.")
 CLOSED_FORM = N_("This form is closed.")
 CANCELLED = N_("Cancelled; nothing was created.")

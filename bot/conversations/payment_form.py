@@ -16,14 +16,16 @@ from typing import Any
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations import fee_forms
-from bot.conversations.fee_forms import DATE_FORMAT, FeeNav, Nav, parse_day, with_nav
-from bot.conversations.forms import clean_line
+from bot.conversations.dates import parse_day
+from bot.conversations.fee_forms import FeeNav, Nav, date_hint, with_nav
+from bot.conversations.forms import ASKED_AGAIN, clean_line
 from bot.engine import Router, Turn
 from bot.i18n import Html
 from models import FeeDue, FeePayment
 from workflows import fee_payments, fee_statements
 from workflows.charter.money import Money
 from workflows.fee_payments import PaymentReport, Receipt
+from workflows.values import Name
 
 router = Router("payment_form")
 FLOW = "pay"
@@ -110,7 +112,7 @@ def current(turn: Turn) -> Form | None:
 def heading(turn: Turn, form: Form) -> str:
     t = turn.t
     args = {
-        "member": form.line.member.name_en,
+        "member": Name.of(form.line.member),
         "start": form.line.period.starts_on,
         "end": form.line.period.ends_on,
         "fee": fee_statements.amount_of(form.due),
@@ -156,7 +158,9 @@ def ask(turn: Turn, step: Step) -> None:
                 ]
             ]
     elif step is Step.DATE:
-        question = t._("On which date was it paid?") + "\n" + t._(DATE_FORMAT, example="15/03/2027")
+        question = (
+            t._("On which date was it paid?") + "\n" + date_hint(turn, turn.uow.clock.now().date())
+        )
         rows = [
             [
                 Button(t._("Today"), PayChoice(Choice.TODAY).pack()),
@@ -279,7 +283,7 @@ def typed(turn: Turn) -> None:
         day = parse_day(text)
         today = turn.uow.clock.now().date()
         if day is None:
-            turn.say(t._(DATE_FORMAT, example="15/03/2027"), with_nav(turn, FLOW))
+            turn.say(date_hint(turn, turn.uow.clock.now().date()), with_nav(turn, FLOW))
             return
         if day > today:
             turn.say(
@@ -304,7 +308,8 @@ def typed(turn: Turn) -> None:
             return
         turn.move(form.step.value, reference=reference)
     else:
-        turn.say(t._("Please use the buttons of the last message."), with_nav(turn, FLOW))
+        turn.say(t._(ASKED_AGAIN))
+        ask(turn, form.step)
         return
     next_step(turn, form)
 
@@ -336,7 +341,7 @@ def submit(turn: Turn, form: Form) -> None:
             t._(
                 "Recorded: {amount} from {member}. The member is told.",
                 amount=amount,
-                member=form.line.member.name_en,
+                member=Name.of(form.line.member),
             )
         )
         return

@@ -18,12 +18,12 @@ from bot.chat import Button, Keyboard
 from bot.conversations.forms import FormNav, Nav, clean_line, with_nav
 from bot.engine import Router, Turn
 from bot.i18n import Html
-from models import Application, GroupChat, Notification, Prompt
+from models import Application, GroupChat, Notification, Prompt, User
 from workflows import applications, audit, prompts, values
 from workflows.charter.errors import IllegalTransition, NotAllowed
 from workflows.charter.machines import APPLICATION, ApplicationEvent, ApplicationState
 from workflows.charter.roles import STAFF, Role
-from workflows.values import N_
+from workflows.values import N_, Name
 
 router = Router("review")
 ASK_FLOW = "app_ask"
@@ -226,7 +226,7 @@ def status(turn: Turn) -> None:
             t._(
                 "No. {number} — {name}: {state}",
                 number=str(application.id),
-                name=application.name_en or "—",
+                name=Name.of(application),
                 state=Html(t._(STATE_NAMES[ApplicationState(application.state)])),
             )
         )
@@ -316,11 +316,13 @@ def history(turn: Turn) -> None:
     lines = [t._("<b>History of application No. {number}</b>", number=argument)]
     for record in records:
         state = ApplicationState(record.to_state) if record.to_state in STATE_VALUES else None
+        actor = turn.session.get(User, record.actor_id) if record.actor_id else None
         lines.append(
             t._(
                 "{when}: {actor} — {state}",
                 when=record.at,
-                actor=record.actor_id or Html(t._("the system")),
+                # A person by name, as the rest of the chat shows them, never by raw id.
+                actor=actor.first_name if actor else Html(t._("the system")),
                 state=Html(t._(STATE_NAMES[state])) if state else "—",
             )
         )

@@ -9,7 +9,6 @@ a restart loses nothing; every step has Back and Cancel.
 """
 
 import enum
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,7 +17,8 @@ from sqlmodel import col, select
 
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
-from bot.conversations.forms import Nav, clean_line
+from bot.conversations.dates import parse_moment
+from bot.conversations.forms import ASKED_AGAIN, Nav, clean_line
 from bot.conversations.refusals import explained
 from bot.engine import Router, Turn
 from bot.i18n import Html, language_name
@@ -44,8 +44,6 @@ ZONES = (
     "Africa/Casablanca",
     "UTC",
 )
-ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-WHEN = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})")
 
 
 class Step(enum.StrEnum):
@@ -128,15 +126,9 @@ def nav(turn: Turn, flow: str, rows: Keyboard | None = None, *, back: bool = Tru
 
 
 def parse_when(text: str | None) -> datetime | None:
-    """ "2026-12-01 10:00", in Latin or Arabic-Indic digits; naive, in the stated zone."""
-    match = WHEN.fullmatch((text or "").strip().translate(ARABIC_DIGITS))
-    if match is None:
-        return None
-    try:
-        year, month, day, hour, minute = (int(part) for part in match.groups())
-        return datetime(year, month, day, hour, minute)
-    except ValueError:
-        return None
+    """A date and time as every form reads them ("01/12/2026 10:00", "2026-12-01 10:00",
+    Arabic-Indic digits); naive, in the stated zone."""
+    return parse_moment(text)
 
 
 def zone_of(name: str) -> ZoneInfo | None:
@@ -294,7 +286,8 @@ def typed(turn: Turn) -> None:
             return
         value = cleaned
     else:
-        turn.say(t._(USE_BUTTONS), nav(turn, FLOW))
+        turn.say(t._(ASKED_AGAIN))
+        ask(turn, step)
         return
     data = turn.move(step.value, **{field_of(turn, step): value}).data
     ask(turn, following(step, data))
@@ -486,7 +479,10 @@ def texts_navigate(turn: Turn, press: FormNav) -> None:
 QUESTIONS = {
     Step.BODY: N_("<b>New session</b>\nWhich body meets?"),
     Step.KIND: N_("Is it a regular or an extraordinary session?"),
-    Step.WHEN: N_("When does it start? Type the date and time as 2026-12-01 10:00."),
+    Step.WHEN: N_(
+        "When does it start? Type the date and time as day/month/year hours:minutes, for "
+        "example 01/12/2026 10:00."
+    ),
     Step.ZONE: N_(
         "In which time zone is that time? Pick one, or type its name (such as Asia/Qatar)."
     ),
@@ -527,12 +523,14 @@ REVIEW = N_(
 )
 CREATE = N_("Create and invite")
 NO_GROUP = N_("No group")
-BAD_WHEN = N_("Please type the date and time as 2026-12-01 10:00.")
+BAD_WHEN = N_(
+    "Please type the date and time as day/month/year hours:minutes, for example "
+    "01/12/2026 10:00 (or 2026-12-01 10:00)."
+)
 BAD_ZONE = N_(
     "I do not know this time zone. Pick one of the buttons, or type a name such as Asia/Qatar."
 )
 LENGTH = N_("Please type between 2 and {maximum} characters.")
-USE_BUTTONS = N_("Please use the buttons of the last message.")
 CLOSED_FORM = N_("This form is closed.")
 CANCELLED = N_("Cancelled; nothing was created.")
 BACK = N_("« Back")

@@ -14,7 +14,7 @@ from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations import steps
 from bot.conversations.countries import fold
-from bot.conversations.forms import Nav
+from bot.conversations.forms import ASKED_AGAIN, Nav
 from bot.engine import Router, Turn
 from bot.i18n import Html
 from models import Member, SuspensionCase
@@ -309,7 +309,8 @@ def typed(turn: Turn) -> None:
             turn.move(step.value, reason=reason)
             ask(turn, flow, Step.REVIEW)
     else:
-        turn.say(t._("Please use the buttons of the last message."), steps.with_nav(turn, flow))
+        turn.say(t._(ASKED_AGAIN))
+        ask(turn, flow, step)
 
 
 for _flow in FLOWS:

@@ -15,7 +15,7 @@ from typing import Any
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations import steps
-from bot.conversations.forms import Nav, max_letter_mb, refuse_file
+from bot.conversations.forms import ASKED_AGAIN, Nav, max_letter_mb, refuse_file
 from bot.engine import Router, Turn
 from bot.i18n import Html
 from models import Member, WithdrawalRequest
@@ -251,10 +251,8 @@ def typed(turn: Turn) -> None:
     elif step is Step.LETTER:
         receive_letter(turn)
     else:
-        turn.say(
-            turn.t._("Please use the buttons of the last message."),
-            steps.with_nav(turn, FLOW, back=step is not Step.MEMBER),
-        )
+        turn.say(turn.t._(ASKED_AGAIN))
+        ask(turn, step)
 
 
 def receive_letter(turn: Turn) -> None:

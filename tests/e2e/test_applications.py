@@ -34,14 +34,18 @@ def tiny_png() -> bytes:
     )
 
 
-async def fill_arabic_form(mayor: SandboxUser, city: str = "Fez", city_ar: str = "فاس") -> None:
-    await answer_up_to_the_letter(mayor, city, city_ar)
+async def fill_arabic_form(
+    mayor: SandboxUser, city: str = "Fez", city_ar: str = "فاس", contact: str = "mayor@fes.ma"
+) -> None:
+    await answer_up_to_the_letter(mayor, city, city_ar, contact)
     await mayor.send_document("letter.pdf", PDF, "application/pdf")
     review = await mayor.wait_for("يُرجى مراجعة طلبك")
     assert city_ar in review["text"] and "المغرب" in review["text"]
 
 
-async def answer_up_to_the_letter(mayor: SandboxUser, city: str, city_ar: str) -> None:
+async def answer_up_to_the_letter(
+    mayor: SandboxUser, city: str, city_ar: str, contact: str = "mayor@fes.ma"
+) -> None:
     await mayor.send("/apply")
     await mayor.wait_for("ما العضوية التي تتقدّم لها")
     await mayor.press_button("عضو كامل (مدينة)")
@@ -56,7 +60,7 @@ async def answer_up_to_the_letter(mayor: SandboxUser, city: str, city_ar: str) -
     await mayor.wait_for("صفة الموقِّع")
     await mayor.send("رئيس المجلس الجماعي")
     await mayor.wait_for("كيف يمكن للأمانة العامة")
-    await mayor.send("mayor@fes.ma")
+    await mayor.send(contact)
     await mayor.wait_for("مبادئ الجمعية")
     await mayor.press_button("أؤكّد التزامنا")
     await mayor.wait_for("خطاب الطلب")
@@ -91,7 +95,7 @@ async def test_an_arabic_application_from_first_tap_to_admission(majlis: Majlis)
     await general.wait_for(says("قبله الأمين العام"), timeout=20)
 
     welcome = await mayor.wait_for("أهلًا بكم في الجمعية العالمية للمدن الإسلامية", timeout=20)
-    assert "فاس" not in welcome["text"] or "Fez" in welcome["text"]
+    assert "فاس" in plain(welcome["text"]) and "Fez" not in welcome["text"]
     await clerk.wait_for(says("was admitted: Fez"), timeout=20)
     with majlis.platform.db.session() as session:
         member = session.exec(select(Member)).one()

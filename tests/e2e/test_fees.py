@@ -47,7 +47,17 @@ async def member(
         return mayor, row.id
 
 
-def open_period(majlis: Majlis, clerk: SandboxUser, *, due_in: int, grace: int = 90) -> None:
+FEE = Money(Decimal(1500), "USD")
+
+
+def open_period(
+    majlis: Majlis,
+    clerk: SandboxUser,
+    *,
+    due_in: int,
+    grace: int = 90,
+    fee: Money = FEE,
+) -> None:
     """The Secretariat opens a period (the form itself is tested in the full cycle)."""
     start = today(majlis)
     with majlis.platform.uow.begin() as session:
@@ -58,7 +68,7 @@ def open_period(majlis: Majlis, clerk: SandboxUser, *, due_in: int, grace: int =
             fees.PeriodTerms(
                 starts_on=start,
                 ends_on=start + timedelta(days=729),
-                fee=Money(Decimal(1500), "USD"),
+                fee=fee,
                 due_on=start + timedelta(days=due_in),
                 grace_days=grace,
             ),
@@ -266,7 +276,7 @@ async def test_typed_amounts_in_arabic_digits_and_refusals(majlis: Majlis) -> No
     await mayor.send("١٬٢٥٠٫٥٠")
     await see(mayor, "في أي تاريخ دُفع")
     await mayor.send("٣٢/٠١/٢٠٢٧")
-    await see(mayor, "يُرجى كتابة التاريخ على صورة يوم/شهر/سنة")
+    await see(mayor, "يُرجى كتابة التاريخ بصيغة اليوم/الشهر/السنة")
     await mayor.send(today(majlis).strftime("%d/%m/%Y").translate(ARABIC_DIGITS))
     await see(mayor, "المرجع المصرفي")
     await mayor.send("TRX 9")
@@ -356,7 +366,7 @@ async def test_the_council_suspends_and_restores_by_hand(majlis: Majlis) -> None
     await see(clerk, "Type the Council's decision to suspend")
     await clerk.send("Decision ESC-12/2027: fees of 2027 unpaid.")
     await see(clerk, "is suspended; the member is told")
-    suspended = await see(mayor, "عُلّق حق Meknes في التصويت", timeout=20)
+    suspended = await see(mayor, "عُلّق حق مكناس في التصويت", timeout=20)
     assert "بقرار من المجلس التنفيذي الأعلى: Decision ESC-12/2027" in plain(suspended["text"])
 
     await clerk.send("/fees")
@@ -367,7 +377,7 @@ async def test_the_council_suspends_and_restores_by_hand(majlis: Majlis) -> None
     await see(clerk, "Type the Council's decision to restore")
     await clerk.send("Decision ESC-13/2027: payment plan agreed.")
     await see(clerk, "is restored; the member is told")
-    restored = await see(mayor, "أُعيد حق Meknes في التصويت", timeout=20)
+    restored = await see(mayor, "أُعيد حق مكناس في التصويت", timeout=20)
     assert "payment plan agreed" in restored["text"]
     with majlis.platform.db.session() as session:
         assert session.get(Member, member_id).voting_right == "active"  # type: ignore[union-attr]

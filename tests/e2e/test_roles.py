@@ -145,3 +145,27 @@ async def test_a_secretariat_member_cannot_grant_secretary_general(majlis: Majli
             select(RoleGrant.user_id).where(RoleGrant.role == Role.SECRETARY_GENERAL.value)
         ).all()
         assert clerk.id not in holders
+
+
+async def test_staff_granted_before_their_first_message_read_their_telegram_language(
+    majlis: Majlis,
+) -> None:
+    """The operator grants by id before the person ever wrote: until they pick a language,
+    Majlis follows their Telegram's, Arabic here, and English for an English Telegram."""
+    hala = await majlis.client.create_user("هالة", language_code="ar")
+    tom = await majlis.client.create_user("Tom", language_code="en-GB")
+    with majlis.platform.uow.begin() as session:
+        for person in (hala, tom):
+            people.grant_role(session, user_id=person.id, role=Role.SECRETARIAT, actor_id=None)
+
+    await hala.send("/menu")
+    menu = await hala.wait_for(MENU["ar"])
+    assert "الموافقات المعلّقة" in [b["text"] for b in buttons(menu)]
+    await tom.send("/menu")
+    await tom.wait_for(MENU["en"])
+
+    # Once chosen, the choice stands whatever the Telegram client says.
+    await hala.send("/language")
+    await hala.press_button(language_name("en"))
+    await hala.send("/menu")
+    await hala.wait_for(MENU["en"])

@@ -153,3 +153,22 @@ async def test_arabic_persona_reads_right_to_left_and_groups(page, running_echo)
     await page.get_by_test_id("persona").filter(has_text="Omar").click()
     await expect(page.locator("html")).to_have_attribute("dir", "ltr")
     await expect(page.get_by_test_id("chat").filter(has_text="المجلس")).to_have_count(1)
+
+
+async def test_each_persona_shows_its_user_id_to_copy(page, sandbox: Sandbox) -> None:
+    """The README sends people to the page for their user id (``majlis admin grant``, granting
+    a role in chat): each persona shows it, and a button copies it."""
+    await create_persona(page, "Amina")
+    await create_persona(page, "أمينة", "ar")
+    users = {user.first_name: user.id for user in sandbox.world.users.values()}
+    for name in ("Amina", "أمينة"):
+        row = page.get_by_test_id("persona-row").filter(has_text=name)
+        await expect(row.get_by_test_id("persona-id")).to_have_text(str(users[name]))
+    await expect(page.get_by_test_id("current-persona-id")).to_have_text(str(users["أمينة"]))
+
+    await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    amina = page.get_by_test_id("persona-row").filter(has_text="Amina")
+    await amina.get_by_test_id("copy-id").click()
+    assert await page.evaluate("navigator.clipboard.readText()") == str(users["Amina"])
+    await expect(page.get_by_test_id("toast")).to_contain_text(str(users["Amina"]))
+    await expect(page.get_by_test_id("bot-name")).to_contain_text("@majlis_test_bot")

@@ -12,6 +12,7 @@
       edited: "edited", groupCreated: "created the group", typing: "typing…",
       botPrivate: "Private chat with", noCommands: "The bot has no commands yet.",
       file: "File", photo: "Photo", group: "group", bot: "bot",
+      userId: "user id", copy: "Copy", copyId: "Copy the user id", copied: "Copied the user id",
     },
     ar: {
       personas: "الشخصيات", name: "الاسم", create: "إنشاء", chats: "المحادثات",
@@ -20,6 +21,7 @@
       edited: "معدّلة", groupCreated: "أنشأ المجموعة", typing: "يكتب…",
       botPrivate: "محادثة خاصة مع", noCommands: "لا توجد أوامر بعد.",
       file: "ملف", photo: "صورة", group: "مجموعة", bot: "بوت",
+      userId: "معرّف المستخدم", copy: "نسخ", copyId: "نسخ معرّف المستخدم", copied: "نُسخ معرّف المستخدم",
     },
   };
 
@@ -433,11 +435,22 @@
     list.replaceChildren();
     for (const user of state.users) {
       const active = state.user && state.user.id === user.id;
-      list.append(el("li", {}, [el("button", {
-        type: "button", className: "persona" + (active ? " active" : ""), "data-testid": "persona",
-        "data-user-id": user.id, "data-language": user.language_code, dir: "auto",
-        onclick: () => selectUser(user.id),
-      }, [el("span", { text: user.first_name }), el("small", { text: user.language_code })])]));
+      // The id is what `majlis admin grant` and granting a role in chat ask for.
+      list.append(el("li", { className: "persona-row", "data-testid": "persona-row" }, [
+        el("button", {
+          type: "button", className: "persona" + (active ? " active" : ""), "data-testid": "persona",
+          "data-user-id": user.id, "data-language": user.language_code, dir: "auto",
+          onclick: () => selectUser(user.id),
+        }, [el("span", { text: user.first_name }), el("small", { text: user.language_code })]),
+        el("span", { className: "user-id" }, [
+          el("small", { text: t("userId") + " " }),
+          el("code", { text: String(user.id), dir: "ltr", "data-testid": "persona-id" }),
+          el("button", {
+            type: "button", className: "copy", "data-testid": "copy-id", title: t("copyId"),
+            "aria-label": t("copyId"), text: t("copy"), onclick: () => copyId(user.id),
+          }),
+        ]),
+      ]));
     }
     const members = $("group-members");
     members.replaceChildren();
@@ -448,6 +461,22 @@
         " " + user.first_name,
       ]));
     }
+  }
+
+  async function copyId(userId) {
+    const text = String(userId);
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch (error) {
+      // Without clipboard permission (plain http on another host): select and copy.
+      const field = el("textarea", { readonly: true });
+      field.value = text;
+      document.body.append(field);
+      field.select();
+      document.execCommand("copy");
+      field.remove();
+    }
+    showToast(`${t("copied")}: ${text}`, false);
   }
 
   async function loadUsers() {
@@ -478,6 +507,7 @@
     try { localStorage.setItem("majlis-sandbox-user", String(userId)); } catch (e) { /* private mode */ }
     $("current-persona").textContent = user.first_name;
     $("current-persona").dataset.userId = user.id;
+    $("current-persona-id").textContent = String(user.id);
     applyLanguage();
     renderUsers();
     $("chat-section").hidden = false;
