@@ -2,6 +2,9 @@
 accepted, check-in reaching the quorum on the live board, seats refused by the charter,
 and the minutes exported as CSV and as PDF in English and Arabic."""
 
+import shutil
+import subprocess
+
 import pytest
 from sqlmodel import select
 
@@ -363,10 +366,20 @@ async def test_closing_asks_first_and_past_sessions_stay_listed(majlis: Majlis) 
     await clerk.press_button("Past sessions")
     await clerk.press_button("Ninth General Assembly · closed")
     await clerk.wait_for(says("State: closed"))
-    await clerk.press_button("Minutes PDF (English)")
-    await clerk.wait_for(
-        lambda m: (m.get("document") or {}).get("file_name", "").endswith("-en.pdf")
+    await clerk.press_button("Minutes PDF (Arabic)")
+    pdf = await clerk.wait_for(
+        lambda m: (m.get("document") or {}).get("file_name", "").endswith("-ar.pdf")
     )
+    # The minutes of a past session, fetched as the clerk would, read as a filed document.
+    url = f"{majlis.sandbox.url.rstrip('/')}/sandbox/api/files/{pdf['document']['file_id']}"
+    async with majlis.client.session.get(url) as response:
+        content = await response.read()
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
+        ).stdout.decode()
+        assert "1. Budget 2027-2028." in text and "2. Rules of procedure." in text
+    assert content.startswith(b"%PDF")
     await karim.send("/menu")
     await karim.press_button("الاجتماعات والتصويت")
     await karim.press_button("الجلسات السابقة")
