@@ -65,7 +65,7 @@ class Outage:
             self._since = time.monotonic()
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()
         log.error(
-            "database unreachable at %s (%s); users are asked to try again until it answers",
+            "database unreachable at %s (%s); waiting quietly until it answers",
             self.where,
             reason[0] if reason else type(error).__name__,
         )
