@@ -2,6 +2,7 @@
 
 import itertools
 import json
+import logging
 
 import pytest
 
@@ -11,8 +12,10 @@ from bot.conversations import FALLBACK, ROUTERS
 from bot.conversations.start import Item, Menu, PickLanguage
 from bot.engine import Engine
 from models import Conversation, User
+from models.db import Database
 from workflows import people
 from workflows.charter.roles import Role
+from workflows.settings import Settings
 from workflows.unit_of_work import UnitOfWork
 
 _ids = itertools.count(1)
@@ -205,3 +208,20 @@ def test_a_refused_step_owes_no_notification(uow: UnitOfWork) -> None:
     assert handed in ([], [[]])
     with uow.db.session() as session:
         assert session.exec(select(Notification)).all() == []
+
+
+def test_an_unreachable_database_is_a_try_again_in_the_users_language_and_one_log_line(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.faults.processes import free_port
+
+    nowhere = Database(f"postgresql://postgres@127.0.0.1:{free_port()}/majlis")
+    engine = Engine(UnitOfWork(db=nowhere, settings=settings), ROUTERS, fallback=FALLBACK)
+    with caplog.at_level(logging.INFO):
+        answers = [engine.handle(event(language=lang, text="/help")) for lang in ("ar", "en", "en")]
+    assert texts(answers[0]) == "لا أستطيع الوصول إلى سجلاتي الآن. يُرجى المحاولة مرة أخرى بعد قليل."
+    assert texts(answers[1]) == "I cannot reach my records just now. Please try again in a moment."
+    assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
+        f"database unreachable at {nowhere.outage.where}"
+    ]
+    nowhere.dispose()
