@@ -5,9 +5,10 @@ A runtime (aiogram, python-telegram-bot) turns a Telegram update into a
 Nothing here knows either framework.
 """
 
+import base64
 import enum
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
 
@@ -111,3 +112,53 @@ class Toast:
 
 
 Outgoing = Reply | Toast
+
+
+# Replies are kept in the database until they are out (see bot.engine), as JSON.
+
+
+def encode(items: list[Outgoing]) -> list[dict[str, Any]]:
+    return [_encode(item) for item in items]
+
+
+def decode(rows: list[dict[str, Any]]) -> list[Outgoing]:
+    return [_decode(row) for row in rows]
+
+
+def _encode(item: Outgoing) -> dict[str, Any]:
+    if isinstance(item, Toast):
+        return {"toast": item.text, "alert": item.alert}
+    row: dict[str, Any] = {
+        "text": item.text,
+        "buttons": [[[b.text, b.data] for b in line] for line in item.buttons],
+    }
+    if item.edit:
+        row["edit"] = True
+    if item.chat_id is not None:
+        row["chat_id"] = item.chat_id
+    if item.document is not None:
+        row["document"] = {
+            "file_name": item.document.file_name,
+            "mime_type": item.document.mime_type,
+            "content": base64.b64encode(item.document.content).decode("ascii"),
+        }
+    return row
+
+
+def _decode(row: dict[str, Any]) -> Outgoing:
+    if "toast" in row:
+        return Toast(text=row["toast"], alert=bool(row["alert"]))
+    document = row.get("document")
+    return Reply(
+        text=row["text"],
+        buttons=[[Button(text, data) for text, data in line] for line in row["buttons"]],
+        edit=bool(row.get("edit")),
+        chat_id=row.get("chat_id"),
+        document=Document(
+            file_name=document["file_name"],
+            content=base64.b64decode(document["content"]),
+            mime_type=document["mime_type"],
+        )
+        if document
+        else None,
+    )

@@ -4,13 +4,21 @@ One job per notification. It claims the row for a short lease (a second copy of
 the job finds it held or stamped and does nothing), renders it, waits for the
 rate limiter, sends it and stamps it delivered. Flood control and a busy chat
 put the job back with a delay instead of blocking a worker thread.
+
+A message out is never sent again because the database did not take its stamp:
+the sent message's id is noted in Redis at once (a later attempt finds it there
+and only stamps), and the stamp is retried until the database answers. While the
+database is away, jobs come back a few seconds later, quietly: one log line when
+the outage begins, one when it ends.
 """
 
 import logging
+import random
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+import redis
 from sqlmodel import Session, col, select
 
 from bot import lengths
@@ -18,6 +26,7 @@ from bot.chat import Button, Keyboard
 from bot.i18n import text_for
 from bot.telegram_api import ApiError, BotApi, FloodWait, RateLimiter
 from models import GroupChat, Notification, User
+from models.db import unreachable
 from workflows import meetings, outbox, values
 from workflows.queue import DELIVERY_QUEUE, JobContext, enqueue, job
 from workflows.unit_of_work import UnitOfWork
@@ -28,6 +37,35 @@ log = logging.getLogger(__name__)
 SLEEP_AT_MOST_MS = 1500
 #: Telegram's longest message text.
 MESSAGE_LIMIT = 4096
+#: How long a sender keeps trying to stamp what it sent, within the job's time limit;
+#: past that, the note in Redis keeps the next attempt from sending it again.
+STAMP_PATIENCE_S = 90.0
+#: While the database is away, a job comes back after this long (spread out).
+OUTAGE_RETRY_MS = (2_000, 5_000)
+
+
+class SentMarks:
+    """Which notifications are out, by their Telegram message id, noted in Redis the
+    moment they are sent: the note outlives a stamp the database could not take."""
+
+    KEEP_S = 86_400
+
+    def __init__(self, client: redis.Redis, *, namespace: str) -> None:
+        self.client = client
+        self.namespace = namespace
+
+    def _key(self, notification_id: int) -> str:
+        return f"{self.namespace}:{notification_id}"
+
+    def get(self, notification_id: int) -> int | None:
+        value: bytes | None = self.client.get(self._key(notification_id))  # type: ignore[assignment]
+        return None if value is None else int(value)
+
+    def note(self, notification_id: int, message_id: int) -> None:
+        try:
+            self.client.set(self._key(notification_id), message_id, ex=self.KEEP_S)
+        except redis.RedisError as error:
+            log.warning("notification %s sent; not noted in Redis (%s)", notification_id, error)
 
 
 @dataclass
@@ -36,6 +74,7 @@ class Delivery:
     api: BotApi
     limiter: RateLimiter | None
     lease: timedelta = timedelta(seconds=20)
+    marks: SentMarks | None = None
 
 
 def recipient_language(session: Session, chat_id: int) -> str:
@@ -151,10 +190,17 @@ def deliver(delivery: Delivery, notification_id: int) -> str:
         )
         return "superseded"
     except Exception as error:
+        if unreachable(error):
+            raise
         # A text that cannot be rendered never will be: give it up, loudly.
         log.exception("notification %s cannot be rendered", notification_id)
         outbox.release(uow.db, notification_id, error=repr(error), failed_at=uow.clock.now())
         return "failed"
+    already = delivery.marks.get(notification_id) if delivery.marks is not None else None
+    if already is not None:
+        log.info("notification %s was sent before its stamp failed; stamping it", notification_id)
+        _stamp(delivery, notification_id, already)
+        return "delivered"
     try:
         wait_ms = _wait_for_turn(delivery, outgoing.chat_id)
         if wait_ms:
@@ -172,10 +218,33 @@ def deliver(delivery: Delivery, notification_id: int) -> str:
     except Exception as error:
         outbox.release(uow.db, notification_id, error=repr(error), failed_at=None)
         raise
-    outbox.mark_delivered(
-        uow.db, notification_id, now=uow.clock.now(), telegram_message_id=message_id
-    )
+    if delivery.marks is not None:
+        delivery.marks.note(notification_id, message_id)
+    _stamp(delivery, notification_id, message_id)
     return "delivered"
+
+
+def _stamp(delivery: Delivery, notification_id: int, message_id: int) -> None:
+    """Stamp a sent notification, waiting for the database if it is away."""
+    db = delivery.uow.db
+    deadline = time.monotonic() + STAMP_PATIENCE_S
+    while True:
+        try:
+            outbox.mark_delivered(
+                db, notification_id, now=delivery.uow.clock.now(), telegram_message_id=message_id
+            )
+            db.outage.over()
+            return
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            db.outage.began(error)
+            if time.monotonic() > deadline:
+                log.warning(
+                    "notification %s sent; its stamp waits for the database", notification_id
+                )
+                return
+            time.sleep(1.0)
 
 
 def _wait_for_turn(delivery: Delivery, chat_id: int) -> int:
@@ -232,5 +301,22 @@ def _later(delivery: Delivery, notification_id: int, delay_ms: int, why: str) ->
     time_limit=120_000,
 )
 def deliver_notification(notification_id: int) -> None:
-    outcome = deliver(JobContext.get("delivery"), notification_id)
+    delivery: Delivery = JobContext.get("delivery")
+    try:
+        outcome = deliver(delivery, notification_id)
+    except Exception as error:
+        if not unreachable(error) or delivery.uow.broker is None:
+            raise
+        # Not a failure of this notification: try again shortly, without a traceback
+        # per attempt or using up its retries.
+        delivery.uow.db.outage.began(error)
+        enqueue(
+            delivery.uow.broker,
+            outbox.DELIVERY_JOB,
+            notification_id,
+            queue_name=DELIVERY_QUEUE,
+            delay_ms=random.randint(*OUTAGE_RETRY_MS),
+        )
+        return
+    delivery.uow.db.outage.over()
     log.debug("notification %s %s", notification_id, outcome)

@@ -13,14 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from bot import chat, lengths
 from bot.callbacks import Callback, ForgedCallback, parse
 from bot.chat import ChatEvent, Keyboard, Outgoing, Reply, Toast
 from bot.i18n import N_, Text, text_for
 from models import Conversation, ProcessedUpdate, User
 from models.columns import utcnow
+from models.db import unreachable
 from workflows import decisions, people
 from workflows.charter.errors import IllegalTransition, MajlisError, NotAllowed
 from workflows.charter.roles import Role
@@ -31,6 +34,43 @@ log = logging.getLogger(__name__)
 SOMETHING_WENT_WRONG = N_(
     "Something went wrong on our side and nothing was changed. Please try again in a moment."
 )
+TRY_AGAIN = N_("I cannot reach my records just now. Please try again in a moment.")
+
+
+@dataclass(frozen=True)
+class Owed:
+    """The replies an update owes, from position ``start`` of those its turn made;
+    ``kept`` when they are in the database, to be stamped as they go out."""
+
+    update_id: int
+    items: list[Outgoing]
+    start: int = 0
+    kept: bool = True
+
+
+class HandledElsewhere(Exception):
+    """Another copy of the same update committed first."""
+
+
+def owed_for(event: ChatEvent, out: list[Outgoing]) -> list[Outgoing]:
+    """What to send, in order, each text fitted to Telegram's limits (``bot.lengths``):
+    a button press is answered exactly once (its first toast, or a silent answer at
+    the end); other updates have nothing to answer."""
+    replies: list[Outgoing] = [
+        page for item in out if isinstance(item, Reply) for page in lengths.fit(item)
+    ]
+    if event.callback_id is None:
+        return replies
+    toast = next((item for item in out if isinstance(item, Toast)), None)
+    if toast is None:
+        return [*replies, Toast(text="")]
+    kept: list[Outgoing] = []
+    for item in out:
+        if isinstance(item, Reply):
+            kept.extend(lengths.fit(item))
+        elif item is toast:
+            kept.append(Toast(text=lengths.shorten_plain(item.text), alert=item.alert))
+    return kept
 
 
 @dataclass
@@ -188,14 +228,20 @@ class Engine:
         return sorted(self.commands)
 
     def handle(self, event: ChatEvent) -> list[Outgoing]:
+        """The replies ``event`` still owes (all of them the first time)."""
+        return self.answer(event).items
+
+    def answer(self, event: ChatEvent) -> "Owed":
+        """Handle ``event`` once: its turn and the replies it owes are committed together,
+        so a bot that dies before they are out sends them when the update comes again."""
         try:
             if event.file is not None and event.is_private and self.files is not None:
                 # Before the transaction: no database connection waits on Telegram.
                 event = self.files(event)
             with self.uow.begin() as session:
-                if not self._first_time(session, event.update_id):
-                    log.info("update %s seen before; ignored", event.update_id)
-                    return []
+                seen = session.get(ProcessedUpdate, event.update_id)
+                if seen is not None:
+                    return self._still_owed(seen)
                 user, _ = people.meet_user(
                     session,
                     user_id=event.user_id,
@@ -213,26 +259,65 @@ class Engine:
                     uow=self.uow,
                 )
                 self._dispatch(turn)
-                return turn.out
-        except Exception:
-            log.exception("update %s failed", event.update_id)
-            return [
-                Reply(
-                    text=text_for(people.language_from_telegram(event.language_code))._(
-                        SOMETHING_WENT_WRONG
-                    )
+                items = owed_for(event, turn.out)
+                session.flush()
+                # Recorded last, so that a concurrent copy of this update (a webhook
+                # retried while we work) waits here on the key and is rolled back whole.
+                session.add(
+                    ProcessedUpdate(update_id=event.update_id, replies=chat.encode(items) or None)
                 )
-            ]
+                try:
+                    session.flush()
+                except IntegrityError:
+                    raise HandledElsewhere() from None
+            self.uow.db.outage.over()
+            return Owed(event.update_id, items, kept=bool(items))
+        except HandledElsewhere:
+            log.info("update %s handled by another copy of the bot", event.update_id)
+            return Owed(event.update_id, [], kept=False)
+        except Exception as error:
+            if unreachable(error):
+                self.uow.db.outage.began(error)
+                message = TRY_AGAIN
+            else:
+                log.exception("update %s failed", event.update_id)
+                message = SOMETHING_WENT_WRONG
+            language = people.language_from_telegram(event.language_code)
+            reply = Reply(text=text_for(language)._(message))
+            return Owed(event.update_id, owed_for(event, [reply]), kept=False)
 
-    def _first_time(self, session: Session, update_id: int) -> bool:
-        if session.get(ProcessedUpdate, update_id) is not None:
-            return False
+    def _still_owed(self, seen: ProcessedUpdate) -> "Owed":
+        if not seen.replies:
+            log.info("update %s seen before; ignored", seen.update_id)
+            return Owed(seen.update_id, [], kept=False)
+        items = chat.decode(seen.replies)
+        log.info(
+            "update %s seen before; sending the %d replies it still owes",
+            seen.update_id,
+            len(items) - seen.replies_sent,
+        )
+        return Owed(seen.update_id, items[seen.replies_sent :], start=seen.replies_sent)
+
+    def replied(self, owed: "Owed", count: int) -> None:
+        """Stamp the first ``count`` replies of ``owed``'s update as out; once all are,
+        forget them (a document can be large)."""
+        done = count >= owed.start + len(owed.items)
+        values: dict[str, Any] = {"replies_sent": count}
+        if done:
+            values["replies"] = None
         try:
-            with session.begin_nested():
-                session.add(ProcessedUpdate(update_id=update_id))
-        except IntegrityError:
-            return False
-        return True
+            with self.uow.db.session() as session:
+                session.execute(
+                    update(ProcessedUpdate)
+                    .where(col(ProcessedUpdate.update_id) == owed.update_id)
+                    .values(**values)
+                )
+        except Exception as error:
+            # Sent but not stamped: a redelivery of this update would send it again,
+            # which is rarer and kinder than not answering at all.
+            if not unreachable(error):
+                raise
+            self.uow.db.outage.began(error)
 
     def _dispatch(self, turn: Turn) -> None:
         event = turn.event

@@ -196,6 +196,9 @@ def start_worker(platform: Platform, *, threads: int) -> Worker:
                 platform.broker.client, namespace=f"{settings.redis_namespace}:rate"
             ),
             lease=timedelta(seconds=settings.delivery_lease_seconds),
+            marks=delivery_jobs.SentMarks(
+                platform.broker.client, namespace=f"{settings.redis_namespace}:sent"
+            ),
         ),
     )
     worker = Worker(platform.broker, worker_threads=threads, worker_timeout=WORKER_TIMEOUT_MS)

@@ -23,9 +23,16 @@ class Conversation(SQLModel, table=True):
 
 
 class ProcessedUpdate(SQLModel, table=True):
-    """An update handled once; a repeat of its ``update_id`` changes nothing."""
+    """An update handled once; a repeat of its ``update_id`` changes nothing.
+
+    The replies its turn owes are kept with it, written in the same transaction,
+    until they are all out: a bot that dies before sending them sends them when
+    Telegram hands the update over again. ``replies_sent`` counts those already out.
+    """
 
     __tablename__ = "processed_updates"
 
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     processed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    replies: list[Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    replies_sent: int = 0

@@ -5,20 +5,79 @@ SQLite every transaction begins IMMEDIATE: writers queue on the busy timeout
 instead of failing when a read turns into a write.
 """
 
+import logging
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, create_engine, text
 
+log = logging.getLogger(__name__)
+
 READ_ONLY = "majlis_read_only"
+#: SQLSTATEs of a server that is going away or not yet back: the administrator
+#: shut it down, it crashed, or it is still starting (class 08 is the connection).
+_SERVER_GONE = {"57P01", "57P02", "57P03"}
 
 
 class DatabaseUnavailable(Exception):
     """The database cannot be reached or opened."""
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether ``error`` says the database cannot be reached right now (stopped,
+    restarting, the network), rather than that a statement was wrong."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    state = getattr(error.orig, "sqlstate", None)
+    if state is None:
+        # psycopg raises a bare OperationalError when it cannot connect at all.
+        return type(error.orig).__name__ == "OperationalError" and hasattr(error.orig, "sqlstate")
+    return state.startswith("08") or state in _SERVER_GONE
+
+
+class Outage:
+    """Whether the database answered this process lately, told in one line when it
+    stops answering and one when it answers again, instead of a traceback per try."""
+
+    def __init__(self, url: str) -> None:
+        self.where = make_url(url).render_as_string()
+        self._since: float | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def ongoing(self) -> bool:
+        return self._since is not None
+
+    def began(self, error: BaseException) -> None:
+        with self._lock:
+            if self._since is not None:
+                return
+            self._since = time.monotonic()
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+        log.error(
+            "database unreachable at %s (%s); waiting quietly until it answers",
+            self.where,
+            reason[0] if reason else type(error).__name__,
+        )
+
+    def over(self) -> None:
+        if self._since is None:  # the usual case, without taking the lock
+            return
+        with self._lock:
+            if self._since is None:
+                return
+            lasted, self._since = time.monotonic() - self._since, None
+        log.warning("database answers again, after %.0f s", lasted)
 
 
 def normalise_url(url: str) -> str:
@@ -71,6 +130,7 @@ class Database:
     def __init__(self, url: str, **options: Any) -> None:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, **options)
+        self.outage = Outage(self.url)
 
     @property
     def is_sqlite(self) -> bool:

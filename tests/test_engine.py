@@ -1,16 +1,21 @@
 """The conversation engine without Telegram: events in, replies out."""
 
 import itertools
+import json
+import logging
 
 import pytest
 
-from bot.chat import ChatEvent, Reply, Toast
+from bot import chat
+from bot.chat import Button, ChatEvent, Document, Reply, Toast
 from bot.conversations import FALLBACK, ROUTERS
 from bot.conversations.start import Item, Menu, PickLanguage
 from bot.engine import Engine
 from models import Conversation, User
+from models.db import Database
 from workflows import people
 from workflows.charter.roles import Role
+from workflows.settings import Settings
 from workflows.unit_of_work import UnitOfWork
 
 _ids = itertools.count(1)
@@ -66,8 +71,38 @@ def test_picking_a_language_is_stored_and_the_menu_follows_in_it(
 def test_a_repeated_update_changes_nothing(engine: Engine, uow: UnitOfWork) -> None:
     engine.handle(event(text="/start"))
     press = event(callback_data=PickLanguage("ar").pack(), callback_id="q1", message_id=1)
-    assert engine.handle(press)
+    first = engine.answer(press)
+    assert first.items
+    engine.replied(first, len(first.items))
     assert engine.handle(press) == []
+
+
+def test_a_repeated_update_owes_the_replies_not_yet_sent(engine: Engine, uow: UnitOfWork) -> None:
+    engine.handle(event(text="/start"))
+    press = event(callback_data=PickLanguage("ar").pack(), callback_id="q1", message_id=1)
+    first = engine.answer(press)
+    assert len(first.items) >= 3  # the edit, the menu, the answer to the press
+    assert engine.handle(press) == first.items  # killed before anything went out
+    engine.replied(first, 2)
+    again = engine.answer(press)
+    assert (again.start, again.items) == (2, first.items[2:])
+    engine.replied(again, len(first.items))
+    assert engine.handle(press) == []
+    with uow.db.session() as session:
+        user = session.get(User, 501)
+        assert user is not None and user.language == "ar"
+
+
+def test_replies_kept_for_later_come_back_as_they_were() -> None:
+    items: list[Reply | Toast] = [
+        Reply("<b>Hello</b>", [[Button("Yes", "y:1"), Button("No", "n:1")]]),
+        Reply("New text", edit=True),
+        Reply("To you", chat_id=42),
+        Reply("The list", document=Document("list.csv", b"a,b\n\x00\xff", "text/csv")),
+        Toast("Done", alert=True),
+        Toast(""),
+    ]
+    assert chat.decode(json.loads(json.dumps(chat.encode(items)))) == items
 
 
 def test_forged_button_is_refused_politely(
@@ -173,3 +208,20 @@ def test_a_refused_step_owes_no_notification(uow: UnitOfWork) -> None:
     assert handed in ([], [[]])
     with uow.db.session() as session:
         assert session.exec(select(Notification)).all() == []
+
+
+def test_an_unreachable_database_is_a_try_again_in_the_users_language_and_one_log_line(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.faults.processes import free_port
+
+    nowhere = Database(f"postgresql://postgres@127.0.0.1:{free_port()}/majlis")
+    engine = Engine(UnitOfWork(db=nowhere, settings=settings), ROUTERS, fallback=FALLBACK)
+    with caplog.at_level(logging.INFO):
+        answers = [engine.handle(event(language=lang, text="/help")) for lang in ("ar", "en", "en")]
+    assert texts(answers[0]) == "لا أستطيع الوصول إلى سجلاتي الآن. يُرجى المحاولة مرة أخرى بعد قليل."
+    assert texts(answers[1]) == "I cannot reach my records just now. Please try again in a moment."
+    assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
+        f"database unreachable at {nowhere.outage.where}"
+    ]
+    nowhere.dispose()

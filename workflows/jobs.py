@@ -7,6 +7,7 @@ from sqlalchemy import delete
 from sqlmodel import col
 
 from models import ProcessedUpdate
+from models.db import unreachable
 from workflows import (
     amendments,
     applications,
@@ -61,7 +62,15 @@ def scheduler_tick() -> None:
     from workflows.queue import JobContext
 
     uow: UnitOfWork = JobContext.get("uow")
-    result = tick_once(uow)
+    try:
+        result = tick_once(uow)
+    except Exception as error:
+        if not unreachable(error):
+            raise
+        # The next tick tries again in a second; the outage is told once.
+        uow.db.outage.began(error)
+        return
+    uow.db.outage.over()
     if result["due"] or result["swept"]:
         log.info("tick: %(due)d due items done, %(swept)d notifications handed over", result)
 
@@ -70,4 +79,10 @@ def scheduler_tick() -> None:
 def prune() -> None:
     from workflows.queue import JobContext
 
-    prune_updates(JobContext.get("uow"))
+    uow: UnitOfWork = JobContext.get("uow")
+    try:
+        prune_updates(uow)
+    except Exception as error:
+        if not unreachable(error):
+            raise
+        uow.db.outage.began(error)

@@ -15,6 +15,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from models import DueItem
+from models.db import unreachable
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,8 @@ def run_due(
                 session.add(item)
             done += 1
         except Exception as exc:
+            if unreachable(exc):
+                raise  # not the item's fault; the next tick takes it up again
             log.exception("due item %s failed", item_id)
             with unit_of_work() as session:
                 session.execute(

@@ -27,10 +27,10 @@ from bot.runtimes.common import (
     POLL_TIMEOUT,
     NotModified,
     RetryAfter,
+    answer,
     event_from_callback,
     event_from_message,
     poll,
-    send_replies,
 )
 
 log = logging.getLogger(__name__)
@@ -95,8 +95,7 @@ def build_dispatcher(engine: Engine) -> Dispatcher:
     async def run(bot: Bot, event: ChatEvent | None) -> None:
         if event is None:
             return
-        outgoing = await asyncio.to_thread(engine.handle, event)
-        await send_replies(AiogramMessenger(bot), event, outgoing)
+        await answer(engine, AiogramMessenger(bot), event)
 
     @router.message(F.chat.type != "channel")
     async def on_message(message: Message, bot: Bot, event_update: Update) -> None:

@@ -10,18 +10,22 @@ chat in order.
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from functools import partial
 from typing import Any, Protocol, TypeVar, cast
 
-from bot import lengths
-from bot.chat import ChatEvent, ChatType, Document, FileRef, Keyboard, Outgoing, Reply, Toast
+from bot.chat import ChatEvent, ChatType, Document, FileRef, Keyboard, Reply, Toast
+from bot.engine import Engine
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query"]
 POLL_TIMEOUT = 25
+#: Threads of their own for stamping replies as sent: behind the turns of a busy
+#: batch, a message already out would wait unstamped, to be sent again by a crash.
+_STAMPS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="majlis-stamps")
 
 
 class RetryAfter(Exception):
@@ -64,28 +68,46 @@ async def patiently(call: Callable[[], Awaitable[T]], *, attempts: int = 5) -> T
     raise AssertionError("unreachable")
 
 
-async def send_replies(
-    messenger: Messenger, event: ChatEvent, outgoing: Sequence[Outgoing]
-) -> None:
-    """Send the replies, each fitted to Telegram's limits (``bot.lengths``), and answer
-    the button press whatever happens, so that its spinner never hangs."""
-    answered = False
+async def answer(engine: Engine, messenger: Messenger, event: ChatEvent) -> None:
+    """Handle ``event`` and send what it owes, stamping the messages as they go out.
+
+    The engine commits the replies with the turn, already fitted to Telegram's
+    limits; a bot killed before they are all out sends the rest when Telegram
+    hands the update over again. A button press is answered whatever happens to
+    the rest, so that its spinner never hangs.
+    """
+    owed = await asyncio.to_thread(engine.answer, event)
+    last = owed.start + len(owed.items)
+    toast = next((item for item in owed.items if isinstance(item, Toast)), None)
     try:
-        for item in outgoing:
+        for position, item in enumerate(owed.items, start=owed.start + 1):
             if isinstance(item, Toast):
-                if event.callback_id and not answered:
-                    text = lengths.shorten_plain(item.text)
-                    await patiently(partial(messenger.answer, event.callback_id, text, item.alert))
-                    answered = True
-                continue
-            for page in lengths.fit(item):
-                await _send(messenger, event, page)
+                await _answer_press(messenger, event, item)
+                toast = None
+            else:
+                await _send(messenger, event, item)
+            # An edit made twice changes nothing and a press answered twice is refused,
+            # so only a new message, and the last item, costs a statement.
+            if owed.kept and (position == last or not (isinstance(item, Toast) or item.edit)):
+                await asyncio.get_running_loop().run_in_executor(
+                    _STAMPS, engine.replied, owed, position
+                )
     finally:
-        if event.callback_id and not answered:
-            try:
-                await patiently(partial(messenger.answer, event.callback_id, None, False))
-            except Exception:
-                log.warning("the press %s could not be answered", event.callback_id)
+        if toast is not None:
+            await _answer_press(messenger, event, toast)
+
+
+async def _answer_press(messenger: Messenger, event: ChatEvent, toast: Toast) -> None:
+    if not event.callback_id:
+        return
+    try:
+        await patiently(
+            partial(messenger.answer, event.callback_id, toast.text or None, toast.alert)
+        )
+    except Exception as error:
+        # Telegram takes an answer only for a while after the press (and once):
+        # after a restart it may be too late, and the rest must still go out.
+        log.warning("button press of update %s left unanswered: %s", event.update_id, error)
 
 
 async def _send(messenger: Messenger, event: ChatEvent, reply: Reply) -> None:

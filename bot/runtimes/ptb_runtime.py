@@ -24,10 +24,10 @@ from bot.runtimes.common import (
     POLL_TIMEOUT,
     NotModified,
     RetryAfter,
+    answer,
     event_from_callback,
     event_from_message,
     poll,
-    send_replies,
 )
 from workflows.settings import Settings
 
@@ -114,8 +114,7 @@ def build_application(engine: Engine, *, token: str, api_url: str) -> Applicatio
         event = event_from_update(update)
         if event is None:
             return
-        outgoing = await asyncio.to_thread(engine.handle, event)
-        await send_replies(PtbMessenger(context.bot), event, outgoing)
+        await answer(engine, PtbMessenger(context.bot), event)
 
     application.add_handler(TypeHandler(Update, on_update))
     return application
