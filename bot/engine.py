@@ -83,6 +83,9 @@ class Turn:
     roles: set[Role]
     uow: UnitOfWork
     out: list[Outgoing] = field(default_factory=list)
+    #: False when the replies show what must never be stored (a secret ballot's
+    #: choice): they are sent but not kept, so a crash before they are out loses them.
+    keep_replies: bool = True
 
     @property
     def t(self) -> Text:
@@ -260,18 +263,21 @@ class Engine:
                 )
                 self._dispatch(turn)
                 items = owed_for(event, turn.out)
+                kept = bool(items) and turn.keep_replies
                 session.flush()
                 # Recorded last, so that a concurrent copy of this update (a webhook
                 # retried while we work) waits here on the key and is rolled back whole.
                 session.add(
-                    ProcessedUpdate(update_id=event.update_id, replies=chat.encode(items) or None)
+                    ProcessedUpdate(
+                        update_id=event.update_id, replies=chat.encode(items) if kept else None
+                    )
                 )
                 try:
                     session.flush()
                 except IntegrityError:
                     raise HandledElsewhere() from None
             self.uow.db.outage.over()
-            return Owed(event.update_id, items, kept=bool(items))
+            return Owed(event.update_id, items, kept=kept)
         except HandledElsewhere:
             log.info("update %s handled by another copy of the bot", event.update_id)
             return Owed(event.update_id, [], kept=False)

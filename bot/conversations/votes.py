@@ -172,6 +172,9 @@ def pick(turn: Turn, press: BallotPick) -> None:
         turn.session, motion, turn.user, member_id=press.member_id or None, now=turn.uow.clock.now()
     )
     member = turn.session.get(Member, press.member_id) if press.member_id else None
+    if motion.ballot == BallotKind.SECRET.value:
+        # The confirmation shows the choice: it goes to the voter and nowhere else.
+        turn.keep_replies = False
     turn.edit(
         turn.t._(tallies.CONFIRM, **tallies.confirmation_args(motion, press.choice)),
         keyboard(turn, tallies.confirmation_buttons(motion, member, press.choice)),
@@ -209,7 +212,9 @@ def confirm(turn: Turn, press: BallotConfirm) -> None:
     )
     t = turn.t
     if cast.secret:
-        # Only this copy may show a secret choice: it is written here, never stored.
+        # Only this copy may show a secret choice: it is written here, never stored,
+        # not even among the replies kept for a crash.
+        turn.keep_replies = False
         choice = Html(t._(tallies.LABELS[press.choice]))
         turn.edit(t._(SECRET_CAST, number=str(press.motion_id), choice=choice))
     elif not tallies.is_copy(

@@ -43,11 +43,13 @@ VOTERS = 20
 TWICE = 5
 LABELS = {Choice.YES: "Yes", Choice.NO: "No", Choice.ABSTAIN: "Abstain"}
 #: How a choice would look in a tuple: a short varchar (its one-byte length header,
-#: then the word) or a JSON string.
+#: then the word), a JSON string, or the Confirm button of a ballot (its callback
+#: data, "cast:<motion>:<member>:<choice>") kept with the text around it.
 PATTERNS = {
     choice: (
-        bytes([((len(choice.value) + 1) << 1) | 1]) + choice.value.encode(),
-        f'"{choice.value}"'.encode(),
+        re.compile(re.escape(bytes([((len(choice.value) + 1) << 1) | 1]) + choice.value.encode())),
+        re.compile(re.escape(f'"{choice.value}"'.encode())),
+        re.compile(rb"cast:\d+:\d*:" + choice.value.encode() + rb"\b"),
     )
     for choice in Choice
 }
@@ -65,7 +67,7 @@ class Tuple:
     data: bytes
 
     def choice(self) -> Choice | None:
-        found = {c for c, shapes in PATTERNS.items() if any(s in self.data for s in shapes)}
+        found = {c for c, shapes in PATTERNS.items() if any(s.search(self.data) for s in shapes)}
         return found.pop() if len(found) == 1 else None
 
 
