@@ -17,11 +17,12 @@ from typing import Any
 import redis
 from dramatiq import Worker
 from dramatiq.brokers.redis import RedisBroker
+from sqlalchemy.exc import ArgumentError
 
 from bot import delivery as delivery_jobs
 from bot.telegram_api import BotApi, RateLimiter
 from models.db import Database, DatabaseUnavailable
-from models.migrate import upgrade
+from models.migrate import revisions, upgrade
 from workflows import jobs as workflow_jobs
 from workflows.clock import Clock
 from workflows.queue import (
@@ -116,20 +117,45 @@ class Platform:
 
 
 def open_database(settings: Settings, *, migrate: bool) -> Database:
-    db = Database(settings.effective_database_url)
+    try:
+        db = Database(settings.effective_database_url)
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigurationError(
+            f"MAJLIS_DATABASE_URL is not a database URL ({str(exc).splitlines()[0]}); write "
+            "it like postgresql://user:password@host:5432/majlis, or unset it to use SQLite"
+        ) from None
     try:
         db.check()
     except DatabaseUnavailable as exc:
+        db.dispose()
         raise ConfigurationError(f"{exc}; check MAJLIS_DATABASE_URL") from None
     if migrate:
         upgrade(db)
     return db
 
 
+def require_migrated(db: Database) -> None:
+    """A bot or worker on a database behind its migrations would fail every update and
+    every job it takes: refuse to start instead (``majlis run`` migrates)."""
+    current, heads = revisions(db)
+    if current == heads:
+        return
+    where = f"is at revision {', '.join(sorted(current))}" if current else "was never migrated"
+    raise ConfigurationError(
+        f"the database {where}, this version of Majlis needs {', '.join(sorted(heads))}: "
+        "run majlis db upgrade, then start again"
+    )
+
+
 def open_platform(
     settings: Settings, *, migrate: bool = True, clock: Clock | None = None
 ) -> Platform:
     db = open_database(settings, migrate=migrate)
+    try:
+        require_migrated(db)
+    except ConfigurationError:
+        db.dispose()
+        raise
     embedded = None
     redis_url = settings.redis_url or EmbeddedValkey.running_url(settings.data_dir)
     if redis_url is None:

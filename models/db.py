@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine, text
 
 READ_ONLY = "majlis_read_only"
@@ -101,7 +101,7 @@ class Database:
         try:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
-        except OperationalError as exc:
+        except DBAPIError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise DatabaseUnavailable(
                 f"cannot reach the database at {make_url(self.url).render_as_string()}: {reason}"
