@@ -117,6 +117,14 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     processes = args.processes or settings.worker_processes
     threads = args.threads or settings.worker_threads
     if processes > 1:
+        from bot.platform import open_database, require_migrated
+
+        # Said once here rather than by every child.
+        db = open_database(settings, migrate=False)
+        try:
+            require_migrated(db)
+        finally:
+            db.dispose()
         command = [sys.executable, "-m", "bot.cli", "worker", "--processes", "1"]
         command += ["--threads", str(threads)] + (["--no-scheduler"] if args.no_scheduler else [])
         return _supervise(command, processes)

@@ -69,6 +69,7 @@ def test_unknown_role_is_refused(env: None, capsys: pytest.CaptureFixture[str]) 
             "cannot reach the database",
         ),
         ({"MAJLIS_LOG_LEVEL": "LOUD"}, "MAJLIS_LOG_LEVEL"),
+        ({"MAJLIS_TELEGRAM_API_URL": "api.telegram.org"}, "MAJLIS_TELEGRAM_API_URL must be"),
     ],
 )
 def test_bad_configuration_stops_with_one_clear_line(
@@ -176,6 +177,20 @@ async def test_an_unreachable_bot_api_is_one_line(
     assert "MAJLIS_TELEGRAM_API_URL" in error
 
 
+async def test_a_bot_api_error_never_shows_the_token(environment: dict[str, str]) -> None:
+    error = await refused(
+        "bot",
+        env={
+            **environment,
+            "MAJLIS_TELEGRAM_TOKEN": WELL_FORMED_TOKEN,
+            # aiogram quotes the whole request URL, token included, for this one.
+            "MAJLIS_TELEGRAM_API_URL": "http://127.0.0.1:99999",
+        },
+    )
+    assert "MAJLIS_TELEGRAM_API_URL" in error
+    assert WELL_FORMED_TOKEN.split(":")[1] not in error
+
+
 @pytest.fixture
 async def refusing_bot_api() -> AsyncIterator[str]:
     """A Bot API that refuses the token, as Telegram does one BotFather revoked."""
@@ -250,14 +265,22 @@ async def test_the_bot_refuses_a_database_behind_the_migrations(
     assert "majlis db upgrade" in error
 
 
+@pytest.mark.parametrize("processes", ["1", "2"])
 async def test_the_worker_refuses_a_database_behind_the_migrations_and_leaves_the_jobs(
-    environment: dict[str, str], unmigrated_database_url: str, redis_url: str, namespace: str
+    environment: dict[str, str],
+    unmigrated_database_url: str,
+    redis_url: str,
+    namespace: str,
+    processes: str,
 ) -> None:
     broker = make_broker(redis_url, namespace=namespace)
     try:
         enqueue(broker, outbox.DELIVERY_JOB, 1, queue_name=DELIVERY_QUEUE)
         error = await refused(
-            "worker", env={**environment, "MAJLIS_DATABASE_URL": unmigrated_database_url}
+            "worker",
+            "--processes",
+            processes,
+            env={**environment, "MAJLIS_DATABASE_URL": unmigrated_database_url},
         )
         assert "majlis db upgrade" in error
         assert broker.client.llen(f"{namespace}:{DELIVERY_QUEUE}") == 1

@@ -2,12 +2,16 @@
 webhook request carries something that is not an update."""
 
 import logging
+import re
 
 from aiohttp import web
 
 from workflows.settings import ConfigurationError
 
 log = logging.getLogger(__name__)
+
+#: A token inside a Bot API URL, as some client errors quote it.
+_TOKEN_IN_URL = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
 
 
 def token_refused(api_url: str) -> ConfigurationError:
@@ -19,6 +23,7 @@ def token_refused(api_url: str) -> ConfigurationError:
 
 def api_unreachable(api_url: str, reason: object) -> ConfigurationError:
     detail = str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__
+    detail = _TOKEN_IN_URL.sub("bot<token>", detail)
     return ConfigurationError(
         f"cannot reach the Bot API at {api_url} ({detail}); check MAJLIS_TELEGRAM_API_URL and "
         "the network"

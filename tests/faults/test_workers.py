@@ -36,6 +36,8 @@ TEXT = "Welcome back, {name}."
 #: Long enough for Dramatiq's redelivery and the sweep alike: a test that needs more
 #: has lost something.
 PATIENCE = 150.0
+#: Threads of the worker that is killed.
+VICTIM_THREADS = 4
 
 
 async def recipients(deployment: Deployment, count: int) -> list[SandboxUser]:
@@ -115,11 +117,15 @@ def rows(uow: UnitOfWork, ids: list[int]) -> dict[int, Notification]:
         }
 
 
-async def times_received(users: list[SandboxUser]) -> dict[int, int]:
-    """How many times each user got their notification."""
+async def copies_received(users: list[SandboxUser]) -> dict[int, list[int]]:
+    """The sandbox's sequence numbers of each user's copies of their notification."""
     transcripts = await asyncio.gather(*(user.transcript() for user in users))
     return {
-        user.id: sum(f"Welcome back, #{user.id}." == plain(m.get("text")) for m in transcript)
+        user.id: [
+            int(m["seq"])
+            for m in transcript
+            if f"Welcome back, #{user.id}." == plain(m.get("text"))
+        ]
         for user, transcript in zip(users, transcripts, strict=True)
     }
 
@@ -136,7 +142,10 @@ async def kill_mid_burst(
 
     await asyncio.to_thread(victim.kill)
     killed_at = datetime.now(UTC)
+    # Everything the dead worker sent is in the sandbox by now, at or below this.
+    last_seq_at_kill = deployment.sandbox.world.last_seq
     held = in_flight(uow, ids, killed_at)
+    unstamped = {row_id for row_id, row in rows(uow, ids).items() if row.delivered_at is None}
     # Some of them are the dead worker's: in flight when it died.
     assert held, "the kill caught no delivery in flight"
 
@@ -159,10 +168,27 @@ async def kill_mid_burst(
     assert not late, f"waited for the lease to run out: {late}"
 
     await asyncio.sleep(2)  # a duplicate would be sent by now
-    received = await times_received(users)
-    assert sorted(set(received.values())) == [1], {
-        user_id: n for user_id, n in received.items() if n != 1
+    copies = await copies_received(users)
+    assert all(copies.values()), [user_id for user_id, seqs in copies.items() if not seqs]
+    row_of = dict(zip((user.id for user in users), ids, strict=True))
+    twice = {user_id: seqs for user_id, seqs in copies.items() if len(seqs) > 1}
+    # The one repeat no outbox can rule out: Telegram took the message in the last
+    # moments before the kill, before the worker could stamp it delivered, and there
+    # is no asking Telegram what it got. Anything else sent twice is a fault.
+    straddling = {
+        user_id: seqs
+        for user_id, seqs in twice.items()
+        if len(seqs) == 2
+        and seqs[0] <= last_seq_at_kill < seqs[1]
+        and row_of[user_id] in held
+        and row_of[user_id] in unstamped
     }
+    print(f"{len(straddling)} sent twice across the kill: {straddling}")
+    assert twice == straddling, {
+        user_id: (seqs, rows(uow, [row_of[user_id]])) for user_id, seqs in twice.items()
+    }
+    # At most one a sending thread of the dead worker.
+    assert len(straddling) <= VICTIM_THREADS, straddling
 
 
 async def test_a_worker_killed_mid_burst_beside_a_worker_without_scheduler_loses_nothing(
@@ -171,7 +197,7 @@ async def test_a_worker_killed_mid_burst_beside_a_worker_without_scheduler_loses
     """The dead worker ran the only scheduler: no sweep can help, redelivery must."""
     await kill_mid_burst(
         deployment,
-        victim=deployment.worker(name="with-scheduler"),
+        victim=deployment.worker("--threads", str(VICTIM_THREADS), name="with-scheduler"),
         survivor=deployment.worker("--no-scheduler", name="without-scheduler"),
     )
 
@@ -181,7 +207,9 @@ async def test_a_worker_killed_mid_burst_with_a_scheduler_elsewhere_loses_nothin
 ) -> None:
     await kill_mid_burst(
         deployment,
-        victim=deployment.worker("--no-scheduler", name="without-scheduler"),
+        victim=deployment.worker(
+            "--no-scheduler", "--threads", str(VICTIM_THREADS), name="without-scheduler"
+        ),
         survivor=deployment.worker(name="with-scheduler"),
     )
 
@@ -281,7 +309,7 @@ async def test_redis_restarted_without_persistence_mid_burst_loses_and_repeats_n
     print(f"\nall {BURST} delivered {(last - emptied_at).total_seconds():.1f} s after the restart")
 
     await asyncio.sleep(2)
-    received = await times_received(users)
-    assert sorted(set(received.values())) == [1], {
-        user_id: n for user_id, n in received.items() if n != 1
+    copies = await copies_received(users)
+    assert [len(seqs) for seqs in copies.values()] == [1] * BURST, {
+        user_id: seqs for user_id, seqs in copies.items() if len(seqs) != 1
     }
