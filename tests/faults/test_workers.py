@@ -274,11 +274,13 @@ async def test_the_scheduler_moves_to_another_process_when_its_leader_dies(
     mark = workers.log.stat().st_size
 
     os.kill(first, signal.SIGKILL)
+    killed_at = asyncio.get_running_loop().time()
     await until(
         lambda: any(pid != first and alive(pid) for pid in leaders(workers.log, since=mark)),
         timeout=60,
         what="another process leading",
     )
+    print(f"\nanother process led {asyncio.get_running_loop().time() - killed_at:.1f} s after")
     # The parent replaces the dead child.
     await until(
         lambda: len(children(workers.pid)) == 2 and first not in children(workers.pid),
