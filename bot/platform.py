@@ -242,6 +242,9 @@ class Scheduler(threading.Thread):
         self.platform = platform
         self.stopping = threading.Event()
         self.key = f"{platform.settings.redis_namespace}:scheduler:leader"
+        #: A key that lives as long as Redis keeps its data; see :meth:`_queues_lost`.
+        self.landmark = f"{platform.settings.redis_namespace}:scheduler:landmark"
+        self.landmark_seen = False
         self.candidate = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         client = platform.broker.client
         self._lead = client.register_script(_LEAD)
@@ -255,6 +258,8 @@ class Scheduler(threading.Thread):
         failing = False
         while True:
             try:
+                if self._queues_lost():
+                    self._hand_over_again()
                 leading = bool(self._lead(keys=[self.key], args=[self.candidate, lease_ms]))
                 self._announce(leading)
                 if leading:
@@ -271,6 +276,26 @@ class Scheduler(threading.Thread):
             if self.stopping.wait(interval):
                 break
         self._step_down()
+
+    def _queues_lost(self) -> bool:
+        """Whether Redis lost its data (a restart without persistence) since last seen.
+
+        The landmark is set once and never expires; a candidate that saw it and finds
+        it gone knows every queued message went with it. Only the one candidate that
+        sets it again answers True.
+        """
+        created = bool(self.platform.broker.client.set(self.landmark, self.candidate, nx=True))
+        lost = created and self.landmark_seen
+        self.landmark_seen = True
+        return lost
+
+    def _hand_over_again(self) -> None:
+        """Hand over now every notification neither delivered nor being sent, rather
+        than wait for the sweep's resend delay: their queue messages are gone. A row
+        whose message survived somewhere (in a worker's memory) is sent once all the
+        same: the second message finds it held or stamped."""
+        count = workflow_jobs.sweep_outbox(self.platform.uow, resend_after=timedelta(0))
+        log.warning("scheduler: Redis lost its queues; %d notifications handed over again", count)
 
     def _announce(self, leading: bool) -> None:
         if leading and not self.leading:
