@@ -68,9 +68,9 @@ async def serve_bot(platform: Platform, stop: asyncio.Event) -> None:
     bot = aiogram_runtime.make_bot(token, api_url)
     dispatcher = aiogram_runtime.build_dispatcher(engine)
     try:
-        me = await bot.get_me()
-        log.info("serving @%s with aiogram", me.username)
-        print(f"bot: serving @{me.username}", flush=True)
+        username = await aiogram_runtime.identify(bot, api_url)
+        log.info("serving @%s with aiogram", username)
+        print(f"bot: serving @{username}", flush=True)
         await aiogram_runtime.publish_commands(bot, command_menu())
         if settings.webhook_url:
             assert settings.webhook_secret is not None
@@ -84,6 +84,19 @@ async def serve_bot(platform: Platform, stop: asyncio.Event) -> None:
             )
         else:
             await aiogram_runtime.run_polling(bot, dispatcher, stop)
+    finally:
+        await bot.session.close()
+
+
+async def check_bot_api(settings: Settings) -> None:
+    """Stop on a Bot API that refuses the token or does not answer, before workers and
+    the scheduler start and say anything."""
+    from bot.runtimes import aiogram_runtime
+
+    api_url = bot_api_url(settings)
+    bot = aiogram_runtime.make_bot(bot_token(settings), api_url)
+    try:
+        await aiogram_runtime.identify(bot, api_url)
     finally:
         await bot.session.close()
 
@@ -125,6 +138,8 @@ async def run_everything(settings: Settings, *, stop: asyncio.Event | None = Non
                     "free port"
                 ) from None
             print(f"Sandbox: {sandbox.url}", flush=True)
+        else:
+            await check_bot_api(settings)
         start_worker(platform, threads=settings.worker_threads)
         scheduler = Scheduler(platform)
         scheduler.start()

@@ -118,22 +118,17 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     processes = args.processes or settings.worker_processes
     threads = args.threads or settings.worker_threads
     if processes > 1:
-        children = [
-            subprocess.Popen(
-                [sys.argv[0], "worker", "--processes", "1", "--threads", str(threads)]
-                + (["--no-scheduler"] if index or args.no_scheduler else []),
-                env=os.environ.copy(),
-            )
-            for index in range(processes)
-        ]
+        from bot.platform import open_database, require_migrated
 
-        def forward(signum: int, _frame: object) -> None:
-            for child in children:
-                child.send_signal(signum)
-
-        signal.signal(signal.SIGTERM, forward)
-        signal.signal(signal.SIGINT, forward)
-        return max(child.wait() for child in children)
+        # Said once here rather than by every child.
+        db = open_database(settings, migrate=False)
+        try:
+            require_migrated(db)
+        finally:
+            db.dispose()
+        command = [sys.executable, "-m", "bot.cli", "worker", "--processes", "1"]
+        command += ["--threads", str(threads)] + (["--no-scheduler"] if args.no_scheduler else [])
+        return _supervise(command, processes)
 
     from bot.platform import Scheduler, open_platform, start_worker
 
@@ -156,6 +151,42 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
             scheduler.stop()
         platform.close()
     return 0
+
+
+#: How often the parent of ``--processes N`` looks for a child that died.
+SUPERVISE_EVERY = 0.5
+
+
+def _supervise(command: list[str], processes: int) -> int:
+    """Run ``processes`` workers and start again any that dies, until told to stop.
+
+    Each child is a scheduler candidate of its own (unless ``--no-scheduler``), so the
+    scheduler does not die with any one of them. A child that stops on bad
+    configuration (exit 2) would only stop again: then everything stops.
+    """
+    log = logging.getLogger("majlis.worker")
+    stopping = threading.Event()
+    children = [subprocess.Popen(command, env=os.environ.copy()) for _ in range(processes)]
+
+    def forward(signum: int, _frame: object) -> None:
+        stopping.set()
+        for child in children:
+            child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    while not stopping.wait(SUPERVISE_EVERY):
+        for index, child in enumerate(children):
+            code = child.poll()
+            if code is None or stopping.is_set():
+                continue
+            if code == 2:
+                log.error("worker process %d stopped on bad configuration", child.pid)
+                forward(signal.SIGTERM, None)
+                break
+            log.warning("worker process %d died (exit %s); starting another", child.pid, code)
+            children[index] = subprocess.Popen(command, env=os.environ.copy())
+    return max(child.wait() for child in children)
 
 
 def _admin(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,7 +1,8 @@
 """Delivering the outbox: render in the recipient's language, send within limits, stamp.
 
 One job per notification. It claims the row for a short lease (a second copy of
-the job finds it held or stamped and does nothing), renders it, waits for the
+the job finds it held or stamped and does nothing; the same queue message handed
+out again because its worker died resumes the claim at once), renders it, waits for the
 rate limiter, sends it and stamps it delivered. Flood control and a busy chat
 put the job back with a delay instead of blocking a worker thread.
 
@@ -28,7 +29,14 @@ from bot.telegram_api import ApiError, BotApi, FloodWait, RateLimiter
 from models import GroupChat, Notification, User
 from models.db import unreachable
 from workflows import meetings, outbox, values
-from workflows.queue import DELIVERY_QUEUE, JobContext, enqueue, job
+from workflows.queue import (
+    DELIVERY_QUEUE,
+    JobContext,
+    current_holder,
+    enqueue,
+    holder_gone,
+    job,
+)
 from workflows.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -171,10 +179,20 @@ def prepare(session: Session, notification_id: int) -> Outgoing:
     return Outgoing(row.chat_id, text, buttons, file, edit_message_id)
 
 
-def deliver(delivery: Delivery, notification_id: int) -> str:
-    """Deliver one notification; returns what happened, for logs and tests."""
+def deliver(delivery: Delivery, notification_id: int, *, holder: str | None = None) -> str:
+    """Deliver one notification; returns what happened, for logs and tests.
+
+    ``holder`` names the queue message this runs for (``message@worker``)."""
     uow = delivery.uow
-    if not outbox.claim(uow.db, notification_id, now=uow.clock.now(), lease=delivery.lease):
+    broker = uow.broker
+    if not outbox.claim(
+        uow.db,
+        notification_id,
+        now=uow.clock.now(),
+        lease=delivery.lease,
+        holder=holder,
+        orphaned=lambda previous: broker is not None and holder_gone(broker, previous),
+    ):
         return "skipped"
     try:
         with uow.db.reading() as session:
@@ -302,16 +320,18 @@ def _later(delivery: Delivery, notification_id: int, delay_ms: int, why: str) ->
 )
 def deliver_notification(notification_id: int) -> None:
     delivery: Delivery = JobContext.get("delivery")
+    broker = delivery.uow.broker
+    holder = current_holder(broker) if broker is not None else None
     try:
-        outcome = deliver(delivery, notification_id)
+        outcome = deliver(delivery, notification_id, holder=holder)
     except Exception as error:
-        if not unreachable(error) or delivery.uow.broker is None:
+        if not unreachable(error) or broker is None:
             raise
         # Not a failure of this notification: try again shortly, without a traceback
         # per attempt or using up its retries.
         delivery.uow.db.outage.began(error)
         enqueue(
-            delivery.uow.broker,
+            broker,
             outbox.DELIVERY_JOB,
             notification_id,
             queue_name=DELIVERY_QUEUE,

@@ -5,8 +5,10 @@ reported as one line saying what to fix (:class:`ConfigurationError`).
 """
 
 import logging
+import os
 import socket
 import threading
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -15,15 +17,17 @@ from typing import Any
 import redis
 from dramatiq import Worker
 from dramatiq.brokers.redis import RedisBroker
+from sqlalchemy.exc import ArgumentError
 
 from bot import delivery as delivery_jobs
 from bot.telegram_api import BotApi, RateLimiter
 from models.db import Database, DatabaseUnavailable
-from models.migrate import upgrade
+from models.migrate import revisions, upgrade
 from workflows import jobs as workflow_jobs
 from workflows.clock import Clock
 from workflows.queue import (
     WORKER_TIMEOUT_MS,
+    Heartbeat,
     JobContext,
     declare_jobs,
     enqueue,
@@ -142,20 +146,45 @@ class Platform:
 
 
 def open_database(settings: Settings, *, migrate: bool) -> Database:
-    db = Database(settings.effective_database_url)
+    try:
+        db = Database(settings.effective_database_url)
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigurationError(
+            f"MAJLIS_DATABASE_URL is not a database URL ({str(exc).splitlines()[0]}); write "
+            "it like postgresql://user:password@host:5432/majlis, or unset it to use SQLite"
+        ) from None
     try:
         db.check()
     except DatabaseUnavailable as exc:
+        db.dispose()
         raise ConfigurationError(f"{exc}; check MAJLIS_DATABASE_URL") from None
     if migrate:
         upgrade(db)
     return db
 
 
+def require_migrated(db: Database) -> None:
+    """A bot or worker on a database behind its migrations would fail every update and
+    every job it takes: refuse to start instead (``majlis run`` migrates)."""
+    current, heads = revisions(db)
+    if current == heads:
+        return
+    where = f"is at revision {', '.join(sorted(current))}" if current else "was never migrated"
+    raise ConfigurationError(
+        f"the database {where}, this version of Majlis needs {', '.join(sorted(heads))}: "
+        "run majlis db upgrade, then start again"
+    )
+
+
 def open_platform(
     settings: Settings, *, migrate: bool = True, clock: Clock | None = None
 ) -> Platform:
     db = open_database(settings, migrate=migrate)
+    try:
+        require_migrated(db)
+    except ConfigurationError:
+        db.dispose()
+        raise
     embedded = None
     redis_url = settings.redis_url or EmbeddedValkey.running_url(settings.data_dir)
     try:
@@ -203,33 +232,126 @@ def start_worker(platform: Platform, *, threads: int) -> Worker:
     )
     worker = Worker(platform.broker, worker_threads=threads, worker_timeout=WORKER_TIMEOUT_MS)
     worker.start()
+    heartbeat = Heartbeat(platform.broker)
+    heartbeat.start()
     platform._closers.append(api.close)
+    # Closers run in reverse: the worker finishes its jobs while still beating.
+    platform._closers.append(heartbeat.stop)
     platform._closers.append(worker.stop)
     return worker
 
 
+#: Take the lead if nobody holds it, or keep it if this candidate does.
+_LEAD = """
+local holder = redis.call("get", KEYS[1])
+if holder == ARGV[1] then
+    redis.call("pexpire", KEYS[1], ARGV[2])
+    return 1
+elseif not holder then
+    redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2])
+    return 1
+end
+return 0
+"""
+_RESIGN = """
+if redis.call("get", KEYS[1]) == ARGV[1] then
+    return redis.call("del", KEYS[1])
+end
+return 0
+"""
+
+
 class Scheduler(threading.Thread):
-    """Enqueues a scheduler tick every few seconds; the tick itself is idempotent."""
+    """A candidate for the scheduler; the one elected enqueues a tick every few seconds.
+
+    Every worker process runs one (unless ``--no-scheduler``). The lead is a Redis
+    key with a time to live, taken when free and renewed at each tick by its holder:
+    when the leader dies the key runs out and another candidate takes over within
+    :attr:`LEAD_SECONDS`. Two leaders for a moment (one frozen past its lease) do no
+    harm: the tick itself is idempotent.
+    """
 
     PRUNE_EVERY = 3600.0
+    LEAD_SECONDS = 5.0
 
     def __init__(self, platform: Platform) -> None:
         super().__init__(name="majlis-scheduler", daemon=True)
         self.platform = platform
         self.stopping = threading.Event()
+        self.key = f"{platform.settings.redis_namespace}:scheduler:leader"
+        #: A key that lives as long as Redis keeps its data; see :meth:`_queues_lost`.
+        self.landmark = f"{platform.settings.redis_namespace}:scheduler:landmark"
+        self.landmark_seen = False
+        self.candidate = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        client = platform.broker.client
+        self._lead = client.register_script(_LEAD)
+        self._resign = client.register_script(_RESIGN)
+        self.leading = False
 
     def run(self) -> None:
         interval = self.platform.settings.tick_seconds
+        lease_ms = int(max(self.LEAD_SECONDS, 3 * interval) * 1000)
         since_prune = self.PRUNE_EVERY
-        while not self.stopping.wait(interval):
+        failing = False
+        while True:
             try:
-                enqueue(self.platform.broker, "scheduler_tick")
-                since_prune += interval
-                if since_prune >= self.PRUNE_EVERY:
-                    enqueue(self.platform.broker, "prune")
-                    since_prune = 0
+                if self._queues_lost():
+                    self._hand_over_again()
+                leading = bool(self._lead(keys=[self.key], args=[self.candidate, lease_ms]))
+                self._announce(leading)
+                if leading:
+                    enqueue(self.platform.broker, "scheduler_tick")
+                    since_prune += interval
+                    if since_prune >= self.PRUNE_EVERY:
+                        enqueue(self.platform.broker, "prune")
+                        since_prune = 0
+                failing = False
             except Exception as exc:
-                log.warning("scheduler could not enqueue its tick: %s", exc)
+                if not failing:
+                    log.warning("scheduler: Redis does not answer (%s); trying again", exc)
+                failing = True
+            if self.stopping.wait(interval):
+                break
+        self._step_down()
+
+    def _queues_lost(self) -> bool:
+        """Whether Redis lost its data (a restart without persistence) since last seen.
+
+        The landmark is set once and never expires; a candidate that saw it and finds
+        it gone knows every queued message went with it. Only the one candidate that
+        sets it again answers True.
+        """
+        created = bool(self.platform.broker.client.set(self.landmark, self.candidate, nx=True))
+        lost = created and self.landmark_seen
+        self.landmark_seen = True
+        return lost
+
+    def _hand_over_again(self) -> None:
+        """Hand over now every notification neither delivered nor being sent, rather
+        than wait for the sweep's resend delay: their queue messages are gone. A row
+        whose message survived somewhere (in a worker's memory) is sent once all the
+        same: the second message finds it held or stamped."""
+        count = workflow_jobs.sweep_outbox(self.platform.uow, resend_after=timedelta(0))
+        log.warning("scheduler: Redis lost its queues; %d notifications handed over again", count)
+
+    def _announce(self, leading: bool) -> None:
+        if leading and not self.leading:
+            log.info("scheduler: leading in process %d", os.getpid())
+        elif self.leading and not leading:
+            log.warning("scheduler: another process took the lead")
+        self.leading = leading
+
+    def _step_down(self) -> None:
+        """Hand the lead over at once rather than after the key runs out."""
+        if not self.leading:
+            return
+        try:
+            self._resign(keys=[self.key], args=[self.candidate])
+        except Exception as exc:
+            log.warning("scheduler: could not hand over the lead (%s)", exc)
+        self.leading = False
 
     def stop(self) -> None:
         self.stopping.set()
+        if self.is_alive() and self is not threading.current_thread():
+            self.join(timeout=5)

@@ -4,6 +4,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from models.db import Database
 
@@ -25,3 +27,11 @@ def upgrade(database: Database, revision: str = "head") -> None:
 def revision(database: Database, message: str) -> None:
     """Write a new migration from the difference between the tables and the database."""
     command.revision(alembic_config(database), message=message, autogenerate=True)
+
+
+def revisions(database: Database) -> tuple[set[str], set[str]]:
+    """The revisions the database is at, and those the migrations lead to."""
+    with database.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    heads = set(ScriptDirectory.from_config(alembic_config(database)).get_heads())
+    return current, heads

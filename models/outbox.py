@@ -29,6 +29,9 @@ class Notification(SQLModel, table=True):
     enqueued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     #: A worker sending the row holds it until then; after that another may.
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: The queue message sending it ("message@worker"): only that same message,
+    #: redelivered because its worker died, may resume the claim before it ends.
+    claimed_by: str | None = Field(default=None, max_length=80)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     telegram_message_id: int | None = Field(default=None, sa_type=BigInteger)
     attempts: int = 0

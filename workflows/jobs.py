@@ -33,12 +33,14 @@ log = logging.getLogger(__name__)
 KEEP_UPDATE_IDS = timedelta(days=7)
 
 
-def sweep_outbox(uow: UnitOfWork) -> int:
-    """Hand over again the notifications a crash or an outage left behind."""
+def sweep_outbox(uow: UnitOfWork, *, resend_after: timedelta | None = None) -> int:
+    """Hand over again the notifications a crash or an outage left behind: those not
+    handed over, or handed over longer than ``resend_after`` ago (by default the
+    setting), and held by no sender."""
     now = uow.clock.now()
-    ids = outbox.stale(
-        uow.db, now=now, resend_after=timedelta(seconds=uow.settings.outbox_resend_after)
-    )
+    if resend_after is None:
+        resend_after = timedelta(seconds=uow.settings.outbox_resend_after)
+    ids = outbox.stale(uow.db, now=now, resend_after=resend_after)
     uow.hand_over(ids)
     return len(ids)
 

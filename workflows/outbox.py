@@ -7,6 +7,8 @@ a short lease, sends it, and stamps it delivered: a stamped row is never sent
 again, whatever the queue repeats.
 """
 
+import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +19,8 @@ from sqlmodel import Session, col, select
 from models import Notification
 from models.db import Database
 from workflows import values
+
+log = logging.getLogger(__name__)
 
 #: The job that renders and sends one notification; registered by the bot layer.
 DELIVERY_JOB = "deliver_notification"
@@ -116,23 +120,75 @@ def stale(db: Database, *, now: datetime, resend_after: timedelta, limit: int = 
         return [row_id for row_id in session.exec(query) if row_id is not None]
 
 
-def claim(db: Database, notification_id: int, *, now: datetime, lease: timedelta) -> bool:
-    """Take the row for ``lease``; False when delivered, failed or held by another sender."""
+def claim(
+    db: Database,
+    notification_id: int,
+    *,
+    now: datetime,
+    lease: timedelta,
+    holder: str | None = None,
+    orphaned: Callable[[str], bool] = lambda _holder: False,
+) -> bool:
+    """Take the row for ``lease``; False when delivered, failed or held by another sender.
+
+    ``holder`` names the queue message that sends it, as ``message@worker``. The queue
+    hands the same message out again only when its worker has stopped heart-beating;
+    that message may then resume its own claim at once, if ``orphaned`` confirms the
+    worker that held it is gone, instead of waiting for the lease to end. Another
+    message for the same row (a duplicate hand-over) still finds it held.
+    """
+    unheld = or_(col(Notification.claimed_until).is_(None), col(Notification.claimed_until) < now)
     with db.session() as session:
-        result = session.execute(
-            update(Notification)
-            .where(
-                col(Notification.id) == notification_id,
-                col(Notification.delivered_at).is_(None),
-                col(Notification.failed_at).is_(None),
-                or_(
-                    col(Notification.claimed_until).is_(None),
-                    col(Notification.claimed_until) < now,
-                ),
-            )
-            .values(claimed_until=now + lease, attempts=Notification.attempts + 1)
+        if _take(session, notification_id, unheld, now=now, lease=lease, holder=holder):
+            return True
+        if holder is None:
+            return False
+        previous = session.exec(
+            select(Notification.claimed_by).where(col(Notification.id) == notification_id)
+        ).first()
+        if previous is None or _message(previous) != _message(holder) or previous == holder:
+            return False
+        if not orphaned(previous):
+            return False
+        taken = _take(
+            session,
+            notification_id,
+            col(Notification.claimed_by) == previous,
+            now=now,
+            lease=lease,
+            holder=holder,
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        if taken:
+            log.warning(
+                "notification %s resumed from %s, whose worker died", notification_id, previous
+            )
+        return taken
+
+
+def _message(holder: str) -> str:
+    return holder.partition("@")[0]
+
+
+def _take(
+    session: Session,
+    notification_id: int,
+    condition: Any,
+    *,
+    now: datetime,
+    lease: timedelta,
+    holder: str | None,
+) -> bool:
+    result = session.execute(
+        update(Notification)
+        .where(
+            col(Notification.id) == notification_id,
+            col(Notification.delivered_at).is_(None),
+            col(Notification.failed_at).is_(None),
+            condition,
+        )
+        .values(claimed_until=now + lease, claimed_by=holder, attempts=Notification.attempts + 1)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def load(db: Database, notification_id: int) -> Notification | None:
@@ -147,7 +203,12 @@ def mark_delivered(
         session.execute(
             update(Notification)
             .where(col(Notification.id) == notification_id)
-            .values(delivered_at=now, telegram_message_id=telegram_message_id, claimed_until=None)
+            .values(
+                delivered_at=now,
+                telegram_message_id=telegram_message_id,
+                claimed_until=None,
+                claimed_by=None,
+            )
         )
 
 
@@ -157,5 +218,7 @@ def release(db: Database, notification_id: int, *, error: str, failed_at: dateti
         session.execute(
             update(Notification)
             .where(col(Notification.id) == notification_id)
-            .values(claimed_until=None, last_error=error[:500], failed_at=failed_at)
+            .values(
+                claimed_until=None, claimed_by=None, last_error=error[:500], failed_at=failed_at
+            )
         )

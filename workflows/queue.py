@@ -6,7 +6,9 @@ binds it to whatever global broker happens to exist. Code that only hands work
 over (the bot process) enqueues by name with :func:`enqueue`.
 """
 
+import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -14,13 +16,19 @@ from typing import Any, ClassVar
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.message import Message
+from dramatiq.middleware import CurrentMessage
+
+log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE = "default"
 DELIVERY_QUEUE = "delivery"
 
 #: A worker that stops heart-beating for this long is presumed dead and its
-#: messages go back to the queue. Dramatiq's default is a minute.
-HEARTBEAT_TIMEOUT_MS = 10_000
+#: messages go back to the queue. Dramatiq's default is a minute; a worker here
+#: beats every second on its own (:class:`Heartbeat`), so five missed beats mean
+#: it is dead or frozen, and its notifications go out again within seconds.
+HEARTBEAT_TIMEOUT_MS = 5_000
+HEARTBEAT_EVERY_S = 1.0
 #: Out of a million fetches, how many run the maintenance pass that requeues a
 #: dead worker's messages. With fetches every 100 ms per queue this is about
 #: once every second or two instead of Dramatiq's once every few minutes.
@@ -37,12 +45,85 @@ def make_broker(
     maintenance_chance: int = MAINTENANCE_CHANCE,
     namespace: str = "majlis",
 ) -> RedisBroker:
-    return RedisBroker(
+    broker = RedisBroker(
         url=url,
         namespace=namespace,
         heartbeat_timeout=heartbeat_timeout_ms,
         maintenance_chance=maintenance_chance,
     )
+    # Lets a job know which queue message it runs for (see :func:`current_holder`).
+    broker.add_middleware(CurrentMessage())
+    return broker
+
+
+def _heartbeats(broker: RedisBroker) -> str:
+    # Dramatiq's own sorted set of worker ids by last heartbeat (dispatch.lua).
+    return f"{broker.namespace}:__heartbeats__"
+
+
+class Heartbeat(threading.Thread):
+    """Beats for this worker every second, whatever its consumers are doing.
+
+    Dramatiq beats only when a consumer fetches, and a consumer with its prefetch
+    full does not fetch: a busy worker could pass for dead and have the messages it
+    is working on handed to another. Beating here, a worker passes for dead only
+    when it is (or is frozen), which is what lets a redelivered message resume the
+    dead worker's claim at once.
+    """
+
+    def __init__(self, broker: RedisBroker) -> None:
+        super().__init__(name="majlis-heartbeat", daemon=True)
+        self.broker = broker
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        failing = False
+        while True:
+            try:
+                self.beat()
+                if failing:
+                    log.info("heartbeat: Redis answers again")
+                failing = False
+            except Exception as exc:
+                if not failing:
+                    log.warning("heartbeat: Redis does not answer (%s)", exc)
+                failing = True
+            if self.stopping.wait(HEARTBEAT_EVERY_S):
+                return
+
+    def beat(self) -> None:
+        now_ms = int(time.time() * 1000)
+        self.broker.client.zadd(_heartbeats(self.broker), {self.broker.broker_id: now_ms})
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
+def worker_alive(broker: RedisBroker, worker_id: str) -> bool:
+    """Whether the worker ``worker_id`` beat within the heartbeat timeout."""
+    score = broker.client.zscore(_heartbeats(broker), worker_id)
+    return score is not None and score > time.time() * 1000 - broker.heartbeat_timeout
+
+
+def current_holder(broker: dramatiq.Broker) -> str | None:
+    """``message@worker`` for the queue message the calling job runs for.
+
+    Dramatiq gives each enqueue its own Redis id and hands the same id out again
+    only when the worker that fetched it stopped beating: a job that finds its own
+    message id on a claim is that worker's message, redelivered.
+    """
+    message = CurrentMessage.get_current_message()
+    if message is None or not isinstance(broker, RedisBroker):
+        return None
+    redis_id = message.options.get("redis_message_id")
+    return f"{redis_id}@{broker.broker_id}" if redis_id else None
+
+
+def holder_gone(broker: dramatiq.Broker, holder: str) -> bool:
+    """Whether the worker named in ``holder`` (``message@worker``) has died."""
+    if not isinstance(broker, RedisBroker):
+        return False
+    return not worker_alive(broker, holder.partition("@")[2])
 
 
 @dataclass(frozen=True)

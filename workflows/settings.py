@@ -98,6 +98,10 @@ class Settings(BaseSettings):
                     "MAJLIS_TELEGRAM_TOKEN is malformed: copy the whole token BotFather gave "
                     "you, like 123456789:AAH...; unset it to use the local sandbox"
                 )
+        if not self.telegram_api_url.startswith(("https://", "http://")):
+            raise ValueError(
+                "MAJLIS_TELEGRAM_API_URL must be an http(s) URL, such as https://api.telegram.org"
+            )
         if self.webhook_url:
             if self.telegram_token is None:
                 raise ValueError("MAJLIS_WEBHOOK_URL needs MAJLIS_TELEGRAM_TOKEN as well")

@@ -9,7 +9,13 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramUnauthorizedError,
+)
+from aiogram.methods import TelegramMethod
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
@@ -19,6 +25,8 @@ from aiogram.types import (
     Message,
     Update,
 )
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
 
 from bot.chat import ChatEvent, Document, Keyboard
 from bot.engine import Engine
@@ -32,6 +40,7 @@ from bot.runtimes.common import (
     event_from_message,
     poll,
 )
+from bot.runtimes.startup import api_unreachable, not_an_update, token_refused
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +119,18 @@ def build_dispatcher(engine: Engine) -> Dispatcher:
     return dispatcher
 
 
+async def identify(bot: Bot, api_url: str) -> str:
+    """The bot's username; a Bot API that refuses the token or does not answer is a
+    configuration to fix, said in one line."""
+    try:
+        me = await bot.get_me()
+    except TelegramUnauthorizedError:
+        raise token_refused(api_url) from None
+    except TelegramNetworkError as error:
+        raise api_unreachable(api_url, error.message) from None
+    return me.username or str(me.id)
+
+
 async def publish_commands(bot: Bot, commands: dict[str, dict[str, str]]) -> None:
     """The command menu Telegram shows, in each language (``{lang: {name: description}}``)."""
     for language, entries in commands.items():
@@ -149,12 +170,11 @@ async def run_webhook(
     """Serve the webhook; answer Telegram only once the update is handled, so none is lost."""
     from urllib.parse import urlparse
 
-    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
-    from aiohttp import web
+    from aiogram.webhook.aiohttp_server import setup_application
 
     app = web.Application()
     path = urlparse(url).path or "/"
-    SimpleRequestHandler(
+    UpdateRequestHandler(
         dispatcher=dispatcher, bot=bot, secret_token=secret, handle_in_background=False
     ).register(app, path=path)
     setup_application(app, dispatcher, bot=bot)
@@ -169,3 +189,20 @@ async def run_webhook(
         await stop.wait()
     finally:
         await runner.cleanup()
+
+
+class UpdateRequestHandler(SimpleRequestHandler):
+    """aiogram's webhook handler, answering 400 rather than 500 to a body that is not
+    an update (aiogram parses it where any failure becomes a server error)."""
+
+    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
+        try:
+            update = Update.model_validate(
+                await request.json(loads=bot.session.json_loads), context={"bot": bot}
+            )
+        except ValueError as error:  # malformed JSON, and pydantic's ValidationError
+            return not_an_update(request, error)
+        result: TelegramMethod[Any] | None = await self.dispatcher.feed_webhook_update(
+            bot, update, **self.data
+        )
+        return web.Response(body=self._build_response_writer(bot=bot, result=result))

@@ -13,7 +13,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, InvalidToken, NetworkError
 from telegram.error import RetryAfter as PtbRetryAfter
 from telegram.ext import Application, TypeHandler
 
@@ -29,6 +29,7 @@ from bot.runtimes.common import (
     event_from_message,
     poll,
 )
+from bot.runtimes.startup import api_unreachable, not_an_update, token_refused
 from workflows.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,12 @@ async def serve(
     engine: Engine, *, token: str, api_url: str, settings: Settings, stop: asyncio.Event
 ) -> None:
     application = build_application(engine, token=token, api_url=api_url)
+    try:
+        await application.initialize()  # asks getMe
+    except InvalidToken:
+        raise token_refused(api_url) from None
+    except NetworkError as error:
+        raise api_unreachable(api_url, error.message) from None
     async with application:
         bot = application.bot
         me = await bot.get_me()
@@ -170,7 +177,12 @@ async def _serve_webhook(application: Application, settings: Settings, stop: asy
         if request.headers.get("X-Telegram-Bot-Api-Secret-Token") != secret:
             log.warning("webhook request without the right secret from %s", request.remote)
             return web.Response(status=401, text="Unauthorized")
-        update = Update.de_json(await request.json(), application.bot)
+        try:
+            update = Update.de_json(await request.json(), application.bot)
+            if update is None:
+                raise ValueError("empty body")
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            return not_an_update(request, error)
         await application.process_update(update)
         return web.Response(text="ok")
 

@@ -128,6 +128,61 @@ async def test_a_duplicated_update_is_handled_once(webhook_majlis: tuple[Majlis,
     assert sum("helps members of the Assembly" in (m.get("text") or "") for m in transcript) == 1
 
 
+@pytest.fixture(params=["aiogram", "ptb"])
+async def any_webhook_majlis(
+    request: pytest.FixtureRequest,
+    sandbox: Sandbox,
+    tmp_path: Path,
+    database_url: str,
+    redis_url: str,
+    namespace: str,
+) -> AsyncIterator[tuple[Majlis, str]]:
+    listen = f"127.0.0.1:{free_port()}"
+    url = f"http://{listen}/telegram/hook"
+    majlis = await running(
+        {
+            "runtime": request.param,
+            "telegram_token": SANDBOX_TOKEN,
+            "telegram_api_url": sandbox.api_root,
+            "webhook_url": url,
+            "webhook_secret": SECRET,
+            "webhook_listen": listen,
+        },
+        sandbox,
+        tmp_path,
+        database_url,
+        redis_url,
+        namespace,
+    )
+    try:
+        yield majlis, url
+    finally:
+        await majlis.stop_bot()
+        await majlis.client.close()
+        await asyncio.to_thread(majlis.platform.close)
+
+
+async def test_a_malformed_webhook_body_is_refused_with_400(
+    any_webhook_majlis: tuple[Majlis, str],
+) -> None:
+    """With the right secret, a body that is no update is the sender's mistake, not ours."""
+    majlis, url = any_webhook_majlis
+    mayor = await majlis.client.create_user("Huda", language_code="en")
+    await mayor.send("/start")
+    await mayor.wait_for("Welcome to Majlis", timeout=15)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    async with aiohttp.ClientSession() as http:
+        for body in (b"{not json", b"[1, 2]", b'{"update_id": "seven", "message": 5}'):
+            async with http.post(
+                url, data=body, headers={**headers, "Content-Type": "application/json"}
+            ) as response:
+                assert response.status == 400, (body, response.status, await response.text())
+                assert "Traceback" not in await response.text()
+    # The bot still serves.
+    await mayor.send("/help")
+    await mayor.wait_for("helps members of the Assembly", timeout=15)
+
+
 @pytest.fixture
 async def ptb_majlis(
     sandbox: Sandbox, tmp_path: Path, database_url: str, redis_url: str, namespace: str

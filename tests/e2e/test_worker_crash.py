@@ -83,7 +83,6 @@ async def test_a_worker_killed_during_delivery_loses_nothing_and_repeats_nothing
         MAJLIS_DATABASE_URL=database_url,
         MAJLIS_REDIS_URL=redis_url,
         MAJLIS_REDIS_NAMESPACE=namespace,
-        MAJLIS_DELIVERY_LEASE_SECONDS="2",
     )
     sandbox_port = sandbox.url.rstrip("/").rsplit(":", 1)[1]
     db = Database(database_url)
@@ -109,7 +108,8 @@ async def test_a_worker_killed_during_delivery_loses_nothing_and_repeats_nothing
             await workers[0].wait()
 
             # Worker B, without the outbox sweep: only Dramatiq's redelivery of the dead
-            # worker's message can bring the notification back.
+            # worker's message can bring the notification back, and it must not wait for
+            # the dead worker's lease (production's, 20 s) to run out.
             workers.append(
                 await start_worker({**env, "MAJLIS_SANDBOX_PORT": sandbox_port}, "--no-scheduler")
             )
