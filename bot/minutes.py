@@ -47,7 +47,10 @@ def _plain(t: Text, key: str, **args: object) -> str:
         name: value if isinstance(value, int) else Html("" if value is None else str(value))
         for name, value in args.items()
     }
-    text = t._(key, **values)
+    return _strip(t._(key, **values))
+
+
+def _strip(text: str) -> str:
     for mark in ("<b>", "</b>", "\u2068", "\u2069"):
         text = text.replace(mark, "")
     return text
@@ -76,6 +79,7 @@ def lines(t: Text, minutes: Minutes) -> list[tuple[str, str]]:
         ("p", _plain(t, OPENED_AT, when=_when(minutes, meeting.starts_at))),
         ("p", _plain(t, PLACE, place=" ".join(filter(None, [meeting.place, meeting.link])) or "—")),
         ("p", _plain(t, AGENDA, agenda=meeting.agenda or "—")),
+        ("p", _strip(t.show(meetings.rules_message(meetings.rules_of(meeting))))),
         ("h2", _plain(t, ATTENDANCE, present=len(minutes.present), invited=minutes.invited)),
     ]
     for row in minutes.present:
@@ -113,9 +117,10 @@ def lines(t: Text, minutes: Minutes) -> list[tuple[str, str]]:
                     ),
                 )
             )
+            out.append(("p", _strip(t.show(meetings.rules_message(motions.rules_of(motion))))))
             out.append(("p", t._(motions.OUTCOMES[Result(motion.result)])))
-            rule = motions.rule_message(motion.rule or "")
-            out.append(("p", _plain(t, rule.key, **rule.args)))
+            rule = motions.rule_message(motion.rule or "", motions.rules_of(motion).majority_base)
+            out.append(("p", _strip(t.show(rule))))
         else:
             out.append(("p", t._(NOT_CLOSED)))
         out.append(("p", t._(ROLL_CALL if motion.ballot == BallotKind.NAMED.value else TOOK_PART)))

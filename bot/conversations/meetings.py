@@ -22,7 +22,7 @@ from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed
 from workflows.charter.meetings import MeetingState, Rsvp
 from workflows.charter.roles import STAFF
-from workflows.charter.voting import VotingRules
+from workflows.charter.voting import MajorityBase
 from workflows.values import N_
 
 router = Router("meetings")
@@ -45,6 +45,14 @@ class Act(enum.StrEnum):
 class Meet(Callback, prefix="mtg"):
     meeting_id: int
     act: Act
+
+
+@dataclass(frozen=True)
+class MeetBase(Callback, prefix="mbb"):
+    """The Secretariat's choice of a body's majority base, from a scheduled session."""
+
+    meeting_id: int
+    base: MajorityBase
 
 
 @dataclass(frozen=True)
@@ -126,7 +134,8 @@ def _state(turn: Turn, meeting: Meeting) -> str:
 def page(turn: Turn, meeting: Meeting, *, edit: bool = False) -> None:
     t = turn.t
     assert meeting.id is not None
-    result = meetings.quorum_of(turn.session, meeting, VotingRules())
+    result = meetings.quorum_of(turn.session, meeting)
+    shortfall = meetings.seating_shortfall(turn.session, meeting)
     text = "\n".join(
         [
             t._(meetings.SESSION_LINES, **meetings.describe(turn.session, meeting)),
@@ -137,6 +146,8 @@ def page(turn: Turn, meeting: Meeting, *, edit: bool = False) -> None:
                 invited=len(speakers.invitations(turn.session, meeting)),
             ),
             t.show(meetings.quorum_message(result)),
+            t.show(meetings.rules_message(meetings.rules_of(meeting))),
+            *([t._(meetings.TOO_FEW_SEATED, **shortfall)] if shortfall else []),
         ]
     )
     rows: Keyboard = []
@@ -145,6 +156,7 @@ def page(turn: Turn, meeting: Meeting, *, edit: bool = False) -> None:
     if is_staff(turn):
         if state is MeetingState.SCHEDULED:
             rows.append([act(OPEN_LABEL, Act.OPEN), act(CANCEL_LABEL, Act.CANCEL)])
+            rows.append(base_buttons(turn, MajorityBase(meeting.majority_base), meeting.id))
         if state is MeetingState.OPEN:
             rows.append([act(RECORD_LABEL, Act.RECORD), act(CLOSE_LABEL, Act.CLOSE)])
         rows.append(
@@ -197,6 +209,30 @@ def meet(turn: Turn, press: Meet) -> None:
         ask_delegate(turn, meeting)
     else:
         export(turn, meeting, press.act)
+
+
+def base_buttons(turn: Turn, current: MajorityBase, meeting_id: int) -> list[Button]:
+    return [
+        Button(
+            ("✓ " if base is current else "") + turn.t._(BASE_LABELS[base]),
+            MeetBase(meeting_id, base).pack(),
+        )
+        for base in MajorityBase
+    ]
+
+
+@router.button(MeetBase)
+@explained
+def choose_base(turn: Turn, press: MeetBase) -> None:
+    """Art. 26 leaves the base open: the choice is the body's, for this session and
+    those convened after it; refused once the session has opened."""
+    meeting = meetings.load(turn.session, press.meeting_id)
+    now = turn.uow.clock.now()
+    meetings.choose_rules(
+        turn.session, press.meeting_id, turn.user, majority_base=press.base, now=now
+    )
+    meetings.choose_body_base(turn.session, Body(meeting.body), press.base, turn.user, now=now)
+    page(turn, meeting, edit=True)
 
 
 def export(turn: Turn, meeting: Meeting, act: Act) -> None:
@@ -392,3 +428,8 @@ CHECKED_IN_TEXT = N_("✅ Checked in at <b>{title}</b>. Your ballots will come h
 RECORD_WHO = N_("Who is present in the room? Press each name to record them.")
 ALL_PRESENT = N_("Everyone invited is recorded as present.")
 RECORDED = N_("{name} recorded as present.")
+BASE_LABELS = {
+    MajorityBase.YES_NO: N_("Majority of Yes+No"),
+    MajorityBase.YES_NO_ABSTAIN: N_("of Yes+No+Abstain"),
+    MajorityBase.PRESENT: N_("of all present"),
+}

@@ -8,12 +8,13 @@ alert; the group message shows the tally, refreshed within Telegram's limits.
 """
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel import col, select
 
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
+from bot.conversations import meetings as meeting_pages
 from bot.conversations.refusals import explained
 from bot.engine import Router, Turn
 from bot.i18n import Html
@@ -23,6 +24,7 @@ from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import MotionState
 from workflows.charter.meetings import BallotKind, Choice
 from workflows.charter.roles import STAFF
+from workflows.charter.voting import MajorityBase
 from workflows.values import N_
 
 router = Router("votes")
@@ -39,6 +41,14 @@ class Act(enum.StrEnum):
 class MotionAct(Callback, prefix="mot"):
     motion_id: int
     act: Act
+
+
+@dataclass(frozen=True)
+class MotionBase(Callback, prefix="mob"):
+    """The Secretariat's choice of this motion's majority base, before it opens."""
+
+    motion_id: int
+    base: MajorityBase
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,24 @@ def motion_page(turn: Turn, motion: Motion, *, edit: bool = False) -> None:
     rows: Keyboard = []
     if turn.roles & STAFF:
         if motion.state in (MotionState.DRAFT.value, MotionState.COLLECTING_SUPPORT.value):
+            meeting = meetings.load(turn.session, motion.meeting_id)
+            current = MajorityBase(motion.majority_base or meeting.majority_base)
+            lines.append(
+                t.show(
+                    meetings.rules_message(
+                        replace(meetings.rules_of(meeting), majority_base=current)
+                    )
+                )
+            )
+            rows.append(
+                [
+                    Button(
+                        ("✓ " if base is current else "") + t._(meeting_pages.BASE_LABELS[base]),
+                        MotionBase(motion.id, base).pack(),
+                    )
+                    for base in MajorityBase
+                ]
+            )
             rows.append([Button(t._(OPEN_VOTE), MotionAct(motion.id, Act.OPEN).pack())])
         if motion.state == MotionState.OPEN.value:
             rows.append([Button(t._(CLOSE_VOTE), MotionAct(motion.id, Act.CLOSE).pack())])
@@ -137,6 +165,15 @@ def motion_act(turn: Turn, press: MotionAct) -> None:
     elif press.act is Act.BALLOT:
         ballot(turn, motion)
         return
+    motion_page(turn, motion, edit=True)
+
+
+@router.button(MotionBase)
+@explained
+def choose_base(turn: Turn, press: MotionBase) -> None:
+    motion = motions.choose_majority_base(
+        turn.session, press.motion_id, press.base, turn.user, now=turn.uow.clock.now()
+    )
     motion_page(turn, motion, edit=True)
 
 

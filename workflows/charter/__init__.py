@@ -7,7 +7,7 @@ machines    APPLICATION, HONORARY, WITHDRAWAL, SUSPENSION, FEE_PAYMENT, MOTION
 membership  MemberCategory, Standing, VotingRight, MEMBERSHIP, VOTING_RIGHT
 voting      VotingRules, entitled_voters, quorum, tally, amendment_may_be_put_to_vote
 bodies      Body, SeatKind, COMPOSITIONS, can_assign_seat, voters_of
-meetings    MEETING, may_vote_at_assembly, may_cast, committee_quorum, reminder_time
+meetings    MEETING, may_vote_at_assembly, may_cast, reminder_time
 money       Money, parse_amount
 fees        FeePolicy, balance, reminder_schedule, voting_suspension_due
 """
