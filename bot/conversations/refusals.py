@@ -119,8 +119,16 @@ REFUSALS: dict[str, str] = {
         "All seats of that kind on the Steering Committee are taken (Art. 8: 7 mayors, 7 "
         "theology scholars, 7 urban science professors)."
     ),
-    "role_not_allowed": N_("Only the Secretariat can do this."),
+    "role_not_allowed": N_(
+        "You are not allowed to do this: none of your roles includes it. If you think one "
+        "should, ask the Secretariat."
+    ),
     # Membership (Art. 12-22).
+    "art13.city_applied_for": N_(
+        "Another application for the same city is still open. A city is one member (Art. 13, "
+        "25): decide that one first; if it is admitted, this applicant can then be made one "
+        "of the member's representatives."
+    ),
     "category": N_(
         "Honorary membership is conferred by nomination (Art. 15); please choose full, "
         "associate or observer membership."
