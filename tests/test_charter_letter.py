@@ -27,8 +27,9 @@ from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import MOTION, MotionEvent, SuspensionEvent
 from workflows.charter.meetings import BallotKind, Choice, SessionKind
 from workflows.charter.roles import Role
-from workflows.charter.voting import MotionKind
+from workflows.charter.voting import MajorityBase, MotionKind
 from workflows.clock import FrozenClock
+from workflows.minutes import Minutes
 from workflows.settings import Settings
 from workflows.unit_of_work import UnitOfWork
 
@@ -358,3 +359,80 @@ def test_whoever_the_machine_lets_propose_may_and_no_one_else(uow: UnitOfWork, r
             assert refused.reason == "role_not_allowed"
             proposed = False
         assert proposed == allowed
+
+
+# --- The session's reading, frozen, on the board, the result and the minutes --
+
+
+def test_the_base_is_the_bodys_overridable_per_motion_and_fixed_once_open(
+    uow: UnitOfWork,
+) -> None:
+    from bot.i18n import text_for
+    from bot.minutes import lines
+
+    now = uow.clock.now()
+    with uow.begin() as session:
+        staff = clerk(session)
+        reps = [person(session, 100 + i, f"Mayor {i}") for i in range(4)]
+        cities = [member(session, rep, f"City {i}") for i, rep in enumerate(reps)]
+        cities[3].voting_right = "suspended_for_fees"
+        meetings.choose_body_base(session, Body.ASSEMBLY, MajorityBase.PRESENT, staff, now=now)
+        meeting_id = assembly(session, staff, uow.clock)
+        meeting = meetings.load(session, meeting_id)
+        assert meeting.majority_base == "present"
+        # The session counts members suspended for fees among the full members.
+        meetings.choose_rules(
+            session,
+            meeting_id,
+            staff,
+            majority_base=MajorityBase.PRESENT,
+            fee_suspended_in_quorum_base=True,
+            now=now,
+        )
+        meetings.open_session(session, meeting_id, staff, now=now)
+        with pytest.raises(NotAllowed) as fixed:
+            meetings.choose_rules(
+                session, meeting_id, staff, majority_base=MajorityBase.YES_NO, now=now
+            )
+        assert fixed.value.reason == "procedure.rules_fixed_once_open"
+        for rep, city in list(zip(reps, cities, strict=True))[:3]:
+            attendance.check_in(session, meeting_id, rep, member_id=city.id, now=now)
+        board = meetings.board_args(session, meeting)
+        assert (board["quorum"].args["attending"], board["quorum"].args["total"]) == (3, 4)
+        motion = motions.propose(
+            session,
+            meeting_id,
+            staff,
+            text="Hold the next session in Fez.",
+            kind=MotionKind.ORDINARY,
+            ballot=BallotKind.NAMED,
+            closes_at=None,
+            now=now,
+        )
+        assert motion.id is not None
+        with pytest.raises(NotAllowed):
+            motions.choose_majority_base(session, motion.id, MajorityBase.YES_NO, reps[0], now=now)
+        motions.choose_majority_base(session, motion.id, MajorityBase.YES_NO, staff, now=now)
+        motions.open_vote(session, motion.id, staff, now=now, settings=uow.settings)
+        with pytest.raises(NotAllowed):
+            motions.choose_majority_base(session, motion.id, MajorityBase.PRESENT, staff, now=now)
+        votes.cast_ballot(session, motion.id, reps[0], Choice.YES, member_id=cities[0].id, now=now)
+        closed = motions.close_motion(session, motion.id, staff, now=now)
+        # Yes+No for this motion: 1 Yes of 1 passes; of the 3 present it would not.
+        assert (closed.result, closed.votes_cast, closed.quorum_total) == ("passed", 1, 4)
+        minutes = minutes_of(session, meeting_id, staff)
+        english = [text for _, text in lines(text_for("en"), minutes)]
+    assert (
+        "Majority of: all the voting members present (Art. 26). Members suspended for fees: "
+        "counted among the full members, their presence not (Art. 25)."
+    ) in english
+    assert any(
+        line.startswith("Majority of: Yes and No (abstentions are not counted)") for line in english
+    )
+    assert "Art. 26: Yes won a simple majority of the votes cast." in english
+
+
+def minutes_of(session: Session, meeting_id: int, staff: User) -> Minutes:
+    from workflows import minutes
+
+    return minutes.gather(session, meeting_id, staff)

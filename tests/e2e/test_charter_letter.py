@@ -5,6 +5,8 @@ date (Art. 22, 25), the majority base a body chooses (Art. 26), a board with too
 seats filled (Art. 6), and an amount finer than its currency allows."""
 
 import asyncio
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -17,9 +19,10 @@ from tests.e2e.test_applications import fill_arabic_form, staff
 from tests.e2e.test_fees import advance, open_period
 from tests.e2e.test_suspension import propose as propose_standing
 from tests.e2e.test_withdrawal import admit
-from workflows import attendance, meetings, motions, seats, votes
+from workflows import attendance, fees, meetings, motions, seats, votes
 from workflows.charter.bodies import Body, SeatKind
 from workflows.charter.meetings import BallotKind, Choice, SessionKind
+from workflows.charter.money import Money
 from workflows.charter.roles import Role
 from workflows.charter.voting import MotionKind
 
@@ -401,3 +404,37 @@ async def test_the_majority_base_the_secretariat_chose_decides_and_is_stated(
     assert "The motion is not adopted." in text
     assert "Majority of: Yes, No and abstentions (Art. 26)" in text
     assert "Yes did not win a simple majority of the ballots, abstentions included" in text
+
+
+# --- 10. Money in CLDR's digits -----------------------------------------------
+
+
+async def test_an_iraqi_dinar_amount_has_no_decimals(majlis: Majlis) -> None:
+    clerk = await majlis.person("Amina", "en", (Role.SECRETARIAT,))
+    mayor = await majlis.person("Mayor of Mosul", "en")
+    admit(majlis, "Mosul", "الموصل", "full", mayor)
+    start = majlis.platform.uow.clock.now().date()
+    with majlis.platform.uow.begin() as session:
+        staff_user = session.get(User, clerk.id)
+        assert staff_user is not None
+        fees.open_period(
+            session,
+            fees.PeriodTerms(
+                starts_on=start,
+                ends_on=start + timedelta(days=729),
+                fee=Money(Decimal(1500000), "IQD"),
+                due_on=start + timedelta(days=30),
+                grace_days=30,
+            ),
+            staff_user,
+            now=majlis.platform.uow.clock.now(),
+        )
+    notice = await mayor.wait_for(says("Membership fee notice"), timeout=20)
+    assert "IQD" in notice["text"] and "1,500,000" in notice["text"]
+    assert "1,500,000.000" not in notice["text"]
+    await mayor.send("/pay")
+    await mayor.wait_for(says("Type the amount"))
+    await mayor.send("1500.505")
+    await mayor.wait_for(says("IQD has no decimals: please type a whole number."))
+    await mayor.send("1500000")
+    await mayor.wait_for(says("On which date was it paid?"))
