@@ -31,9 +31,10 @@ from sqlmodel import Session
 
 from models import Member, User
 from tests.meetings_world import assembly, clerk, member, person
-from workflows import amendments, attendance, meetings, motions, votes
+from workflows import amendments, attendance, meetings, motions, seats, votes
+from workflows.charter.bodies import Body, SeatKind
 from workflows.charter.errors import NotAllowed
-from workflows.charter.meetings import BallotKind, Choice
+from workflows.charter.meetings import BallotKind, Choice, SessionKind
 from workflows.charter.voting import MajorityBase, MotionKind
 from workflows.clock import Clock
 from workflows.unit_of_work import UnitOfWork
@@ -311,3 +312,87 @@ def test_the_three_bases_on_worked_examples(
         for choice in ["yes"] * yes + ["no"] * no + ["abstain"] * abstain + [None] * absent_voters
     ]
     assert reference_result(cities, base, unpaid_still_full=False) == expected
+
+
+# --- A board: "There are 9 members on the board of trustees" (Art. 6) ---------
+
+
+@dataclass(frozen=True)
+class Trustee:
+    present: bool
+    choice: str | None
+
+
+def reference_board_result(trustees: list[Trustee], base: MajorityBase) -> str:
+    """Art. 6 composes the Board of nine; the charter sets no quorum of its own, and
+    our procedure reads Art. 26's into it: more than half of the nine attend."""
+    present = [t for t in trustees if t.present]
+    if not more_than_half(len(present), 9):
+        return "no_quorum"
+    ballots = [t.choice for t in present if t.choice is not None]
+    whole = {
+        MajorityBase.YES_NO: ballots.count("yes") + ballots.count("no"),
+        MajorityBase.YES_NO_ABSTAIN: len(ballots),
+        MajorityBase.PRESENT: len(present),
+    }[base]
+    return "passed" if more_than_half(ballots.count("yes"), whole) else "failed"
+
+
+@EXAMPLES
+@given(
+    trustees=st.lists(
+        st.builds(Trustee, present=st.booleans(), choice=st.sampled_from([None, "yes", "no"])),
+        max_size=9,
+    ),
+    base=st.sampled_from(list(MajorityBase)),
+)
+def test_a_boards_votes_are_the_charters(
+    uow: UnitOfWork, trustees: list[Trustee], base: MajorityBase
+) -> None:
+    now = uow.clock.now()
+    kinds = [SeatKind.MAYOR] * 4 + [SeatKind.URBAN_SCHOLAR] * 3 + [SeatKind.CHAIR]
+    kinds.append(SeatKind.SECRETARY_GENERAL)
+    with uow.db.session() as session:
+        try:
+            staff = clerk(session)
+            users = [person(session, 3000 + i, f"Trustee {i}") for i in range(len(trustees))]
+            for user, kind in zip(users, kinds, strict=False):
+                seats.assign(session, Body.TRUSTEES, kind, user, staff, now=now)
+            meetings.choose_body_base(session, Body.TRUSTEES, base, staff, now=now)
+            meeting = meetings.convene(
+                session,
+                meetings.Convening(
+                    body=Body.TRUSTEES,
+                    kind=SessionKind.REGULAR,
+                    title="Board",
+                    starts_at=now,
+                    time_zone="UTC",
+                ),
+                staff,
+                now=now,
+            )
+            assert meeting.id is not None
+            meetings.open_session(session, meeting.id, staff, now=now)
+            for user, trustee in zip(users, trustees, strict=True):
+                if trustee.present:
+                    attendance.check_in(session, meeting.id, user, now=now)
+            motion = motions.propose(
+                session,
+                meeting.id,
+                staff,
+                text="Approve the audit of the accounts.",
+                kind=MotionKind.ORDINARY,
+                ballot=BallotKind.SECRET,
+                closes_at=now + timedelta(hours=1),
+                now=now,
+            )
+            assert motion.id is not None
+            motions.open_vote(session, motion.id, staff, now=now, settings=uow.settings)
+            for user, trustee in zip(users, trustees, strict=True):
+                if trustee.present and trustee.choice is not None:
+                    votes.cast_ballot(session, motion.id, user, Choice(trustee.choice), now=now)
+            closed = motions.close_motion(session, motion.id, staff, now=now)
+            assert closed.result == reference_board_result(trustees, base)
+            assert closed.quorum_total == 9
+        finally:
+            session.rollback()
