@@ -138,6 +138,17 @@ def pick(turn: Turn, press: Pick) -> None:
     if step is Step.REVIEW:
         create(turn)
         return
+    data = _data(turn)
+    meeting = meetings.load(turn.session, int(data["meeting"]))
+    offered = {
+        Step.KIND: {k.value for k in MotionKind if motion_kind_allowed(Body(meeting.body), k)},
+        Step.BALLOT: {b.value for b in BallotKind},
+        Step.CLOSING: {*CLOSINGS, "type", "hand"},
+    }
+    if step in offered and press.value not in offered[step]:
+        log.warning("user %s: forged %s %r in the motion form", turn.user.id, step, press.value)
+        turn.toast(turn.t._(NOT_OFFERED), alert=True)
+        return
     if step is Step.SOURCE and press.value != "0":
         # The id is the client's: check it is a passed Board amendment not yet before
         # the Assembly (Art. 30), as ``motions.propose`` will again.
@@ -255,5 +266,6 @@ BAD_TIME = N_("Please type the date and time as 2026-12-01 18:00.")
 PAST_TIME = N_("That time has passed; please type a later one.")
 USE_BUTTONS = N_("Please use the buttons of the last message.")
 OTHER_STEP = N_("This button belongs to another step of the form.")
+NOT_OFFERED = N_("This choice is not one the form offers; please use its buttons.")
 CLOSED_FORM = N_("This form is closed.")
 CANCELLED = N_("Cancelled; nothing was created.")

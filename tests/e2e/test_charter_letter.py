@@ -190,6 +190,9 @@ async def test_the_trustees_ordinary_motion_does_not_open_an_amendment(majlis: M
     await clerk.press_button("New motion")
     await clerk.wait_for(says("Type the text of the motion"))
     await clerk.send("Amend Art. 26: a two-thirds majority for the budget.")
+    kinds = await clerk.wait_for(says("What kind of motion is it?"))
+    bogus = await clerk.press(kinds["message_id"], "mform:kind:constitution", forged=True)
+    assert "not one the form offers" in await answer_to(clerk, bogus)
     await clerk.press_button("charter amendment")
     source_step = await clerk.wait_for(says("Where does this amendment come from"))
     # Only the Board's passed amendments are offered; there are none.
