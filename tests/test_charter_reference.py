@@ -7,7 +7,9 @@ others, members suspended under Art. 22, withdrawn under Art. 21 or whose
 voting right is suspended for fees under Art. 25, representatives and
 delegates checking in, Yes, No and abstentions, empty rooms) are built through
 the workflows, voted and closed, and the product's quorum, result and Art. 30
-gate must be the reference's.
+gate must be the reference's; the same reference is held against the
+charter's pure rules on assemblies of up to eighty members, and a Board of
+Trustees against its nine seats.
 
 Art. 26: "The decisions of Assembly shall come into force with simple majority
 of the votes of the attending Full Members ... Conventions of the Assembly shall
@@ -35,7 +37,17 @@ from workflows import amendments, attendance, meetings, motions, seats, votes
 from workflows.charter.bodies import Body, SeatKind
 from workflows.charter.errors import NotAllowed
 from workflows.charter.meetings import BallotKind, Choice, SessionKind
-from workflows.charter.voting import MajorityBase, MotionKind
+from workflows.charter.membership import MemberCategory, Standing, VotingRight
+from workflows.charter.voting import (
+    MajorityBase,
+    MemberStanding,
+    MotionKind,
+    VotingRules,
+    amendment_may_be_put_to_vote,
+    bases,
+    entitled_voters,
+    tally,
+)
 from workflows.clock import Clock
 from workflows.unit_of_work import UnitOfWork
 
@@ -110,18 +122,16 @@ def reference_two_thirds(cities: list[City], *, unpaid_still_full: bool) -> bool
 
 # --- Random assemblies --------------------------------------------------------
 
-cities_strategy = st.lists(
-    st.builds(
-        City,
-        category=st.sampled_from(["full", "full", "full", "associate", "observer"]),
-        standing=st.sampled_from(["active", "active", "active", "suspended", "withdrawn"]),
-        fees_unpaid=st.booleans(),
-        presence=st.sampled_from(["absent", "representative", "delegate"]),
-        choice=st.sampled_from([None, "yes", "no", "abstain"]),
-        supports=st.booleans(),
-    ),
-    max_size=7,
+city_strategy = st.builds(
+    City,
+    category=st.sampled_from(["full", "full", "full", "associate", "observer"]),
+    standing=st.sampled_from(["active", "active", "active", "suspended", "withdrawn"]),
+    fees_unpaid=st.booleans(),
+    presence=st.sampled_from(["absent", "representative", "delegate"]),
+    choice=st.sampled_from([None, "yes", "no", "abstain"]),
+    supports=st.booleans(),
 )
+cities_strategy = st.lists(city_strategy, max_size=7)
 
 
 def build(
@@ -396,3 +406,52 @@ def test_a_boards_votes_are_the_charters(
             assert closed.quorum_total == 9
         finally:
             session.rollback()
+
+
+# --- The same reference against the charter's pure rules, on large assemblies --
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    cities=st.lists(city_strategy, max_size=80),
+    base=st.sampled_from(list(MajorityBase)),
+    unpaid_still_full=st.booleans(),
+)
+def test_the_charters_rules_count_large_assemblies_as_the_reference(
+    cities: list[City], base: MajorityBase, unpaid_still_full: bool
+) -> None:
+    rules = VotingRules(majority_base=base, fee_suspended_in_quorum_base=unpaid_still_full)
+    members = [
+        MemberStanding(
+            member_id=i,
+            category=MemberCategory(city.category),
+            standing=Standing(city.standing),
+            voting_right=VotingRight.SUSPENDED_FOR_FEES if city.fees_unpaid else VotingRight.ACTIVE,
+            checked_in=city.presence != "absent",
+        )
+        for i, city in enumerate(cities)
+    ]
+    counted = bases(Body.ASSEMBLY, rules, members=members)
+    official = counted.quorum(rules)
+    assert (official.met, official.total) == reference_quorum(
+        cities, unpaid_still_full=unpaid_still_full
+    )
+    cast = [cities[i].choice for i in entitled_voters(members) if cities[i].choice is not None]
+    outcome = tally(
+        cast.count("yes"),
+        cast.count("no"),
+        cast.count("abstain"),
+        rules,
+        quorum_met=official.met,
+        present=len(counted.attending),
+    )
+    assert outcome.result.value == reference_result(
+        cities, base, unpaid_still_full=unpaid_still_full
+    )
+    supporting = [i for i, city in enumerate(cities) if city.supports]
+    verdict = amendment_may_be_put_to_vote(
+        from_board_of_trustees=False,
+        supporters=counted.supporters(supporting),
+        full_members=len(counted.full_members),
+    )
+    assert bool(verdict) == reference_two_thirds(cities, unpaid_still_full=unpaid_still_full)
