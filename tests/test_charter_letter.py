@@ -259,6 +259,8 @@ def test_one_trustee_of_nine_is_no_quorum_and_the_page_says_so(uow: UnitOfWork) 
             9,
             1,
         )
+        board_line = meetings.board_args(session, meeting)["quorum"]
+        assert (board_line.key, board_line.args["article"]) == (meetings.QUORUM_NOT_MET, 6)
 
 
 # --- Support that outlives its supporters (Art. 30) --------------------------

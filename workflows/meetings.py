@@ -445,6 +445,7 @@ def quorum_message(result: QuorumResult) -> Message:
         attending=result.attending,
         total=result.total,
         needed=result.needed,
+        article=result.article,
     )
 
 
@@ -515,8 +516,8 @@ TOO_FEW_SEATED = N_(
     "more seats are filled."
 )
 QUORUM_MET = N_(
-    "Quorum met: {attending} of {total} voting members present, {needed} needed (Art. 26)."
+    "Quorum met: {attending} of {total} voting members present, {needed} needed (Art. {article})."
 )
 QUORUM_NOT_MET = N_(
-    "No quorum: {attending} of {total} voting members present, {needed} needed (Art. 26)."
+    "No quorum: {attending} of {total} voting members present, {needed} needed (Art. {article})."
 )

@@ -7,6 +7,7 @@ deciding rule come from ``charter.voting``; results go to everyone the session
 concerns, in each reader's language.
 """
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -266,7 +267,7 @@ def close_motion(session: Session, motion_id: int, actor: User | None, *, now: d
     if motion.ballot == BallotKind.SECRET.value:
         votes.shuffle_secret_choices(session, motion)
     schedule.cancel(session, dedupe_prefix=f"motion:{motion.id}:", now=now)
-    args = result_args(motion)
+    args = result_args(motion, article=present.article)
     for chat_id in speakers.audience(session, meeting):
         outbox.notify(session, chat_id=chat_id, key=RESULT, args=args)
     if motion.group_ballot_id is not None:
@@ -276,7 +277,8 @@ def close_motion(session: Session, motion_id: int, actor: User | None, *, now: d
     return motion
 
 
-def result_args(motion: Motion) -> dict[str, Any]:
+def result_args(motion: Motion, *, article: int = 26) -> dict[str, Any]:
+    """The result's words; ``article`` is the body's, whose members are the quorum's base."""
     return {
         **describe(motion),
         "yes": motion.yes or 0,
@@ -284,7 +286,10 @@ def result_args(motion: Motion) -> dict[str, Any]:
         "abstain": motion.abstain or 0,
         "cast": motion.votes_cast or 0,
         "quorum": meetings.quorum_message(
-            quorum(motion.quorum_total or 0, motion.quorum_attending or 0, rules_of(motion))
+            replace(
+                quorum(motion.quorum_total or 0, motion.quorum_attending or 0, rules_of(motion)),
+                article=article,
+            )
         ),
         "outcome": message(OUTCOMES[Result(motion.result or Result.FAILED.value)]),
         "rule": rule_message(motion.rule or "", rules_of(motion).majority_base),

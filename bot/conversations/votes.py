@@ -112,7 +112,9 @@ def motion_page(turn: Turn, motion: Motion, *, edit: bool = False) -> None:
     if motion.state == MotionState.OPEN.value:
         lines.append(t._(VOTED, count=len(votes.who_voted(turn.session, motion))))
     if motion.state == MotionState.CLOSED.value:
-        lines.append(t._(motions.RESULT, **motions.result_args(motion)))
+        meeting = meetings.load(turn.session, motion.meeting_id)
+        article = meetings.bases_of(turn.session, meeting).article
+        lines.append(t._(motions.RESULT, **motions.result_args(motion, article=article)))
     rows: Keyboard = []
     if turn.roles & STAFF:
         if motion.state in (MotionState.DRAFT.value, MotionState.COLLECTING_SUPPORT.value):

@@ -8,7 +8,7 @@ lists them all.
 """
 
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Generic, TypeVar
 
@@ -155,6 +155,9 @@ class QuorumResult:
     total: int  # full members in the base
     attending: int  # of those, how many are present and may vote
     needed: int  # the smallest attendance that is quorate
+    # Art. 26 at the Assembly; a board's own article (6, 8, 10), whose seats the
+    # base is, with Art. 26's majority applied by our procedure.
+    article: int = 26
 
     @property
     def rule(self) -> str:
@@ -198,7 +201,7 @@ class Bases(Generic[K]):
         return len(self.full_members) + self.vacant_seats
 
     def quorum(self, rules: "VotingRules") -> QuorumResult:
-        return quorum(self.quorum_total, len(self.attending), rules)
+        return replace(quorum(self.quorum_total, len(self.attending), rules), article=self.article)
 
     def supporters(self, supporting: Iterable[K]) -> int:
         """Art. 30: only the support of those now among the full members counts;
