@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session, select
 
-from models import Application, Member, Motion, Representation, User
+from models import Application, Member, Motion, Notification, Representation, User
 from tests.meetings_world import assembly, clerk, member, person
 from tests.test_fees import MAYOR, open_default, run_until, world  # noqa: F401
 from workflows import (
@@ -21,6 +21,7 @@ from workflows import (
     seats,
     suspensions,
     votes,
+    voting_rights,
 )
 from workflows.charter.bodies import Body, SeatKind
 from workflows.charter.errors import NotAllowed
@@ -331,6 +332,41 @@ def test_a_member_reinstated_after_the_grace_date_is_suspended_for_its_fees(
         fez = session.get(Member, world["fez"])
         assert fez is not None
         assert (fez.standing, fez.voting_right) == ("active", "suspended_for_fees")
+
+
+def test_when_the_council_decides_the_secretariat_is_told_of_a_reinstated_debtor(
+    uow: UnitOfWork,
+    clock: FrozenClock,
+    world: dict[str, int],  # noqa: F811
+) -> None:
+    uow.settings.fees_suspend_automatically = False
+    open_default(uow, clock)
+    with uow.begin() as session:
+        general = person(session, 9, "Secretary-General")
+        people.grant_role(session, user_id=9, role=Role.SECRETARY_GENERAL, actor_id=None)
+        staff = session.get(User, 100)
+        assert staff is not None
+        case = suspensions.propose(
+            session, world["fez"], staff, "a breach", now=clock.now(), settings=uow.settings
+        )
+        suspensions.decide(session, case.id or 0, SuspensionEvent.SUSPEND, general, now=clock.now())
+    run_until(uow, clock, datetime(2027, 6, 30, 7, tzinfo=UTC))
+    with uow.begin() as session:
+        staff, general = session.get(User, 100), session.get(User, 9)
+        assert staff is not None and general is not None
+        lift = suspensions.propose_lift(
+            session, world["fez"], staff, "remedied", now=clock.now(), settings=uow.settings
+        )
+        suspensions.decide(session, lift.id or 0, SuspensionEvent.LIFT, general, now=clock.now())
+    with uow.begin() as session:
+        fez = session.get(Member, world["fez"])
+        assert fez is not None and (fez.standing, fez.voting_right) == ("active", "active")
+        told = session.exec(
+            select(Notification).where(
+                Notification.chat_id == 100, Notification.key == voting_rights.REINSTATED_OWES
+            )
+        ).all()
+        assert [n.args["member"] for n in told] == ["Fez"]
 
 
 # --- One place says who proposes (the motion machine) ------------------------

@@ -208,7 +208,11 @@ def follow_what_is_owed(session: Session, member_id: int, *, now: datetime) -> N
         restore_if_paid_up(session, member_id, now=now)
         return
     late = arrears(session, member_id, today=now.date())
-    if not late or not fees.suspends_automatically(session):
+    if not late:
+        return
+    if not fees.suspends_automatically(session):
+        # The Council decides (Art. 25): the Secretariat is told, as at the grace date.
+        _tell_staff(session, REINSTATED_OWES, member, message(BY_COUNCIL), None)
         return
     oldest = min(late, key=lambda line: line.period.due_on).period
     suspend(
@@ -250,6 +254,14 @@ SUSPENDED_TO_MEMBER = N_(
 )
 SUSPENDED_TO_STAFF = N_(
     "The voting right of {member} ({member_ar}) was suspended (Art. 25): {why}."
+)
+REINSTATED_OWES = N_(
+    "{member} ({member_ar}) is back in active standing and still owes a fee past its grace "
+    "period: {why}."
+)
+BY_COUNCIL = N_(
+    "by the current policy its voting right is suspended only by a decision of the Executive "
+    "Supreme Council (Art. 25), recorded under /fees"
 )
 RESTORED_TO_MEMBER = N_("The voting right of {member} in the Assembly is restored: {why}.")
 RESTORED_TO_STAFF = N_("The voting right of {member} ({member_ar}) was restored: {why}.")
