@@ -337,11 +337,12 @@ class Engine:
                     self._input(turn)
         except NotAllowed as refusal:
             log.warning("refused user %s: %s", turn.user.id, refusal)
-            turn.out = (
-                [Toast(turn.t._(REFUSED), alert=True)]
-                if event.callback_id
-                else [Reply(turn.t._(REFUSED))]
-            )
+            # The reason's own sentence, wherever the refusal was raised; the
+            # conversations' module imports this one, hence the late import.
+            from bot.conversations.refusals import sentence_for
+
+            said = sentence_for(turn.t, refusal.reason)
+            turn.out = [Toast(said, alert=True)] if event.callback_id else [Reply(said)]
         except IllegalTransition as stale:
             log.warning("stale action by user %s: %s", turn.user.id, stale)
             message = too_late(turn, stale)

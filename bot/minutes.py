@@ -47,7 +47,7 @@ def as_csv(t: Text, minutes: Minutes) -> bytes:
         detail = ""
         if motion.result is not None:
             # Sentences, as in the PDF: a reader of the sheet knows no rule codes.
-            rule = motions.rule_message(motion.rule or "")
+            rule = motions.rule_message(motion.rule or "", motions.rules_of(motion).majority_base)
             counts = plain(
                 t,
                 COUNTS,

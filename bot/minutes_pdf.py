@@ -298,6 +298,7 @@ class _Document:
                 plain(t, OPENED_CLOSED, opened=self.clock(meeting.opened_at), closed=closed),
             )
         self.field(t._(SESSION_NUMBER), str(meeting.id))
+        self.field(t._(RULES), strip(t.show(meetings.rules_message(meetings.rules_of(meeting)))))
         self.heading(t._(AGENDA))
         for line in meetings.agenda_of(meeting).in_(t.language).split("\n"):
             self.para(line, typed=True)
@@ -353,7 +354,7 @@ class _Document:
         )
         rules = motions.rules_of(motion)
         self.field(t._(RULE), plain(t, MAJORITY_RULE, article=str(ARTICLES[kind])))
-        self.field(t._(BASE), t._(BASE_WITH if rules.abstentions_count_as_cast else BASE_WITHOUT))
+        self.field(t._(BASE), strip(t.show(meetings.rules_message(rules))))
         if motion.result is None:
             self.field(t._(OUTCOME), t._(NOT_DECIDED))
         else:
@@ -372,7 +373,7 @@ class _Document:
             )
             present = quorum(motion.quorum_total or 0, motion.quorum_attending or 0, rules)
             self.field(t._(QUORUM), strip(t.show(meetings.quorum_message(present))))
-            rule = motions.rule_message(motion.rule or "")
+            rule = motions.rule_message(motion.rule or "", rules.majority_base)
             self.field(
                 t._(OUTCOME),
                 f"{t._(motions.OUTCOMES[Result(motion.result)])} {plain(t, rule.key, **rule.args)}",
@@ -434,6 +435,7 @@ SITTING = N_("Sitting")
 OPENED_CLOSED = N_("opened at {opened}, closed at {closed}")
 SESSION_NUMBER = N_("Session No.")
 AGENDA = N_("Agenda")
+RULES = N_("Rules of the session")
 ATTENDANCE = N_("Attendance: {present} present of {invited} invited")
 NOBODY = N_("Nobody was recorded as present.")
 MEMBER = N_("Member")
@@ -451,8 +453,6 @@ KIND = N_("Kind")
 RULE = N_("Rule")
 MAJORITY_RULE = N_("a simple majority of the votes cast (Art. {article})")
 BASE = N_("Base")
-BASE_WITHOUT = N_("the votes cast are Yes and No; abstentions are recorded but not counted")
-BASE_WITH = N_("the votes cast are Yes, No and abstentions")
 COUNT = N_("Count")
 COUNTS = N_("Yes {yes} · No {no} · Abstain {abstain}; votes cast {cast}, {needed} needed")
 QUORUM = N_("Quorum")

@@ -34,6 +34,18 @@ class Seat(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class BodyRules(SQLModel, table=True):
+    """The reading a body chose where the charter leaves one open (Art. 26): the
+    majority's base, copied into each of its sessions when convened."""
+
+    __tablename__ = "body_rules"
+
+    body: str = Field(primary_key=True, max_length=16)
+    majority_base: str = Field(max_length=24)
+    changed_by: int | None = Field(default=None, sa_type=BigInteger)
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class MeetingBase(SQLModel):
     body: str = Field(max_length=16)
     kind: str = Field(default="regular", max_length=16)
@@ -67,6 +79,10 @@ class Meeting(MeetingBase, table=True):
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     #: The attendance board the Secretariat watches (a notification edited live).
     board_id: int | None = Field(default=None, foreign_key="outbox.id")
+    #: The session's reading of Art. 26, set when convened and fixed once it opens,
+    #: so its board, its results and its minutes count on the same bases.
+    majority_base: str = Field(default="yes_no", max_length=24)
+    fee_suspended_in_quorum_base: bool = False
 
 
 class Invitation(SQLModel, table=True):
@@ -142,6 +158,9 @@ class Motion(SQLModel, table=True):
     #: cannot change how it is counted.
     abstentions_count_as_cast: bool = False
     fee_suspended_in_quorum_base: bool = False
+    #: The majority's base: the Secretariat's choice for this motion before it
+    #: opens (None: the session's), fixed when the vote opens.
+    majority_base: str | None = Field(default=None, max_length=24)
     # The result, written once at the close.
     yes: int | None = None
     no: int | None = None

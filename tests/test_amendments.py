@@ -22,7 +22,8 @@ def test_a_members_amendment_needs_two_thirds_of_the_full_members(uow: UnitOfWor
         staff = clerk(session)
         reps = [person(session, 100 + i, f"Mayor {i}") for i in range(6)]
         cities = [member(session, rep, f"City {i}") for i, rep in enumerate(reps)]
-        # Suspended for fees: still a full member for Art. 30, and may support.
+        # Suspended for fees: by default not among "the full Members" of Art. 26
+        # and Art. 30 alike (one reading for the quorum and the two thirds).
         cities[5].voting_right = "suspended_for_fees"
         observer_rep = person(session, 200, "Observer")
         observer = member(session, observer_rep, "Institute", category="observer")
@@ -39,7 +40,8 @@ def test_a_members_amendment_needs_two_thirds_of_the_full_members(uow: UnitOfWor
             now=now,
         )
         assert motion.state == "collecting_support" and motion.id is not None
-        assert amendments.support_args(session, motion)["needed"] == 4  # 2/3 of 6
+        assert amendments.support_args(session, motion)["full"] == 5
+        assert amendments.support_args(session, motion)["needed"] == 4  # 2/3 of 5
         with pytest.raises(NotAllowed) as refused:
             motions.open_vote(session, motion.id, staff, now=now, settings=uow.settings)
         assert refused.value.reason == "art30.insufficient_support"
@@ -47,7 +49,11 @@ def test_a_members_amendment_needs_two_thirds_of_the_full_members(uow: UnitOfWor
             assert observer.id is not None
             amendments.support(session, motion.id, observer.id, observer_rep, now=now)
         assert observer_refused.value.reason == "art30.only_full_members_support"
-        for rep, city in list(zip(reps, cities, strict=True))[2:]:
+        assert cities[5].id is not None
+        with pytest.raises(NotAllowed) as unpaid_refused:
+            amendments.support(session, motion.id, cities[5].id, reps[5], now=now)
+        assert unpaid_refused.value.reason == "art25.voting_right_suspended_for_fees"
+        for rep, city in list(zip(reps, cities, strict=True))[1:5]:
             assert city.id is not None
             assert amendments.support(session, motion.id, city.id, rep, now=now)
         assert cities[2].id is not None
@@ -62,9 +68,11 @@ def test_an_amendment_from_the_board_of_trustees_goes_straight_to_the_vote(
     now = uow.clock.now()
     with uow.begin() as session:
         staff = clerk(session)
-        trustees = [person(session, 300 + i, f"Trustee {i}") for i in range(3)]
-        for trustee in trustees:
-            seats.assign(session, Body.TRUSTEES, SeatKind.MAYOR, trustee, staff, now=now)
+        # Art. 6: nine seats, so five trustees present make the quorum.
+        trustees = [person(session, 300 + i, f"Trustee {i}") for i in range(6)]
+        kinds = [SeatKind.MAYOR] * 4 + [SeatKind.URBAN_SCHOLAR] * 2
+        for trustee, kind in zip(trustees, kinds, strict=True):
+            seats.assign(session, Body.TRUSTEES, kind, trustee, staff, now=now)
         board = meetings.convene(
             session,
             meetings.Convening(
@@ -79,7 +87,7 @@ def test_an_amendment_from_the_board_of_trustees_goes_straight_to_the_vote(
         )
         assert board.id is not None
         meetings.open_session(session, board.id, staff, now=now)
-        for trustee in trustees[:2]:
+        for trustee in trustees[:5]:
             attendance.check_in(session, board.id, trustee, now=now)
         proposal = motions.propose(
             session,
@@ -93,10 +101,10 @@ def test_an_amendment_from_the_board_of_trustees_goes_straight_to_the_vote(
         )
         assert proposal.state == "draft" and proposal.id is not None
         motions.open_vote(session, proposal.id, staff, now=now, settings=uow.settings)
-        for trustee in trustees[:2]:
+        for trustee in trustees[:5]:
             votes.cast_ballot(session, proposal.id, trustee, Choice.YES, now=now)
         with pytest.raises(NotAllowed) as absent:
-            votes.cast_ballot(session, proposal.id, trustees[2], Choice.NO, now=now)
+            votes.cast_ballot(session, proposal.id, trustees[5], Choice.NO, now=now)
         assert absent.value.reason == "art26.not_checked_in"
         outsider = person(session, 999, "Outsider")
         with pytest.raises(NotAllowed) as not_seated:

@@ -1,5 +1,6 @@
 """The migrations build exactly the tables the models describe, and can be undone."""
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -25,3 +26,30 @@ def test_one_line_of_migrations_that_goes_down_and_up_again(db: Database) -> Non
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection)
         assert context.get_current_revision() == script.get_current_head()
+
+
+def test_stored_amounts_keep_their_value_when_currencies_take_cldrs_digits(db: Database) -> None:
+    """A fee stored under the old table (IQD with 3 digits, IRR with 2) is worth the
+    same after the migration to CLDR's digits (0 for both), and back again."""
+    config = alembic_config(db)
+    command.downgrade(config, "0005_majority_base")
+    insert = (
+        "INSERT INTO fee_periods (starts_on, ends_on, amount_minor, currency, due_on, "
+        "grace_days, reminder_days_before, reminder_every_days_after, opened_at) VALUES "
+        "('2027-01-01', '2028-12-31', :minor, :currency, '2027-03-01', 30, '[]', 14, "
+        "'2026-11-30 00:00:00+00:00')"
+    )
+    with db.engine.begin() as connection:
+        for minor, currency in [(1500000, "IQD"), (150000, "IRR"), (1500505, "KWD")]:
+            connection.execute(sa.text(insert), {"minor": minor, "currency": currency})
+    upgrade(db)
+    read = "SELECT currency, amount_minor FROM fee_periods ORDER BY currency"
+    with db.engine.connect() as connection:
+        after = dict(connection.execute(sa.text(read)).all())
+    # 1500.000 IQD is 1500 dinars; 1500.00 IRR is 1500 rials; KWD keeps its 3 digits.
+    assert after == {"IQD": 1500, "IRR": 1500, "KWD": 1500505}
+    command.downgrade(config, "0005_majority_base")
+    with db.engine.connect() as connection:
+        before = dict(connection.execute(sa.text(read)).all())
+    assert before == {"IQD": 1500000, "IRR": 150000, "KWD": 1500505}
+    upgrade(db)

@@ -217,7 +217,7 @@ def test_english_minutes_worth_signing(tmp_path: Path) -> None:
     assert "Yes 4 · No 1 · Abstain 1; votes cast 5, 3 needed" in flat
     # The rule and its base in words, and the secret ballot's participants only.
     assert "a simple majority of the votes cast (Art. 26)" in flat and "(Art. 27)" in flat
-    assert "abstentions are recorded but not counted" in flat
+    assert "Majority of: Yes and No (abstentions are not counted)" in flat
     pages = text.count("\f")
     assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
 

@@ -5,7 +5,6 @@ button and counted live on the Secretariat's copy."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -14,7 +13,7 @@ from workflows import audit, live, locks, meetings, motions, outbox, prompts, sc
 from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import MotionEvent, MotionState
-from workflows.charter.meetings import may_support_amendment
+from workflows.charter.meetings import may_support_amendment, voter_key
 from workflows.charter.membership import MemberCategory, Standing
 from workflows.charter.roles import Role
 from workflows.charter.voting import (
@@ -29,37 +28,70 @@ SUPPORT = "sup"
 SUPPORT_BOARD = "motion.support"
 
 
-def full_members(session: Session) -> int:
-    """Art. 30: the full members in active standing, suspended for fees or not."""
-    return session.exec(
-        select(func.count())
-        .select_from(Member)
-        .where(
-            Member.category == MemberCategory.FULL.value, Member.standing == Standing.ACTIVE.value
-        )
-    ).one()
+def supporting_voters(session: Session, motion_id: int) -> list[str]:
+    """The members that supported the amendment, as voter keys, whatever their
+    standing now: ``Bases.supporters`` counts those still among the full members."""
+    rows = session.exec(
+        select(AmendmentSupport.member_id).where(AmendmentSupport.motion_id == motion_id)
+    )
+    return [voter_key(member_id=member_id) for member_id in rows]
 
 
-def supporters(session: Session, motion_id: int) -> int:
-    return session.exec(
-        select(func.count())
-        .select_from(AmendmentSupport)
-        .where(AmendmentSupport.motion_id == motion_id)
-    ).one()
+def support_counts(session: Session, motion: Motion) -> tuple[int, int]:
+    """(supporters, full members) of Art. 30, on the session's one reading of "full
+    Members" (``meetings.bases_of``), as they stand now."""
+    assert motion.id is not None
+    meeting = meetings.load(session, motion.meeting_id)
+    base = meetings.bases_of(session, meeting)
+    return base.supporters(supporting_voters(session, motion.id)), len(base.full_members)
 
 
 def from_trustees(session: Session, motion: Motion) -> bool:
-    """Art. 30: the amendment comes from a motion the Board of Trustees passed."""
+    """Art. 30: the amendment comes from the Board of Trustees: its source is a
+    charter amendment the Board passed, and it proposes that same text."""
     if motion.source_motion_id is None:
         return False
-    source = session.get(Motion, motion.source_motion_id)
-    if source is None or source.result != Result.PASSED.value:
-        return False
-    meeting = session.get(Meeting, source.meeting_id)
-    return meeting is not None and meeting.body == Body.TRUSTEES.value
+    refusal = source_refusal(
+        session, motion.source_motion_id, text=motion.text, amendment_id=motion.id
+    )
+    return refusal is None
+
+
+def source_refusal(
+    session: Session, source_id: int, *, text: str | None = None, amendment_id: int | None = None
+) -> str | None:
+    """Why ``source_id`` may not be the source of an Assembly amendment, or None.
+
+    Art. 30: a proposal "has to emanate from the Board of trustees": a motion of
+    the Board, of kind charter amendment, passed; the amendment carries its text
+    (``text``); one proposal is put to the Assembly once, not by several motions.
+    The id comes from a button, so everything about it is checked here.
+    """
+    source = session.get(Motion, source_id)
+    meeting = session.get(Meeting, source.meeting_id) if source is not None else None
+    if source is None or meeting is None or meeting.body != Body.TRUSTEES.value:
+        return "art30.source_not_passed_by_trustees"
+    if source.kind != MotionKind.CHARTER_AMENDMENT.value:
+        return "art30.source_not_an_amendment"
+    if source.result != Result.PASSED.value:
+        return "art30.source_not_passed_by_trustees"
+    if text is not None and text != source.text:
+        return "art30.source_text_changed"
+    used = session.exec(
+        select(Motion.id).where(
+            Motion.source_motion_id == source_id,
+            Motion.state != MotionState.WITHDRAWN.value,
+            Motion.id != (amendment_id or 0),
+        )
+    ).first()
+    if used is not None:
+        return "art30.source_already_proposed"
+    return None
 
 
 def passed_trustees_amendments(session: Session) -> list[Motion]:
+    """The Board's passed amendments not yet put to the Assembly: the sources a new
+    amendment may come from."""
     query = (
         select(Motion)
         .join(Meeting, Meeting.id == Motion.meeting_id)  # type: ignore[arg-type]
@@ -69,7 +101,11 @@ def passed_trustees_amendments(session: Session) -> list[Motion]:
             Motion.result == Result.PASSED.value,
         )
     )
-    return list(session.exec(query))
+    return [
+        motion
+        for motion in session.exec(query)
+        if motion.id is not None and source_refusal(session, motion.id) is None
+    ]
 
 
 def seek_support(session: Session, motion: Motion, actor: User, *, now: datetime) -> None:
@@ -97,11 +133,10 @@ def seek_support(session: Session, motion: Motion, actor: User, *, now: datetime
 
 
 def support_args(session: Session, motion: Motion) -> dict[str, Any]:
-    assert motion.id is not None
-    full = full_members(session)
+    count, full = support_counts(session, motion)
     return {
         **motions.describe(motion),
-        "supporters": supporters(session, motion.id),
+        "supporters": count,
         "needed": amendment_support_needed(full),
         "full": full,
     }
@@ -118,6 +153,13 @@ def support(session: Session, motion_id: int, member_id: int, user: User, *, now
     if member is None or user.id not in speakers.representatives(session, member_id):
         raise NotAllowed("not the member's representative", reason="not_representative")
     may_support_amendment(MemberCategory(member.category), Standing(member.standing)).require()
+    base = meetings.bases_of(session, meetings.load(session, motion.meeting_id))
+    if voter_key(member_id=member_id) not in base.full_members:
+        # Art. 25, 30: the session counts the two thirds among the full members
+        # whose voting right stands; support that would not count is not taken.
+        raise NotAllowed(
+            "not counted among the full members", reason="art25.voting_right_suspended_for_fees"
+        )
     try:
         with session.begin_nested():
             session.add(
@@ -134,11 +176,11 @@ def support(session: Session, motion_id: int, member_id: int, user: User, *, now
         at=now,
         member=member_id,
     )
-    count, full = supporters(session, motion_id), full_members(session)
+    count, full = support_counts(session, motion)
     if amendment_may_be_put_to_vote(
         from_board_of_trustees=False, supporters=count, full_members=full
     ) and not amendment_may_be_put_to_vote(
-        from_board_of_trustees=False, supporters=count - 1, full_members=full
+        from_board_of_trustees=False, supporters=max(0, count - 1), full_members=full
     ):
         for chat_id in prompts.audience_of(session, Role.SECRETARIAT):
             outbox.notify(

@@ -5,6 +5,8 @@ from the database, plus ``Party.OWNER`` for the applicant, applies the
 transition, appends an audit record, and writes the notifications it causes.
 """
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +20,7 @@ from workflows.charter.machines import APPLICATION, ApplicationEvent, Applicatio
 from workflows.charter.membership import (
     APPLICABLE_CATEGORIES,
     MemberCategory,
+    Standing,
     pays_fees,
 )
 from workflows.charter.roles import Actor, Party, Role
@@ -32,6 +35,7 @@ OPEN_STATES = {
 SCREEN = "application.screen"
 #: Callback prefixes of the buttons this workflow sends (the bot's typed callbacks).
 DECISION = "app"
+HISTORY = "ahist"
 ANSWER = "answer"
 DECIDE = "application.decide"
 #: What the form asks, in order; ``institutional`` only for associates.
@@ -160,14 +164,78 @@ def duplicate_of(session: Session, application: Application) -> Application | Me
         Application.country == application.country,
     )
     for other in session.exec(same):
-        if (other.name_en or "").casefold() == (application.name_en or "").casefold():
+        if same_city(other, application):
             return other
+    # Another person of a member city applies to represent it too (``_join``); the
+    # member's own representative applying again is a duplicate.
     members = session.exec(
-        select(Member).where(Member.country == application.country, Member.standing != "withdrawn")
+        select(Member)
+        .join(Representation, Representation.member_id == Member.id)  # type: ignore[arg-type]
+        .where(
+            Representation.user_id == application.applicant_id,
+            Member.country == application.country,
+            Member.standing != Standing.WITHDRAWN.value,
+        )
     )
     for member in members:
-        if member.name_en.casefold() == (application.name_en or "").casefold():
+        if same_city(member, application):
             return member
+    return None
+
+
+_ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")  # harakat, dagger alif, tatweel
+_ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
+
+
+def city_name_key(name: str | None) -> str:
+    """A city's name as written in either language, reduced to compare: letters and
+    digits only, case, accents and Arabic vowel marks ignored, alef forms joined."""
+    decomposed = unicodedata.normalize("NFKD", (name or "").casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = _ARABIC_MARKS.sub("", plain).translate(_ARABIC_LETTERS)
+    return "".join(ch for ch in plain if ch.isalnum())
+
+
+def same_city(first: Application | Member, second: Application | Member) -> bool:
+    """Art. 13: full membership is a city's; the same country and the same name in
+    English or in Arabic is the same city."""
+    if not first.country or first.country != second.country:
+        return False
+    return any(
+        city_name_key(a) and city_name_key(a) == city_name_key(b)
+        for a, b in ((first.name_en, second.name_en), (first.name_ar, second.name_ar))
+    )
+
+
+def same_city_as(session: Session, application: Application) -> Application | Member | None:
+    """The member, or the other open application, that is already this city (Art. 12,
+    13, 25: a city is one full member with one vote). None for other categories,
+    which are persons, not cities."""
+    if application.category != MemberCategory.FULL.value or not application.country:
+        return None
+    members = session.exec(
+        select(Member).where(
+            Member.category == MemberCategory.FULL.value,
+            Member.country == application.country,
+            Member.standing != Standing.WITHDRAWN.value,
+        )
+    )
+    for member in members:
+        if same_city(member, application):
+            return member
+    others = session.exec(
+        select(Application)
+        .where(
+            Application.category == MemberCategory.FULL.value,
+            Application.country == application.country,
+            col(Application.state).in_([s.value for s in OPEN_STATES]),
+            Application.id != application.id,
+        )
+        .order_by(col(Application.id))
+    )
+    for other in others:
+        if same_city(other, application):
+            return other
     return None
 
 
@@ -203,7 +271,7 @@ def _ask_secretariat(
         subject_id=application.id,
         audience=Role.SECRETARIAT,
         text=summary(session, application, heading=SCREEN_HEADING),
-        buttons=decision_buttons(application.id, SCREEN),
+        buttons=decision_buttons(application.id, SCREEN) + same_city_buttons(session, application),
         now=now,
         remind_after=timedelta(hours=settings.prompt_remind_hours),
         escalate_after=timedelta(hours=settings.prompt_escalate_hours),
@@ -236,6 +304,34 @@ def decision_buttons(application_id: int, stage: str) -> list[list[dict[str, str
 
 
 def summary(session: Session, application: Application, *, heading: str) -> Message:
+    """The application as the Secretariat reads it, with a warning when its city is
+    already a member or already applied for (Art. 13, 25)."""
+    facts = _facts(session, application, heading=heading)
+    same = same_city_as(session, application)
+    if isinstance(same, Member):
+        warning = message(SAME_CITY_MEMBER, name=same.name_en, name_ar=same.name_ar)
+    elif isinstance(same, Application):
+        warning = message(SAME_CITY_APPLICATION, number=str(same.id), name=same.name_en or "")
+    else:
+        return facts
+    return message(WITH_WARNING, summary=facts, warning=warning)
+
+
+def same_city_buttons(session: Session, application: Application) -> list[list[dict[str, str]]]:
+    """A link to the other application of the same city, or to the member's own."""
+    same = same_city_as(session, application)
+    if isinstance(same, Member):
+        same = session.exec(
+            select(Application)
+            .where(Application.member_id == same.id)
+            .order_by(col(Application.id))
+        ).first()
+    if same is None or same.id is None:
+        return []
+    return [[button(SAME_CITY_LINK, HISTORY, same.id)]]
+
+
+def _facts(session: Session, application: Application, *, heading: str) -> Message:
     applicant = session.get(User, application.applicant_id)
     return message(
         SUMMARY,
@@ -274,7 +370,7 @@ def forward(
         subject_id=application.id,
         audience=Role.SECRETARY_GENERAL,
         text=summary(session, application, heading=DECIDE_HEADING),
-        buttons=decision_buttons(application.id, DECIDE),
+        buttons=decision_buttons(application.id, DECIDE) + same_city_buttons(session, application),
         now=now,
         remind_after=timedelta(hours=settings.prompt_remind_hours),
         escalate_after=None,
@@ -407,7 +503,14 @@ def reject(
 def admit(session: Session, application_id: int, user: User, *, now: datetime) -> Member:
     """Art. 20: the Secretary-General admits; the applicant becomes the member's representative."""
     application = lock(session, application_id)
+    same = same_city_as(session, application)
+    if isinstance(same, Application):
+        raise NotAllowed(
+            f"application {same.id} for the same city is open", reason="art13.city_applied_for"
+        )
     _step(session, application, ApplicationEvent.ADMIT, user, now=now)
+    if isinstance(same, Member):
+        return _join(session, application, same, user, now=now)
     category = MemberCategory(application.category or "full")
     member = Member(
         category=category.value,
@@ -453,6 +556,47 @@ def admit(session: Session, application_id: int, user: User, *, now: datetime) -
             key=ADMITTED_NOTICE,
             args={"name": member.name_en, "name_ar": member.name_ar, "number": str(application.id)},
         )
+    return member
+
+
+def _join(
+    session: Session, application: Application, member: Member, user: User, *, now: datetime
+) -> Member:
+    """The city is already a member (Art. 13): its applicant becomes one more of the
+    member's representatives (Art. 24) instead of a second member with a second vote."""
+    assert member.id is not None
+    application.member_id, application.decided_at = member.id, now
+    exists = session.exec(
+        select(Representation).where(
+            Representation.member_id == member.id,
+            Representation.user_id == application.applicant_id,
+        )
+    ).first()
+    if exists is None:
+        session.add(
+            Representation(member_id=member.id, user_id=application.applicant_id, since=now)
+        )
+    people.grant_role(
+        session, user_id=application.applicant_id, role=Role.REPRESENTATIVE, actor_id=user.id
+    )
+    audit.record(
+        session,
+        entity="member",
+        entity_id=member.id,
+        action="representative_added",
+        actor_id=user.id,
+        at=now,
+        application=application.id,
+    )
+    _resolve(session, DECIDE, application, user, "admit", ADMITTED_BY, now)
+    args = {
+        "name": member.name_en,
+        "name_ar": member.name_ar,
+        "number": str(application.id),
+    }
+    outbox.notify(session, chat_id=application.applicant_id, key=JOINED_MEMBER, args=args)
+    for chat_id in prompts.audience_of(session, Role.SECRETARIAT):
+        outbox.notify(session, chat_id=chat_id, key=JOINED_NOTICE, args=args)
     return member
 
 
@@ -580,6 +724,24 @@ SUMMARY = N_(
     "Contact: {contact}\n"
     "Adherence to the charter's principles: confirmed\n"
     "Applicant: {applicant} (id {applicant_id})"
+)
+WITH_WARNING = N_("{summary}\n\n⚠️ {warning}")
+SAME_CITY_MEMBER = N_(
+    "This city is already a member: {name} ({name_ar}). A city is one member (Art. 13, 25); "
+    "admitting this application makes the applicant one more representative of that member."
+)
+SAME_CITY_APPLICATION = N_(
+    "Application No. {number} ({name}) for the same city is still open. A city is one member "
+    "(Art. 13, 25): this one cannot be admitted while the other is open."
+)
+SAME_CITY_LINK = N_("Open the application of the same city")
+JOINED_MEMBER = N_(
+    "Your application No. {number} is decided: {name} is already a member of the Assembly, "
+    "and you are now one of its representatives (Art. 24)."
+)
+JOINED_NOTICE = N_(
+    "Application No. {number}: {name} ({name_ar}) was already a member; the applicant is "
+    "now one of its representatives."
 )
 ANSWERED_SUMMARY = N_("{summary}\n\n<b>Question:</b> {question}\n<b>Answer:</b> {answer}")
 FORWARD_LABEL = N_("Forward to the Secretary-General")

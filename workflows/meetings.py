@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from models import Invitation, Meeting, Member, User
+from models import BodyRules, Invitation, Meeting, Member, User
 from workflows import audit, live, locks, outbox, people, schedule, seats, speakers
-from workflows.charter.bodies import Body
+from workflows.charter.bodies import COMPOSITIONS, Body
 from workflows.charter.errors import NotAllowed
 from workflows.charter.meetings import (
     MEETING,
@@ -23,13 +23,20 @@ from workflows.charter.meetings import (
     MeetingState,
     Rsvp,
     SessionKind,
-    committee_quorum,
     may_name_delegate,
     voter_key,
 )
 from workflows.charter.membership import MemberCategory, Standing, VotingRight
 from workflows.charter.roles import Actor, Role
-from workflows.charter.voting import MemberStanding, QuorumResult, VotingRules, assembly_quorum
+from workflows.charter.voting import (
+    Bases,
+    MajorityBase,
+    MemberStanding,
+    QuorumResult,
+    VotingRules,
+    bases,
+)
+from workflows.unit_of_work import SETTINGS
 from workflows.values import N_, Message, Texts, button, message
 
 RSVP = "rsvp"
@@ -119,6 +126,8 @@ def convene(session: Session, details: Convening, actor: User, *, now: datetime)
         group_chat_id=details.group_chat_id,
         created_by=actor.id,
         created_at=now,
+        majority_base=body_base(session, details.body).value,
+        fee_suspended_in_quorum_base=_fee_suspended_in_base(session),
     )
     session.add(meeting)
     session.flush()
@@ -151,6 +160,11 @@ def convene(session: Session, details: Convening, actor: User, *, now: datetime)
             session, chat_id=meeting.group_chat_id, key=ANNOUNCED, args=describe(session, meeting)
         )
     return meeting
+
+
+def _fee_suspended_in_base(session: Session) -> bool:
+    settings = session.info.get(SETTINGS)
+    return bool(settings.fee_suspended_in_quorum_base) if settings is not None else False
 
 
 def rsvp_buttons(
@@ -323,16 +337,28 @@ def cancel_session(session: Session, meeting_id: int, actor: User, *, now: datet
     return meeting
 
 
-def quorum_of(session: Session, meeting: Meeting, rules: VotingRules) -> QuorumResult:
-    """Art. 26 at the Assembly, from the members' standing now; a board's by analogy."""
+def rules_of(meeting: Meeting) -> VotingRules:
+    """The session's reading of Art. 25, 26 and 30 (thresholds are the charter's)."""
+    return VotingRules(
+        majority_base=MajorityBase(meeting.majority_base),
+        fee_suspended_in_quorum_base=meeting.fee_suspended_in_quorum_base,
+    )
+
+
+def bases_of(session: Session, meeting: Meeting, rules: VotingRules | None = None) -> Bases[str]:
+    """Who is in the session's bases now, by voter key, under its frozen rules:
+    the one count the board, the results, the minutes and Art. 30's gate read."""
     assert meeting.id is not None
+    rules = rules or rules_of(meeting)
     present = {row.voter for row in speakers.attended(session, meeting.id)}
     body = Body(meeting.body)
     if body == Body.ASSEMBLY:
-        return assembly_quorum(
-            (
+        return bases(
+            body,
+            rules,
+            members=(
                 MemberStanding(
-                    member_id=member.id,
+                    member_id=voter_key(member_id=member.id),
                     category=MemberCategory(member.category),
                     standing=Standing(member.standing),
                     voting_right=VotingRight(member.voting_right),
@@ -341,23 +367,116 @@ def quorum_of(session: Session, meeting: Meeting, rules: VotingRules) -> QuorumR
                 for member in session.exec(select(Member))
                 if member.id is not None
             ),
-            rules,
         )
-    holders = seats.holders(session, body)
-    return committee_quorum(
-        len(holders), sum(voter_key(user_id=h) in present for h in holders), rules
+    holders = [voter_key(user_id=h) for h in seats.holders(session, body)]
+    return bases(body, rules, seat_holders=holders, checked_in=present)
+
+
+def quorum_of(session: Session, meeting: Meeting, rules: VotingRules | None = None) -> QuorumResult:
+    """Art. 26 at the Assembly; a board's on its seats as the charter composes them."""
+    rules = rules or rules_of(meeting)
+    return bases_of(session, meeting, rules).quorum(rules)
+
+
+def seating_shortfall(session: Session, meeting: Meeting) -> dict[str, Any] | None:
+    """A board with fewer seat holders than its quorum can never decide: say so
+    before the session opens (Art. 6, 8), with the counts; None when it can."""
+    body = Body(meeting.body)
+    if body == Body.ASSEMBLY:
+        return None
+    result = quorum_of(session, meeting)
+    seated = result.total - bases_of(session, meeting).vacant_seats
+    if seated >= result.needed:
+        return None
+    return {
+        "body": message(BODY_NAMES[body]),
+        "seated": seated,
+        "seats": result.total,
+        "needed": result.needed,
+        "article": COMPOSITIONS[body].article,
+    }
+
+
+def choose_body_base(
+    session: Session, body: Body, base: MajorityBase, actor: User, *, now: datetime
+) -> None:
+    """The Secretariat chooses a body's majority base (Art. 26 leaves it open, Art. 27
+    gives the Secretariat the procedure); sessions convened from now on take it."""
+    seats.require_staff(session, actor)
+    row = session.get(BodyRules, body.value) or BodyRules(body=body.value, majority_base="")
+    row.majority_base, row.changed_by, row.changed_at = base.value, actor.id, now
+    session.add(row)
+    audit.record(
+        session,
+        entity="body",
+        entity_id=None,
+        action="majority_base",
+        actor_id=actor.id,
+        to_state=base.value,
+        at=now,
+        body=body.value,
     )
 
 
+def body_base(session: Session, body: Body) -> MajorityBase:
+    row = session.get(BodyRules, body.value)
+    if row is not None:
+        return MajorityBase(row.majority_base)
+    settings = session.info.get(SETTINGS)
+    return MajorityBase(settings.majority_base) if settings is not None else MajorityBase.YES_NO
+
+
+def choose_rules(
+    session: Session,
+    meeting_id: int,
+    actor: User,
+    *,
+    majority_base: MajorityBase,
+    fee_suspended_in_quorum_base: bool | None = None,
+    now: datetime,
+) -> Meeting:
+    """Change a session's reading before it opens; once open it is fixed, so that
+    the board, every result and the minutes count on the same bases."""
+    seats.require_staff(session, actor)
+    meeting = lock(session, meeting_id)
+    if meeting.state != MeetingState.SCHEDULED.value:
+        raise NotAllowed("the session has opened", reason="procedure.rules_fixed_once_open")
+    meeting.majority_base = majority_base.value
+    if fee_suspended_in_quorum_base is not None:
+        meeting.fee_suspended_in_quorum_base = fee_suspended_in_quorum_base
+    session.add(meeting)
+    audit.record(
+        session,
+        entity="meeting",
+        entity_id=meeting.id,
+        action="rules",
+        actor_id=actor.id,
+        to_state=majority_base.value,
+        at=now,
+        fee_suspended_in_quorum_base=meeting.fee_suspended_in_quorum_base,
+    )
+    return meeting
+
+
 def board_args(session: Session, meeting: Meeting) -> dict[str, Any]:
-    result = quorum_of(session, meeting, VotingRules())
+    result = quorum_of(session, meeting)
     assert meeting.id is not None
     return {
         **describe(session, meeting),
         "present": len(speakers.attended(session, meeting.id)),
         "invited": len(speakers.invitations(session, meeting)),
         "quorum": quorum_message(result),
+        "rules": rules_message(rules_of(meeting)),
     }
+
+
+def rules_message(rules: VotingRules) -> Message:
+    """The session's reading in words, for the board, the results and the minutes."""
+    return message(
+        RULES_LINE,
+        base=message(BASE_NAMES[rules.majority_base]),
+        unpaid=message(UNPAID_IN_BASE if rules.fee_suspended_in_quorum_base else UNPAID_LEFT_OUT),
+    )
 
 
 def quorum_message(result: QuorumResult) -> Message:
@@ -366,6 +485,7 @@ def quorum_message(result: QuorumResult) -> Message:
         attending=result.attending,
         total=result.total,
         needed=result.needed,
+        article=result.article,
     )
 
 
@@ -419,10 +539,25 @@ CHECK_IN_NOW = N_(
 )
 CHECK_IN_LABEL = N_("Check in")
 CANCELLED = N_("<b>{title}</b> ({when}) is cancelled.")
-BOARD_TEXT = N_("<b>Attendance: {title}</b>\nPresent: {present} of {invited} invited.\n{quorum}")
+BOARD_TEXT = N_(
+    "<b>Attendance: {title}</b>\nPresent: {present} of {invited} invited.\n{quorum}\n{rules}"
+)
+BASE_NAMES = {
+    MajorityBase.YES_NO: N_("Yes and No (abstentions are not counted)"),
+    MajorityBase.YES_NO_ABSTAIN: N_("Yes, No and abstentions"),
+    MajorityBase.PRESENT: N_("all the voting members present"),
+}
+RULES_LINE = N_("Majority of: {base} (Art. 26). Members suspended for fees: {unpaid} (Art. 25).")
+UNPAID_LEFT_OUT = N_("not counted among the full members")
+UNPAID_IN_BASE = N_("counted among the full members, their presence not")
+TOO_FEW_SEATED = N_(
+    "Only {seated} of the {seats} seats of the {body} are filled, and {needed} members must "
+    "attend for a quorum (Art. {article}): no vote of this session can be decided until "
+    "more seats are filled."
+)
 QUORUM_MET = N_(
-    "Quorum met: {attending} of {total} voting members present, {needed} needed (Art. 26)."
+    "Quorum met: {attending} of {total} voting members present, {needed} needed (Art. {article})."
 )
 QUORUM_NOT_MET = N_(
-    "No quorum: {attending} of {total} voting members present, {needed} needed (Art. 26)."
+    "No quorum: {attending} of {total} voting members present, {needed} needed (Art. {article})."
 )

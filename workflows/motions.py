@@ -7,6 +7,7 @@ deciding rule come from ``charter.voting``; results go to everyone the session
 concerns, in each reader's language.
 """
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -36,8 +37,9 @@ from workflows.charter.meetings import (
     motion_kind_allowed,
     reminder_time,
 )
-from workflows.charter.roles import Actor, Party, Role
+from workflows.charter.roles import STAFF, Actor, Party
 from workflows.charter.voting import (
+    MajorityBase,
     MotionKind,
     Result,
     VotingRules,
@@ -54,9 +56,33 @@ CLOSE = "motion.close"
 def rules_of(motion: Motion) -> VotingRules:
     """The rules recorded when the vote opened (thresholds are the charter's)."""
     return VotingRules(
-        abstentions_count_as_cast=motion.abstentions_count_as_cast,
+        majority_base=MajorityBase(motion.majority_base or MajorityBase.YES_NO.value),
         fee_suspended_in_quorum_base=motion.fee_suspended_in_quorum_base,
     )
+
+
+def choose_majority_base(
+    session: Session, motion_id: int, base: MajorityBase, actor: User, *, now: datetime
+) -> Motion:
+    """The Secretariat sets this motion's majority base before its vote opens
+    (Art. 26 leaves it open); the session's applies otherwise."""
+    motion = lock(session, motion_id)
+    if not meetings.roles_of(session, actor) & STAFF:
+        raise NotAllowed("the Secretariat sets the base", reason="role_not_allowed")
+    if motion.state not in (MotionState.DRAFT.value, MotionState.COLLECTING_SUPPORT.value):
+        raise NotAllowed("the vote has opened", reason="procedure.rules_fixed_once_open")
+    motion.majority_base = base.value
+    session.add(motion)
+    audit.record(
+        session,
+        entity="motion",
+        entity_id=motion.id,
+        action="majority_base",
+        actor_id=actor.id,
+        to_state=base.value,
+        at=now,
+    )
+    return motion
 
 
 def lock(session: Session, motion_id: int) -> Motion:
@@ -106,11 +132,21 @@ def propose(
     """The Secretariat tables a motion; a members' amendment starts collecting support."""
     meeting = meetings.load(session, meeting_id)
     MOTION.check(None, MotionEvent.PROPOSE, meetings.roles_of(session, actor))
-    if not meetings.roles_of(session, actor) & {Role.SECRETARIAT, Role.SECRETARY_GENERAL}:
-        raise NotAllowed("motions are tabled by the Secretariat", reason="role_not_allowed")
     motion_kind_allowed(Body(meeting.body), kind).require()
     if meeting.state in (MeetingState.CLOSED.value, MeetingState.CANCELLED.value):
         raise NotAllowed("the session is over", reason="procedure.session_over")
+    if source_motion_id is not None:
+        if kind != MotionKind.CHARTER_AMENDMENT or meeting.body != Body.ASSEMBLY.value:
+            raise NotAllowed(
+                "only an Assembly amendment has a source", reason="art30.source_only_for_amendments"
+            )
+        refusal = amendments.source_refusal(session, source_motion_id)
+        if refusal is not None:
+            raise NotAllowed("not the Board of Trustees' amendment", reason=refusal)
+        source = session.get(Motion, source_motion_id)
+        assert source is not None
+        # Art. 30: the Assembly decides the amendment the Board proposed, word for word.
+        text = source.text
     motion = Motion(
         meeting_id=meeting_id,
         text=text,
@@ -123,10 +159,6 @@ def propose(
     )
     session.add(motion)
     session.flush()
-    if source_motion_id is not None and not amendments.from_trustees(session, motion):
-        raise NotAllowed(
-            "not a passed trustees' motion", reason="art30.source_not_passed_by_trustees"
-        )
     audit.record(
         session,
         entity="motion",
@@ -156,19 +188,23 @@ def open_vote(
     meeting = meetings.load(session, motion.meeting_id)
     if meeting.state != MeetingState.OPEN.value:
         raise NotAllowed("open the session first", reason="procedure.session_not_open")
+    # The session's reading, and this motion's base if the Secretariat set one,
+    # fixed now: the gate below, the board and the close all count on them.
+    motion.majority_base = motion.majority_base or meeting.majority_base
+    motion.fee_suspended_in_quorum_base = meeting.fee_suspended_in_quorum_base
+    motion.abstentions_count_as_cast = motion.majority_base != MajorityBase.YES_NO.value
     if motion.kind == MotionKind.CHARTER_AMENDMENT.value and meeting.body == Body.ASSEMBLY.value:
         assert motion.id is not None
+        base = meetings.bases_of(session, meeting, rules_of(motion))
         amendment_may_be_put_to_vote(
             from_board_of_trustees=amendments.from_trustees(session, motion),
-            supporters=amendments.supporters(session, motion.id),
-            full_members=amendments.full_members(session),
+            supporters=base.supporters(amendments.supporting_voters(session, motion.id)),
+            full_members=len(base.full_members),
         ).require()
     if motion.closes_at is not None and motion.closes_at <= now:
         raise NotAllowed("the closing time has passed", reason="procedure.closing_time_passed")
     step(session, motion, MotionEvent.OPEN, actor, now=now)
     motion.opened_at = now
-    motion.abstentions_count_as_cast = settings.abstentions_count_as_cast
-    motion.fee_suspended_in_quorum_base = settings.fee_suspended_in_quorum_base
     if motion.ballot == BallotKind.SECRET.value:
         motion.ballot_key_id = seals.key_of(settings).fingerprint
     if motion.closes_at is not None:
@@ -216,7 +252,8 @@ def close_motion(session: Session, motion_id: int, actor: User | None, *, now: d
         raise RuntimeError(
             f"motion {motion.id}: {len(voted)} voters but {sum(counts.values())} ballots"
         )
-    present = meetings.quorum_of(session, meeting, rules)
+    base = meetings.bases_of(session, meeting, rules)
+    present = base.quorum(rules)
     outcome = tally(
         counts[Choice.YES],
         counts[Choice.NO],
@@ -224,6 +261,7 @@ def close_motion(session: Session, motion_id: int, actor: User | None, *, now: d
         rules,
         quorum_met=present.met,
         kind=MotionKind(motion.kind),
+        present=len(base.attending.union(voted)),
     )
     motion.yes, motion.no, motion.abstain = outcome.yes, outcome.no, outcome.abstain
     motion.votes_cast, motion.result, motion.rule = (
@@ -240,7 +278,7 @@ def close_motion(session: Session, motion_id: int, actor: User | None, *, now: d
     if motion.ballot == BallotKind.SECRET.value:
         votes.discard_seals(session, motion)
     schedule.cancel(session, dedupe_prefix=f"motion:{motion.id}:", now=now)
-    args = result_args(motion)
+    args = result_args(motion, article=present.article)
     for chat_id in speakers.audience(session, meeting):
         if chat_id == meeting.group_chat_id and motion.group_ballot_id is not None:
             continue  # the group's ballot message becomes its one result post
@@ -253,7 +291,8 @@ def close_motion(session: Session, motion_id: int, actor: User | None, *, now: d
     return motion
 
 
-def result_args(motion: Motion) -> dict[str, Any]:
+def result_args(motion: Motion, *, article: int = 26) -> dict[str, Any]:
+    """The result's words; ``article`` is the body's, whose members are the quorum's base."""
     return {
         **describe(motion),
         "yes": motion.yes or 0,
@@ -261,18 +300,26 @@ def result_args(motion: Motion) -> dict[str, Any]:
         "abstain": motion.abstain or 0,
         "cast": motion.votes_cast or 0,
         "quorum": meetings.quorum_message(
-            quorum(motion.quorum_total or 0, motion.quorum_attending or 0, rules_of(motion))
+            replace(
+                quorum(motion.quorum_total or 0, motion.quorum_attending or 0, rules_of(motion)),
+                article=article,
+            )
         ),
         "outcome": message(OUTCOMES[Result(motion.result or Result.FAILED.value)]),
-        "rule": rule_message(motion.rule or ""),
+        "rule": rule_message(motion.rule or "", rules_of(motion).majority_base),
+        "rules": meetings.rules_message(rules_of(motion)),
     }
 
 
-def rule_message(rule: str) -> Message:
-    """The sentence for a rule key such as ``art26.majority_of_votes_cast``."""
+def rule_message(rule: str, base: MajorityBase = MajorityBase.YES_NO) -> Message:
+    """The sentence for a rule key such as ``art26.majority_of_votes_cast``, naming
+    the base the majority was taken of."""
     article, _, reason = rule.partition(".")
     return message(
-        RULE_TEXTS.get(reason, UNKNOWN_RULE), article=article.removeprefix("art"), rule=rule
+        RULE_TEXTS.get(reason, UNKNOWN_RULE),
+        article=article.removeprefix("art"),
+        rule=rule,
+        of=message(MAJORITY_OF[base]),
     )
 
 
@@ -296,7 +343,7 @@ BALLOT_NAMES = {BallotKind.NAMED: N_("named vote"), BallotKind.SECRET: N_("secre
 BY_HAND = N_("when the Secretariat closes it")
 RESULT = N_(
     "<b>Result — motion No. {number}</b> ({ballot}, {kind})\n\n{text}\n\n"
-    "Yes: {yes} · No: {no} · Abstain: {abstain} · votes cast: {cast}\n{quorum}\n"
+    "Yes: {yes} · No: {no} · Abstain: {abstain} · votes cast: {cast}\n{quorum}\n{rules}\n"
     "<b>{outcome}</b>\n{rule}"
 )
 OUTCOMES = {
@@ -305,10 +352,8 @@ OUTCOMES = {
     Result.NO_QUORUM: N_("No decision: the quorum was not met."),
 }
 RULE_TEXTS = {
-    "majority_of_votes_cast": N_("Art. {article}: Yes won a simple majority of the votes cast."),
-    "no_majority_of_votes_cast": N_(
-        "Art. {article}: Yes did not win a simple majority of the votes cast."
-    ),
+    "majority_of_votes_cast": N_("Art. {article}: Yes won a simple majority of {of}."),
+    "no_majority_of_votes_cast": N_("Art. {article}: Yes did not win a simple majority of {of}."),
     "tie": N_("Art. {article}: as many Yes as No; a tie is not a majority."),
     "all_abstained": N_("Art. {article}: every ballot was an abstention; there is no majority."),
     "no_ballots": N_("Art. {article}: no ballot was cast."),
@@ -318,3 +363,8 @@ RULE_TEXTS = {
     ),
 }
 UNKNOWN_RULE = N_("Rule {rule}.")
+MAJORITY_OF = {
+    MajorityBase.YES_NO: N_("the votes cast"),
+    MajorityBase.YES_NO_ABSTAIN: N_("the ballots, abstentions included"),
+    MajorityBase.PRESENT: N_("the voting members present"),
+}

@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workflows.charter.voting import MajorityBase
+
 TELEGRAM_API_URL = "https://api.telegram.org"
 #: Telegram's own shape of a bot token: the bot's id, a colon, 35 url-safe characters.
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
@@ -69,12 +71,13 @@ class Settings(BaseSettings):
     question_lapse_days: float = Field(default=30.0, gt=0)
     #: Largest signed letter accepted, in megabytes (Telegram bots may fetch up to 20).
     letter_max_mb: float = Field(default=10.0, gt=0, le=20)
-    #: The charter does not say whether an abstention is a vote cast (Art. 26). By
-    #: default it is not: a motion passes on more Yes than No; True counts
-    #: abstentions in the base, so that they weigh like a No.
-    abstentions_count_as_cast: bool = False
+    #: Art. 26 does not say of what "the votes" are a majority: the default base of
+    #: a body that has not chosen one. ``yes_no`` (an abstention is not a vote for
+    #: or against), ``yes_no_abstain``, or ``present`` (every voting member present).
+    majority_base: MajorityBase = MajorityBase.YES_NO
     #: Art. 25: a member suspended for fees never votes; by default it is also left
-    #: out of the quorum's base. True counts it in the base (its presence still not).
+    #: out of "the full Members" of the quorum (Art. 26) and of the two thirds
+    #: (Art. 30). True counts it in both (its presence still not). Frozen per session.
     fee_suspended_in_quorum_base: bool = False
     #: Art. 25: whether an unpaid member's voting right is suspended automatically
     #: once a fee's grace period is over; False leaves every case to the Council,

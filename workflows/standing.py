@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from models import Member, Representation, User
-from workflows import audit, locks, outbox, people, prompts
+from workflows import audit, locks, outbox, people, prompts, voting_rights
 from workflows.charter.membership import MEMBERSHIP, Standing, StandingEvent
 from workflows.charter.roles import Actor, Party, Role
 
@@ -85,6 +85,10 @@ def change(
     )
     if target is Standing.WITHDRAWN:
         member.withdrawn_at = now
+    if target is Standing.ACTIVE and member.id is not None:
+        # Art. 25: a grace period may have ended while the member was suspended.
+        session.flush()
+        voting_rights.follow_what_is_owed(session, member.id, now=now)
     return target
 
 

@@ -187,6 +187,37 @@ def restore_if_paid_up(session: Session, member_id: int, *, now: datetime) -> bo
     return True
 
 
+def follow_what_is_owed(session: Session, member_id: int, *, now: datetime) -> None:
+    """Art. 25: the voting right follows what the member owes, whenever its standing
+    changes, not only on the day a grace period ends. A member reinstated (Art. 22)
+    with a fee unpaid past its grace period is suspended for fees as the others
+    were, by the same policy; one with nothing overdue has its right back."""
+    member = session.get(Member, member_id)
+    if member is None or member.category != MemberCategory.FULL.value:
+        return
+    if member.standing != Standing.ACTIVE.value:
+        return
+    if member.voting_right == VotingRight.SUSPENDED_FOR_FEES.value:
+        restore_if_paid_up(session, member_id, now=now)
+        return
+    late = arrears(session, member_id, today=now.date())
+    if not late:
+        return
+    if not fees.suspends_automatically(session):
+        # The Council decides (Art. 25): the Secretariat is told, as at the grace date.
+        _tell_staff(session, REINSTATED_OWES, member, message(BY_COUNCIL), None)
+        return
+    oldest = min(late, key=lambda line: line.period.due_on).period
+    suspend(
+        session,
+        member_id,
+        None,
+        reason=AUTOMATIC_REASON,
+        period_id=oldest.id,
+        now=now,
+    )
+
+
 def oldest_unpaid_period(session: Session, member_id: int, *, today: date) -> int | None:
     """The period a decision on unpaid fees is about: the oldest one still owed."""
     unpaid = [
@@ -201,6 +232,8 @@ def oldest_unpaid_period(session: Session, member_id: int, *, today: date) -> in
 
 
 PAID_UP_REASON = "payment confirmed: nothing overdue is owed (Art. 25)"
+#: As the scheduler's at the end of a grace period (``fee_reminders.AUTOMATIC_REASON``).
+AUTOMATIC_REASON = "unpaid membership fee after the grace period (Art. 25)"
 AUTOMATIC = N_(
     "the membership fee was not paid by the end of the grace period, and the policy of the "
     "Executive Supreme Council is to suspend the voting right then"
@@ -214,6 +247,14 @@ SUSPENDED_TO_MEMBER = N_(
 )
 SUSPENDED_TO_STAFF = N_(
     "The voting right of {member} ({member_ar}) was suspended (Art. 25): {why}."
+)
+REINSTATED_OWES = N_(
+    "{member} ({member_ar}) is back in active standing and still owes a fee past its grace "
+    "period: {why}."
+)
+BY_COUNCIL = N_(
+    "by the current policy its voting right is suspended only by a decision of the Executive "
+    "Supreme Council (Art. 25), recorded under /fees"
 )
 RESTORED_TO_MEMBER = N_("The voting right of {member} in the Assembly is restored: {why}.")
 RESTORED_TO_STAFF = N_("The voting right of {member} ({member_ar}) was restored: {why}.")

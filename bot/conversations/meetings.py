@@ -23,7 +23,7 @@ from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed
 from workflows.charter.meetings import MeetingState, Rsvp
 from workflows.charter.roles import STAFF
-from workflows.charter.voting import VotingRules
+from workflows.charter.voting import MajorityBase
 from workflows.values import N_
 
 router = Router("meetings")
@@ -53,6 +53,14 @@ class Meet(Callback, prefix="mtg"):
 @dataclass(frozen=True)
 class PastSessions(Callback, prefix="mpast"):
     pass
+
+
+@dataclass(frozen=True)
+class MeetBase(Callback, prefix="mbb"):
+    """The Secretariat's choice of a body's majority base, from a scheduled session."""
+
+    meeting_id: int
+    base: MajorityBase
 
 
 @dataclass(frozen=True)
@@ -151,7 +159,8 @@ def _state(turn: Turn, meeting: Meeting) -> str:
 def page(turn: Turn, meeting: Meeting, *, edit: bool = False) -> None:
     t = turn.t
     assert meeting.id is not None
-    result = meetings.quorum_of(turn.session, meeting, VotingRules())
+    result = meetings.quorum_of(turn.session, meeting)
+    shortfall = meetings.seating_shortfall(turn.session, meeting)
     text = "\n".join(
         [
             t._(meetings.SESSION_LINES, **meetings.describe(turn.session, meeting)),
@@ -162,6 +171,8 @@ def page(turn: Turn, meeting: Meeting, *, edit: bool = False) -> None:
                 invited=len(speakers.invitations(turn.session, meeting)),
             ),
             t.show(meetings.quorum_message(result)),
+            t.show(meetings.rules_message(meetings.rules_of(meeting))),
+            *([t._(meetings.TOO_FEW_SEATED, **shortfall)] if shortfall else []),
         ]
     )
     rows: Keyboard = []
@@ -172,6 +183,7 @@ def page(turn: Turn, meeting: Meeting, *, edit: bool = False) -> None:
 
         if state is MeetingState.SCHEDULED:
             rows.append([act(OPEN_LABEL, Act.OPEN), act(CANCEL_LABEL, Act.CANCEL)])
+            rows.append(base_buttons(turn, MajorityBase(meeting.majority_base), meeting.id))
         if state is MeetingState.OPEN:
             rows.append([act(RECORD_LABEL, Act.RECORD), act(CLOSE_LABEL, Act.CLOSE)])
         rows.append(
@@ -262,6 +274,30 @@ def confirm_end(turn: Turn, meeting: Meeting, act: Act) -> None:
             ]
         ],
     )
+
+
+def base_buttons(turn: Turn, current: MajorityBase, meeting_id: int) -> list[Button]:
+    return [
+        Button(
+            ("✓ " if base is current else "") + turn.t._(BASE_LABELS[base]),
+            MeetBase(meeting_id, base).pack(),
+        )
+        for base in MajorityBase
+    ]
+
+
+@router.button(MeetBase)
+@explained
+def choose_base(turn: Turn, press: MeetBase) -> None:
+    """Art. 26 leaves the base open: the choice is the body's, for this session and
+    those convened after it; refused once the session has opened."""
+    meeting = meetings.load(turn.session, press.meeting_id)
+    now = turn.uow.clock.now()
+    meetings.choose_rules(
+        turn.session, press.meeting_id, turn.user, majority_base=press.base, now=now
+    )
+    meetings.choose_body_base(turn.session, Body(meeting.body), press.base, turn.user, now=now)
+    page(turn, meeting, edit=True)
 
 
 def export(turn: Turn, meeting: Meeting, act: Act) -> None:
@@ -462,3 +498,8 @@ CHECKED_IN_TEXT = N_("✅ Checked in at <b>{title}</b>. Your ballots will come h
 RECORD_WHO = N_("Who is present in the room? Press each name to record them.")
 ALL_PRESENT = N_("Everyone invited is recorded as present.")
 RECORDED = N_("{name} recorded as present.")
+BASE_LABELS = {
+    MajorityBase.YES_NO: N_("Majority of Yes+No"),
+    MajorityBase.YES_NO_ABSTAIN: N_("of Yes+No+Abstain"),
+    MajorityBase.PRESENT: N_("of all present"),
+}

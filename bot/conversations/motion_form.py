@@ -4,6 +4,7 @@ the motion is tabled (and an amendment without the Board's motion starts
 collecting the full members' support)."""
 
 import enum
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from bot.conversations.refusals import explained, tell
 from bot.conversations.session_form import FormNav, Pick, nav, parse_when
 from bot.engine import Router, Turn
 from bot.i18n import Html
+from models import Motion
 from workflows import amendments, meetings, motions, seats
 from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed
@@ -22,6 +24,7 @@ from workflows.charter.meetings import BallotKind, motion_kind_allowed
 from workflows.charter.voting import MotionKind
 from workflows.values import N_, message
 
+log = logging.getLogger(__name__)
 router = Router("motion_form")
 FLOW = "motion_new"
 
@@ -103,9 +106,11 @@ def ask(turn: Turn, step: Step) -> None:
     elif step is Step.REVIEW:
         rows = [[Button(t._(TABLE), Pick(step, "create").pack())]]
         closes = t._(motions.BY_HAND) if not data.get("closes_at") else data["closes_at"]
+        source = turn.session.get(Motion, int(data.get("source") or 0) or -1)
         text = t._(
             REVIEW,
-            text=data["text"],
+            # Art. 30: an amendment from the Board carries the Board's text.
+            text=source.text if source is not None else data["text"],
             kind=message(motions.KIND_NAMES[MotionKind(data["kind"])]),
             ballot=message(motions.BALLOT_NAMES[BallotKind(data["ballot"])]),
             closes=closes,
@@ -133,6 +138,29 @@ def pick(turn: Turn, press: Pick) -> None:
     if step is Step.REVIEW:
         create(turn)
         return
+    data = _data(turn)
+    meeting = meetings.load(turn.session, int(data["meeting"]))
+    offered = {
+        Step.KIND: {k.value for k in MotionKind if motion_kind_allowed(Body(meeting.body), k)},
+        Step.BALLOT: {b.value for b in BallotKind},
+        Step.CLOSING: {*CLOSINGS, "type", "hand"},
+    }
+    if step in offered and press.value not in offered[step]:
+        log.warning("user %s: forged %s %r in the motion form", turn.user.id, step, press.value)
+        turn.toast(turn.t._(NOT_OFFERED), alert=True)
+        return
+    if step is Step.SOURCE and press.value != "0":
+        # The id is the client's: check it is a passed Board amendment not yet before
+        # the Assembly (Art. 30), as ``motions.propose`` will again.
+        refusal = (
+            amendments.source_refusal(turn.session, int(press.value))
+            if press.value.isdecimal()
+            else "art30.source_not_passed_by_trustees"
+        )
+        if refusal is not None:
+            log.warning("user %s: refused amendment source %r", turn.user.id, press.value)
+            tell(turn, NotAllowed("not the Board's amendment", reason=refusal))
+            return
     if step is Step.CLOSING:
         minutes = CLOSINGS.get(press.value)
         closes = turn.uow.clock.now() + timedelta(minutes=minutes) if minutes else None
@@ -241,5 +269,6 @@ BAD_TIME = N_(
 )
 PAST_TIME = N_("That time has passed; please type a later one.")
 OTHER_STEP = N_("This button belongs to another step of the form.")
+NOT_OFFERED = N_("This choice is not one the form offers; please use its buttons.")
 CLOSED_FORM = N_("This form is closed.")
 CANCELLED = N_("Cancelled; nothing was created.")

@@ -1,8 +1,9 @@
 """Why a meeting or vote step was refused, as a sentence in the reader's language.
 
 The workflows refuse with a stable reason key (``art25.only_full_members_vote``);
-here each key becomes a sentence that says why and what to do. Every key the
-rules can give is listed (``tests/test_meeting_rules.py`` checks it).
+here each key becomes a sentence that says why and what to do. Every key a
+workflow can refuse with is listed (``tests/test_refusal_sentences.py`` reads
+them from the code and checks it).
 """
 
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from functools import wraps
 from typing import Concatenate, ParamSpec
 
 from bot.engine import Turn
+from bot.i18n import Text
 from workflows.charter.errors import NotAllowed
 from workflows.values import N_
 
@@ -66,6 +68,24 @@ REFUSALS: dict[str, str] = {
     "art30.source_not_passed_by_trustees": N_(
         "That motion was not passed by the Board of Trustees (Art. 30)."
     ),
+    "art30.source_not_an_amendment": N_(
+        "That motion of the Board of Trustees is not a charter amendment; only a proposed "
+        "amendment the Board passed goes to the Assembly (Art. 30)."
+    ),
+    "art30.source_text_changed": N_(
+        "The Assembly decides the amendment the Board of Trustees passed, word for word "
+        "(Art. 30); its text cannot be changed."
+    ),
+    "art30.source_already_proposed": N_(
+        "That amendment of the Board of Trustees is already before the Assembly (Art. 30)."
+    ),
+    "art30.source_only_for_amendments": N_(
+        "Only a charter amendment at the Assembly comes from a motion of the Board of "
+        "Trustees (Art. 30)."
+    ),
+    "procedure.rules_fixed_once_open": N_(
+        "The vote has opened: its majority base and its rules can no longer change."
+    ),
     "procedure.support_closed": N_("Support is no longer being collected for this amendment."),
     "procedure.closing_time_passed": N_("The closing time has already passed; set a later one."),
     "procedure.secret_in_private": N_("Secret ballots are cast in the private chat with me."),
@@ -99,14 +119,70 @@ REFUSALS: dict[str, str] = {
         "All seats of that kind on the Steering Committee are taken (Art. 8: 7 mayors, 7 "
         "theology scholars, 7 urban science professors)."
     ),
-    "role_not_allowed": N_("Only the Secretariat can do this."),
+    "role_not_allowed": N_(
+        "You are not allowed to do this: none of your roles includes it. If you think one "
+        "should, ask the Secretariat."
+    ),
+    # Membership (Art. 12-22).
+    "art13.city_applied_for": N_(
+        "Another application for the same city is still open. A city is one member (Art. 13, "
+        "25): decide that one first; if it is admitted, this applicant can then be made one "
+        "of the member's representatives."
+    ),
+    "category": N_(
+        "Honorary membership is conferred by nomination (Art. 15); please choose full, "
+        "associate or observer membership."
+    ),
+    "duplicate": N_("This has already been requested and is still open, or is already done."),
+    "incomplete": N_("Some answers are still missing; please complete the form first."),
+    "not_owner": N_("Only the applicant can change this application."),
+    "letter": N_(
+        "The request must carry the letter signed by the city's highest authority (Art. 21)."
+    ),
+    "withdrawn": N_("The member has withdrawn from the Assembly (Art. 21)."),
+    "not_active": N_("The member is not in active standing, so it cannot be suspended (Art. 22)."),
+    "not_suspended": N_("The member is not suspended, so there is nothing to lift (Art. 22)."),
+    "no_chair": N_(
+        "No one holds the role of Chair of the Assembly yet, so no one could confirm the "
+        "nomination (Art. 15). Ask the Secretariat to grant the role first."
+    ),
+    "no_sg": N_(
+        "No one holds the role of Secretary-General yet, so no one could confirm the "
+        "nomination (Art. 15)."
+    ),
+    "reader": N_(
+        "The directory is for members' representatives, seat holders and the Secretariat."
+    ),
+    "staff": N_("Withdrawn members and exports are for the Secretariat."),
+    # Roles.
+    "not_staff": N_("Only the Secretariat grants and revokes roles."),
+    "secretary_general_only": N_("Only the Secretary-General grants or revokes that role."),
+    "last_secretary_general": N_(
+        "The last Secretary-General keeps the role until another is granted it."
+    ),
+    # Fees (Art. 18, 25).
+    "not_a_full_member": N_("Only full members pay fees and vote (Art. 18, 25)."),
+    "paid_in_future": N_(
+        "A payment cannot be dated in the future; please type the day it was made."
+    ),
+    "reference_missing": N_("Please give the bank reference of the payment."),
+    "receipt_missing": N_("Please send the receipt of the payment."),
+    "period_overlaps": N_("Another fee period already covers these dates."),
+    "period_ends_before_it_starts": N_("The fee period ends before it starts."),
+    "due_date_outside_period": N_("The due date must fall within the fee period."),
+    "fee_not_positive": N_("The fee must be more than zero."),
+    "bad_policy": N_("The grace period and reminders must be whole days, zero or more."),
     "not_found": N_("This no longer exists."),
 }
 GENERIC = N_("You are not allowed to do this. If you think you should be, ask the Secretariat.")
 
 
+def sentence_for(t: Text, reason: str) -> str:
+    return t._(REFUSALS.get(reason, GENERIC))
+
+
 def sentence(turn: Turn, reason: str) -> str:
-    return turn.t._(REFUSALS.get(reason, GENERIC))
+    return sentence_for(turn.t, reason)
 
 
 def tell(turn: Turn, refusal: NotAllowed) -> None:

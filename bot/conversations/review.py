@@ -16,6 +16,7 @@ from sqlmodel import select
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations.forms import FormNav, Nav, clean_line, with_nav
+from bot.conversations.refusals import explained
 from bot.engine import Router, Turn
 from bot.i18n import Html
 from models import Application, GroupChat, Notification, Prompt, User
@@ -309,6 +310,28 @@ def history(turn: Turn) -> None:
     if not argument.isdigit():
         turn.say(t._("Send /history followed by the application number, for example /history 12."))
         return
+    show_history(turn, argument)
+
+
+@dataclass(frozen=True)
+class History(Callback, prefix=applications.HISTORY):
+    application_id: int
+
+
+@router.button(History)
+@explained
+def history_pressed(turn: Turn, press: History) -> None:
+    """The link from a prompt to the other application of the same city (Art. 13)."""
+    if not turn.roles & STAFF:
+        raise NotAllowed("history is for the Secretariat", reason="role_not_allowed")
+    application = load(turn, press.application_id)
+    summary = applications.summary(turn.session, application, heading=applications.SCREEN_HEADING)
+    turn.say(Html(turn.t.show(summary)))
+    show_history(turn, str(press.application_id))
+
+
+def show_history(turn: Turn, argument: str) -> None:
+    t = turn.t
     records = audit.history(turn.session, "application", int(argument))
     if not records:
         turn.say(t._("There is no application No. {number}.", number=argument))

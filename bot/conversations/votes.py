@@ -11,12 +11,13 @@ a ballot, and is refused once the vote is closed.
 """
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel import col, select
 
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
+from bot.conversations import meetings as meeting_pages
 from bot.conversations.refusals import explained
 from bot.engine import Router, Turn
 from bot.i18n import Html
@@ -26,6 +27,7 @@ from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import MotionState
 from workflows.charter.meetings import BallotKind, Choice
 from workflows.charter.roles import STAFF
+from workflows.charter.voting import MajorityBase
 from workflows.values import N_
 
 router = Router("votes")
@@ -42,6 +44,14 @@ class Act(enum.StrEnum):
 class MotionAct(Callback, prefix="mot"):
     motion_id: int
     act: Act
+
+
+@dataclass(frozen=True)
+class MotionBase(Callback, prefix="mob"):
+    """The Secretariat's choice of this motion's majority base, before it opens."""
+
+    motion_id: int
+    base: MajorityBase
 
 
 @dataclass(frozen=True)
@@ -111,10 +121,30 @@ def motion_page(turn: Turn, motion: Motion, *, edit: bool = False) -> None:
     if motion.state == MotionState.OPEN.value:
         lines.append(t._(VOTED, count=len(votes.who_voted(turn.session, motion))))
     if motion.state == MotionState.CLOSED.value:
-        lines.append(t._(motions.RESULT, **motions.result_args(motion)))
+        meeting = meetings.load(turn.session, motion.meeting_id)
+        article = meetings.bases_of(turn.session, meeting).article
+        lines.append(t._(motions.RESULT, **motions.result_args(motion, article=article)))
     rows: Keyboard = []
     if turn.roles & STAFF:
         if motion.state in (MotionState.DRAFT.value, MotionState.COLLECTING_SUPPORT.value):
+            meeting = meetings.load(turn.session, motion.meeting_id)
+            current = MajorityBase(motion.majority_base or meeting.majority_base)
+            lines.append(
+                t.show(
+                    meetings.rules_message(
+                        replace(meetings.rules_of(meeting), majority_base=current)
+                    )
+                )
+            )
+            rows.append(
+                [
+                    Button(
+                        ("✓ " if base is current else "") + t._(meeting_pages.BASE_LABELS[base]),
+                        MotionBase(motion.id, base).pack(),
+                    )
+                    for base in MajorityBase
+                ]
+            )
             rows.append([Button(t._(OPEN_VOTE), MotionAct(motion.id, Act.OPEN).pack())])
         if motion.state == MotionState.OPEN.value:
             rows.append([Button(t._(CLOSE_VOTE), MotionAct(motion.id, Act.CLOSE).pack())])
@@ -146,6 +176,15 @@ def motion_act(turn: Turn, press: MotionAct) -> None:
     elif press.act is Act.BALLOT:
         ballot(turn, motion)
         return
+    motion_page(turn, motion, edit=True)
+
+
+@router.button(MotionBase)
+@explained
+def choose_base(turn: Turn, press: MotionBase) -> None:
+    motion = motions.choose_majority_base(
+        turn.session, press.motion_id, press.base, turn.user, now=turn.uow.clock.now()
+    )
     motion_page(turn, motion, edit=True)
 
 

@@ -108,10 +108,7 @@ EXPECTED: dict[str, Table] = {
         (P.DISPUTED, PE.CANCEL): (P.CANCELLED, {OWNER}),
     },
     "motion": {
-        (None, ME.PROPOSE): (
-            M.DRAFT,
-            {SEC, SG, CHAIR, Role.TRUSTEE, Role.STEERING, Role.COUNCIL, Role.REPRESENTATIVE},
-        ),
+        (None, ME.PROPOSE): (M.DRAFT, {SEC, SG}),
         (M.DRAFT, ME.SEEK_SUPPORT): (M.COLLECTING_SUPPORT, {OWNER, SEC, SG}),
         (M.DRAFT, ME.OPEN): (M.OPEN, {SEC, SG, CHAIR}),
         (M.COLLECTING_SUPPORT, ME.OPEN): (M.OPEN, {SEC, SG, CHAIR, SYSTEM}),

@@ -15,7 +15,6 @@ from workflows.charter.meetings import (
     BallotKind,
     MeetingEvent,
     MeetingState,
-    committee_quorum,
     may_cast,
     may_check_in,
     may_name_delegate,
@@ -28,7 +27,14 @@ from workflows.charter.meetings import (
 )
 from workflows.charter.membership import MemberCategory, Standing, VotingRight
 from workflows.charter.roles import Role
-from workflows.charter.voting import MemberStanding, MotionKind, entitled_voters
+from workflows.charter.voting import (
+    CHARTER_RULES,
+    MemberStanding,
+    MotionKind,
+    QuorumResult,
+    bases,
+    entitled_voters,
+)
 
 FULL, OBSERVER = MemberCategory.FULL, MemberCategory.OBSERVER
 ACTIVE, SUSPENDED, WITHDRAWN = Standing.ACTIVE, Standing.SUSPENDED, Standing.WITHDRAWN
@@ -129,19 +135,43 @@ def test_committees_vote_by_their_present_seat_holders() -> None:
     assert not may_vote_in_committee(holds_seat=True, checked_in=False, body=Body.COUNCIL)
 
 
+def committee_quorum(body: Body, holders: int, present: int) -> QuorumResult:
+    return bases(
+        body, CHARTER_RULES, seat_holders=range(holders), checked_in=range(present)
+    ).quorum(CHARTER_RULES)
+
+
 @pytest.mark.parametrize(
-    ("holders", "present", "met"),
-    [(9, 4, False), (9, 5, True), (21, 10, False), (21, 11, True), (2, 1, False), (0, 0, False)],
+    ("body", "holders", "present", "met"),
+    [
+        (Body.TRUSTEES, 9, 4, False),
+        (Body.TRUSTEES, 9, 5, True),
+        (Body.STEERING, 21, 10, False),
+        (Body.STEERING, 21, 11, True),
+        # Art. 6: nine trustees; one seated of nine is not a quorum, five are.
+        (Body.TRUSTEES, 1, 1, False),
+        (Body.TRUSTEES, 5, 5, True),
+        (Body.STEERING, 11, 10, False),
+        # Art. 10: the Council has as many seats as are held.
+        (Body.COUNCIL, 2, 1, False),
+        (Body.COUNCIL, 3, 2, True),
+        (Body.COUNCIL, 0, 0, False),
+    ],
 )
-def test_committee_quorum_edges(holders: int, present: int, met: bool) -> None:
-    assert committee_quorum(holders, present).met is met
+def test_committee_quorum_edges(body: Body, holders: int, present: int, met: bool) -> None:
+    assert committee_quorum(body, holders, present).met is met
 
 
-@given(holders=st.integers(0, 300), data=st.data())
-def test_committee_quorum_matches_a_plain_majority(holders: int, data: st.DataObject) -> None:
+@given(
+    body=st.sampled_from([Body.TRUSTEES, Body.STEERING]),
+    data=st.data(),
+)
+def test_committee_quorum_is_counted_on_the_charters_seats(body: Body, data: st.DataObject) -> None:
+    seats = {Body.TRUSTEES: 9, Body.STEERING: 21}[body]  # Art. 6, Art. 8
+    holders = data.draw(st.integers(0, seats))
     present = data.draw(st.integers(0, holders))
-    assert committee_quorum(holders, present).met == (
-        holders > 0 and Fraction(present, holders) > Fraction(1, 2)
+    assert committee_quorum(body, holders, present).met == (
+        Fraction(present, seats) > Fraction(1, 2)
     )
 
 

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from babel.numbers import get_currency_precision, list_currencies
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -154,17 +155,24 @@ def test_anything_typed_is_a_positive_amount_or_a_named_refusal(text: str) -> No
 # --- Money ------------------------------------------------------------------
 
 
-def test_minor_units_follow_iso_4217() -> None:
-    assert [minor_units(c) for c in ("USD", "SAR", "KWD", "IQD", "JPY", "XOF")] == [
-        2,
-        2,
-        3,
-        3,
-        0,
-        0,
-    ]
+def test_minor_units_are_cldrs() -> None:
+    # CLDR (supplementalData.xml, <currencyData><fractions>): the Iraqi dinar,
+    # Iranian rial, Syrian and Lebanese pounds and Afghan afghani are shown and
+    # counted without decimals; the Kuwaiti and Bahraini dinars with three.
+    examples = {"USD": 2, "SAR": 2, "KWD": 3, "BHD": 3, "IQD": 0, "IRR": 0, "SYP": 0}
+    examples |= {"LBP": 0, "AFN": 0, "JPY": 0, "XOF": 0, "YER": 0}
+    assert {code: minor_units(code) for code in examples} == examples
+    for code in list_currencies():
+        assert minor_units(code) == get_currency_precision(code), code
     with pytest.raises(ValueError):
         minor_units("dollars")
+
+
+def test_an_amount_finer_than_the_currency_is_refused() -> None:
+    with pytest.raises(ValueError):
+        Money(Decimal("1500.505"), "IQD")
+    assert Money(Decimal("1500"), "IQD").minor == 1500
+    assert Money(Decimal("1500.505"), "KWD").minor == 1500505
 
 
 def test_money_is_exact_and_stores_as_minor_units() -> None:

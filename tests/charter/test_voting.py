@@ -17,6 +17,7 @@ from workflows.charter.voting import (
     CHARTER_RULES,
     MORE_THAN_HALF,
     RULE_KEYS,
+    MajorityBase,
     MemberStanding,
     MotionKind,
     Reason,
@@ -31,7 +32,7 @@ from workflows.charter.voting import (
     tally,
 )
 
-COUNTING_ABSTENTIONS = VotingRules(abstentions_count_as_cast=True)
+COUNTING_ABSTENTIONS = VotingRules(majority_base=MajorityBase.YES_NO_ABSTAIN)
 
 
 # --- Quorum (Art. 26) -------------------------------------------------------
@@ -264,7 +265,9 @@ counts = st.integers(min_value=0, max_value=400)
 
 @given(yes=counts, no=counts, abstain=counts, count_abstain=st.booleans())
 def test_tally_matches_the_reference(yes: int, no: int, abstain: int, count_abstain: bool) -> None:
-    rules = VotingRules(abstentions_count_as_cast=count_abstain)
+    rules = VotingRules(
+        majority_base=MajorityBase.YES_NO_ABSTAIN if count_abstain else MajorityBase.YES_NO
+    )
     outcome = tally(yes, no, abstain, rules, quorum_met=True)
     assert outcome.result.value == reference_tally(yes, no, abstain, count_abstain=count_abstain)
     # ``needed`` is exactly the Yes count at which the majority starts.

@@ -210,9 +210,9 @@ async def test_a_guest_pressing_a_forged_secretariat_button_is_refused(
     menu = (await guest.transcript())[-1]
     pressed = await guest.press(menu["message_id"], f"app:{application.id}:forward", forged=True)
     answer = await guest.callback_answer(pressed["callback_query_id"])
-    assert (
-        answer["text"]
-        == "You are not allowed to do this. If you think you should be, ask the Secretariat."
+    assert answer["text"] == (
+        "You are not allowed to do this: none of your roles includes it. If you think one "
+        "should, ask the Secretariat."
     )
     with majlis.platform.db.session() as session:
         assert session.get(Application, application.id).state == "submitted"  # type: ignore[union-attr]

@@ -117,7 +117,7 @@ async def test_a_decline_ends_the_nomination_and_the_nominator_reads_why(majlis:
         menu["message_id"], f"hon:{nomination_id(majlis)}:chair:confirm", forged=True
     )
     refusal = await guest.callback_answer(forged["callback_query_id"])
-    assert refusal["text"].startswith("You are not allowed to do this.")
+    assert refusal["text"].startswith("You are not allowed to do this")
 
     await chair.press_button("رفض الترشيح")
     await chair.wait_for("اكتب سبب رفض الترشيح")

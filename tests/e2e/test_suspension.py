@@ -108,7 +108,7 @@ async def test_only_the_secretary_general_decides_and_a_rejection(majlis: Majlis
         last = (await person.transcript())[-1]
         forged = await person.press(last["message_id"], "sus:1:suspend", forged=True)
         answer = await person.callback_answer(forged["callback_query_id"])
-        assert answer["text"].startswith("You are not allowed to do this.")
+        assert answer["text"].startswith("You are not allowed to do this")
     assert standing(majlis, meknes) == "active"
 
     await general.press_button("Reject the proposal")

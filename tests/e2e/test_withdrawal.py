@@ -170,6 +170,6 @@ async def test_only_the_secretariat_acknowledges_and_only_representatives_reques
     menu = (await rep.transcript())[-1]
     forged = await rep.press(menu["message_id"], data, forged=True)
     answer = await rep.callback_answer(forged["callback_query_id"])
-    assert answer["text"].startswith("You are not allowed to do this.")
+    assert answer["text"].startswith("You are not allowed to do this")
     with majlis.platform.db.session() as session:
         assert session.exec(select(WithdrawalRequest)).one().state == "requested"

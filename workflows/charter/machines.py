@@ -270,16 +270,13 @@ MOTION: StateMachine[MotionState, MotionEvent] = StateMachine(
     states=MotionState,
     events=MotionEvent,
     transitions=[
-        # Anyone with a seat or a member's voice may draft: the Secretariat
-        # (rules of procedure, Art. 27), the Board of Trustees (amendments,
-        # Art. 30), committee members, or a member's representative gathering
-        # support for an amendment (Art. 30).
-        Transition(
-            None,
-            _ME.PROPOSE,
-            _M.DRAFT,
-            _PRESIDING | {Role.TRUSTEE, Role.STEERING, Role.COUNCIL, Role.REPRESENTATIVE},
-        ),
+        # Motions are tabled by the Secretariat, which prepares every body's
+        # business (Art. 11) and proposes the Rules of Procedure (Art. 27). What
+        # others propose reaches the agenda through it: the Board of Trustees'
+        # amendments as its passed motions, the full members' as support
+        # collected for the amendment (Art. 30). This row is the one place that
+        # decides; ``motions.propose`` asks it and nothing else.
+        Transition(None, _ME.PROPOSE, _M.DRAFT, SECRETARIAT),
         # Art. 30: an amendment not from the Board of Trustees needs two thirds
         # of the full members' support before it may be put to the vote.
         Transition(_M.DRAFT, _ME.SEEK_SUPPORT, _M.COLLECTING_SUPPORT, OWNER | SECRETARIAT),

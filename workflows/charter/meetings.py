@@ -17,7 +17,7 @@ from workflows.charter.machines import SECRETARIAT
 from workflows.charter.membership import MemberCategory, Standing, VotingRight
 from workflows.charter.roles import Party, Role
 from workflows.charter.statemachine import StateMachine, Transition
-from workflows.charter.voting import CHARTER_RULES, MotionKind, QuorumResult, VotingRules, quorum
+from workflows.charter.voting import MotionKind
 
 
 class SessionKind(StrEnum):
@@ -196,15 +196,7 @@ def may_support_amendment(category: MemberCategory, standing: Standing) -> Verdi
     return Verdict(True, "art30.support_counted")
 
 
-# --- Quorum of a board or committee, reminders -------------------------------
-
-
-def committee_quorum(
-    seat_holders: int, attending: int, rules: VotingRules = CHARTER_RULES
-) -> QuorumResult:
-    """The charter sets no quorum for the boards (Art. 6, 8, 10); our procedure applies
-    Art. 26's, a simple majority, to the seat holders in office."""
-    return quorum(seat_holders, attending, rules)
+# --- Reminders --------------------------------------------------------------
 
 
 def reminder_time(opened_at: datetime, closes_at: datetime | None) -> datetime | None:

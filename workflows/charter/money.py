@@ -9,21 +9,23 @@ anything it would have to guess.
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from workflows.charter.errors import AmountProblem, InvalidAmount
 
-# ISO 4217 minor units that differ from the usual two. Three-decimal dinars
-# and rials are common among member cities, so they are listed with care.
-_MINOR_UNITS: dict[str, int] = {
-    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
-    **dict.fromkeys(
-        ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND"),
-        0,
-    ),
-    **dict.fromkeys(("VUV", "XAF", "XOF", "XPF"), 0),
-}
+# How many digits a currency has after the point is CLDR's data, which the
+# charter's rules do not carry (they import the standard library only): the
+# workflows register Babel's lookup at import (``workflows.currencies``).
+_precision: Callable[[str], int] | None = None
+
+
+def use_currency_precision(lookup: Callable[[str], int]) -> None:
+    """Register where the digits of a currency come from (CLDR, through Babel)."""
+    global _precision
+    _precision = lookup
+
 
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
@@ -46,8 +48,10 @@ def currency_code(code: str) -> str:
 
 
 def minor_units(currency: str) -> int:
-    """How many digits follow the decimal point in ``currency`` (ISO 4217)."""
-    return _MINOR_UNITS.get(currency_code(currency), 2)
+    """How many digits follow the decimal point in ``currency``, as CLDR says."""
+    if _precision is None:
+        raise RuntimeError("no currency data registered; import workflows.currencies")
+    return _precision(currency_code(currency))
 
 
 @dataclass(frozen=True, slots=True)

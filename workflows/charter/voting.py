@@ -8,10 +8,11 @@ lists them all.
 """
 
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Generic, TypeVar
 
+from workflows.charter.bodies import COMPOSITIONS, Body
 from workflows.charter.errors import Verdict
 from workflows.charter.membership import (
     MemberCategory,
@@ -71,9 +72,20 @@ MORE_THAN_HALF = Threshold(1, 2, inclusive=False)
 AT_LEAST_TWO_THIRDS = Threshold(2, 3, inclusive=True)
 
 
+class MajorityBase(StrEnum):
+    """Of what a "simple majority of the votes of the attending Full Members" (Art. 26)
+    is taken. The charter does not say whether an abstention, or a member present
+    who casts no ballot, is among "the votes"; assemblies choose (OpenSlides calls it
+    the 100 % base), and so does each body here, per session and per motion."""
+
+    YES_NO = "yes_no"  # the votes cast for or against; abstaining weighs nothing
+    YES_NO_ABSTAIN = "yes_no_abstain"  # every ballot; an abstention weighs like a No
+    PRESENT = "present"  # every attending member who may vote; silence weighs like a No
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VotingRules:
-    """The thresholds of the charter, as settings the Secretariat can read and change."""
+    """The thresholds of the charter, and the two readings it leaves open."""
 
     # Art. 26: "Conventions ... official with the attendance of a simple
     # majority of the full Members".
@@ -81,16 +93,16 @@ class VotingRules:
     # Art. 26: "simple majority of the votes of the attending Full Members";
     # Art. 27 applies the same to the Rules of Procedure.
     majority: Threshold = MORE_THAN_HALF
-    # The charter does not say whether an abstention is a vote cast. By
-    # default it is not: the majority is of Yes and No only, and abstaining
-    # does not act as a No. Set True to make abstentions count in the base.
-    abstentions_count_as_cast: bool = False
+    # Art. 26 does not say what "the votes" are. By default Yes and No: an
+    # abstention is recorded but is not a vote for or against.
+    majority_base: MajorityBase = MajorityBase.YES_NO
     # Art. 30: a members' amendment needs "majority of two third of full Members".
     amendment_support: Threshold = AT_LEAST_TWO_THIRDS
-    # Art. 25: a member suspended for unpaid fees does not vote. By default it
-    # is also left out of the quorum's base (the full members who could vote),
-    # so fee arrears cannot keep the Assembly from being quorate. Set True to
-    # count it among the full members while its attendance still does not count.
+    # Art. 25: a member whose voting right is suspended for unpaid fees is still a
+    # full member, but does not vote. Whether it is among "the full Members" of
+    # Art. 26's quorum and Art. 30's two thirds is one reading for both: by
+    # default it is not, so arrears cannot keep the Assembly from a quorum; True
+    # counts it in both bases, while its attendance still does not count.
     fee_suspended_in_quorum_base: bool = False
 
 
@@ -143,6 +155,9 @@ class QuorumResult:
     total: int  # full members in the base
     attending: int  # of those, how many are present and may vote
     needed: int  # the smallest attendance that is quorate
+    # Art. 26 at the Assembly; a board's own article (6, 8, 10), whose seats the
+    # base is, with Art. 26's majority applied by our procedure.
+    article: int = 26
 
     @property
     def rule(self) -> str:
@@ -165,27 +180,81 @@ def quorum(
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bases(Generic[K]):
+    """Who is in each base a session counts on, and the article that says so.
+
+    ``full_members`` is the whole of Art. 26's quorum and of Art. 30's two
+    thirds at the Assembly, or a board's seat holders, to which its vacant seats
+    are added for its quorum (Art. 6, 8: the board is composed of its seats, not
+    of those filled). ``attending`` are those of them present who may vote:
+    the quorum's part, and the whole of ``MajorityBase.PRESENT``.
+    """
+
+    article: int
+    full_members: frozenset[K]
+    attending: frozenset[K]
+    vacant_seats: int = 0
+
+    @property
+    def quorum_total(self) -> int:
+        return len(self.full_members) + self.vacant_seats
+
+    def quorum(self, rules: "VotingRules") -> QuorumResult:
+        return replace(quorum(self.quorum_total, len(self.attending), rules), article=self.article)
+
+    def supporters(self, supporting: Iterable[K]) -> int:
+        """Art. 30: only the support of those now among the full members counts;
+        one that withdrew or was suspended since has no voice in the count."""
+        return len(self.full_members.intersection(supporting))
+
+
+def bases(
+    body: Body,
+    rules: "VotingRules",
+    *,
+    members: Iterable[MemberStanding[K]] = (),
+    seat_holders: Iterable[K] = (),
+    checked_in: Iterable[K] = (),
+) -> Bases[K]:
+    """The one reading of "the full Members" used by the quorum, the majority and the
+    two thirds alike (Art. 25, 26, 30), and of a board's members (Art. 6, 8, 10).
+
+    At the Assembly: full members (Art. 12, 13) in active standing (a suspended
+    or withdrawn member is not in it, Art. 21, 22); one whose voting right is
+    suspended for fees only if ``rules.fee_suspended_in_quorum_base`` (Art. 25),
+    and never as attending, since it may not vote. In a board, its seats as the
+    charter composes them; a council (Art. 10) has as many as are held.
+    """
+    if body == Body.ASSEMBLY:
+        full: set[K] = set()
+        attending: set[K] = set()
+        for member in members:
+            if not counts_for_quorum(member.category) or member.standing != Standing.ACTIVE:
+                continue
+            votes = member.voting_right == VotingRight.ACTIVE
+            if votes or rules.fee_suspended_in_quorum_base:
+                full.add(member.member_id)
+            if votes and member.checked_in:
+                attending.add(member.member_id)
+        return Bases(article=26, full_members=frozenset(full), attending=frozenset(attending))
+    composition = COMPOSITIONS[body]
+    holders = frozenset(seat_holders)
+    vacant = 0 if composition.size is None else max(0, composition.size - len(holders))
+    return Bases(
+        article=composition.article,
+        full_members=holders,
+        attending=holders.intersection(checked_in),
+        vacant_seats=vacant,
+    )
+
+
 def assembly_quorum(
     members: Iterable[MemberStanding[K]], rules: VotingRules = CHARTER_RULES
 ) -> QuorumResult:
-    """Art. 25, 26: the quorum of an Assembly session from its members' standing.
-
-    The base is the full members in active standing (a suspended or withdrawn
-    member is not in it, Art. 21, 22); a member suspended for fees is in it
-    only if ``rules.fee_suspended_in_quorum_base``. Only those who may vote
-    count as attending (PRODUCT.md: a member suspended for fees "does not
-    count towards the quorum's voters").
-    """
-    total = attending = 0
-    for member in members:
-        if not counts_for_quorum(member.category) or member.standing != Standing.ACTIVE:
-            continue
-        votes = member.voting_right == VotingRight.ACTIVE
-        if votes or rules.fee_suspended_in_quorum_base:
-            total += 1
-        if votes and member.checked_in:
-            attending += 1
-    return quorum(total, attending, rules)
+    """Art. 25, 26: the quorum of an Assembly session from its members' standing,
+    counted on ``bases``."""
+    return bases(Body.ASSEMBLY, rules, members=members).quorum(rules)
 
 
 # --- Tally (Art. 26, 27, 30) ------------------------------------------------
@@ -217,7 +286,7 @@ class Outcome:
     yes: int
     no: int
     abstain: int
-    votes_cast: int  # the majority's base under the rules in force
+    votes_cast: int  # the majority's whole, of ``rules.majority_base``
     needed: int  # the fewest Yes votes that would have passed it
     rules: VotingRules = field(repr=False)
 
@@ -239,14 +308,26 @@ def tally(
     *,
     quorum_met: bool,
     kind: MotionKind = MotionKind.ORDINARY,
+    present: int = 0,
 ) -> Outcome:
     """Decide a motion from its ballots (Art. 26; Art. 27 for rules of procedure;
     Art. 30 for charter amendments, decided "by casting votes" under Art. 26's
-    majority since Art. 30 sets no other)."""
+    majority since Art. 30 sets no other).
+
+    The majority is of ``rules.majority_base``; with ``MajorityBase.PRESENT``,
+    of ``present``, the attending members who may vote. A ballot already cast
+    stays in that base even if its voter has since left or lost the right:
+    nothing a member does after voting can make the count impossible."""
     for count in (yes, no, abstain):
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ValueError(f"ballot counts must be non-negative integers, got {count!r}")
-    votes_cast = yes + no + (abstain if rules.abstentions_count_as_cast else 0)
+    if isinstance(present, bool) or not isinstance(present, int) or present < 0:
+        raise ValueError(f"the members present must be a non-negative integer, got {present!r}")
+    votes_cast = {
+        MajorityBase.YES_NO: yes + no,
+        MajorityBase.YES_NO_ABSTAIN: yes + no + abstain,
+        MajorityBase.PRESENT: max(present, yes + no + abstain),
+    }[rules.majority_base]
     article = ARTICLE_OF_KIND[kind]
     if not quorum_met:
         result, reason, article = Result.NO_QUORUM, Reason.NO_QUORUM, 26
@@ -292,8 +373,8 @@ def amendment_may_be_put_to_vote(
     """Art. 30: an amendment "has to emanate from the Board of trustees or from
     majority of two third of full Members".
 
-    ``full_members`` counts the full members in active standing: Art. 30 speaks
-    of full members, not of voters, so one suspended for fees still counts.
+    ``full_members`` and ``supporters`` are counted on ``bases``, the same
+    reading of "full Members" as the quorum's (Art. 26).
     """
     if from_board_of_trustees:
         return Verdict(True, "art30.proposed_by_board_of_trustees")
