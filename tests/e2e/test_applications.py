@@ -249,7 +249,10 @@ async def test_a_guest_learns_nothing_of_an_applications_state_from_a_refusal(
             session, application_id, user, "Incomplete.", now=majlis.platform.uow.clock.now()
         )
     decided = await refusals()
-    refused = "You are not allowed to do this. If you think you should be, ask the Secretariat."
+    refused = (
+        "You are not allowed to do this: none of your roles includes it. "
+        "If you think one should, ask the Secretariat."
+    )
     assert waiting == decided == [refused] * 4
 
 
