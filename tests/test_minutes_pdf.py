@@ -10,6 +10,7 @@ import logging
 import re
 import shutil
 import subprocess
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -213,6 +214,10 @@ def test_english_minutes_worth_signing(tmp_path: Path) -> None:
     # Tables: a header row, then a row per member with its columns.
     assert any(line.startswith("Member") and "Checked in by" in line for line in lines)
     assert any(line.startswith("Fez") and "10:00 AM" in line for line in lines)
+    # An Arabic name among English words keeps its place (issue 11, item 7): the member,
+    # then who checked in, then the time, not a line scrambled around the name.
+    shaped = [unicodedata.normalize("NFKC", line) for line in lines]
+    assert "Fez كريم 10:00 AM checked in by button" in shaped
     assert any(line.startswith("Kairouan Abstain") for line in lines)  # the roll call
     assert "Yes 4 · No 1 · Abstain 1; votes cast 5, 3 needed" in flat
     # The rule and its base in words, and the secret ballot's participants only.
