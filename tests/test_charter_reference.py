@@ -49,7 +49,7 @@ from workflows.charter.voting import (
     tally,
 )
 from workflows.clock import Clock
-from workflows.unit_of_work import UnitOfWork
+from workflows.unit_of_work import SETTINGS, UnitOfWork
 
 # --- The reference, from the charter's sentences -----------------------------
 
@@ -363,6 +363,8 @@ def test_a_boards_votes_are_the_charters(
     kinds = [SeatKind.MAYOR] * 4 + [SeatKind.URBAN_SCHOLAR] * 3 + [SeatKind.CHAIR]
     kinds.append(SeatKind.SECRETARY_GENERAL)
     with uow.db.session() as session:
+        # What a unit of work gives its session: the settings (the ballot key among them).
+        session.info[SETTINGS] = uow.settings
         try:
             staff = clerk(session)
             users = [person(session, 3000 + i, f"Trustee {i}") for i in range(len(trustees))]

@@ -51,6 +51,7 @@ async def test_typing_where_a_button_is_wanted_repeats_the_buttons(majlis: Majli
     await mayor.wait_for("Which membership do you apply for")
     await mayor.send("Fez")
     await mayor.wait_for("Please answer with one of the buttons")
+    await mayor.wait_for("Which membership do you apply for")
     last = (await mayor.transcript())[-1]
     assert "Which membership do you apply for" in plain(last["text"])
     assert "Full member (a city)" in labels(last)
@@ -62,6 +63,7 @@ async def test_typing_where_a_button_is_wanted_repeats_the_buttons(majlis: Majli
     await mayor_ar.wait_for("ما العضوية التي تتقدّم لها")
     await mayor_ar.send("فاس")
     await mayor_ar.wait_for("يُرجى الإجابة بأحد الأزرار")
+    await mayor_ar.wait_for("ما العضوية التي تتقدّم لها")
     last = (await mayor_ar.transcript())[-1]
     assert "ما العضوية التي تتقدّم لها" in plain(last["text"])
     assert "عضو كامل (مدينة)" in labels(last)
