@@ -1,12 +1,13 @@
 """Builders for meeting and vote tests: members with representatives, a session, a motion."""
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
 from models import Member, Representation, User
-from workflows import meetings, people
-from workflows.charter.bodies import Body
+from workflows import attendance, meetings, people, seats
+from workflows.charter.bodies import Body, SeatKind
 from workflows.charter.meetings import SessionKind
 from workflows.charter.roles import Role
 from workflows.clock import Clock
@@ -65,4 +66,45 @@ def assembly(session: Session, actor: User, clock: Clock, **overrides: object) -
     )
     meeting = meetings.convene(session, details, actor, now=clock.now())
     assert meeting.id is not None
+    return meeting.id
+
+
+#: Seats for up to nine trustees, in an order the charter's composition allows (Art. 6).
+TRUSTEE_SEATS = [
+    *[SeatKind.MAYOR] * 4,
+    *[SeatKind.URBAN_SCHOLAR] * 3,
+    SeatKind.CHAIR,
+    SeatKind.SECRETARY_GENERAL,
+]
+
+
+def board_meeting(
+    session: Session,
+    staff: User,
+    trustees: Sequence[User],
+    *,
+    now: datetime,
+    present: Sequence[User] | None = None,
+    title: str = "Annual Board meeting",
+) -> int:
+    """Seat ``trustees`` on the Board of Trustees, convene and open its session, and check
+    in ``present`` (all of them by default). Returns the session's id."""
+    for trustee, kind in zip(trustees, TRUSTEE_SEATS, strict=False):
+        seats.assign(session, Body.TRUSTEES, kind, trustee, staff, now=now)
+    meeting = meetings.convene(
+        session,
+        meetings.Convening(
+            body=Body.TRUSTEES,
+            kind=SessionKind.REGULAR,
+            title=title,
+            starts_at=now,
+            time_zone="UTC",
+        ),
+        staff,
+        now=now,
+    )
+    assert meeting.id is not None
+    meetings.open_session(session, meeting.id, staff, now=now)
+    for trustee in trustees if present is None else present:
+        attendance.check_in(session, meeting.id, trustee, now=now)
     return meeting.id

@@ -7,11 +7,10 @@ import pytest
 from sqlmodel import select
 
 from models import Member, User
-from tests.meetings_world import assembly, clerk, member, person
-from workflows import amendments, attendance, meetings, motions, seats, votes
-from workflows.charter.bodies import Body, SeatKind
+from tests.meetings_world import assembly, board_meeting, clerk, member, person
+from workflows import amendments, meetings, motions, votes
 from workflows.charter.errors import NotAllowed
-from workflows.charter.meetings import BallotKind, Choice, SessionKind
+from workflows.charter.meetings import BallotKind, Choice
 from workflows.charter.voting import MotionKind
 from workflows.unit_of_work import UnitOfWork
 
@@ -70,28 +69,10 @@ def test_an_amendment_from_the_board_of_trustees_goes_straight_to_the_vote(
         staff = clerk(session)
         # Art. 6: nine seats, so five trustees present make the quorum.
         trustees = [person(session, 300 + i, f"Trustee {i}") for i in range(6)]
-        kinds = [SeatKind.MAYOR] * 4 + [SeatKind.URBAN_SCHOLAR] * 2
-        for trustee, kind in zip(trustees, kinds, strict=True):
-            seats.assign(session, Body.TRUSTEES, kind, trustee, staff, now=now)
-        board = meetings.convene(
-            session,
-            meetings.Convening(
-                body=Body.TRUSTEES,
-                kind=SessionKind.REGULAR,
-                title="Annual Board meeting",
-                starts_at=now,
-                time_zone="UTC",
-            ),
-            staff,
-            now=now,
-        )
-        assert board.id is not None
-        meetings.open_session(session, board.id, staff, now=now)
-        for trustee in trustees[:5]:
-            attendance.check_in(session, board.id, trustee, now=now)
+        board_id = board_meeting(session, staff, trustees, now=now, present=trustees[:5])
         proposal = motions.propose(
             session,
-            board.id,
+            board_id,
             staff,
             text="Propose to amend Art. 23.",
             kind=MotionKind.CHARTER_AMENDMENT,

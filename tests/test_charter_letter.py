@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from models import Application, Member, Motion, Notification, Representation, User
-from tests.meetings_world import assembly, clerk, member, person
+from tests.meetings_world import assembly, board_meeting, clerk, member, person
 from tests.test_fees import MAYOR, open_default, run_until, world  # noqa: F401
 from workflows import (
     amendments,
@@ -116,26 +116,7 @@ def test_other_categories_are_persons_not_cities(uow: UnitOfWork) -> None:
 
 def board(session: Session, staff: User, now: datetime, seated: int) -> tuple[int, list[User]]:
     trustees = [person(session, 300 + i, f"Trustee {i}") for i in range(seated)]
-    kinds = [SeatKind.MAYOR] * 4 + [SeatKind.URBAN_SCHOLAR] * 3 + [SeatKind.CHAIR]
-    for trustee, kind in zip(trustees, kinds, strict=False):
-        seats.assign(session, Body.TRUSTEES, kind, trustee, staff, now=now)
-    meeting = meetings.convene(
-        session,
-        meetings.Convening(
-            body=Body.TRUSTEES,
-            kind=SessionKind.REGULAR,
-            title="Annual Board meeting",
-            starts_at=now,
-            time_zone="UTC",
-        ),
-        staff,
-        now=now,
-    )
-    assert meeting.id is not None
-    meetings.open_session(session, meeting.id, staff, now=now)
-    for trustee in trustees:
-        attendance.check_in(session, meeting.id, trustee, now=now)
-    return meeting.id, trustees
+    return board_meeting(session, staff, trustees, now=now), trustees
 
 
 def passed(

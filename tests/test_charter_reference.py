@@ -32,11 +32,11 @@ from hypothesis import strategies as st
 from sqlmodel import Session
 
 from models import Member, User
-from tests.meetings_world import assembly, clerk, member, person
-from workflows import amendments, attendance, meetings, motions, seats, votes
-from workflows.charter.bodies import Body, SeatKind
+from tests.meetings_world import assembly, board_meeting, clerk, member, person
+from workflows import amendments, attendance, meetings, motions, votes
+from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed
-from workflows.charter.meetings import BallotKind, Choice, SessionKind
+from workflows.charter.meetings import BallotKind, Choice
 from workflows.charter.membership import MemberCategory, Standing, VotingRight
 from workflows.charter.voting import (
     MajorityBase,
@@ -360,37 +360,20 @@ def test_a_boards_votes_are_the_charters(
     uow: UnitOfWork, trustees: list[Trustee], base: MajorityBase
 ) -> None:
     now = uow.clock.now()
-    kinds = [SeatKind.MAYOR] * 4 + [SeatKind.URBAN_SCHOLAR] * 3 + [SeatKind.CHAIR]
-    kinds.append(SeatKind.SECRETARY_GENERAL)
     with uow.db.session() as session:
         # What a unit of work gives its session: the settings (the ballot key among them).
         session.info[SETTINGS] = uow.settings
         try:
             staff = clerk(session)
             users = [person(session, 3000 + i, f"Trustee {i}") for i in range(len(trustees))]
-            for user, kind in zip(users, kinds, strict=False):
-                seats.assign(session, Body.TRUSTEES, kind, user, staff, now=now)
             meetings.choose_body_base(session, Body.TRUSTEES, base, staff, now=now)
-            meeting = meetings.convene(
-                session,
-                meetings.Convening(
-                    body=Body.TRUSTEES,
-                    kind=SessionKind.REGULAR,
-                    title="Board",
-                    starts_at=now,
-                    time_zone="UTC",
-                ),
-                staff,
-                now=now,
+            present = [u for u, t in zip(users, trustees, strict=True) if t.present]
+            meeting_id = board_meeting(
+                session, staff, users, now=now, present=present, title="Board"
             )
-            assert meeting.id is not None
-            meetings.open_session(session, meeting.id, staff, now=now)
-            for user, trustee in zip(users, trustees, strict=True):
-                if trustee.present:
-                    attendance.check_in(session, meeting.id, user, now=now)
             motion = motions.propose(
                 session,
-                meeting.id,
+                meeting_id,
                 staff,
                 text="Approve the audit of the accounts.",
                 kind=MotionKind.ORDINARY,

@@ -19,6 +19,7 @@ from tests.e2e.test_applications import fill_arabic_form, staff
 from tests.e2e.test_fees import advance, open_period
 from tests.e2e.test_suspension import propose as propose_standing
 from tests.e2e.test_withdrawal import admit
+from tests.meetings_world import board_meeting, person
 from workflows import attendance, fees, meetings, motions, seats, votes
 from workflows.charter.bodies import Body, SeatKind
 from workflows.charter.meetings import BallotKind, Choice, SessionKind
@@ -115,32 +116,11 @@ def board_passes(majlis: Majlis, clerk: SandboxUser, text: str, kind: MotionKind
         staff_user = session.get(User, clerk.id)
         assert staff_user is not None
         now = clock.now()
-        trustees = []
-        for i, kind_of_seat in enumerate([SeatKind.MAYOR] * 4 + [SeatKind.URBAN_SCHOLAR]):
-            trustee = User(id=7000 + i, first_name=f"Trustee {i}", language="en")
-            session.add(trustee)
-            session.flush()
-            seats.assign(session, Body.TRUSTEES, kind_of_seat, trustee, staff_user, now=now)
-            trustees.append(trustee)
-        meeting = meetings.convene(
-            session,
-            meetings.Convening(
-                body=Body.TRUSTEES,
-                kind=SessionKind.REGULAR,
-                title="Annual Board meeting",
-                starts_at=now,
-                time_zone="UTC",
-            ),
-            staff_user,
-            now=now,
-        )
-        assert meeting.id is not None
-        meetings.open_session(session, meeting.id, staff_user, now=now)
-        for trustee in trustees:
-            attendance.check_in(session, meeting.id, trustee, now=now)
+        trustees = [person(session, 7000 + i, f"Trustee {i}") for i in range(5)]
+        meeting_id = board_meeting(session, staff_user, trustees, now=now)
         motion = motions.propose(
             session,
-            meeting.id,
+            meeting_id,
             staff_user,
             text=text,
             kind=kind,
