@@ -8,6 +8,7 @@ readers will see it, and the confirmation. Every answer is kept in the form's
 data, so Back shows it again and a mistake loses nothing.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,10 +42,11 @@ from workflows.broadcasts import (
     UNANSWERED,
     VOTING_SUSPENDED,
 )
-from workflows.charter.errors import NotAllowed
+from workflows.charter.errors import IllegalTransition, NotAllowed
 from workflows.charter.membership import MemberCategory, Standing
 from workflows.values import N_, Markup
 
+log = logging.getLogger(__name__)
 router = Router("broadcast")
 FLOW = "broadcast"
 
@@ -203,6 +205,7 @@ def toggle_segment(turn: Turn, press: Toggle) -> None:
         return
     chosen = broadcasts.segment(press.kind, press.value)
     if not broadcasts.valid_segment(chosen):
+        log.warning("forged segment from user %s: %r", turn.user.id, chosen)
         turn.toast(turn.t._(STALE), alert=True)
         return
     segments: list[str] = data(turn).get("segments", [])
@@ -227,10 +230,12 @@ def go(turn: Turn, press: Go) -> None:
     elif action == "skip":
         current = (turn.conversation.step if turn.conversation else "") or ""
         turn.move(current, **{current: ""})
-        ask(turn, following(current))
+        after_text(turn, current)
     elif action == "keep":
         current = (turn.conversation.step if turn.conversation else "") or ""
-        ask(turn, following(current))
+        after_text(turn, current)
+    elif action == "write" and press.value in ("en", "ar"):
+        ask(turn, TEXT_EN if press.value == "en" else TEXT_AR)
     elif action == "other":
         turn.move(DOCUMENT, other_language=True)
         ask(turn, DOCUMENT)
@@ -248,6 +253,7 @@ def go(turn: Turn, press: Go) -> None:
     elif action == "confirm":
         confirm(turn)
     else:
+        log.warning("forged or stale broadcast button from user %s: %r", turn.user.id, press)
         turn.toast(turn.t._(STALE), alert=True)
 
 
@@ -430,10 +436,15 @@ def typed_text(turn: Turn) -> None:
             turn.say(turn.t._("Your text:\n{text}", text=text))
         return
     turn.move(step, **{step: text})
+    after_text(turn, step)
+
+
+def after_text(turn: Turn, step: str) -> None:
+    """On from a step: after the Arabic text, the check of both languages."""
     if step == TEXT_AR:
         after_texts(turn)
     else:
-        ask(turn, TEXT_AR)
+        ask(turn, following(step))
 
 
 def after_texts(turn: Turn) -> None:
@@ -469,10 +480,11 @@ def after_texts(turn: Turn) -> None:
                 [
                     [
                         Button(
-                            t._("Send them the {other} text", other=other), Go("other", "").pack()
+                            t._("Send them the {other} text", other=Html(other)),
+                            Go("other", "").pack(),
                         )
                     ],
-                    [Button(t._("Write it"), Go("next", "").pack())],
+                    [Button(t._("Write it"), Go("write", missing).pack())],
                 ],
             ),
         )
@@ -650,12 +662,25 @@ def confirm(turn: Turn) -> None:
 def cancel_broadcast(turn: Turn, press: CancelBroadcast) -> None:
     if not allowed(turn):
         return
-    broadcast = broadcasts.cancel(
-        turn.session,
-        broadcast_id=press.broadcast_id,
-        actor_id=turn.user.id,
-        now=turn.uow.clock.now(),
-    )
+    try:
+        with turn.session.begin_nested():
+            broadcast = broadcasts.cancel(
+                turn.session,
+                broadcast_id=press.broadcast_id,
+                actor_id=turn.user.id,
+                now=turn.uow.clock.now(),
+            )
+    except IllegalTransition:
+        log.warning("user %s: broadcast %s no longer cancellable", turn.user.id, press.broadcast_id)
+        turn.toast(
+            turn.t._(
+                "Broadcast No. {number} has already started or was cancelled; it can no "
+                "longer be cancelled.",
+                number=press.broadcast_id,
+            ),
+            alert=True,
+        )
+        return
     turn.edit(
         turn.t._("Broadcast No. {number} is cancelled; nothing was sent.", number=broadcast.id)
     )

@@ -2,6 +2,7 @@
 segments and their counts, each reader's language, a document, the progress
 message edited to the end, the report and its CSV of those not reached."""
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator
@@ -128,3 +129,58 @@ async def test_a_broadcast_reaches_each_reader_in_their_language_with_a_report(
     assert rows[0] == ["Telegram id", "Name", "Username", "Language", "Member", "Outcome"]
     outcomes = {int(row[0]): row[5] for row in rows[1:]}
     assert outcomes == {cairo.id: "blocked the bot", ghost.id: "never started the bot"}
+
+
+async def test_a_missing_translation_is_refused_or_replaced_and_a_scheduled_broadcast_cancelled(
+    majlis: Majlis,
+) -> None:
+    secretary = await majlis.person("Salma", "en", (Role.SECRETARY_GENERAL,))
+    fez = await majlis.person("Fez mayor", "en")
+    rabat = await majlis.person("عمدة الرباط", "ar")
+    member(majlis, "Fez", "MA", "full", fez.id)
+    member(majlis, "Rabat", "MA", "observer", rabat.id)
+
+    await secretary.send("/menu")
+    await secretary.wait_for("Main menu")
+    await secretary.press_button("Broadcast")
+    await secretary.wait_for("Who should receive it?")
+    await secretary.press_button("Every member's representatives")
+    await secretary.wait_for("Reaches 2 people and 2 members.")
+    await secretary.press_button("Next: the text »")
+    await secretary.wait_for("in English")
+    await secretary.send("The <i>Conference</i> is postponed")
+    await secretary.wait_for("in Arabic")
+    await secretary.press_button("Skip this language")
+    await secretary.wait_for("1 recipient reads Arabic, and there is no Arabic text.")
+    # Refused until written, or the sender says to send the English: first "Write it".
+    await secretary.press_button("Write it")
+    await secretary.wait_for("in Arabic")
+    await secretary.press_button("Skip this language")
+    await secretary.wait_for("1 recipient reads Arabic")
+    await secretary.press_button("Send them the English text")
+    await secretary.wait_for("Send a document")
+    await secretary.press_button("No document")
+    await secretary.wait_for("Send it now")
+    await secretary.press_button("Schedule…")
+    await secretary.wait_for("In which time zone?")
+    await secretary.send("Asia/Riyadh")
+    await secretary.wait_for("in Asia/Riyadh")
+    await secretary.send("01/01/2020 10:00")
+    await secretary.wait_for("This time has passed.")
+    await secretary.send("01/12/2099 10:00")
+    await secretary.wait_for("Send this broadcast?")
+    seen = "\n".join(plain(str(m.get("text"))) for m in await received(secretary))
+    assert "As Arabic readers will see it:" in seen
+    assert seen.count("The Conference is postponed") == 2, "both groups see the English"
+    await secretary.press_button("Confirm and send")
+    scheduled = await secretary.wait_for("is scheduled for")
+    assert "10:00" in plain(str(scheduled["text"]))
+    await secretary.press_button("Cancel this broadcast")
+    await secretary.wait_for("is cancelled; nothing was sent.")
+
+    majlis.platform.uow.clock.advance(days=365 * 80)  # type: ignore[attr-defined]
+    await secretary.send("/menu")
+    await secretary.wait_for("Main menu")
+    await asyncio.sleep(3)  # ticks every half second: a start would have run
+    for user in (fez, rabat):
+        assert not [m for m in await received(user) if "postponed" in plain(str(m.get("text")))]
