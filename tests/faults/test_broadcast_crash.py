@@ -1,20 +1,26 @@
-"""A worker killed in the middle of a broadcast: every recipient gets it once.
+"""A broadcast survives a worker killed and the bot restarted in the middle of it.
 
-The broadcast's copies are outbox rows written in bulk when it starts; the kill
-lands while a third of them are out. Nothing is lost, and nothing is sent twice
-but the one copy per sending thread that Telegram may have taken in the last
-milliseconds before the kill (README, "The one message that can come twice").
+The Secretariat composes it in chat with ``majlis bot``; the copies are outbox
+rows written in bulk when it starts. A worker is killed (or the bot killed and
+started again) while a third of them are out. Every recipient gets it once (but
+the one copy per sending thread that Telegram may have taken in the last
+milliseconds before a kill: README, "The one message that can come twice"), the
+sender's progress message is edited as the count grows, and the report follows.
 """
 
 import asyncio
+import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import col, select
 
+from bot.sandbox.client import SandboxClient
 from models import Member, Notification, Representation
 from tests.e2e.conftest import plain
 from tests.faults.conftest import Deployment
+from tests.faults.processes import MajlisProcess
 from tests.faults.test_workers import (
     VICTIM_THREADS,
     all_delivered,
@@ -24,31 +30,37 @@ from tests.faults.test_workers import (
     rows,
     until,
 )
-from workflows import broadcasts, people
 from workflows.charter.roles import Role
+from workflows.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.faults
 
 PEOPLE = 150
 TEXT = "Conference of mayors in Fez"
+SENT = re.compile(r"sent (\d+) of (\d+)")
 
 
-async def test_a_worker_killed_mid_broadcast_loses_and_repeats_nothing(
+async def watch(client: SandboxClient, chat_id: int, seen: list[str], stop: asyncio.Event) -> None:
+    """Every text the chat shows, new or edited, as it changes."""
+    cursor = 0
+    while not stop.is_set():
+        answer = await client.messages(chat_id, after=cursor, wait=1)
+        seen.extend(plain(m.get("text")) for m in answer["messages"])
+        cursor = answer["last_seq"]
+
+
+async def broadcast_through(
     deployment: Deployment,
+    bot: MajlisProcess,
+    disrupt: Callable[[], Awaitable[tuple[set[int], set[int], int]]],
 ) -> None:
     uow = deployment.unit_of_work()
-    victim = deployment.worker("--threads", str(VICTIM_THREADS), name="victim")
-    # A scheduler candidate: the progress and the report are due items.
-    survivor = deployment.worker(name="survivor")
-    await asyncio.to_thread(victim.start)
-    await asyncio.to_thread(survivor.start)
-    secretary, *users = await recipients(deployment, PEOPLE + 1)
+    await asyncio.to_thread(bot.start)
+    secretary = await deployment.person("Salma", "en", (Role.SECRETARIAT,), uow)
+    users = await recipients(deployment, PEOPLE)
+    # The bot has met each of them (their users rows) once it has welcomed them.
+    await asyncio.gather(*(user.wait_for("Welcome to Majlis", timeout=60) for user in users))
     with uow.begin() as session:
-        for person in (secretary, *users):
-            people.meet_user(
-                session, user_id=person.id, first_name="Mayor", username=None, language_code="en"
-            )
-        people.grant_role(session, user_id=secretary.id, role=Role.SECRETARIAT, actor_id=None)
         for n, user in enumerate(users):
             member = Member(
                 category="full", name_en=f"City {n}", name_ar=f"مدينة {n}", country="MA"
@@ -57,44 +69,40 @@ async def test_a_worker_killed_mid_broadcast_loses_and_repeats_nothing(
             session.flush()
             assert member.id is not None
             session.add(Representation(member_id=member.id, user_id=user.id))
-        now = datetime.now(UTC)
-        broadcast = broadcasts.create(
-            session,
-            sender_id=secretary.id,
-            segments=[broadcasts.ALL],
-            text_en=f"<b>{TEXT}</b>",
-            text_ar="",
-            other_language=True,
-            file=None,
-            due_at=now,
-            time_zone="UTC",
-            now=now,
-        )
-        broadcast_id = broadcast.id
-    assert broadcast.people == PEOPLE
 
-    def copy_ids() -> list[int]:
-        with uow.db.reading() as session:
-            return [
-                row_id
-                for row_id in session.exec(
-                    select(Notification.id).where(Notification.broadcast_id == broadcast_id)
-                )
-                if row_id is not None
-            ]
+    await secretary.send("/broadcast")
+    await secretary.press_button("Every member's representatives", timeout=30)
+    await secretary.wait_for(f"Reaches {PEOPLE} people and {PEOPLE} members.", timeout=30)
+    await secretary.press_button("Next: the text »")
+    await secretary.wait_for("in English", timeout=30)
+    await secretary.send(f"<b>{TEXT}</b>")
+    await secretary.press_button("Skip this language", timeout=30)
+    await secretary.press_button("No document", timeout=30)
+    await secretary.press_button("Send now", timeout=30)
+    await secretary.press_button("Confirm and send", timeout=30)
+    seen: list[str] = []
+    stop = asyncio.Event()
+    watching = asyncio.create_task(watch(deployment.client, secretary.id, seen, stop))
 
-    await until(lambda: len(copy_ids()) == PEOPLE, timeout=60, what="the broadcast started")
-    ids = copy_ids()
+    await until(
+        lambda: len(rows_of_broadcast(uow)) == PEOPLE, timeout=60, what="the broadcast started"
+    )
+    ids = rows_of_broadcast(uow)
     await until(lambda: delivered_count(uow, ids) >= PEOPLE // 3, timeout=60, what="a third out")
-    await asyncio.to_thread(victim.kill)
-    killed_at = datetime.now(UTC)
-    last_seq_at_kill = deployment.sandbox.world.last_seq
-    held = in_flight(uow, ids, killed_at)
-    unstamped = {row_id for row_id, row in rows(uow, ids).items() if row.delivered_at is None}
+    held, unstamped, last_seq_at_kill = await disrupt()
 
     await all_delivered(uow, ids)
-    await secretary.wait_for("report", timeout=120, after=0)
+    report = await secretary.wait_for("report", timeout=120, after=0)
+    assert f"Delivered: {PEOPLE}" in plain(report["text"])
     await asyncio.sleep(2)  # a duplicate would be out by now
+    stop.set()
+    await watching
+
+    counts = [int(found[1]) for text in seen for found in [SENT.search(text)] if found]
+    assert len(set(counts)) >= 2, f"the progress message moved: {seen}"
+    assert counts == sorted(counts), counts
+    assert any(f"finished, {PEOPLE} of {PEOPLE}" in text for text in seen), seen
+
     transcripts = await asyncio.gather(*(user.transcript() for user in users))
     copies = {
         user.id: [int(m["seq"]) for m in transcript if TEXT in plain(m.get("text"))]
@@ -120,5 +128,53 @@ async def test_a_worker_killed_mid_broadcast_loses_and_repeats_nothing(
     print(f"\n{len(held)} in flight at the kill; {len(straddling)} sent twice across it")
     assert twice == straddling, twice
     assert len(straddling) <= VICTIM_THREADS
-    report = await secretary.wait_for("report", timeout=5, after=0)
-    assert f"Delivered: {PEOPLE}" in plain(report["text"])
+
+
+async def test_a_worker_killed_mid_broadcast_loses_and_repeats_nothing(
+    deployment: Deployment,
+) -> None:
+    victim = deployment.worker("--threads", str(VICTIM_THREADS), name="victim")
+    # Also a scheduler candidate: the progress and the report are due items.
+    survivor = deployment.worker(name="survivor")
+    await asyncio.to_thread(victim.start)
+    await asyncio.to_thread(survivor.start)
+    uow = deployment.unit_of_work()
+
+    async def kill_worker() -> tuple[set[int], set[int], int]:
+        ids = rows_of_broadcast(uow)
+        await asyncio.to_thread(victim.kill)
+        killed_at = datetime.now(UTC)
+        last_seq = deployment.sandbox.world.last_seq
+        held = set(in_flight(uow, ids, killed_at))
+        unstamped = {i for i, row in rows(uow, ids).items() if row.delivered_at is None}
+        return held, unstamped, last_seq
+
+    await broadcast_through(deployment, deployment.bot(), kill_worker)
+
+
+async def test_the_bot_restarted_mid_broadcast_loses_and_repeats_nothing(
+    deployment: Deployment,
+) -> None:
+    worker = deployment.worker(name="worker")
+    await asyncio.to_thread(worker.start)
+    bot = deployment.bot()
+
+    async def restart_bot() -> tuple[set[int], set[int], int]:
+        await asyncio.to_thread(bot.kill)
+        await asyncio.sleep(1)
+        await asyncio.to_thread(bot.start)
+        # The bot sends none of the copies: nothing of them was in flight in it.
+        return set(), set(), deployment.sandbox.world.last_seq
+
+    await broadcast_through(deployment, bot, restart_bot)
+
+
+def rows_of_broadcast(uow: UnitOfWork) -> list[int]:
+    with uow.db.reading() as session:
+        return [
+            row_id
+            for row_id in session.exec(
+                select(Notification.id).where(col(Notification.broadcast_id).is_not(None))
+            )
+            if row_id is not None
+        ]
