@@ -24,7 +24,7 @@ from babel.numbers import format_currency, get_currency_symbol
 from babel.support import NullTranslations, Translations
 
 from locales import CATALOG_DIR, LANGUAGES
-from workflows.values import N_, Country, Message, Money, Name, Texts
+from workflows.values import N_, Country, Markup, Message, Money, Name, Texts
 
 __all__ = ["N_", "Html", "Message", "Text", "escape", "isolate", "text_for"]
 
@@ -127,6 +127,8 @@ class Text:
     def _value(self, value: Any) -> str:
         if isinstance(value, Html):
             return value
+        if isinstance(value, Markup):
+            return Html(value.html)
         if isinstance(value, Message):
             return Html(self.key(value.key, value.plural, **value.args))
         if isinstance(value, Texts):

@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from models.audit import AuditRecord
+from models.broadcasts import Broadcast
 from models.conversation import Conversation, ProcessedUpdate
 from models.fees import FeeDue, FeePayment, FeePeriod, VotingSuspension
 from models.meetings import (
@@ -40,6 +41,7 @@ __all__ = [
     "AuditRecord",
     "Ballot",
     "BodyRules",
+    "Broadcast",
     "Conversation",
     "Delegation",
     "DueItem",

@@ -49,3 +49,5 @@ class Notification(SQLModel, table=True):
     file_kind: str | None = Field(default=None, max_length=16)
     #: Set when Telegram refuses for good (the user blocked the bot): never retried.
     failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: The broadcast this is one recipient's copy of.
+    broadcast_id: int | None = Field(default=None, foreign_key="broadcasts.id", index=True)

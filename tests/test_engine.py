@@ -134,15 +134,14 @@ def test_menu_depends_on_roles(engine: Engine, uow: UnitOfWork) -> None:
     assert "Pending approvals" in staff_menu and "Apply for membership" not in staff_menu
 
 
-def test_items_not_built_yet_say_so_instead_of_doing_nothing(
-    engine: Engine, uow: UnitOfWork
-) -> None:
+def test_the_menus_broadcast_opens_the_broadcast_form(engine: Engine, uow: UnitOfWork) -> None:
     with uow.begin() as session:
         people.grant_role(session, user_id=501, role=Role.SECRETARIAT, actor_id=None)
     replies = engine.handle(
         event(callback_data=Menu(Item.BROADCAST).pack(), callback_id="q", message_id=3)
     )
-    assert replies == [Toast("Broadcast: coming soon.", alert=True)]
+    assert "New broadcast." in replies[0].text
+    assert "Every member's representatives" in buttons(replies)
 
 
 def test_unknown_text_points_the_way(engine: Engine) -> None:

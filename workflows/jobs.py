@@ -11,6 +11,7 @@ from models.db import unreachable
 from workflows import (
     amendments,
     applications,
+    broadcasts,
     fee_reminders,
     meetings,
     motions,
@@ -25,7 +26,16 @@ from workflows.unit_of_work import UnitOfWork
 # Due items of meetings and votes (closes, reminders, live tallies), of prompts
 # and applications, and of fees (reminders, grace periods) have their handlers
 # registered when these are imported; a worker started alone needs them.
-HANDLER_MODULES = (amendments, meetings, motions, tallies, applications, prompts, fee_reminders)
+HANDLER_MODULES = (
+    broadcasts,
+    amendments,
+    meetings,
+    motions,
+    tallies,
+    applications,
+    prompts,
+    fee_reminders,
+)
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from workflows.charter.money import Money
 __all__ = [
     "N_",
     "Country",
+    "Markup",
     "Message",
     "Money",
     "Name",
@@ -67,6 +68,14 @@ class Texts:
 
 
 @dataclass(frozen=True)
+class Markup:
+    """Telegram HTML that staff wrote and Majlis checked before keeping it (a
+    broadcast): shown as written, its bold and links kept."""
+
+    html: str
+
+
+@dataclass(frozen=True)
 class Name:
     """A name kept in both working languages (Art. 3): Arabic readers see ``ar`` when
     there is one, everyone else ``en``."""
@@ -106,6 +115,8 @@ def _encode(value: Any) -> Any:
         return {"$country": value.code}
     if isinstance(value, Texts):
         return {"$texts": {"en": value.en, "ar": value.ar}}
+    if isinstance(value, Markup):
+        return {"$markup": value.html}
     if isinstance(value, Name):
         return {"$name": {"en": value.en, "ar": value.ar}}
     if isinstance(value, Money):
@@ -136,6 +147,8 @@ def _decode(value: Any) -> Any:
             return Texts(raw["en"], raw["ar"])
         if tag == "$country":
             return Country(raw)
+        if tag == "$markup":
+            return Markup(raw)
         if tag == "$name":
             return Name(raw["en"], raw.get("ar", ""))
         if tag == "$datetime":

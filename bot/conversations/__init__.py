@@ -2,6 +2,7 @@
 
 from bot.conversations import (
     apply,
+    broadcast,
     directory,
     fee_periods,
     fees,
@@ -41,5 +42,6 @@ ROUTERS: list[Router] = [
     motion_form.router,
     votes.router,
     seats_admin.router,
+    broadcast.router,
 ]
 FALLBACK = start.fallback

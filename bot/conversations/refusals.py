@@ -160,6 +160,8 @@ REFUSALS: dict[str, str] = {
     "last_secretary_general": N_(
         "The last Secretary-General keeps the role until another is granted it."
     ),
+    # Broadcasts.
+    "broadcast": N_("Broadcasts are sent by the Secretariat and the Secretary-General."),
     # Fees (Art. 18, 25).
     "not_a_full_member": N_("Only full members pay fees and vote (Art. 18, 25)."),
     "paid_in_future": N_(

@@ -168,6 +168,7 @@ def help_text(turn: Turn) -> str:
             t._("/fees — fee periods, payments and voting rights (Art. 18, 25)"),
             t._("/suspend, /lift — propose a suspension or its lifting (Art. 22)"),
             t._("/roles — grant and revoke roles"),
+            t._("/broadcast — write to members or a segment of them"),
             t._("/history N — an application's history"),
             t._("/bind — in a group, make it the Secretariat's group"),
         ]
@@ -233,6 +234,10 @@ def menu_item(turn: Turn, choice: Menu) -> None:
         from bot.conversations import fees_admin
 
         fees_admin.fees_home(turn)
+    elif choice.item is Item.BROADCAST:
+        from bot.conversations import broadcast
+
+        broadcast.start(turn)
     elif choice.item is Item.MEETINGS:
         from bot.conversations import meetings
 
