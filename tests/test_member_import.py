@@ -5,6 +5,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session, col, select
 
+from bot.conversations.register_import import plain, report
+from bot.i18n import text_for
 from models import (
     AuditRecord,
     FeeDue,
@@ -137,7 +139,7 @@ def test_a_messy_spreadsheet_is_read_and_every_line_reported(register: UnitOfWor
         6: (Problem.UNKNOWN_COUNTRY, "XX"),
         7: (Problem.UNKNOWN_CATEGORY, "partner"),
         8: (Problem.HONORARY_WITHOUT_DATE, ""),
-        9: (Problem.SAME_CITY_MEMBER, "Cairo"),
+        9: (Problem.SAME_CITY_MEMBER, "Cairo — القاهره"),
         10: (Problem.SAME_CITY_LINE, "QAZVÍN"),
         12: (Problem.DUPLICATE_LINE, "Institute of Urban Heritage"),
     }
@@ -294,3 +296,63 @@ def test_standing_is_not_changed_by_an_import(register: UnitOfWork) -> None:
     assert [p.problem for p in found.problems] == [Problem.STANDING]
     with register.begin() as session:
         assert {m.standing for m in session.exec(select(Member))} == {Standing.ACTIVE.value}
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_messy_files_report_reads_line_by_line(register: UnitOfWork, language: str) -> None:
+    with register.begin() as session:
+        found = member_import.plan(session, MESSY, now=NOW)
+    text = plain(report(text_for(language), found))
+    assert text.splitlines() == MESSY_REPORT[language]
+
+
+MESSY_REPORT: dict[str, list[str]] = {
+    "en": [
+        "Dry run of the import: nothing has been written yet.",
+        "",
+        "To create: 2",
+        "To update: 0",
+        "Left as they are: 1",
+        "Lines with a problem: 7",
+        "",
+        "Lines with a problem (nothing is imported until they are right):",
+        "Line 5: the name in English is missing",
+        "Line 6: unknown country “XX”: write its two-letter code (MA, EG) or its name in English or Arabic",
+        "Line 7: unknown category “partner”: write full, associate, observer or honorary",
+        "Line 8: an honorary member needs the date of the decision that conferred it (Art. 15)",
+        "Line 9: Cairo — القاهره is already a member under another spelling: Cairo — القاهرة (No. 2). A city is one member (Art. 13, 25); to change its spelling, put 2 in the id column",
+        "Line 10: the same city as line 3",
+        "Line 12: the same member as line 4",
+        "",
+        "To create:",
+        "Line 3: Qazvin — قزوين — full member, Iran, admitted February 1, 2019 (26 Jumada al-Ula 1440 AH)",
+        "   · representatives added: @qazvin_mayor",
+        "   · owes the fee of the period January 1, 2025 (1 Rajab 1446 AH) – December 31, 2026 (22 Rajab 1448 AH), as if admitted today (Art. 18)",
+        "Line 4: Institute of Urban Heritage — معهد التراث العمراني — associate member, Morocco, admitted May 10, 2021 (28 Ramadan 1442 AH)",
+        "   · representatives added: Omar (@omar_k)",
+    ],
+    "ar": [
+        "تشغيل تجريبي للاستيراد: لم يُكتب شيء بعد.",
+        "",
+        "للإنشاء: 2",
+        "للتحديث: 0",
+        "يبقى على حاله: 1",
+        "أسطر فيها مشكلة: 7",
+        "",
+        "أسطر فيها مشكلة (لا يُستورد شيء حتى تُصحَّح):",
+        "السطر 5: الاسم بالإنجليزية غير موجود",
+        "السطر 6: بلد غير معروف «XX»: اكتب رمزه المكوّن من حرفين (MA، EG) أو اسمه بالإنجليزية أو بالعربية",
+        "السطر 7: فئة غير معروفة «partner»: اكتب full أو associate أو observer أو honorary",
+        "السطر 8: العضو الفخري يلزمه تاريخ القرار الذي منحه العضوية (المادة 15)",
+        "السطر 9: Cairo — القاهره عضو بالفعل بكتابة أخرى: Cairo — القاهرة (رقم 2). المدينة عضو واحد (المادتان 13 و25)؛ ولتغيير كتابة اسمها ضع 2 في عمود id",
+        "السطر 10: المدينة نفسها في السطر 3",
+        "السطر 12: العضو نفسه في السطر 4",
+        "",
+        "للإنشاء:",
+        "السطر 3: Qazvin — قزوين — عضو كامل، إيران، تاريخ القبول 1 فبراير 2019 (26 جمادى الأولى 1440 هـ)",
+        "   · ممثلون يُضافون: @qazvin_mayor",
+        "   · عليه رسم الفترة 1 يناير 2025 (1 رجب 1446 هـ) – 31 ديسمبر 2026 (22 رجب 1448 هـ)، كأنه قُبل اليوم (المادة 18)",
+        "السطر 4: Institute of Urban Heritage — معهد التراث العمراني — عضو منتسب، المغرب، تاريخ القبول 10 مايو 2021 (28 رمضان 1442 هـ)",
+        "   · ممثلون يُضافون: Omar (@omar_k)",
+    ],
+}

@@ -20,7 +20,6 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
@@ -534,7 +533,7 @@ def _line(
         if clash is not None:
             return bad(
                 Problem.SAME_CITY_MEMBER,
-                name_en,
+                f"{name_en} — {name_ar}" if name_ar else name_en,
                 member_id=clash.id,
                 other=f"{clash.name_en} — {clash.name_ar}",
             )
@@ -777,7 +776,3 @@ def _representatives(
                 )
             )
     session.flush()
-
-
-def lines_of(rows: Iterable[LinePlan], outcome: Outcome) -> list[LinePlan]:
-    return [row for row in rows if row.outcome is outcome]

@@ -8,6 +8,7 @@ plans it again and imports only if the register still gives the report shown
 
 import base64
 import html
+import logging
 import re
 
 from bot.chat import Button, FileCheck
@@ -20,6 +21,7 @@ from workflows.charter.roles import STAFF
 from workflows.member_import import FileProblem, LinePlan, LineProblem, Outcome, Plan, Problem
 from workflows.values import N_, Country
 
+log = logging.getLogger(__name__)
 router = Router("register_import")
 FLOW = "register_import"
 
@@ -112,6 +114,7 @@ def cancel_row(turn: Turn) -> list[Button]:
 @router.button(ImportPress)
 def pressed(turn: Turn, press: ImportPress) -> None:
     if not staff(turn):
+        log.warning("register import refused to user %s, who is not staff", turn.user.id)
         turn.toast(turn.t._(N_("Only the Secretariat imports the member register.")), alert=True)
         return
     if press.act is Act.START:
@@ -126,6 +129,7 @@ def pressed(turn: Turn, press: ImportPress) -> None:
         turn.edit(turn.t._(CANCELLED))
         return
     if not waiting or conversation is None or conversation.data.get("digest") != press.digest:
+        log.warning("stale import confirmation from user %s", turn.user.id)
         turn.toast(
             turn.t._(N_("This report is out of date: please use the latest one.")), alert=True
         )
@@ -149,7 +153,7 @@ def pressed(turn: Turn, press: ImportPress) -> None:
     turn.say(Html(result(turn.t, done)))
 
 
-@router.step(FLOW, "file")
+@router.step(FLOW, "file", "confirm")
 def received(turn: Turn) -> None:
     t = turn.t
     file = turn.event.file
