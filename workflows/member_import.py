@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 
 from models import FeePeriod, Member, PendingRepresentative, Representation, User
 from workflows import audit, fees, locks, people, spreadsheets, standing
-from workflows.applications import city_name_key, same_city
+from workflows.applications import city_name_key
 from workflows.charter.errors import MajlisError, NotAllowed
 from workflows.charter.membership import MemberCategory, Standing, VotingRight, pays_fees
 from workflows.charter.roles import STAFF, Role
@@ -373,6 +373,55 @@ class _Line:
     wanted: list[Person] | None
 
 
+class _Register:
+    """The register as it stands, indexed so that each line is looked up, not searched."""
+
+    def __init__(self, session: Session) -> None:
+        members = list(session.exec(select(Member).order_by(col(Member.id))))
+        self.by_id: dict[int | None, Member] = {member.id: member for member in members}
+        self.exact: dict[tuple[str, str, str | None], Member] = {}
+        self.cities: dict[tuple[str, str | None, str], list[Member]] = {}
+        for member in members:
+            if member.standing == Standing.WITHDRAWN.value:
+                continue
+            self.exact.setdefault((member.name_en, member.name_ar, member.country), member)
+            if member.category == MemberCategory.FULL.value:
+                for key in city_keys(member):
+                    self.cities.setdefault(key, []).append(member)
+        self.current: dict[int, dict[str, Person]] = {}
+        links = session.exec(
+            select(Representation.member_id, User)
+            .join(User, User.id == Representation.user_id)  # type: ignore[arg-type]
+            .where(col(Representation.until).is_(None))
+            .order_by(col(Representation.since), col(Representation.id))
+        )
+        for member_id, user in links:
+            self.current.setdefault(member_id, {})[shown(user)] = Person(shown(user), user=user)
+        for pending in session.exec(select(PendingRepresentative)):
+            written = f"@{pending.username}"
+            self.current.setdefault(pending.member_id, {})[written] = Person(
+                written, username=pending.username
+            )
+
+    def same_city(self, candidate: Member, member: Member | None) -> Member | None:
+        """A full member, other than ``member``, that is ``candidate``'s city (Art. 13)."""
+        for key in city_keys(candidate):
+            for other in self.cities.get(key, []):
+                if other is not member:
+                    return other
+        return None
+
+
+def city_keys(member: Member) -> list[tuple[str, str | None, str]]:
+    """``applications.same_city`` as keys: the same country and the same name in English,
+    or in Arabic."""
+    if not member.country:
+        return []
+    keys = [("en", member.country, city_name_key(member.name_en))]
+    keys.append(("ar", member.country, city_name_key(member.name_ar)))
+    return [key for key in keys if key[2]]
+
+
 def plan(session: Session, content: bytes, *, now: datetime) -> Plan:
     """The dry run: what importing ``content`` would do; nothing is written."""
     return _plan(session, read(content), now=now)[0]
@@ -381,54 +430,48 @@ def plan(session: Session, content: bytes, *, now: datetime) -> Plan:
 def _plan(session: Session, lines: list[Line], *, now: datetime) -> tuple[Plan, list[_Line]]:
     problems: list[LineProblem] = []
     understood: list[_Line] = []
-    members = list(session.exec(select(Member).order_by(col(Member.id))))
-    by_id = {member.id: member for member in members}
-    present = [member for member in members if member.standing != Standing.WITHDRAWN.value]
+    register = _Register(session)
     seen_ids: dict[int, int] = {}
-    seen: list[tuple[int, Member]] = []
+    seen_cities: dict[tuple[str, str | None, str], int] = {}
+    seen_people: dict[tuple[str | None, str, str], int] = {}
+    names_at: dict[int, tuple[str, str]] = {}
     for line in lines:
         cells, number = line.cells, line.number
-        found = _line(session, line, by_id, present, now=now)
+        found = _line(session, line, register, now=now)
         if isinstance(found, LineProblem):
             problems.append(found)
             continue
+        row = found.plan
+        full = row.category is MemberCategory.FULL
         candidate = Member(
-            category=found.plan.category.value,
-            name_en=found.plan.name.en,
-            name_ar=found.plan.name.ar,
-            country=found.plan.country,
+            category=row.category.value,
+            name_en=row.name.en,
+            name_ar=row.name.ar,
+            country=row.country,
         )
-        member_id = found.plan.member_id
-        earlier = seen_ids.get(member_id) if member_id is not None else None
+        person = (row.country, city_name_key(row.name.en), city_name_key(row.name.ar))
+        cities = city_keys(candidate) if full else []
+        earlier = seen_ids.get(row.member_id) if row.member_id is not None else None
         if earlier is None:
-            earlier = next(
-                (
-                    other_line
-                    for other_line, other in seen
-                    if _same_person(other, candidate)
-                    or (
-                        candidate.category == MemberCategory.FULL.value
-                        and other.category == MemberCategory.FULL.value
-                        and same_city(other, candidate)
-                    )
-                ),
-                None,
-            )
+            earlier = seen_people.get(person)
+        if earlier is None:
+            earlier = next((seen_cities[key] for key in cities if key in seen_cities), None)
         if earlier is not None:
             problem = (
                 Problem.SAME_CITY_LINE
-                if candidate.category == MemberCategory.FULL.value
-                and (seen_line(seen, earlier).name_en, seen_line(seen, earlier).name_ar)
-                != (candidate.name_en, candidate.name_ar)
+                if full and names_at[earlier] != (row.name.en, row.name.ar)
                 else Problem.DUPLICATE_LINE
             )
             problems.append(
                 LineProblem(number, problem, value=cells.get("name_en", ""), other_line=earlier)
             )
             continue
-        if member_id is not None:
-            seen_ids[member_id] = number
-        seen.append((number, candidate))
+        if row.member_id is not None:
+            seen_ids[row.member_id] = number
+        seen_people[person] = number
+        for key in cities:
+            seen_cities[key] = number
+        names_at[number] = (row.name.en, row.name.ar)
         understood.append(found)
     period = fees.current_period(session, now.date())
     rows = [item.plan for item in understood]
@@ -454,25 +497,8 @@ def _plan(session: Session, lines: list[Line], *, now: datetime) -> tuple[Plan, 
     return Plan(rows=rows, problems=problems, period=period, digest=digest), understood
 
 
-def seen_line(seen: list[tuple[int, Member]], number: int) -> Member:
-    return next(member for line, member in seen if line == number)
-
-
-def _same_person(first: Member, second: Member) -> bool:
-    return (
-        first.country == second.country
-        and city_name_key(first.name_en) == city_name_key(second.name_en)
-        and city_name_key(first.name_ar) == city_name_key(second.name_ar)
-    )
-
-
 def _line(
-    session: Session,
-    line: Line,
-    by_id: dict[int | None, Member],
-    present: list[Member],
-    *,
-    now: datetime,
+    session: Session, line: Line, register: _Register, *, now: datetime
 ) -> _Line | LineProblem:
     cells, number = line.cells, line.number
 
@@ -504,32 +530,16 @@ def _line(
     written_id = western_digits(cells.get("id", ""))
     member: Member | None = None
     if written_id:
-        member = by_id.get(int(written_id)) if written_id.isdecimal() else None
+        member = register.by_id.get(int(written_id)) if written_id.isdecimal() else None
         if member is None:
             return bad(Problem.UNKNOWN_MEMBER, cells.get("id", ""))
     candidate = Member(category=category.value, name_en=name_en, name_ar=name_ar, country=country)
     if member is None:
-        member = next(
-            (
-                other
-                for other in present
-                if (other.name_en, other.name_ar, other.country) == (name_en, name_ar, country)
-            ),
-            None,
-        )
+        member = register.exact.get((name_en, name_ar, country))
     if category is MemberCategory.FULL and not (
         member is not None and member.standing == Standing.WITHDRAWN.value
     ):
-        clash = next(
-            (
-                other
-                for other in present
-                if other is not member
-                and other.category == MemberCategory.FULL.value
-                and same_city(other, candidate)
-            ),
-            None,
-        )
+        clash = register.same_city(candidate, member)
         if clash is not None:
             return bad(
                 Problem.SAME_CITY_MEMBER,
@@ -563,17 +573,18 @@ def _line(
             return bad(Problem.FUTURE_DATE, written_date)
     elif isinstance(admitted, date) and admitted > now.date():
         return bad(Problem.FUTURE_DATE, written_date)
-    return _planned(session, number, member, category, candidate, admitted, wanted, now=now)
+    speaking = register.current.get(member.id, {}) if member is not None and member.id else {}
+    return _planned(number, member, category, candidate, admitted, wanted, speaking, now=now)
 
 
 def _planned(
-    session: Session,
     number: int,
     member: Member | None,
     category: MemberCategory,
     candidate: Member,
     admitted: datetime | date | None,
     wanted: list[Person] | None,
+    current: dict[str, Person],
     *,
     now: datetime,
 ) -> _Line:
@@ -587,7 +598,6 @@ def _planned(
         )
     else:
         admitted_at = member.admitted_at if member is not None else now
-    current = _current(session, member.id) if member is not None and member.id else {}
     added: tuple[str, ...] = ()
     ended: tuple[str, ...] = ()
     if wanted is not None:
