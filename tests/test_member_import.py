@@ -1,5 +1,6 @@
 """The member register imported from a spreadsheet: the dry run, then one transaction."""
 
+import threading
 from datetime import UTC, date, datetime
 
 import pytest
@@ -356,3 +357,34 @@ MESSY_REPORT: dict[str, list[str]] = {
         "   · ممثلون يُضافون: Omar (@omar_k)",
     ],
 }
+
+
+def test_two_confirmations_at_once_import_once(register: UnitOfWork) -> None:
+    """Two of the Secretariat confirm the same dry run at the same moment (on PostgreSQL,
+    two concurrent transactions): one imports, the other is told the register changed."""
+    content = GOOD.encode()
+    with register.begin() as session:
+        digest = member_import.plan(session, content, now=NOW).digest
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def confirm() -> None:
+        barrier.wait(timeout=30)
+        try:
+            with register.begin() as session:
+                member_import.apply(session, content, actor_id=CLERK, now=NOW, expected=digest)
+            outcomes.append("imported")
+        except NotAllowed as refusal:
+            outcomes.append(refusal.reason)
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["import_changed", "imported"]
+    with register.begin() as session:
+        assert len(session.exec(select(Member).where(Member.name_en == "Qazvin")).all()) == 1
+        assert (
+            len(session.exec(select(AuditRecord).where(AuditRecord.action == "import")).all()) == 1
+        )
