@@ -186,7 +186,7 @@ def offer(turn: Turn, found: Plan, content: bytes, *, heading: str | None = None
     changes = found.count(Outcome.CREATE) + found.count(Outcome.UPDATE)
     if found.problems:
         turn.move("file", csv=None, digest=None)
-        turn.say(Html(f"{text}\n\n{t._(CORRECT_AND_AGAIN)}"))
+        turn.say(Html(f"{text}\n\n{t._(CORRECT_AND_AGAIN)}"), [cancel_row(turn)])
         return
     if not changes:
         turn.finish()
