@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from bot.conversations.register_import import plain, report
 from bot.i18n import text_for
 from models import (
+    Application,
     AuditRecord,
     FeeDue,
     FeePeriod,
@@ -18,7 +19,7 @@ from models import (
     RoleGrant,
     User,
 )
-from workflows import directory, member_import, people
+from workflows import applications, directory, member_import, people
 from workflows.charter.errors import NotAllowed
 from workflows.charter.membership import MemberCategory, Standing
 from workflows.charter.roles import Role
@@ -398,3 +399,59 @@ def test_two_confirmations_at_once_import_once(register: UnitOfWork) -> None:
         assert (
             len(session.exec(select(AuditRecord).where(AuditRecord.action == "import")).all()) == 1
         )
+
+
+def test_an_admission_and_an_import_of_one_city_at_once_make_one_member(
+    register: UnitOfWork,
+) -> None:
+    """Art. 13, 25: the Secretary-General admits Qazvin while the Secretariat imports a
+    register with Qazvin (on PostgreSQL, two concurrent transactions): one member."""
+    general, applicant = 41, 42
+    with register.begin() as session:
+        session.add(User(id=general, first_name="Omar"))
+        session.add(User(id=applicant, first_name="Reza"))
+        session.flush()
+        people.grant_role(session, user_id=general, role=Role.SECRETARY_GENERAL, actor_id=None)
+        application = Application(
+            applicant_id=applicant,
+            state="forwarded",
+            category="full",
+            name_en="Qazvin",
+            name_ar="قزوين",
+            country="IR",
+        )
+        session.add(application)
+        session.flush()
+        application_id = application.id or 0
+        digest = member_import.plan(session, GOOD.encode(), now=NOW).digest
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def admit() -> None:
+        barrier.wait(timeout=30)
+        with register.begin() as session:
+            deciding = session.get(User, general)
+            assert deciding is not None
+            applications.admit(session, application_id, deciding, now=NOW)
+        outcomes.append("admitted")
+
+    def bring_in() -> None:
+        barrier.wait(timeout=30)
+        try:
+            with register.begin() as session:
+                member_import.apply(
+                    session, GOOD.encode(), actor_id=CLERK, now=NOW, expected=digest
+                )
+            outcomes.append("imported")
+        except NotAllowed as refusal:
+            outcomes.append(refusal.reason)
+
+    threads = [threading.Thread(target=admit), threading.Thread(target=bring_in)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert "admitted" in outcomes and len(outcomes) == 2
+    with register.begin() as session:
+        cities = session.exec(select(Member).where(Member.country == "IR")).all()
+        assert [city.name_en for city in cities] == ["Qazvin"]

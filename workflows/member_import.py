@@ -40,6 +40,8 @@ from workflows.values import Name
 #: About 5,000 members: far more than the Assembly has, far less than would burden a turn.
 MAX_BYTES = 1_000_000
 NAME_LENGTH = 200
+#: Taken by whatever adds members in bulk or one by one, so that a city is one member.
+MEMBERS_LOCK = "members"
 #: Columns without which a file is no register.
 REQUIRED = ("category", "name_en")
 
@@ -669,8 +671,9 @@ def apply(
 ) -> Plan:
     """Write the plan the Secretariat saw (``expected``, its digest), all of it or nothing."""
     require_staff(session, actor_id)
-    # Two imports at once would each plan against a register the other is changing.
-    locks.serialise(session, "member_import")
+    # Two imports at once, or an import and an admission (``applications.admit``), would
+    # each plan against a register the other is changing: two members for one city.
+    locks.serialise(session, MEMBERS_LOCK)
     found, understood = _plan(session, read(content), now=now)
     if found.problems:
         raise NotAllowed("the file has bad lines", reason="import_has_problems")
