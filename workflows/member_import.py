@@ -258,8 +258,8 @@ def read(content: bytes) -> list[Line]:
             if column is not None
         }
         if any(values.values()):
-            # csv's reader counts rows; a quoted cell over several lines makes them differ,
-            # and the spreadsheet numbers rows as we do here (the header is line 1).
+            # Numbered as the spreadsheet numbers its rows (the header is row 1): by record,
+            # so a quoted cell over several lines is still one row.
             lines.append(Line(number=index + 1, cells=values))
     if not lines:
         raise RegisterRefused(FileProblem.EMPTY)
