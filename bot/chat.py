@@ -21,6 +21,8 @@ class FileCheck(enum.StrEnum):
     NOT_A_LETTER = "not_a_letter"
     TOO_LARGE = "too_large"
     UNAVAILABLE = "unavailable"
+    #: No letter, but UTF-8 text (a CSV file): its bytes are kept in ``FileRef.content``.
+    TEXT = "text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,8 @@ class FileRef:
     check: FileCheck = FileCheck.UNCHECKED
     #: What the bytes are, once checked (application/pdf, image/jpeg, image/png).
     content_type: str | None = None
+    #: The bytes of a text file (``FileCheck.TEXT``), for a form that reads them.
+    content: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

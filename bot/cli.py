@@ -44,6 +44,21 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("user_id", type=int, metavar="TELEGRAM_USER_ID")
     revoke.add_argument("role", metavar="ROLE", help=ROLE_HELP)
     admin_commands.add_parser("roles", help="list who holds which role")
+    importing = commands.add_parser("import", help="bring in the member register from a CSV file")
+    what = importing.add_subparsers(dest="import_command", required=True, metavar="WHAT")
+    members = what.add_parser(
+        "members",
+        help="the member register, as the directory exports it: a dry run, then --apply",
+    )
+    members.add_argument("file", metavar="FILE.csv")
+    members.add_argument(
+        "--apply",
+        action="store_true",
+        help="import after the dry run without asking (otherwise asked on a terminal)",
+    )
+    members.add_argument(
+        "--language", choices=("en", "ar"), default="en", help="language of the report"
+    )
     return parser
 
 
@@ -86,6 +101,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _worker(args, settings)
     if args.command == "health":
         return _health(settings)
+    if args.command == "import":
+        return _import_members(args, settings)
     if args.command == "db":
         from bot.platform import open_database
 
@@ -232,6 +249,76 @@ def _admin(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as problem:
         print(f"majlis: {problem}", file=sys.stderr)
         return 2
+    finally:
+        db.dispose()
+
+
+def _import_members(args: argparse.Namespace, settings: Settings) -> int:
+    """A dry run first; written only with ``--apply`` or a "yes" typed on a terminal.
+
+    Exit status: 0 imported or nothing to do or a dry run, 1 bad lines (nothing
+    written), 2 a file that cannot be read as a register.
+    """
+    import getpass
+    from pathlib import Path
+
+    from bot.conversations import register_import
+    from bot.i18n import text_for
+    from bot.platform import open_database
+    from workflows import member_import
+    from workflows.charter.errors import NotAllowed
+    from workflows.clock import SystemClock
+
+    t = text_for(args.language)
+    try:
+        content = Path(args.file).read_bytes()
+    except OSError as problem:
+        print(f"majlis: cannot read {args.file}: {problem.strerror}", file=sys.stderr)
+        return 2
+    db = open_database(settings, migrate=True)
+    now = SystemClock().now()
+    try:
+        with db.reading() as session:
+            try:
+                found = member_import.plan(session, content, now=now)
+            except member_import.RegisterRefused as refusal:
+                message = register_import.FILE_PROBLEMS[refusal.problem]
+                print(f"majlis: {register_import.plain(t._(message))}", file=sys.stderr)
+                return 2
+        print(register_import.plain(register_import.report(t, found)))
+        print()
+        if found.problems:
+            print(register_import.plain(t._(register_import.CORRECT_AND_AGAIN)))
+            return 1
+        if not found.count(member_import.Outcome.CREATE) + found.count(
+            member_import.Outcome.UPDATE
+        ):
+            print(register_import.plain(t._(register_import.NOTHING_TO_IMPORT)))
+            return 0
+        if not args.apply:
+            if not sys.stdin.isatty():
+                print(register_import.plain(t._(register_import.DRY_RUN_ONLY)))
+                return 0
+            answer = input(register_import.plain(t._(register_import.ASK_TO_APPLY)) + " ")
+            if answer.strip().casefold() not in {"y", "yes", "ن", "نعم"}:
+                print(register_import.plain(t._(register_import.CANCELLED)))
+                return 0
+        try:
+            with db.session() as session:
+                done = member_import.apply(
+                    session,
+                    content,
+                    actor_id=None,
+                    now=now,
+                    expected=found.digest,
+                    via=f"cli:{getpass.getuser()}",
+                )
+        except NotAllowed as refusal:
+            print(f"majlis: {register_import.plain(t._(register_import.CHANGED))}", file=sys.stderr)
+            print(f"({refusal.reason})", file=sys.stderr)
+            return 1
+        print(register_import.plain(register_import.result(t, done)))
+        return 0
     finally:
         db.dispose()
 

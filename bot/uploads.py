@@ -94,6 +94,14 @@ def _is_jpeg(content: bytes) -> bool:
     return False
 
 
+def is_text(content: bytes) -> bool:
+    """UTF-8 text without NUL bytes: a CSV file as a spreadsheet saves it (an import reads it)."""
+    try:
+        return b"\x00" not in content and bool(content.decode("utf-8-sig").strip())
+    except UnicodeDecodeError:
+        return False
+
+
 class FileChecker:
     """Fetches a sent file within the size limit and says what its bytes are."""
 
@@ -118,6 +126,8 @@ class FileChecker:
             )
             return replace(event, file=replace(file, check=FileCheck.UNAVAILABLE))
         found = content_type(content)
+        if found is None and is_text(content):
+            return replace(event, file=replace(file, check=FileCheck.TEXT, content=content))
         if found is None:
             return replace(event, file=replace(file, check=FileCheck.NOT_A_LETTER))
         return replace(event, file=replace(file, check=FileCheck.OK, content_type=found))

@@ -128,3 +128,18 @@ class SuspensionCase(SQLModel, table=True):
     lift_reason: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PendingRepresentative(SQLModel, table=True):
+    """A representative named by @username in an imported register who has not started
+    the bot yet: linked to the member (a ``Representation``) when they first write."""
+
+    __tablename__ = "pending_representatives"
+    __table_args__ = (UniqueConstraint("member_id", "username"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="members.id", index=True)
+    #: Lower case, without the "@": Telegram usernames are case-insensitive.
+    username: str = Field(max_length=64, index=True)
+    added_by: int | None = Field(default=None, sa_type=BigInteger)
+    added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

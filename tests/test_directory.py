@@ -171,7 +171,7 @@ def test_the_export_is_utf8_with_a_bom_and_keeps_arabic_intact(members: UnitOfWo
         "standing": "active",
         "voting_right": "active",
         "admitted_at": "2024-03-01T09:30:00+00:00",
-        "representatives": "عبد السلام",
+        "representatives": "عبد السلام (22)",
     }
     assert by_name["Institute of Urban Heritage"]["name_ar"] == "معهد التراث العمراني"
     assert by_name["Cairo"]["standing"] == "suspended"

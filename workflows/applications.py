@@ -503,6 +503,8 @@ def reject(
 def admit(session: Session, application_id: int, user: User, *, now: datetime) -> Member:
     """Art. 20: the Secretary-General admits; the applicant becomes the member's representative."""
     application = lock(session, application_id)
+    # An import of the register (``member_import``) may be adding this city right now.
+    locks.serialise(session, "members")
     same = same_city_as(session, application)
     if isinstance(same, Application):
         raise NotAllowed(

@@ -16,7 +16,7 @@ from functools import cache
 from babel import Locale
 from sqlmodel import Session, col, select
 
-from models import Member, Representation, User
+from models import Member, PendingRepresentative, Representation, User
 from workflows import audit, people, spreadsheets
 from workflows.charter.errors import NotAllowed
 from workflows.charter.membership import MemberCategory, Standing
@@ -139,6 +139,28 @@ def representatives(session: Session, member_ids: list[int]) -> dict[int, list[s
     return names
 
 
+def registered(session: Session, member_ids: list[int]) -> dict[int, list[str]]:
+    """Who speaks for each member as the register writes them (``people.as_registered``),
+    with those named by @username who have not started the bot yet: what an import reads."""
+    if not member_ids:
+        return {}
+    query = (
+        select(Representation.member_id, User)
+        .join(User, User.id == Representation.user_id)  # type: ignore[arg-type]
+        .where(col(Representation.member_id).in_(member_ids), col(Representation.until).is_(None))
+        .order_by(col(Representation.since), col(Representation.id))
+    )
+    found: dict[int, list[str]] = {}
+    for member_id, user in session.exec(query):
+        found.setdefault(member_id, []).append(people.as_registered(user))
+    waiting = select(PendingRepresentative).where(
+        col(PendingRepresentative.member_id).in_(member_ids)
+    )
+    for pending in session.exec(waiting.order_by(col(PendingRepresentative.id))):
+        found.setdefault(pending.member_id, []).append(f"@{pending.username}")
+    return found
+
+
 def _present(session: Session, column: str) -> Counter[str]:
     members = session.exec(select(Member).where(Member.standing != Standing.WITHDRAWN.value))
     return Counter(getattr(member, column) or "" for member in members)
@@ -185,6 +207,7 @@ def export_csv(session: Session, *, actor_id: int, now: datetime) -> Export:
     (without it, spreadsheet programs read the Arabic names as another encoding)."""
     _require_staff(reader_roles(session, actor_id))
     rows = _entries(session, list(session.exec(select(Member))))
+    named = registered(session, [entry.id for entry in rows])
     content = spreadsheets.to_csv(
         COLUMNS,
         (
@@ -198,7 +221,7 @@ def export_csv(session: Session, *, actor_id: int, now: datetime) -> Export:
                 entry.standing.value,
                 entry.voting_right,
                 entry.admitted_at.isoformat(),
-                "; ".join(entry.representatives),
+                "; ".join(named.get(entry.id, [])),
             ]
             for entry in rows
         ),

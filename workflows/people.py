@@ -1,16 +1,19 @@
 """People: who they are, which language they read, which roles they hold."""
 
 import re
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from models import GroupChat, RoleGrant, User
+from models import GroupChat, Member, PendingRepresentative, Representation, RoleGrant, User
+from models.columns import utcnow
 from workflows import audit, locks, outbox
 from workflows.charter.errors import NotAllowed
+from workflows.charter.membership import Standing
 from workflows.charter.roles import STAFF, Role
-from workflows.values import N_, message
+from workflows.values import N_, Name, message
 
 LANGUAGES = ("en", "ar")
 #: Telegram usernames: 5 to 32 letters, digits and underscores, not starting with a digit.
@@ -43,11 +46,15 @@ def meet_user(
         )
         session.add(user)
         session.flush()
+        link_pending(session, user, now=utcnow())
         return user, True
     if user.first_name != first_name[:256] or user.username != username:
+        renamed = user.username != username
         user.first_name = first_name[:256]
         user.username = username
         session.add(user)
+        if renamed:
+            link_pending(session, user, now=utcnow())
     if not user.language_chosen and language_code:
         # Someone granted a role (or met) before they wrote has no choice of their own
         # yet: their Telegram's language is the best guess until they pick one.
@@ -56,6 +63,69 @@ def meet_user(
             user.language = telegram
             session.add(user)
     return user, False
+
+
+def as_registered(user: User) -> str:
+    """How the register (the directory's export, an import) writes a representative: their
+    name and how to find them on Telegram, "Amina (@amina_h)" or "Amina (12345)"."""
+    who = f"@{user.username}" if user.username else str(user.id)
+    if user.first_name == str(user.id):
+        return who
+    return f"{user.first_name.replace(';', ',')} ({who})"
+
+
+def link_representative(session: Session, member: Member, user_id: int, *, now: datetime) -> None:
+    """``user_id`` speaks for ``member`` from now (Art. 24); someone never seen gets a
+    user row of their id, named when they first write."""
+    assert member.id is not None
+    if session.get(User, user_id) is None:
+        session.add(User(id=user_id, first_name=str(user_id)))
+        session.flush()
+    link = session.exec(
+        select(Representation).where(
+            Representation.member_id == member.id, Representation.user_id == user_id
+        )
+    ).first()
+    if link is None:
+        session.add(Representation(member_id=member.id, user_id=user_id, since=now))
+    else:
+        link.until, link.since = None, now
+        session.add(link)
+    grant_role(session, user_id=user_id, role=Role.REPRESENTATIVE, actor_id=None)
+
+
+def link_pending(session: Session, user: User, *, now: datetime) -> list[Member]:
+    """A representative the imported register named by @username starts the bot (or
+    takes that username): they now speak for the members it named them for."""
+    if not user.username:
+        return []
+    waiting = list(
+        session.exec(
+            select(PendingRepresentative).where(
+                PendingRepresentative.username == user.username.lower()
+            )
+        )
+    )
+    linked = []
+    for pending in waiting:
+        member = session.get(Member, pending.member_id)
+        session.delete(pending)
+        if member is None or member.standing == Standing.WITHDRAWN.value:
+            continue
+        link_representative(session, member, user.id, now=now)
+        audit.record(
+            session,
+            entity="member",
+            entity_id=member.id,
+            action="representative_linked",
+            actor_id=user.id,
+            at=now,
+            username=pending.username,
+            named_by=pending.added_by,
+        )
+        outbox.notify(session, chat_id=user.id, key=LINKED, args={"name": Name.of(member)})
+        linked.append(member)
+    return linked
 
 
 def meet_group(session: Session, *, chat_id: int, title: str) -> GroupChat:
@@ -224,5 +294,9 @@ ROLE_NAMES: dict[Role, str] = {
 }
 GRANTED = N_(
     "The Secretariat has given you the role: {role}. Send /menu to see what you can do now."
+)
+LINKED = N_(
+    "The Secretariat has registered you as a representative of {name}. Send /menu to see "
+    "what you can do now."
 )
 REVOKED = N_("The Secretariat has withdrawn your role: {role}. Send /menu to see your menu.")

@@ -42,6 +42,21 @@ class Browse(Callback, prefix="dirm"):
     page: int
 
 
+class Act(enum.StrEnum):
+    START = "start"
+    CONFIRM = "confirm"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class ImportPress(Callback, prefix="dimp"):
+    """The Secretariat's import of the register (``bot.conversations.register_import``)."""
+
+    act: Act
+    #: The dry run this button confirms: an older report's button is refused.
+    digest: str
+
+
 @dataclass(frozen=True)
 class Show(Callback, prefix="dirl"):
     view: Filter
@@ -140,6 +155,7 @@ def show_home(turn: Turn, *, edit: bool = False) -> None:
                 Button(t._("Export CSV"), Browse(Open.EXPORT, 0).pack()),
             ]
         )
+        rows.append([Button(t._("Import CSV"), ImportPress(Act.START, "-").pack())])
     (turn.edit if edit else turn.say)(text, rows)
 
 

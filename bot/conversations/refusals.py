@@ -175,6 +175,14 @@ REFUSALS: dict[str, str] = {
     "fee_not_positive": N_("The fee must be more than zero."),
     "bad_policy": N_("The grace period and reminders must be whole days, zero or more."),
     "not_found": N_("This no longer exists."),
+    "import_has_problems": N_(
+        "This file has lines with a problem, so nothing was imported. Correct them and send "
+        "the file again."
+    ),
+    "import_changed": N_(
+        "The register changed since the dry run, so nothing was imported. Send the file again "
+        "for a new dry run."
+    ),
 }
 GENERIC = N_("You are not allowed to do this. If you think you should be, ask the Secretariat.")
 
