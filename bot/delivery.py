@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from bot import lengths
 from bot.chat import Button, Keyboard
 from bot.i18n import text_for
-from bot.telegram_api import ApiError, BotApi, FloodWait, RateLimiter
+from bot.telegram_api import ApiError, BotApi, FloodWait, Priority, RateLimiter
 from models import GroupChat, Notification, User
 from models.db import unreachable
 from workflows import meetings, outbox, values
@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 #: Waits shorter than this are slept through; longer ones go back to the queue.
 SLEEP_AT_MOST_MS = 1500
+#: A notice holds a turn of the limiter only this far ahead: holding turns further
+#: ahead would make an answer to a person wait behind them.
+HOLD_AT_MOST_MS = 100
 #: Telegram's longest message text.
 MESSAGE_LIMIT = 4096
 #: How long a sender keeps trying to stamp what it sent, within the job's time limit;
@@ -266,16 +269,24 @@ def _stamp(delivery: Delivery, notification_id: int, message_id: int) -> None:
 
 
 def _wait_for_turn(delivery: Delivery, chat_id: int) -> int:
-    """Sleep through short waits of the shared rate limiter; return a longer wait in ms."""
+    """Sleep until a turn of the shared rate limiter comes; return a longer wait in ms.
+
+    A notice asks for a turn that comes soon; while the budget is taken (by other
+    notices, or by answers to people, which go first) it sleeps until its turn would
+    be near and asks again, so that the first sender free takes the next turn."""
     if delivery.limiter is None:
         return 0
-    for _ in range(5):
-        wait_ms = delivery.limiter.acquire(chat_id)
-        if wait_ms == 0:
+    for _ in range(20):
+        turn = delivery.limiter.reserve(
+            chat_id, priority=Priority.BULK, patience_ms=HOLD_AT_MOST_MS
+        )
+        if turn.reserved:
+            if turn.wait_ms:
+                time.sleep(turn.wait_ms / 1000)
             return 0
-        if wait_ms > SLEEP_AT_MOST_MS:
-            return wait_ms
-        time.sleep(wait_ms / 1000)
+        if turn.wait_ms > SLEEP_AT_MOST_MS:
+            return turn.wait_ms
+        time.sleep(max(turn.wait_ms - HOLD_AT_MOST_MS, 1) / 1000)
     return SLEEP_AT_MOST_MS
 
 
