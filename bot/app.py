@@ -15,6 +15,7 @@ from bot.platform import (
     Scheduler,
     bot_api_url,
     bot_token,
+    flood_controlled,
     open_platform,
     start_worker,
 )
@@ -53,10 +54,12 @@ def command_menu() -> dict[str, dict[str, str]]:
     }
 
 
-def rate_limiter(platform: Platform) -> AsyncRateLimiter:
+def rate_limiter(platform: Platform) -> AsyncRateLimiter | None:
     """The bot's side of the limiter the workers use: the same Redis keys."""
     import redis.asyncio
 
+    if not flood_controlled(platform.settings):
+        return None
     return AsyncRateLimiter(
         redis.asyncio.Redis.from_url(platform.redis_url),
         namespace=f"{platform.settings.redis_namespace}:rate",
@@ -69,10 +72,13 @@ async def serve_bot(platform: Platform, stop: asyncio.Event) -> None:
     try:
         await _serve_bot(platform, stop, limiter)
     finally:
-        await limiter.client.aclose()
+        if limiter is not None:
+            await limiter.client.aclose()
 
 
-async def _serve_bot(platform: Platform, stop: asyncio.Event, limiter: AsyncRateLimiter) -> None:
+async def _serve_bot(
+    platform: Platform, stop: asyncio.Event, limiter: AsyncRateLimiter | None
+) -> None:
     settings = platform.settings
     engine = build_engine(platform)
     token, api_url = bot_token(settings), bot_api_url(settings)
