@@ -61,7 +61,11 @@ def rate_limiter(platform: Platform) -> AsyncRateLimiter | None:
     if not flood_controlled(platform.settings):
         return None
     return AsyncRateLimiter(
-        redis.asyncio.Redis.from_url(platform.redis_url),
+        # A Redis that hangs must not hold every answer: past this the answer goes
+        # without its turn (Telegram's own 429 is still waited out).
+        redis.asyncio.Redis.from_url(
+            platform.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0
+        ),
         namespace=f"{platform.settings.redis_namespace}:rate",
     )
 
