@@ -9,9 +9,12 @@ import random
 
 import pytest
 import redis
+import redis.asyncio
 
+from bot.chat import Document, Keyboard
+from bot.runtimes.common import Paced
 from bot.sandbox.ratelimit import FloodControl
-from bot.telegram_api import PACING, Priority, RateLimiter, Turn
+from bot.telegram_api import PACING, AsyncRateLimiter, Priority, RateLimiter, Turn
 
 
 class Clock:
@@ -153,3 +156,46 @@ def test_redis_keeps_the_time_when_no_clock_is_given(redis_url: str, namespace: 
     turns = [limiter.reserve(9, patience_ms=5_000) for _ in range(3)]
     assert [turn.reserved for turn in turns] == [True, True, False]
     assert turns[0].wait_ms == 0 and 400 <= turns[2].wait_ms <= 500
+
+
+class Recorder:
+    """A messenger that notes what reached Telegram."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    async def send_text(self, chat_id: int, text: str, buttons: Keyboard) -> None:
+        self.calls.append(f"send {chat_id}")
+
+    async def edit_text(self, chat_id: int, message_id: int, text: str, buttons: Keyboard) -> None:
+        self.calls.append(f"edit {chat_id}")
+
+    async def send_document(self, chat_id: int, document: Document, caption: str) -> None:
+        self.calls.append(f"document {chat_id}")
+
+    async def answer(self, callback_id: str, text: str | None, alert: bool) -> None:
+        self.calls.append(f"answer {callback_id}")
+
+
+async def test_answering_button_presses_spends_none_of_the_budget(
+    redis_url: str, namespace: str, clock: Clock
+) -> None:
+    client = redis.asyncio.Redis.from_url(redis_url)
+    limiter = AsyncRateLimiter(client, namespace=f"{namespace}:rate", clock=clock)
+    sent = Recorder()
+    messenger = Paced(sent, limiter)
+    try:
+        for press in range(100):
+            await messenger.answer(f"press-{press}", "Recorded", False)
+        # Not one of the hundred answers took a turn: a message still goes at once.
+        assert await limiter.reserve(77) == Turn(0, True)
+        await messenger.send_text(78, "Main menu", [])
+        await messenger.edit_text(78, 5, "Main menu", [])
+        # Those two did: the chat's burst of two is used up.
+        assert not (await limiter.reserve(78)).reserved
+        assert sent.calls == [f"answer press-{press}" for press in range(100)] + [
+            "send 78",
+            "edit 78",
+        ]
+    finally:
+        await client.aclose()
