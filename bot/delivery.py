@@ -170,16 +170,29 @@ def prepare(session: Session, notification_id: int) -> Outgoing:
             raise Gone()
         if target.telegram_message_id is None:
             raise NotYet()
-        newer = session.exec(
-            select(Notification.id).where(
-                Notification.edit_of == row.edit_of, col(Notification.id) > row.id
-            )
-        ).first()
-        if newer is not None:
+        if _newer_edit(session, row):
             raise Superseded()
         edit_message_id = target.telegram_message_id
     file = (row.file_id, row.file_kind or "document") if row.file_id else None
     return Outgoing(row.chat_id, text, buttons, file, edit_message_id)
+
+
+def _newer_edit(session: Session, row: Notification) -> bool:
+    return (
+        session.exec(
+            select(Notification.id).where(
+                Notification.edit_of == row.edit_of, col(Notification.id) > row.id
+            )
+        ).first()
+        is not None
+    )
+
+
+def superseded(delivery: Delivery, notification_id: int) -> bool:
+    """Whether a newer edit of the same message came while this one waited its turn."""
+    with delivery.uow.db.reading() as session:
+        row = session.get(Notification, notification_id)
+        return row is not None and row.edit_of is not None and _newer_edit(session, row)
 
 
 def deliver(delivery: Delivery, notification_id: int, *, holder: str | None = None) -> str:
@@ -226,6 +239,14 @@ def deliver(delivery: Delivery, notification_id: int, *, holder: str | None = No
         wait_ms = _wait_for_turn(delivery, outgoing.chat_id)
         if wait_ms:
             return _later(delivery, notification_id, wait_ms, "rate limit")
+        # A group's edits wait up to seconds for their turn: a newer one written (or
+        # sent by another worker) meanwhile makes this one stale, and sending it
+        # would put the older text back.
+        if outgoing.edit_message_id is not None and superseded(delivery, notification_id):
+            outbox.mark_delivered(
+                uow.db, notification_id, now=uow.clock.now(), telegram_message_id=None
+            )
+            return "superseded"
         message_id = send(delivery.api, outgoing)
     except FloodWait as flood:
         return _later(delivery, notification_id, int(flood.seconds * 1000), "flood control")
