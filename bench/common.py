@@ -320,7 +320,14 @@ def print_table(title: str, rows: list[Row], *, unit: str) -> None:
     if any(len(row.runs) > 1 for row in rows):
         print(f"(median of {len(rows[0].runs)} interleaved runs; per run, in seconds:)")
         for row in rows:
-            print(f"  {row.name}: {', '.join(f'{run.seconds:.2f}' for run in row.runs)}")
+            rates = sorted(run.count / run.seconds for run in row.runs if run.seconds > 0)
+            spread = "/".join(
+                f"{rate:.1f}" for rate in (rates[0], statistics.median(rates), rates[-1])
+            )
+            print(
+                f"  {row.name}: {', '.join(f'{run.seconds:.2f}' for run in row.runs)}"
+                f"  ({unit}/s min/median/max {spread})"
+            )
 
 
 def print_machine(extra: list[str]) -> None:

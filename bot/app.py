@@ -15,10 +15,11 @@ from bot.platform import (
     Scheduler,
     bot_api_url,
     bot_token,
+    flood_controlled,
     open_platform,
     start_worker,
 )
-from bot.telegram_api import BotApi
+from bot.telegram_api import AsyncRateLimiter, BotApi
 from bot.uploads import FileChecker
 from workflows.settings import ConfigurationError, Settings
 
@@ -53,20 +54,49 @@ def command_menu() -> dict[str, dict[str, str]]:
     }
 
 
+def rate_limiter(platform: Platform) -> AsyncRateLimiter | None:
+    """The bot's side of the limiter the workers use: the same Redis keys."""
+    import redis.asyncio
+
+    if not flood_controlled(platform.settings):
+        return None
+    return AsyncRateLimiter(
+        # A Redis that hangs must not hold every answer: past this the answer goes
+        # without its turn (Telegram's own 429 is still waited out).
+        redis.asyncio.Redis.from_url(
+            platform.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0
+        ),
+        namespace=f"{platform.settings.redis_namespace}:rate",
+    )
+
+
 async def serve_bot(platform: Platform, stop: asyncio.Event) -> None:
     """Serve Telegram updates with the configured runtime until ``stop``."""
+    limiter = rate_limiter(platform)
+    try:
+        await _serve_bot(platform, stop, limiter)
+    finally:
+        if limiter is not None:
+            await limiter.client.aclose()
+
+
+async def _serve_bot(
+    platform: Platform, stop: asyncio.Event, limiter: AsyncRateLimiter | None
+) -> None:
     settings = platform.settings
     engine = build_engine(platform)
     token, api_url = bot_token(settings), bot_api_url(settings)
     if settings.runtime == "ptb":
         from bot.runtimes import ptb_runtime
 
-        await ptb_runtime.serve(engine, token=token, api_url=api_url, settings=settings, stop=stop)
+        await ptb_runtime.serve(
+            engine, token=token, api_url=api_url, settings=settings, stop=stop, limiter=limiter
+        )
         return
     from bot.runtimes import aiogram_runtime
 
     bot = aiogram_runtime.make_bot(token, api_url)
-    dispatcher = aiogram_runtime.build_dispatcher(engine)
+    dispatcher = aiogram_runtime.build_dispatcher(engine, limiter)
     try:
         username = await aiogram_runtime.identify(bot, api_url)
         log.info("serving @%s with aiogram", username)

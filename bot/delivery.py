@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from bot import lengths
 from bot.chat import Button, Keyboard
 from bot.i18n import text_for
-from bot.telegram_api import ApiError, BotApi, FloodWait, RateLimiter
+from bot.telegram_api import ApiError, BotApi, FloodWait, Priority, RateLimiter
 from models import GroupChat, Notification, User
 from models.db import unreachable
 from workflows import meetings, outbox, values
@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 #: Waits shorter than this are slept through; longer ones go back to the queue.
 SLEEP_AT_MOST_MS = 1500
+#: A notice holds a turn of the limiter only this far ahead: holding turns further
+#: ahead would make an answer to a person wait behind them.
+HOLD_AT_MOST_MS = 100
 #: Telegram's longest message text.
 MESSAGE_LIMIT = 4096
 #: How long a sender keeps trying to stamp what it sent, within the job's time limit;
@@ -167,16 +170,29 @@ def prepare(session: Session, notification_id: int) -> Outgoing:
             raise Gone()
         if target.telegram_message_id is None:
             raise NotYet()
-        newer = session.exec(
-            select(Notification.id).where(
-                Notification.edit_of == row.edit_of, col(Notification.id) > row.id
-            )
-        ).first()
-        if newer is not None:
+        if _newer_edit(session, row):
             raise Superseded()
         edit_message_id = target.telegram_message_id
     file = (row.file_id, row.file_kind or "document") if row.file_id else None
     return Outgoing(row.chat_id, text, buttons, file, edit_message_id)
+
+
+def _newer_edit(session: Session, row: Notification) -> bool:
+    return (
+        session.exec(
+            select(Notification.id).where(
+                Notification.edit_of == row.edit_of, col(Notification.id) > row.id
+            )
+        ).first()
+        is not None
+    )
+
+
+def superseded(delivery: Delivery, notification_id: int) -> bool:
+    """Whether a newer edit of the same message came while this one waited its turn."""
+    with delivery.uow.db.reading() as session:
+        row = session.get(Notification, notification_id)
+        return row is not None and row.edit_of is not None and _newer_edit(session, row)
 
 
 def deliver(delivery: Delivery, notification_id: int, *, holder: str | None = None) -> str:
@@ -223,6 +239,14 @@ def deliver(delivery: Delivery, notification_id: int, *, holder: str | None = No
         wait_ms = _wait_for_turn(delivery, outgoing.chat_id)
         if wait_ms:
             return _later(delivery, notification_id, wait_ms, "rate limit")
+        # A group's edits wait up to seconds for their turn: a newer one written (or
+        # sent by another worker) meanwhile makes this one stale, and sending it
+        # would put the older text back.
+        if outgoing.edit_message_id is not None and superseded(delivery, notification_id):
+            outbox.mark_delivered(
+                uow.db, notification_id, now=uow.clock.now(), telegram_message_id=None
+            )
+            return "superseded"
         message_id = send(delivery.api, outgoing)
     except FloodWait as flood:
         return _later(delivery, notification_id, int(flood.seconds * 1000), "flood control")
@@ -266,16 +290,24 @@ def _stamp(delivery: Delivery, notification_id: int, message_id: int) -> None:
 
 
 def _wait_for_turn(delivery: Delivery, chat_id: int) -> int:
-    """Sleep through short waits of the shared rate limiter; return a longer wait in ms."""
+    """Sleep until a turn of the shared rate limiter comes; return a longer wait in ms.
+
+    A notice asks for a turn that comes soon; while the budget is taken (by other
+    notices, or by answers to people, which go first) it sleeps until its turn would
+    be near and asks again, so that the first sender free takes the next turn."""
     if delivery.limiter is None:
         return 0
-    for _ in range(5):
-        wait_ms = delivery.limiter.acquire(chat_id)
-        if wait_ms == 0:
+    for _ in range(20):
+        turn = delivery.limiter.reserve(
+            chat_id, priority=Priority.BULK, patience_ms=HOLD_AT_MOST_MS
+        )
+        if turn.reserved:
+            if turn.wait_ms:
+                time.sleep(turn.wait_ms / 1000)
             return 0
-        if wait_ms > SLEEP_AT_MOST_MS:
-            return wait_ms
-        time.sleep(wait_ms / 1000)
+        if turn.wait_ms > SLEEP_AT_MOST_MS:
+            return turn.wait_ms
+        time.sleep(max(turn.wait_ms - HOLD_AT_MOST_MS, 1) / 1000)
     return SLEEP_AT_MOST_MS
 
 

@@ -5,6 +5,7 @@ reported as one line saying what to fix (:class:`ConfigurationError`).
 """
 
 import logging
+import math
 import os
 import socket
 import threading
@@ -54,6 +55,13 @@ def bot_api_url(settings: Settings) -> str:
     if settings.sandboxed:
         return f"http://{settings.sandbox_host}:{settings.sandbox_port}"
     return settings.telegram_api_url.rstrip("/")
+
+
+def flood_controlled(settings: Settings) -> bool:
+    """Whether the Bot API served limits sending: Telegram does, and so does the local
+    sandbox unless its flood control is off (``MAJLIS_SANDBOX_RATE_FACTOR=0``)."""
+    rate = settings.sandbox_rate_factor
+    return not settings.sandboxed or (rate > 0 and math.isfinite(rate))
 
 
 class EmbeddedValkey:
@@ -223,7 +231,9 @@ def start_worker(platform: Platform, *, threads: int) -> Worker:
             api=api,
             limiter=RateLimiter(
                 platform.broker.client, namespace=f"{settings.redis_namespace}:rate"
-            ),
+            )
+            if flood_controlled(settings)
+            else None,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
             marks=delivery_jobs.SentMarks(
                 platform.broker.client, namespace=f"{settings.redis_namespace}:sent"

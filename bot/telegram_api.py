@@ -2,15 +2,20 @@
 
 Workers deliver one notification per job from plain threads; a blocking HTTP
 client is the simplest correct thing there. The rate limiter lives in Redis so
-that every worker, on every machine, shares one budget per chat and per bot.
+that every sender (the workers and the bot, on every machine) shares one budget
+per chat and per bot, on Redis's clock.
 """
 
-import time
-from dataclasses import dataclass
+import enum
+import math
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import redis
+import redis.asyncio
 
 from bot.chat import Keyboard
 
@@ -143,56 +148,198 @@ def _markup(buttons: Keyboard | None) -> dict[str, Any] | None:
     }
 
 
+#: Telegram's published limits (Bot FAQ): about 30 messages a second in all, one a
+#: second in a chat with short bursts tolerated, twenty a minute in a group. Edits
+#: count as messages; answering a button press (answerCallbackQuery) does not.
+OVERALL_PER_SECOND = 30
+PER_CHAT_PER_SECOND = 1
+PER_GROUP_PER_MINUTE = 20
+
+
+class Priority(enum.Enum):
+    """Who waits for a message: the person in front of the screen, or nobody in particular."""
+
+    INTERACTIVE = "interactive"
+    BULK = "bulk"
+
+
 @dataclass(frozen=True)
-class Limit:
-    count: int
-    window_ms: int
+class Pacing:
+    """How the shared budget is spent, in milliseconds.
+
+    The overall and per-chat limits are paced (GCRA: each message moves a theoretical
+    arrival time on by one interval), not counted in windows: a window admits its
+    whole count at once and again the moment it slides, so the smallest delay of a
+    request on its way makes two windows' worth arrive within one second, and
+    Telegram answers 429. Paced messages leave Telegram's own bucket nearly full,
+    whatever the jitter. A burst tolerance says how far ahead of the pace a caller may
+    be admitted: bulk senders get little, so that an answer to a person can always
+    step in front of them, at once, for a few messages.
+    """
+
+    overall_interval: float = 1000 / OVERALL_PER_SECOND
+    overall_tolerance: dict[Priority, float] = field(
+        default_factory=lambda: {Priority.BULK: 2 * 1000 / 30, Priority.INTERACTIVE: 300.0}
+    )
+    chat_interval: float = 1000 / PER_CHAT_PER_SECOND
+    #: Two messages to a chat at once, then one a second: a reply and its follow-up
+    #: are not held apart, and half a second of Telegram's burst is left for jitter.
+    chat_tolerance: float = 1500.0
+    group_count: int = PER_GROUP_PER_MINUTE
+    #: A second beyond the minute, so that a request that travels slower than the one
+    #: sent a minute before it still finds that one out of Telegram's window.
+    group_window: float = 61_000.0
 
 
-#: Telegram's published limits: about 30 messages a second in all, one a second
-#: in a chat, twenty a minute in a group.
-OVERALL = Limit(30, 1000)
-PER_CHAT = Limit(1, 1000)
-PER_GROUP = Limit(20, 60_000)
+PACING = Pacing()
 
-# Sliding windows in sorted sets: all keys admit the message, or none records it
-# and the answer is how many milliseconds until the fullest one has room.
-_ACQUIRE = """
+
+@dataclass(frozen=True)
+class Turn:
+    """The limiter's answer: when the message may go, and whether that slot is held."""
+
+    wait_ms: int
+    reserved: bool
+
+
+# One script for every key, so that all limits hold or none is charged. Time comes
+# from Redis (or the caller, in tests), never from the calling machine, whose clock
+# may be off from the other senders'. When the chat (and group) is free, a request
+# whose overall turn comes within ``patience`` holds that turn (the caller sleeps
+# until it, then sends); otherwise nothing is charged and the answer says how long
+# to wait before asking again.
+_RESERVE = """
 local now = tonumber(ARGV[1])
-local member = ARGV[2]
-local wait = 0
-for i, key in ipairs(KEYS) do
-  local limit = tonumber(ARGV[1 + 2 * i])
-  local window = tonumber(ARGV[2 + 2 * i])
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-  if redis.call('ZCARD', key) >= limit then
-    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-    local until_free = tonumber(oldest[2]) + window - now
-    if until_free > wait then wait = until_free end
+if ARGV[1] == '' then
+  local clock = redis.call('TIME')
+  now = tonumber(clock[1]) * 1000 + tonumber(clock[2]) / 1000
+end
+local all_interval, all_tolerance = tonumber(ARGV[2]), tonumber(ARGV[3])
+local chat_interval, chat_tolerance = tonumber(ARGV[4]), tonumber(ARGV[5])
+local group_count, group_window = tonumber(ARGV[6]), tonumber(ARGV[7])
+local patience, member = tonumber(ARGV[8]), ARGV[9]
+local all_tat = tonumber(redis.call('GET', KEYS[1]) or now)
+local chat_tat = tonumber(redis.call('GET', KEYS[2]) or now)
+-- A chat or group that is not free now is waited for, not booked ahead: a turn held
+-- far ahead in the overall pace would leave the turns before it unused.
+local chat_at = chat_tat - chat_tolerance
+if KEYS[3] then
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - group_window)
+  local recent = redis.call('ZCOUNT', KEYS[3], '(' .. (now - group_window), '+inf')
+  if recent >= group_count then
+    local nth = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. (now - group_window), '+inf',
+      'WITHSCORES', 'LIMIT', recent - group_count, 1)
+    chat_at = math.max(chat_at, tonumber(nth[2]) + group_window)
   end
 end
-if wait > 0 then return wait end
-for i, key in ipairs(KEYS) do
-  redis.call('ZADD', key, now, member)
-  redis.call('PEXPIRE', key, tonumber(ARGV[2 + 2 * i]))
+if chat_at > now then
+  return {0, tostring(chat_at - now)}
 end
-return 0
+local at = math.max(now, all_tat - all_tolerance)
+local wait = at - now
+if wait > patience then
+  return {0, tostring(wait)}
+end
+all_tat = math.max(all_tat, at) + all_interval
+chat_tat = math.max(chat_tat, at) + chat_interval
+redis.call('SET', KEYS[1], string.format('%.3f', all_tat), 'PX',
+  math.ceil(all_tat - now + all_tolerance) + 1000)
+redis.call('SET', KEYS[2], string.format('%.3f', chat_tat), 'PX',
+  math.ceil(chat_tat - now + chat_tolerance) + 1000)
+if KEYS[3] then
+  redis.call('ZADD', KEYS[3], string.format('%.3f', at), member)
+  redis.call('PEXPIRE', KEYS[3], math.ceil(at - now + group_window) + 1000)
+end
+return {1, tostring(wait)}
 """
 
 
-class RateLimiter:
-    def __init__(self, client: redis.Redis, *, namespace: str = "majlis:rate") -> None:
-        self.client = client
-        self.namespace = namespace
-        self.script = client.register_script(_ACQUIRE)
+class _Limits:
+    """What both limiters share: the keys and arguments of one request."""
 
-    def acquire(self, chat_id: int) -> int:
-        """0 when a message to ``chat_id`` may go now, else milliseconds to wait."""
-        limits = [("all", OVERALL), (f"chat:{chat_id}", PER_CHAT)]
+    def __init__(
+        self,
+        *,
+        namespace: str,
+        pacing: Pacing,
+        clock: Callable[[], float] | None,
+    ) -> None:
+        self.namespace = namespace
+        self.pacing = pacing
+        #: Milliseconds, for tests only; otherwise Redis's clock decides.
+        self.clock = clock
+
+    def request(
+        self, chat_id: int, priority: Priority, patience_ms: float
+    ) -> tuple[list[str], list[Any]]:
+        pacing = self.pacing
+        keys = [f"{self.namespace}:all", f"{self.namespace}:chat:{chat_id}"]
         if chat_id < 0:
-            limits.append((f"group:{chat_id}", PER_GROUP))
-        keys = [f"{self.namespace}:{name}" for name, _ in limits]
-        argv: list[Any] = [int(time.time() * 1000), f"{time.time_ns()}"]
-        for _, limit in limits:
-            argv += [limit.count, limit.window_ms]
-        return int(self.script(keys=keys, args=argv))
+            keys.append(f"{self.namespace}:group:{chat_id}")
+        args: list[Any] = [
+            "" if self.clock is None else repr(float(self.clock())),
+            repr(pacing.overall_interval),
+            repr(pacing.overall_tolerance[priority]),
+            repr(pacing.chat_interval),
+            repr(pacing.chat_tolerance),
+            pacing.group_count,
+            repr(pacing.group_window),
+            repr(float(patience_ms)),
+            uuid.uuid4().hex,
+        ]
+        return keys, args
+
+    @staticmethod
+    def turn(answer: Any) -> Turn:
+        reserved, wait = answer
+        return Turn(wait_ms=max(0, math.ceil(float(wait))), reserved=bool(int(reserved)))
+
+
+class RateLimiter(_Limits):
+    """Telegram's limits, shared in Redis by every process that sends (blocking client).
+
+    Every ``sendMessage``, ``sendDocument``, ``sendPhoto`` and ``editMessage*`` of
+    Majlis, from the workers and from the bot, asks it first: Telegram counts them
+    all against one budget per bot.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        namespace: str = "majlis:rate",
+        pacing: Pacing = PACING,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        super().__init__(namespace=namespace, pacing=pacing, clock=clock)
+        self.client = client
+        self.script = client.register_script(_RESERVE)
+
+    def reserve(
+        self, chat_id: int, *, priority: Priority = Priority.BULK, patience_ms: float = 0
+    ) -> Turn:
+        """A turn to send to ``chat_id``: held when it comes within ``patience_ms``."""
+        keys, args = self.request(chat_id, priority, patience_ms)
+        return self.turn(self.script(keys=keys, args=args))
+
+
+class AsyncRateLimiter(_Limits):
+    """The same limiter for the bot's event loop."""
+
+    def __init__(
+        self,
+        client: redis.asyncio.Redis,
+        *,
+        namespace: str = "majlis:rate",
+        pacing: Pacing = PACING,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        super().__init__(namespace=namespace, pacing=pacing, clock=clock)
+        self.client = client
+        self.script = client.register_script(_RESERVE)
+
+    async def reserve(
+        self, chat_id: int, *, priority: Priority = Priority.INTERACTIVE, patience_ms: float = 0
+    ) -> Turn:
+        keys, args = self.request(chat_id, priority, patience_ms)
+        return self.turn(await self.script(keys=keys, args=args))

@@ -38,9 +38,11 @@ from bot.runtimes.common import (
     answer,
     event_from_callback,
     event_from_message,
+    paced,
     poll,
 )
 from bot.runtimes.startup import api_unreachable, not_an_update, token_refused
+from bot.telegram_api import AsyncRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -98,13 +100,13 @@ class AiogramMessenger:
         await self._call(self.bot.answer_callback_query(callback_id, text=text, show_alert=alert))
 
 
-def build_dispatcher(engine: Engine) -> Dispatcher:
+def build_dispatcher(engine: Engine, limiter: AsyncRateLimiter | None = None) -> Dispatcher:
     router = Router(name="majlis")
 
     async def run(bot: Bot, event: ChatEvent | None) -> None:
         if event is None:
             return
-        await answer(engine, AiogramMessenger(bot), event)
+        await answer(engine, paced(AiogramMessenger(bot), limiter), event)
 
     @router.message(F.chat.type != "channel")
     async def on_message(message: Message, bot: Bot, event_update: Update) -> None:

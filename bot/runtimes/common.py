@@ -16,8 +16,11 @@ from contextlib import suppress
 from functools import partial
 from typing import Any, Protocol, TypeVar, cast
 
+import redis
+
 from bot.chat import ChatEvent, ChatType, Document, FileRef, Keyboard, Reply, Toast
 from bot.engine import Engine
+from bot.telegram_api import AsyncRateLimiter, Priority
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,55 @@ class Messenger(Protocol):
     async def send_document(self, chat_id: int, document: Document, caption: str) -> None: ...
 
     async def answer(self, callback_id: str, text: str | None, alert: bool) -> None: ...
+
+
+#: An answer to a person always holds its turn, however far ahead: it goes out in
+#: the order asked, ahead of every notice not yet on its way.
+INTERACTIVE_PATIENCE_MS = 600_000
+
+
+class Paced:
+    """A :class:`Messenger` whose messages and edits take their turn of the shared rate
+    limiter first, as answers to a person (ahead of notices). Answering a button press
+    is not a message to Telegram and is not limited."""
+
+    def __init__(self, messenger: Messenger, limiter: AsyncRateLimiter) -> None:
+        self.messenger = messenger
+        self.limiter = limiter
+
+    async def _turn(self, chat_id: int) -> None:
+        while True:
+            try:
+                turn = await self.limiter.reserve(
+                    chat_id, priority=Priority.INTERACTIVE, patience_ms=INTERACTIVE_PATIENCE_MS
+                )
+            except redis.RedisError as error:
+                # Without Redis the answer still goes: Telegram's own 429 is waited out.
+                log.warning("rate limiter unavailable (%s); sending without it", error)
+                return
+            if turn.wait_ms:
+                await asyncio.sleep(turn.wait_ms / 1000)
+            if turn.reserved:
+                return
+
+    async def send_text(self, chat_id: int, text: str, buttons: Keyboard) -> None:
+        await self._turn(chat_id)
+        await self.messenger.send_text(chat_id, text, buttons)
+
+    async def edit_text(self, chat_id: int, message_id: int, text: str, buttons: Keyboard) -> None:
+        await self._turn(chat_id)
+        await self.messenger.edit_text(chat_id, message_id, text, buttons)
+
+    async def send_document(self, chat_id: int, document: Document, caption: str) -> None:
+        await self._turn(chat_id)
+        await self.messenger.send_document(chat_id, document, caption)
+
+    async def answer(self, callback_id: str, text: str | None, alert: bool) -> None:
+        await self.messenger.answer(callback_id, text, alert)
+
+
+def paced(messenger: Messenger, limiter: AsyncRateLimiter | None) -> Messenger:
+    return messenger if limiter is None else Paced(messenger, limiter)
 
 
 T = TypeVar("T")

@@ -27,9 +27,11 @@ from bot.runtimes.common import (
     answer,
     event_from_callback,
     event_from_message,
+    paced,
     poll,
 )
 from bot.runtimes.startup import api_unreachable, not_an_update, token_refused
+from bot.telegram_api import AsyncRateLimiter
 from workflows.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -101,7 +103,9 @@ def event_from_update(update: Update) -> ChatEvent | None:
     return event_from_message(update.update_id, update.message)
 
 
-def build_application(engine: Engine, *, token: str, api_url: str) -> Application:
+def build_application(
+    engine: Engine, *, token: str, api_url: str, limiter: AsyncRateLimiter | None = None
+) -> Application:
     application = (
         Application.builder()
         .token(token)
@@ -115,16 +119,22 @@ def build_application(engine: Engine, *, token: str, api_url: str) -> Applicatio
         event = event_from_update(update)
         if event is None:
             return
-        await answer(engine, PtbMessenger(context.bot), event)
+        await answer(engine, paced(PtbMessenger(context.bot), limiter), event)
 
     application.add_handler(TypeHandler(Update, on_update))
     return application
 
 
 async def serve(
-    engine: Engine, *, token: str, api_url: str, settings: Settings, stop: asyncio.Event
+    engine: Engine,
+    *,
+    token: str,
+    api_url: str,
+    settings: Settings,
+    stop: asyncio.Event,
+    limiter: AsyncRateLimiter | None = None,
 ) -> None:
-    application = build_application(engine, token=token, api_url=api_url)
+    application = build_application(engine, token=token, api_url=api_url, limiter=limiter)
     try:
         await application.initialize()  # asks getMe
     except InvalidToken:

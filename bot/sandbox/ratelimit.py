@@ -72,6 +72,8 @@ class FloodControl:
     _global: TokenBucket | None = None
     _chats: dict[int, TokenBucket] = field(default_factory=dict)
     _groups: dict[int, SlidingWindow] = field(default_factory=dict)
+    #: Messages refused with 429 so far: what a bot that keeps to the limits never sees.
+    refused: int = 0
 
     @property
     def enabled(self) -> bool:
@@ -103,12 +105,14 @@ class FloodControl:
             buckets.append(self._groups[chat_id])
         wait = max(bucket.wait_time(now) for bucket in buckets)
         if wait > 0:
+            self.refused += 1
             return max(1, math.ceil(wait))
         for bucket in buckets:
             bucket.take(now)
         return 0
 
     def reset(self) -> None:
+        self.refused = 0
         self._global = None
         self._chats.clear()
         self._groups.clear()
