@@ -5,28 +5,54 @@ row's id and the database cannot promise the order of ``RETURNING`` (SQLite): a
 fee period for 2,000 members was then several thousand round trips. Here the
 rows go as one multi-row ``INSERT`` per page of a thousand (SQLAlchemy's
 "insertmanyvalues"), and the caller tells new rows apart by a column it knows,
-such as a unique key, returned with the id.
+such as a unique key, returned with the id. Rows are plain dictionaries: building
+a model instance per row costs more than the insert itself.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
+from pydantic_core import PydanticUndefined
 from sqlalchemy import insert, inspect
 from sqlmodel import Session, SQLModel
 
 
-def insert_many(session: Session, rows: Sequence[SQLModel], *returning: Any) -> list[Any]:
-    """Insert ``rows`` (model instances, never added to the session) and return the
-    ``returning`` columns of each, in no promised order."""
+def insert_many(
+    session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]], *returning: Any
+) -> list[Any]:
+    """Insert ``rows`` of ``model``, the model's defaults filled in where a row leaves
+    a field out, and return the ``returning`` columns of each, in no promised order."""
     if not rows:
         return []
-    table = inspect(type(rows[0])).local_table
-    columns = [column.key for column in table.columns if not column.primary_key]
-    values = [{key: getattr(row, key) for key in columns} for row in rows]
+    defaults = _defaults(model)
+    values = [{**{name: make() for name, make in defaults.items()}, **row} for row in rows]
     # What the session holds pending goes first, so that ids keep the order of writing.
     session.flush()
-    statement = insert(table)
+    statement = insert(inspect(model).local_table)
     if not returning:
         session.execute(statement, values)
         return []
     return [tuple(row) for row in session.execute(statement.returning(*returning), values)]
+
+
+@cache
+def _defaults(model: type[SQLModel]) -> dict[str, Callable[[], Any]]:
+    """What a model instance would hold for each column the caller may leave out."""
+    table = inspect(model).local_table
+    found: dict[str, Callable[[], Any]] = {}
+    for column in table.columns:
+        if column.primary_key:
+            continue
+        field = model.model_fields.get(column.key)
+        if field is None:
+            continue
+        if field.default_factory is not None:
+            found[column.key] = field.default_factory  # type: ignore[assignment]
+        elif field.default is not PydanticUndefined:
+            found[column.key] = _constant(field.default)
+    return found
+
+
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value

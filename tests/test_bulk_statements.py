@@ -12,23 +12,27 @@ a large batch is still being handed over.
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import event
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
-from models import FeeDue, Notification, User
+from models import FeeDue, GroupChat, Motion, Notification, User
 from models.db import Database
-from tests.meetings_world import clerk, member, person
-from workflows import fees, jobs
+from tests.meetings_world import assembly, clerk, member, person
+from workflows import attendance, fees, jobs, meetings, motions, tallies, votes
+from workflows.charter.meetings import BallotKind, Choice
 from workflows.charter.money import Money
+from workflows.charter.voting import MotionKind
 from workflows.queue import DELIVERY_QUEUE
 from workflows.unit_of_work import UnitOfWork
 
 SMALL, LARGE = 10, 200
+HALL = -1001
 
 
 @contextmanager
@@ -140,3 +144,101 @@ def test_a_notification_is_handed_to_the_queue_once_though_the_sweep_runs_meanwh
     assert swept == [0]
     assert len(broker.sent) == SMALL + 1, "a notice per member and one to the Secretariat"
     assert set(broker.sent.values()) == {1}
+
+
+# --- A vote at the Assembly (Art. 24-26) ---------------------------------------------
+
+
+def session_with(uow: UnitOfWork, count: int, ballot: BallotKind) -> tuple[int, int]:
+    """An open Assembly where the first ``count`` members checked in, the live tally
+    in its group, and a motion tabled; returns (meeting, motion)."""
+    now = uow.clock.now()
+    with uow.begin() as session:
+        staff = clerk(session)
+        if session.get(GroupChat, HALL) is None:
+            session.add(GroupChat(id=HALL, title="Hall"))
+            session.flush()
+        meeting_id = assembly(session, staff, uow.clock, group_chat_id=HALL)
+    with uow.begin() as session:
+        staff = clerk(session)
+        meetings.open_session(session, meeting_id, staff, now=now)
+        for index in range(count):
+            rep = session.get(User, 10_000 + index)
+            assert rep is not None
+            attendance.check_in(session, meeting_id, rep, now=now)
+        motion = motions.propose(
+            session,
+            meeting_id,
+            staff,
+            text="Adopt the budget",
+            kind=MotionKind.ORDINARY,
+            ballot=ballot,
+            closes_at=now + timedelta(hours=1),
+            now=now,
+        )
+        return meeting_id, motion.id or 0
+
+
+def vote_costs(uow: UnitOfWork, count: int, ballot: BallotKind) -> dict[str, int]:
+    """Statements spent by each bulk path of one vote with ``count`` voters present."""
+    meeting_id, motion_id = session_with(uow, count, ballot)
+    now = uow.clock.now()
+    spent: dict[str, int] = {}
+
+    def staff(session: Session) -> User:
+        found = session.get(User, 1)
+        assert found is not None
+        return found
+
+    spent["open the vote"] = statements(
+        uow,
+        lambda s: motions.open_vote(s, motion_id, staff(s), now=now, settings=uow.settings),
+    )
+    spent["remind who has not voted"] = statements(
+        uow, lambda s: tallies.remind(s, {"motion_id": motion_id}, now)
+    )
+    with uow.begin() as session:
+        for index in range(count):
+            rep = session.get(User, 10_000 + index)
+            assert rep is not None
+            votes.cast_ballot(session, motion_id, rep, Choice.YES, now=now)
+    spent["refresh the live tally"] = statements(
+        uow, lambda s: tallies.refresh_tally(s, {"subject_id": motion_id}, now)
+    )
+    spent["refresh the attendance board"] = statements(
+        uow, lambda s: meetings.refresh_board(s, meetings.load(s, meeting_id), now=now)
+    )
+    with uow.db.reading() as session:
+        motion = session.get(Motion, motion_id)
+        assert motion is not None
+        ballots = session.exec(
+            select(func.count())
+            .select_from(Notification)
+            .where(col(Notification.dedupe_key).like(f"motion:{motion_id}:ballot:%"))
+        ).one()
+        reminders = session.exec(
+            select(func.count())
+            .select_from(Notification)
+            .where(col(Notification.dedupe_key).like(f"motion:{motion_id}:remind:%"))
+        ).one()
+        assert (ballots, reminders) == (count, count), "a ballot and a reminder to each"
+        if ballot == BallotKind.NAMED:
+            assert votes.count(session, motion)[Choice.YES] == count
+        tally = session.get(Notification, motion.group_ballot_id)
+        assert tally is not None
+        edit = session.exec(
+            select(Notification).where(Notification.edit_of == motion.group_ballot_id)
+        ).one()
+        assert edit.args["voted"] == edit.args["entitled"] == count
+    return spent
+
+
+@pytest.mark.parametrize("ballot", [BallotKind.NAMED, BallotKind.SECRET])
+def test_a_vote_costs_the_same_statements_for_200_voters_as_for_10(
+    uow: UnitOfWork, ballot: BallotKind
+) -> None:
+    add_members(uow, 0, SMALL)
+    small = vote_costs(uow, SMALL, ballot)
+    add_members(uow, SMALL, LARGE)
+    large = vote_costs(uow, LARGE, ballot)
+    assert large == small, {path: grows(small[path], large[path]) for path in small}

@@ -41,10 +41,10 @@ def record(
     return row
 
 
-def record_many(session: Session, rows: list[AuditRecord]) -> None:
-    """Append many records in one statement per page (:func:`record` builds each one,
-    not added): a batch of a thousand dues is not a thousand round trips."""
-    bulk.insert_many(session, rows)
+def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Append many records (each built by :func:`entry`) in one statement per page: a
+    batch of a thousand dues is not a thousand round trips."""
+    bulk.insert_many(session, AuditRecord, rows)
 
 
 def entry(
@@ -56,17 +56,17 @@ def entry(
     to_state: str | None = None,
     at: datetime,
     **details: Any,
-) -> AuditRecord:
+) -> dict[str, Any]:
     """A record as :func:`record` writes it, for :func:`record_many`."""
-    return AuditRecord(
-        entity=entity,
-        entity_id=str(entity_id),
-        action=action,
-        actor_id=actor_id,
-        to_state=to_state,
-        details=details,
-        at=at,
-    )
+    return {
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "action": action,
+        "actor_id": actor_id,
+        "to_state": to_state,
+        "details": details,
+        "at": at,
+    }
 
 
 S = TypeVar("S", bound=StrEnum)

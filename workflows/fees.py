@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from models import AuditRecord, FeeDue, FeePeriod, Member, Representation, User, bulk
+from models import FeeDue, FeePeriod, Member, Representation, User, bulk
 from workflows import audit, locks, outbox, people, prompts, schedule
 from workflows.charter import fees as rules
 from workflows.charter.errors import NotAllowed
@@ -357,29 +357,27 @@ def issue_dues(session: Session, period: FeePeriod, members: list[Member], *, no
     owing = [m for m in members if owes_notice(m) and m.id not in issued]
     if not owing:
         return 0
-    dues = []
-    for member in owing:
-        assert member.id is not None
-        dues.append(
-            FeeDue(
-                period_id=period.id,
-                member_id=member.id,
-                amount_minor=period.amount_minor,
-                currency=period.currency,
-                created_at=now,
-                notified_at=now,
-            )
-        )
+    dues = [
+        {
+            "period_id": period.id,
+            "member_id": member.id,
+            "amount_minor": period.amount_minor,
+            "currency": period.currency,
+            "created_at": now,
+            "notified_at": now,
+        }
+        for member in owing
+    ]
     try:
         with session.begin_nested():
-            written = bulk.insert_many(session, dues, FeeDue.id, FeeDue.member_id)
+            written = bulk.insert_many(session, FeeDue, dues, FeeDue.id, FeeDue.member_id)
     except IntegrityError:
         # An admission issued one of them meanwhile: the unique constraint decides
         # member by member, as it does for a single due.
         return sum(1 for member in owing if issue_due(session, period, member, now=now))
     due_ids = {member_id: due_id for due_id, member_id in written}
     speakers = representatives_of(session, list(due_ids))
-    records: list[AuditRecord] = []
+    records: list[dict[str, Any]] = []
     notices: list[outbox.Owed] = []
     for member in owing:
         assert member.id is not None

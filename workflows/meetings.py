@@ -11,9 +11,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from models import BodyRules, Invitation, Meeting, Member, User
+from models import Attendance, BodyRules, Invitation, Meeting, Member, User
 from workflows import audit, live, locks, outbox, people, schedule, seats, speakers
 from workflows.charter.bodies import COMPOSITIONS, Body
 from workflows.charter.errors import NotAllowed
@@ -463,11 +463,17 @@ def board_args(session: Session, meeting: Meeting) -> dict[str, Any]:
     assert meeting.id is not None
     return {
         **describe(session, meeting),
-        "present": len(speakers.attended(session, meeting.id)),
-        "invited": len(speakers.invitations(session, meeting)),
+        "present": _count(session, Attendance, meeting.id),
+        "invited": _count(session, Invitation, meeting.id),
         "quorum": quorum_message(result),
         "rules": rules_message(rules_of(meeting)),
     }
+
+
+def _count(session: Session, table: type[Attendance] | type[Invitation], meeting_id: int) -> int:
+    return session.exec(
+        select(func.count()).select_from(table).where(table.meeting_id == meeting_id)
+    ).one()
 
 
 def rules_message(rules: VotingRules) -> Message:

@@ -124,13 +124,13 @@ def notify_many(session: Session, owed: Sequence[Owed]) -> list[int | None]:
             )
             if key is not None
         )
-    fresh: list[tuple[int, Notification]] = []
+    fresh: list[tuple[int, dict[str, Any]]] = []
     for index, item in enumerate(owed):
         if item.dedupe_key is not None:
             if item.dedupe_key in used:
                 continue
             used.add(item.dedupe_key)
-        fresh.append((index, _row(item)))
+        fresh.append((index, _values(item)))
     ids: list[int | None] = [None] * len(owed)
     if not fresh:
         return ids
@@ -139,7 +139,11 @@ def notify_many(session: Session, owed: Sequence[Owed]) -> list[int | None]:
         # goes its own way, as notify() takes it.
         with session.begin_nested():
             written = bulk.insert_many(
-                session, [row for _, row in fresh], Notification.id, Notification.dedupe_key
+                session,
+                Notification,
+                [row for _, row in fresh],
+                Notification.id,
+                Notification.dedupe_key,
             )
     except IntegrityError:
         rows = [_notify_one(session, item) for item in owed]
@@ -150,7 +154,8 @@ def notify_many(session: Session, owed: Sequence[Owed]) -> list[int | None]:
     # row by row), as SQLAlchemy's own bulk inserts assume.
     unkeyed = iter(sorted(row_id for row_id, key in written if key is None))
     for index, row in fresh:
-        ids[index] = by_key[row.dedupe_key] if row.dedupe_key is not None else next(unkeyed)
+        key = row["dedupe_key"]
+        ids[index] = by_key[key] if key is not None else next(unkeyed)
     session.info.setdefault(NEW_IDS, []).extend(i for i in ids if i is not None)
     return ids
 
@@ -172,19 +177,23 @@ def _notify_one(session: Session, item: Owed) -> Notification | None:
 
 
 def _row(item: Owed) -> Notification:
-    return Notification(
-        chat_id=item.chat_id,
-        key=item.key,
-        plural_key=item.plural_key,
-        args=values.encode(item.args or {}),
-        buttons=item.buttons or [],
-        dedupe_key=item.dedupe_key,
-        prompt_id=item.prompt_id,
-        edit_of=item.edit_of,
-        file_id=item.file[0] if item.file else None,
-        file_kind=item.file[1] if item.file else None,
-        follows=item.follows,
-    )
+    return Notification(**_values(item))
+
+
+def _values(item: Owed) -> dict[str, Any]:
+    return {
+        "chat_id": item.chat_id,
+        "key": item.key,
+        "plural_key": item.plural_key,
+        "args": values.encode(item.args or {}),
+        "buttons": item.buttons or [],
+        "dedupe_key": item.dedupe_key,
+        "prompt_id": item.prompt_id,
+        "edit_of": item.edit_of,
+        "file_id": item.file[0] if item.file else None,
+        "file_kind": item.file[1] if item.file else None,
+        "follows": item.follows,
+    }
 
 
 def new_in(session: Session) -> list[int]:

@@ -68,16 +68,19 @@ def schedule_many(session: Session, items: Sequence[Due]) -> list[int | None]:
         used.update(
             session.exec(select(DueItem.dedupe_key).where(col(DueItem.dedupe_key).in_(part)))
         )
-    fresh: dict[str, DueItem] = {}
+    fresh: dict[str, dict[str, Any]] = {}
     for item in items:
         if item.dedupe_key not in used and item.dedupe_key not in fresh:
-            fresh[item.dedupe_key] = DueItem(
-                kind=item.kind, args=item.args, due_at=item.due_at, dedupe_key=item.dedupe_key
-            )
+            fresh[item.dedupe_key] = {
+                "kind": item.kind,
+                "args": item.args,
+                "due_at": item.due_at,
+                "dedupe_key": item.dedupe_key,
+            }
     written: dict[str, int] = {
         key: row_id
         for row_id, key in bulk.insert_many(
-            session, list(fresh.values()), DueItem.id, DueItem.dedupe_key
+            session, DueItem, list(fresh.values()), DueItem.id, DueItem.dedupe_key
         )
     }
     ids: list[int | None] = []
