@@ -29,11 +29,12 @@ def insert_many(
     values = [{**{name: make() for name, make in defaults.items()}, **row} for row in rows]
     # What the session holds pending goes first, so that ids keep the order of writing.
     session.flush()
-    statement = insert(inspect(model).local_table)
-    if not returning:
-        session.execute(statement, values)
-        return []
-    return [tuple(row) for row in session.execute(statement.returning(*returning), values)]
+    table = inspect(model).local_table
+    # Always with RETURNING: without it psycopg sends an executemany as one statement
+    # per row (pipelined), where with it SQLAlchemy writes one multi-row INSERT.
+    statement = insert(table).returning(*(returning or table.primary_key.columns))
+    written = [tuple(row) for row in session.execute(statement, values)]
+    return written if returning else []
 
 
 @cache
