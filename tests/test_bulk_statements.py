@@ -149,19 +149,26 @@ def test_a_notification_is_handed_to_the_queue_once_though_the_sweep_runs_meanwh
 # --- A vote at the Assembly (Art. 24-26) ---------------------------------------------
 
 
-def session_with(uow: UnitOfWork, count: int, ballot: BallotKind) -> tuple[int, int]:
+def session_with(
+    uow: UnitOfWork, count: int, ballot: BallotKind, spent: dict[str, int]
+) -> tuple[int, int]:
     """An open Assembly where the first ``count`` members checked in, the live tally
-    in its group, and a motion tabled; returns (meeting, motion)."""
+    in its group, and a motion tabled; returns (meeting, motion). The Assembly
+    invites every member in good standing: ``count`` of them."""
     now = uow.clock.now()
     with uow.begin() as session:
-        staff = clerk(session)
         if session.get(GroupChat, HALL) is None:
             session.add(GroupChat(id=HALL, title="Hall"))
-            session.flush()
-        meeting_id = assembly(session, staff, uow.clock, group_chat_id=HALL)
+    made: list[int] = []
+    spent["convene: an invitation to each"] = statements(
+        uow, lambda s: made.append(assembly(s, clerk(s), uow.clock, group_chat_id=HALL))
+    )
+    meeting_id = made[0]
+    spent["open the session: a check-in button to each"] = statements(
+        uow, lambda s: meetings.open_session(s, meeting_id, clerk(s), now=now)
+    )
     with uow.begin() as session:
         staff = clerk(session)
-        meetings.open_session(session, meeting_id, staff, now=now)
         for index in range(count):
             rep = session.get(User, 10_000 + index)
             assert rep is not None
@@ -176,14 +183,20 @@ def session_with(uow: UnitOfWork, count: int, ballot: BallotKind) -> tuple[int, 
             closes_at=now + timedelta(hours=1),
             now=now,
         )
-        return meeting_id, motion.id or 0
+    with uow.db.reading() as session:
+        for key in (meetings.INVITATION, meetings.CHECK_IN_NOW):
+            sent = session.exec(
+                select(func.count()).select_from(Notification).where(Notification.key == key)
+            ).one()
+            assert sent >= count, f"{key!r} to each member"
+    return meeting_id, motion.id or 0
 
 
 def vote_costs(uow: UnitOfWork, count: int, ballot: BallotKind) -> dict[str, int]:
     """Statements spent by each bulk path of one vote with ``count`` voters present."""
-    meeting_id, motion_id = session_with(uow, count, ballot)
-    now = uow.clock.now()
     spent: dict[str, int] = {}
+    meeting_id, motion_id = session_with(uow, count, ballot, spent)
+    now = uow.clock.now()
 
     def staff(session: Session) -> User:
         found = session.get(User, 1)
