@@ -24,7 +24,7 @@ from sqlmodel import Session, col, func, select
 from models import FeeDue, GroupChat, Motion, Notification, User
 from models.db import Database
 from tests.meetings_world import assembly, clerk, member, person
-from workflows import attendance, fees, jobs, meetings, motions, tallies, votes
+from workflows import attendance, fee_reminders, fees, jobs, meetings, motions, tallies, votes
 from workflows.charter.meetings import BallotKind, Choice
 from workflows.charter.money import Money
 from workflows.charter.voting import MotionKind
@@ -80,7 +80,7 @@ def biennium(year: int) -> fees.PeriodTerms:
     )
 
 
-def open_period(uow: UnitOfWork, year: int) -> tuple[int, int]:
+def open_period(uow: UnitOfWork, year: int) -> tuple[int, int, int]:
     terms = biennium(year)
     created: list[int] = []
 
@@ -94,18 +94,32 @@ def open_period(uow: UnitOfWork, year: int) -> tuple[int, int]:
         dues = set(session.exec(select(FeeDue.id).where(FeeDue.period_id == created[0])))
         keys = session.exec(select(Notification.dedupe_key).where(Notification.key == fees.NOTICE))
         notices = sum(1 for key in keys if int((key or "::0").split(":")[2]) in dues)
-    return spent, notices
+    reminding = statements(
+        uow,
+        lambda s: fee_reminders.remind(
+            s, {"period_id": created[0], "on": uow.clock.now().date().isoformat()}, uow.clock.now()
+        ),
+    )
+    with uow.db.reading() as session:
+        reminders = session.exec(
+            select(func.count())
+            .select_from(Notification)
+            .where(col(Notification.dedupe_key).startswith("fees:remind:"))
+        ).one()
+    assert reminders >= notices, "a reminder to each representative"
+    return spent, notices, reminding
 
 
-def test_opening_a_fee_period_costs_the_same_statements_for_200_members_as_for_10(
+def test_a_fee_period_and_its_reminders_cost_the_same_statements_for_200_members_as_for_10(
     uow: UnitOfWork,
 ) -> None:
     add_members(uow, 0, SMALL)
-    small, small_notices = open_period(uow, 2027)
+    small, small_notices, small_reminding = open_period(uow, 2027)
     add_members(uow, SMALL, LARGE)
-    large, large_notices = open_period(uow, 2029)
+    large, large_notices, large_reminding = open_period(uow, 2029)
     assert (small_notices, large_notices) == (SMALL, LARGE), "one notice per member"
     assert large == small, grows(small, large)
+    assert large_reminding == small_reminding, grows(small_reminding, large_reminding)
 
 
 # --- Handed to the queue once ---------------------------------------------------------
