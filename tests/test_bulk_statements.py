@@ -21,7 +21,7 @@ from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import event
 from sqlmodel import Session, col, func, select
 
-from models import FeeDue, GroupChat, Motion, Notification, User
+from models import FeeDue, GroupChat, Member, Motion, Notification, User
 from models.db import Database
 from tests.meetings_world import assembly, clerk, member, person
 from workflows import attendance, fee_reminders, fees, jobs, meetings, motions, tallies, votes
@@ -269,3 +269,24 @@ def test_a_vote_costs_the_same_statements_for_200_voters_as_for_10(
     add_members(uow, SMALL, LARGE)
     large = vote_costs(uow, LARGE, ballot)
     assert large == small, {path: grows(small[path], large[path]) for path in small}
+
+
+def test_a_due_the_batch_collides_with_is_issued_once_and_noticed_once(uow: UnitOfWork) -> None:
+    """The unique constraint still decides when a batch collides (here with itself,
+    as with an admission committing the same due meanwhile): one due, one notice."""
+    add_members(uow, 0, 2)
+    open_period(uow, 2027)
+    add_members(uow, 2, 3)
+    with uow.begin() as session:
+        period = fees.current_period(session, date(2027, 6, 1))
+        newcomer = session.exec(select(Member).where(Member.name_en == "City 0002")).one()
+        assert period is not None
+        assert fees.issue_dues(session, period, [newcomer, newcomer], now=uow.clock.now()) == 1
+    with uow.db.reading() as session:
+        due = session.exec(select(FeeDue).where(FeeDue.member_id == newcomer.id)).one()
+        notices = session.exec(
+            select(Notification).where(
+                col(Notification.dedupe_key).startswith(f"fees:notice:{due.id}:")
+            )
+        ).all()
+        assert [n.chat_id for n in notices] == [10_002]
