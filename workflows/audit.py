@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
-from models import AuditRecord
+from models import AuditRecord, bulk
 from models.columns import utcnow
 from workflows.charter.roles import Actor
 from workflows.charter.statemachine import StateMachine
@@ -39,6 +39,34 @@ def record(
     )
     session.add(row)
     return row
+
+
+def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Append many records (each built by :func:`entry`) in one statement per page: a
+    batch of a thousand dues is not a thousand round trips."""
+    bulk.insert_many(session, AuditRecord, rows)
+
+
+def entry(
+    *,
+    entity: str,
+    entity_id: object,
+    action: str,
+    actor_id: int | None,
+    to_state: str | None = None,
+    at: datetime,
+    **details: Any,
+) -> dict[str, Any]:
+    """A record as :func:`record` writes it, for :func:`record_many`."""
+    return {
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "action": action,
+        "actor_id": actor_id,
+        "to_state": to_state,
+        "details": details,
+        "at": at,
+    }
 
 
 S = TypeVar("S", bound=StrEnum)

@@ -18,7 +18,7 @@ from workflows import locks, outbox, prompts, schedule, voting_rights
 from workflows.charter import fees as rules
 from workflows.charter.membership import VotingRight
 from workflows.charter.roles import Role
-from workflows.fee_statements import DueLine, DueStatus, line_of
+from workflows.fee_statements import DueLine, DueStatus, line_of, lines_of
 from workflows.fees import (
     GRACE_OVER,
     PAY,
@@ -27,7 +27,7 @@ from workflows.fees import (
     owes_notice,
     period_args,
     policy_of,
-    representatives,
+    representatives_of,
     suspends_automatically,
 )
 from workflows.values import N_, Name, button, n_
@@ -46,11 +46,13 @@ def remind(session: Session, args: dict[str, Any], now: datetime) -> None:
     on, today = args["on"], now.date()
     # A reminder the scheduler runs late (workers were down) speaks of the day it is sent.
     before = today < period.due_on
-    for due in session.exec(select(FeeDue).where(FeeDue.period_id == period.id)):
-        line = line_of(session, due, today=today, period=period)
-        if not still_owes(line):
-            continue
-        policy = policy_of(period, suspend_automatically=suspends_automatically(session))
+    dues = list(session.exec(select(FeeDue).where(FeeDue.period_id == period.id)))
+    # Read and written in a fixed number of statements, whatever the number of members.
+    lines = [line for line in lines_of(session, period, dues, today=today) if still_owes(line)]
+    speakers = representatives_of(session, [line.member.id or 0 for line in lines])
+    policy = policy_of(period, suspend_automatically=suspends_automatically(session))
+    owed: list[outbox.Owed] = []
+    for line in lines:
         details = {
             **period_args(period),
             "member": Name.of(line.member),
@@ -58,16 +60,18 @@ def remind(session: Session, args: dict[str, Any], now: datetime) -> None:
             "count": (period.due_on - today).days,
             "suspension": rules.suspension_date(period.due_on, policy=policy),
         }
-        for chat_id in representatives(session, line.member.id or 0):
-            outbox.notify(
-                session,
+        owed.extend(
+            outbox.Owed(
                 chat_id=chat_id,
                 key=REMINDER_BEFORE if before else REMINDER_AFTER,
                 plural_key=REMINDER_BEFORE_PLURAL if before else None,
                 args=details,
-                buttons=[[button(REPORT_LABEL, PAY, due.id)]],
-                dedupe_key=f"fees:remind:{due.id}:{on}:{chat_id}",
+                buttons=[[button(REPORT_LABEL, PAY, line.due.id)]],
+                dedupe_key=f"fees:remind:{line.due.id}:{on}:{chat_id}",
             )
+            for chat_id in speakers[line.member.id or 0]
+        )
+    outbox.notify_many(session, owed)
 
 
 @schedule.handles(GRACE_OVER)

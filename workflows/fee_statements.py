@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlmodel import Session, col, select
 
 from models import FeeDue, FeePayment, FeePeriod, Member, VotingSuspension
-from workflows import spreadsheets
+from workflows import outbox, spreadsheets
 from workflows.charter import fees as rules
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import PaymentState
@@ -75,7 +75,38 @@ def line_of(
     period = period or session.get(FeePeriod, due.period_id)
     member = session.get(Member, due.member_id)
     assert period is not None and member is not None
-    payments = payments_of(session, due.id or 0)
+    return _line(period, due, member, payments_of(session, due.id or 0), today=today)
+
+
+def lines_of(
+    session: Session, period: FeePeriod, dues: list[FeeDue], *, today: date
+) -> list[DueLine]:
+    """:func:`line_of` for many dues of one period, read in a fixed number of
+    statements per slice of dues (their members, their payments) rather than per due."""
+    members: dict[int, Member] = {}
+    payments: dict[int, list[FeePayment]] = {due.id or 0: [] for due in dues}
+    for part in outbox.slices(dues):
+        members.update(
+            (member.id or 0, member)
+            for member in session.exec(
+                select(Member).where(col(Member.id).in_([due.member_id for due in part]))
+            )
+        )
+        for payment in session.exec(
+            select(FeePayment)
+            .where(col(FeePayment.due_id).in_([due.id for due in part]))
+            .order_by(col(FeePayment.paid_on), col(FeePayment.id))
+        ):
+            payments[payment.due_id].append(payment)
+    return [
+        _line(period, due, members[due.member_id], payments[due.id or 0], today=today)
+        for due in dues
+    ]
+
+
+def _line(
+    period: FeePeriod, due: FeeDue, member: Member, payments: list[FeePayment], *, today: date
+) -> DueLine:
     confirmed = _total(payments, PaymentState.CONFIRMED, due.currency)
     reported = _total(payments, PaymentState.REPORTED, due.currency)
     owed = rules.balance(amount_of(due), [confirmed])

@@ -11,9 +11,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from models import BodyRules, Invitation, Meeting, Member, User
+from models import Attendance, BodyRules, Invitation, Meeting, Member, User, bulk
 from workflows import audit, live, locks, outbox, people, schedule, seats, speakers
 from workflows.charter.bodies import COMPOSITIONS, Body
 from workflows.charter.errors import NotAllowed
@@ -141,25 +141,74 @@ def convene(session: Session, details: Convening, actor: User, *, now: datetime)
         at=now,
     )
     assert meeting.id is not None
-    for voter, member_id, user_id in _invitees(session, details.body):
-        invitation = Invitation(
-            meeting_id=meeting.id, voter=voter, member_id=member_id, user_id=user_id
+    invitees = _invitees(session, details.body)
+    # Written and announced in a fixed number of statements, whatever the number of
+    # members: the rows in one insert, their notices in another.
+    written = bulk.insert_many(
+        session,
+        Invitation,
+        [
+            {"meeting_id": meeting.id, "voter": voter, "member_id": member_id, "user_id": user_id}
+            for voter, member_id, user_id in invitees
+        ],
+        Invitation.id,
+        Invitation.voter,
+    )
+    ids = {voter: invitation_id for invitation_id, voter in written}
+    invitations = [
+        Invitation(
+            id=ids[voter], meeting_id=meeting.id, voter=voter, member_id=member_id, user_id=user_id
         )
-        session.add(invitation)
-        session.flush()
-        for chat_id in speakers.invitation_recipients(session, meeting, invitation):
-            outbox.notify(
-                session,
+        for voter, member_id, user_id in invitees
+    ]
+    held = _load_members(session, invitations)
+    outbox.notify_many(
+        session,
+        [
+            outbox.Owed(
                 chat_id=chat_id,
                 key=INVITATION,
-                args=describe(session, meeting, for_member=member_id),
+                args=describe(session, meeting, for_member=invitation.member_id),
                 buttons=rsvp_buttons(session, meeting, invitation),
             )
+            for invitation, chat_ids in _recipients(session, meeting, invitations)
+            for chat_id in chat_ids
+        ],
+    )
+    del held  # loaded until every invitation was described
     if meeting.group_chat_id is not None:
         outbox.notify(
             session, chat_id=meeting.group_chat_id, key=ANNOUNCED, args=describe(session, meeting)
         )
     return meeting
+
+
+def _recipients(
+    session: Session, meeting: Meeting, invitations: list[Invitation]
+) -> list[tuple[Invitation, list[int]]]:
+    """:func:`speakers.invitation_recipients` of each invitation, read at once."""
+    assert meeting.id is not None
+    member_ids = sorted({i.member_id for i in invitations if i.member_id is not None})
+    speaking = speakers.speakers_of(session, meeting.id, member_ids)
+    return [
+        (
+            invitation,
+            [invitation.user_id]
+            if invitation.user_id is not None
+            else speaking[invitation.member_id or 0],
+        )
+        for invitation in invitations
+    ]
+
+
+def _load_members(session: Session, invitations: list[Invitation]) -> list[Member]:
+    """The members invited, loaded at once: while the caller holds them, the session
+    finds each in its identity map, and describing an invitation costs no query."""
+    member_ids = sorted({i.member_id for i in invitations if i.member_id is not None})
+    loaded: list[Member] = []
+    for part in outbox.slices(member_ids):
+        loaded.extend(session.exec(select(Member).where(col(Member.id).in_(part))))
+    return loaded
 
 
 def _fee_suspended_in_base(session: Session) -> bool:
@@ -292,17 +341,26 @@ def open_session(session: Session, meeting_id: int, actor: User, *, now: datetim
     meeting = lock(session, meeting_id)
     _step(session, meeting, MeetingEvent.OPEN, actor, now=now)
     meeting.opened_at = now
-    for invitation in speakers.invitations(session, meeting):
-        if invitation.rsvp == Rsvp.DECLINE.value:
-            continue
-        for chat_id in speakers.invitation_recipients(session, meeting, invitation):
-            outbox.notify(
-                session,
+    invited = [
+        invitation
+        for invitation in speakers.invitations(session, meeting)
+        if invitation.rsvp != Rsvp.DECLINE.value
+    ]
+    held = _load_members(session, invited)
+    outbox.notify_many(
+        session,
+        [
+            outbox.Owed(
                 chat_id=chat_id,
                 key=CHECK_IN_NOW,
                 args=describe(session, meeting, for_member=invitation.member_id),
                 buttons=[[button(CHECK_IN_LABEL, CHECK_IN, meeting.id, invitation.member_id or 0)]],
             )
+            for invitation, chat_ids in _recipients(session, meeting, invited)
+            for chat_id in chat_ids
+        ],
+    )
+    del held  # loaded until every invitation was described
     board = outbox.notify(
         session, chat_id=actor.id, key=BOARD_TEXT, args=board_args(session, meeting)
     )
@@ -463,11 +521,17 @@ def board_args(session: Session, meeting: Meeting) -> dict[str, Any]:
     assert meeting.id is not None
     return {
         **describe(session, meeting),
-        "present": len(speakers.attended(session, meeting.id)),
-        "invited": len(speakers.invitations(session, meeting)),
+        "present": _count(session, Attendance, meeting.id),
+        "invited": _count(session, Invitation, meeting.id),
         "quorum": quorum_message(result),
         "rules": rules_message(rules_of(meeting)),
     }
+
+
+def _count(session: Session, table: type[Attendance] | type[Invitation], meeting_id: int) -> int:
+    return session.exec(
+        select(func.count()).select_from(table).where(table.meeting_id == meeting_id)
+    ).one()
 
 
 def rules_message(rules: VotingRules) -> Message:

@@ -224,8 +224,7 @@ def open_vote(
                 dedupe_key=f"motion:{motion.id}:remind",
                 motion_id=motion.id,
             )
-    for voter, member in votes.entitled(session, meeting):
-        tallies.send_ballot(session, motion, meeting, voter, member)
+    tallies.send_ballots(session, motion, meeting)
     if meeting.group_chat_id is not None:
         ballot = outbox.notify(
             session,

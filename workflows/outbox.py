@@ -8,7 +8,8 @@ again, whatever the queue repeats.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import inspect, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from models import Notification
+from models import Notification, bulk
 from models.db import Database
 from workflows import values
 
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 #: The job that renders and sends one notification; registered by the bot layer.
 DELIVERY_JOB = "deliver_notification"
 NEW_ROWS = "majlis.new_notifications"
+#: Ids of the rows a batch wrote without the ORM (:func:`notify_many`).
+NEW_IDS = "majlis.new_notification_ids"
 
 
 def notify(
@@ -48,18 +51,19 @@ def notify(
     sent with the text, which must then be short, as its caption; ``follows`` is a
     notification that must be delivered first (the document a prompt refers to).
     """
-    row = Notification(
-        chat_id=chat_id,
-        key=key,
-        plural_key=plural_key,
-        args=values.encode(args or {}),
-        buttons=buttons or [],
-        dedupe_key=dedupe_key,
-        prompt_id=prompt_id,
-        edit_of=edit_of,
-        file_id=file[0] if file else None,
-        file_kind=file[1] if file else None,
-        follows=follows,
+    row = _row(
+        Owed(
+            chat_id=chat_id,
+            key=key,
+            args=args,
+            plural_key=plural_key,
+            buttons=buttons,
+            dedupe_key=dedupe_key,
+            prompt_id=prompt_id,
+            edit_of=edit_of,
+            file=file,
+            follows=follows,
+        )
     )
     if dedupe_key is not None:
         if session.exec(
@@ -78,14 +82,139 @@ def notify(
     return row
 
 
+@dataclass(frozen=True, kw_only=True)
+class Owed:
+    """One notification of a batch, as :func:`notify` takes it."""
+
+    chat_id: int
+    key: str
+    args: dict[str, Any] | None = None
+    plural_key: str | None = None
+    buttons: list[list[dict[str, str]]] | None = None
+    dedupe_key: str | None = None
+    prompt_id: int | None = None
+    edit_of: int | None = None
+    file: tuple[str, str] | None = None
+    follows: int | None = None
+
+
+#: Rows per statement when a batch is read or written in slices: far below the
+#: bound parameters SQLite and PostgreSQL take in one statement.
+SLICE = 500
+
+
+def slices(items: Sequence[Any], size: int = SLICE) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def notify_many(session: Session, owed: Sequence[Owed]) -> list[int | None]:
+    """:func:`notify` for a batch, in a constant number of statements per slice rather
+    than per row: one read of the dedupe keys already used, one multi-row insert.
+    Returns the new rows' ids in ``owed``'s order, None where :func:`notify` would
+    have returned None.
+    """
+    keys = [item.dedupe_key for item in owed if item.dedupe_key is not None]
+    used: set[str] = set()
+    for part in slices(keys):
+        used.update(
+            key
+            for key in session.exec(
+                select(Notification.dedupe_key).where(col(Notification.dedupe_key).in_(part))
+            )
+            if key is not None
+        )
+    fresh: list[tuple[int, dict[str, Any]]] = []
+    for index, item in enumerate(owed):
+        if item.dedupe_key is not None:
+            if item.dedupe_key in used:
+                continue
+            used.add(item.dedupe_key)
+        fresh.append((index, _values(item)))
+    ids: list[int | None] = [None] * len(owed)
+    if not fresh:
+        return ids
+    try:
+        # A concurrent writer took one of the keys since they were read: each row then
+        # goes its own way, as notify() takes it.
+        with session.begin_nested():
+            written = bulk.insert_many(
+                session,
+                Notification,
+                [row for _, row in fresh],
+                Notification.id,
+                Notification.dedupe_key,
+            )
+    except IntegrityError:
+        rows = [_notify_one(session, item) for item in owed]
+        return [row.id if row is not None else None for row in rows]
+    by_key = {key: row_id for row_id, key in written if key is not None}
+    # Rows without a key are told apart by order: ids rise in the order of the rows of
+    # one INSERT (SQLite writes them one after another; PostgreSQL draws its sequence
+    # row by row), as SQLAlchemy's own bulk inserts assume.
+    unkeyed = iter(sorted(row_id for row_id, key in written if key is None))
+    for index, row in fresh:
+        key = row["dedupe_key"]
+        ids[index] = by_key[key] if key is not None else next(unkeyed)
+    session.info.setdefault(NEW_IDS, []).extend(i for i in ids if i is not None)
+    return ids
+
+
+def _notify_one(session: Session, item: Owed) -> Notification | None:
+    return notify(
+        session,
+        chat_id=item.chat_id,
+        key=item.key,
+        args=item.args,
+        plural_key=item.plural_key,
+        buttons=item.buttons,
+        dedupe_key=item.dedupe_key,
+        prompt_id=item.prompt_id,
+        edit_of=item.edit_of,
+        file=item.file,
+        follows=item.follows,
+    )
+
+
+def _row(item: Owed) -> Notification:
+    return Notification(**_values(item))
+
+
+def _values(item: Owed) -> dict[str, Any]:
+    return {
+        "chat_id": item.chat_id,
+        "key": item.key,
+        "plural_key": item.plural_key,
+        "args": values.encode(item.args or {}),
+        "buttons": item.buttons or [],
+        "dedupe_key": item.dedupe_key,
+        "prompt_id": item.prompt_id,
+        "edit_of": item.edit_of,
+        "file_id": item.file[0] if item.file else None,
+        "file_kind": item.file[1] if item.file else None,
+        "follows": item.follows,
+    }
+
+
 def new_in(session: Session) -> list[int]:
     """Ids of the notifications this unit of work wrote and kept: a row written in a
-    savepoint that was rolled back (a refused step) is no longer persistent."""
-    return [
+    savepoint that was rolled back (a refused step) is no longer persistent, and a
+    batch's row no longer found."""
+    kept = [
         row.id
         for row in session.info.get(NEW_ROWS, [])
         if row.id is not None and inspect(row).persistent
     ]
+    batched: list[int] = session.info.get(NEW_IDS, [])
+    for part in slices(batched):
+        kept.extend(
+            row_id
+            for row_id in session.exec(
+                select(Notification.id).where(col(Notification.id).in_(part))
+            )
+            if row_id is not None
+        )
+    return sorted(kept)
 
 
 def stamp_enqueued(db: Database, ids: list[int], now: datetime) -> None:
@@ -95,6 +224,26 @@ def stamp_enqueued(db: Database, ids: list[int], now: datetime) -> None:
         session.execute(
             update(Notification).where(col(Notification.id).in_(ids)).values(enqueued_at=now)
         )
+
+
+def stamp_enqueued_in(session: Session, ids: list[int], now: datetime) -> None:
+    """:func:`stamp_enqueued` inside the unit of work that wrote the rows."""
+    for part in slices(ids):
+        session.execute(
+            update(Notification).where(col(Notification.id).in_(part)).values(enqueued_at=now)
+        )
+
+
+def unstamp_enqueued(db: Database, ids: list[int]) -> None:
+    """Undo the hand-over stamp of rows the queue may not have got (it was
+    unreachable): the next sweep hands them over."""
+    with db.session() as session:
+        for part in slices(ids):
+            session.execute(
+                update(Notification)
+                .where(col(Notification.id).in_(part), col(Notification.delivered_at).is_(None))
+                .values(enqueued_at=None)
+            )
 
 
 def stale(db: Database, *, now: datetime, resend_after: timedelta, limit: int = 500) -> list[int]:

@@ -7,15 +7,17 @@ restart neither loses nor repeats it.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from models import DueItem
+from models import DueItem, bulk
 from models.db import unreachable
+from workflows import outbox
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,49 @@ def schedule(
     session.add(item)
     session.flush()
     return item
+
+
+@dataclass(frozen=True, kw_only=True)
+class Due:
+    """One row of a batch, as :func:`schedule` takes it."""
+
+    kind: str
+    due_at: datetime
+    dedupe_key: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+def schedule_many(session: Session, items: Sequence[Due]) -> list[int | None]:
+    """:func:`schedule` for a batch: one read of the keys already scheduled and one
+    multi-row insert per slice, whatever the batch's size. Returns the new rows' ids
+    in ``items``' order, None where the key was already scheduled (or came earlier
+    in the batch)."""
+    used: set[str] = set()
+    for part in outbox.slices([item.dedupe_key for item in items]):
+        used.update(
+            session.exec(select(DueItem.dedupe_key).where(col(DueItem.dedupe_key).in_(part)))
+        )
+    fresh: dict[str, dict[str, Any]] = {}
+    for item in items:
+        if item.dedupe_key not in used and item.dedupe_key not in fresh:
+            fresh[item.dedupe_key] = {
+                "kind": item.kind,
+                "args": item.args,
+                "due_at": item.due_at,
+                "dedupe_key": item.dedupe_key,
+            }
+    written: dict[str, int] = {
+        key: row_id
+        for row_id, key in bulk.insert_many(
+            session, DueItem, list(fresh.values()), DueItem.id, DueItem.dedupe_key
+        )
+    }
+    ids: list[int | None] = []
+    for item in items:
+        # The first item of a key gets its row; a repeat of it, like a key already
+        # scheduled, gets None.
+        ids.append(written.pop(item.dedupe_key, None))
+    return ids
 
 
 def cancel(session: Session, *, dedupe_prefix: str, now: datetime) -> int:

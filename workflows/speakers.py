@@ -4,7 +4,7 @@ accepted delegate; who is invited and who is present; everyone a session's news 
 from sqlmodel import Session, col, select
 
 from models import Attendance, Delegation, Invitation, Meeting, Member, Representation
-from workflows import prompts
+from workflows import outbox, prompts
 from workflows.charter.meetings import DelegationState
 from workflows.charter.roles import Role
 
@@ -35,6 +35,27 @@ def speakers(session: Session, meeting_id: int, member_id: int) -> list[int]:
     if named is not None and named.state == DelegationState.ACCEPTED.value:
         people_ids.append(named.delegate_id)
     return sorted(set(people_ids))
+
+
+def speakers_of(session: Session, meeting_id: int, member_ids: list[int]) -> dict[int, list[int]]:
+    """:func:`speakers` of many members, in two statements per slice of members."""
+    found: dict[int, set[int]] = {member_id: set() for member_id in member_ids}
+    for part in outbox.slices(member_ids):
+        for member_id, user_id in session.exec(
+            select(Representation.member_id, Representation.user_id).where(
+                col(Representation.member_id).in_(part), col(Representation.until).is_(None)
+            )
+        ):
+            found[member_id].add(user_id)
+        for member_id, delegate_id in session.exec(
+            select(Delegation.member_id, Delegation.delegate_id).where(
+                Delegation.meeting_id == meeting_id,
+                col(Delegation.member_id).in_(part),
+                Delegation.state == DelegationState.ACCEPTED.value,
+            )
+        ):
+            found[member_id].add(delegate_id)
+    return {member_id: sorted(people_ids) for member_id, people_ids in found.items()}
 
 
 def members_of(session: Session, meeting: Meeting, user_id: int) -> list[Member]:

@@ -46,6 +46,11 @@ class UnitOfWork:
             yield session
             session.flush()
             owed = outbox.new_in(session)
+            if owed and self.broker is not None:
+                # Stamped as handed over in the transaction that writes them: a sweep
+                # running between the commit and the hand-over's end (seconds, for a
+                # thousand notices) would otherwise hand every row over a second time.
+                outbox.stamp_enqueued_in(session, owed, self.clock.now())
         self.hand_over(owed)
 
     def hand_over(self, ids: list[int]) -> None:
@@ -57,6 +62,21 @@ class UnitOfWork:
                 enqueue(
                     self.broker, outbox.DELIVERY_JOB, notification_id, queue_name=DELIVERY_QUEUE
                 )
-            outbox.stamp_enqueued(self.db, ids, self.clock.now())
         except Exception:
             log.warning("queue unavailable; %d notifications wait for the sweep", len(ids))
+            self._unstamp(ids)
+            return
+        try:
+            outbox.stamp_enqueued(self.db, ids, self.clock.now())
+        except Exception:
+            # Rows a unit of work wrote carry their stamp already; rows the sweep
+            # handed over keep their old one and are handed over again after the delay.
+            log.warning("%d notifications handed over but not stamped", len(ids))
+
+    def _unstamp(self, ids: list[int]) -> None:
+        """Rows the queue may not have got are the sweep's at its next tick, not after
+        the resend delay; if the database cannot be reached either, after the delay."""
+        try:
+            outbox.unstamp_enqueued(self.db, ids)
+        except Exception:
+            log.warning("database unavailable; %d notifications wait for the resend", len(ids))

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from models import Ballot, Meeting, Member, Motion, SealedBallot, SecretParticipation, User
-from workflows import audit, live, locks, meetings, seals, seats, speakers, tallies
+from workflows import audit, live, locks, meetings, outbox, seals, seats, speakers, tallies
 from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed, Verdict
 from workflows.charter.machines import MotionState
@@ -80,11 +80,17 @@ def voter_of(
 def entitlement(session: Session, meeting: Meeting, voter: str, member: Member | None) -> Verdict:
     assert meeting.id is not None
     present = speakers.attendance_of(session, meeting.id, voter) is not None
+    holders = seats.holders(session, Body(meeting.body)) if member is None else set()
+    return _verdict(meeting, voter, member, present=present, holders=holders)
+
+
+def _verdict(
+    meeting: Meeting, voter: str, member: Member | None, *, present: bool, holders: set[int]
+) -> Verdict:
     if member is None:
-        holder = int(voter[1:])
         body = Body(meeting.body)
         return may_vote_in_committee(
-            holds_seat=holder in seats.holders(session, body), checked_in=present, body=body
+            holds_seat=int(voter[1:]) in holders, checked_in=present, body=body
         )
     return may_vote_at_assembly(
         category=MemberCategory(member.category),
@@ -94,15 +100,67 @@ def entitlement(session: Session, meeting: Meeting, voter: str, member: Member |
     )
 
 
+@dataclass(frozen=True)
+class Voter:
+    """Someone entitled to vote now, as read for a whole session at once."""
+
+    key: str
+    member: Member | None
+    #: Who gets the ballot: the person who checked in, else the member's speakers.
+    recipients: list[int]
+
+
 def entitled(session: Session, meeting: Meeting) -> list[tuple[str, Member | None]]:
     """Everyone who may vote now: present, and entitled by Art. 25 (or a seat)."""
+    return [(voter.key, voter.member) for voter in entitled_voters(session, meeting)]
+
+
+def entitled_voters(
+    session: Session, meeting: Meeting, *, with_recipients: bool = False
+) -> list[Voter]:
+    """:func:`entitled`, read with a fixed number of statements however many are
+    present (a live tally over 2,000 voters is a handful of queries, not 4,000), and
+    with ``with_recipients`` who gets each one's ballot (:func:`recipients`)."""
     assert meeting.id is not None
-    found = []
-    for row in speakers.attended(session, meeting.id):
-        member = session.get(Member, row.member_id) if row.member_id is not None else None
-        if entitlement(session, meeting, row.voter, member):
-            found.append((row.voter, member))
-    return found
+    rows = speakers.attended(session, meeting.id)
+    member_ids = sorted({row.member_id for row in rows if row.member_id is not None})
+    members: dict[int, Member] = {}
+    for part in outbox.slices(member_ids):
+        members.update(
+            (member.id, member)
+            for member in session.exec(select(Member).where(col(Member.id).in_(part)))
+            if member.id is not None
+        )
+    found = [
+        (row, members.get(row.member_id) if row.member_id is not None else None) for row in rows
+    ]
+    holders: set[int] = set()
+    if any(member is None for _, member in found):
+        holders = seats.holders(session, Body(meeting.body))
+    found = [
+        (row, member)
+        for row, member in found
+        if _verdict(meeting, row.voter, member, present=True, holders=holders)
+    ]
+    speaking: dict[int, list[int]] = {}
+    if with_recipients:
+        speaking = speakers.speakers_of(
+            session,
+            meeting.id,
+            [m.id for row, m in found if row.user_id is None and m is not None and m.id],
+        )
+    voters = []
+    for row, member in found:
+        if not with_recipients:
+            chats: list[int] = []
+        elif row.user_id is not None:
+            chats = [row.user_id]
+        elif member is not None and member.id is not None:
+            chats = speaking[member.id]
+        else:
+            chats = [int(row.voter[1:])]
+        voters.append(Voter(row.voter, member, chats))
+    return voters
 
 
 def recipients(session: Session, meeting: Meeting, voter: str, member: Member | None) -> list[int]:
@@ -289,8 +347,12 @@ def count(session: Session, motion: Motion) -> Counter[Choice]:
         key.check(motion.id, motion.ballot_key_id)
         sealed = session.exec(select(SealedBallot.seal).where(SealedBallot.motion_id == motion.id))
         return Counter(key.open(motion.id, seal) for seal in sealed)
-    rows = session.exec(select(Ballot.choice).where(Ballot.motion_id == motion.id))
-    return Counter(Choice(choice) for choice in rows)
+    rows = session.exec(
+        select(Ballot.choice, func.count())
+        .where(Ballot.motion_id == motion.id)
+        .group_by(col(Ballot.choice))
+    )
+    return Counter({Choice(choice): number for choice, number in rows})
 
 
 def who_voted(session: Session, motion: Motion) -> list[str]:
