@@ -22,9 +22,13 @@ from workflows.settings import Settings
 MENU = {"en": "Main menu", "ar": "القائمة الرئيسية"}
 
 
+#: The invisible marks that isolate names, commands and numbers: LRI, RLI, FSI, PDI, LRM, RLM.
+MARKS = str.maketrans("", "", "\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
 def plain(text: str | None) -> str:
-    """A message's text without the invisible marks that isolate names (FSI, PDI)."""
-    return (text or "").replace("\u2068", "").replace("\u2069", "")
+    """A message's text without the invisible marks that isolate embedded runs."""
+    return (text or "").translate(MARKS)
 
 
 def says(needle: str) -> Callable[[dict[str, Any]], bool]:
