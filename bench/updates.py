@@ -83,7 +83,13 @@ async def _echo_bot(conn: Connection, params: dict[str, Any]) -> None:
     bot = make_bot(params["token"], params["api_url"])
     stop = asyncio.Event()
     if params["poll"] == "majlis":
-        polling = asyncio.create_task(run_polling(bot, dispatcher, stop))
+
+        async def take(updates: list[Any]) -> None:
+            # Answered before the batch is confirmed: as Majlis's loop did when it
+            # handled updates itself, with the same concurrency.
+            await asyncio.gather(*(dispatcher.feed_update(bot, update) for update in updates))
+
+        polling = asyncio.create_task(run_polling(bot, take, stop))
     else:
         polling = asyncio.create_task(
             dispatcher.start_polling(
@@ -112,11 +118,13 @@ def majlis_bot(conn: Connection, params: dict[str, Any]) -> None:
 
 async def _majlis_bot(conn: Connection, params: dict[str, Any]) -> None:
     from bot.app import serve_bot
-    from bot.platform import open_platform
+    from bot.platform import open_platform, start_worker
     from workflows.settings import Settings
 
     settings = Settings(telegram_token=None, webhook_url=None, **params["settings"])
     platform = await asyncio.to_thread(open_platform, settings)
+    # The handlers of the updates the bot takes in, in its own process as in ``majlis run``.
+    start_worker(platform, threads=settings.worker_threads)
     stop = asyncio.Event()
     serving = asyncio.create_task(serve_bot(platform, stop))
     try:

@@ -3,11 +3,14 @@
 import asyncio
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from typing import Any
 
 from bot.conversations import FALLBACK, ROUTERS
 from bot.engine import Engine
 from bot.i18n import N_, text_for
+from bot.intake import Intake
 from bot.platform import (
     SANDBOX_TOKEN,
     SANDBOX_USERNAME,
@@ -18,6 +21,7 @@ from bot.platform import (
     open_platform,
     start_worker,
 )
+from bot.runtimes.common import event_of
 from bot.telegram_api import BotApi
 from bot.uploads import FileChecker
 from workflows.settings import ConfigurationError, Settings
@@ -53,20 +57,31 @@ def command_menu() -> dict[str, dict[str, str]]:
     }
 
 
+def intake_for(platform: Platform) -> Callable[[list[Any]], Awaitable[None]]:
+    """What the runtimes hand each fetched batch to: kept in the inbox, then handed to
+    the handler jobs (``bot.intake``)."""
+    intake = Intake(platform.db, platform.broker, platform.uow.clock)
+
+    async def take(updates: list[Any]) -> None:
+        await intake.take([event for event in map(event_of, updates) if event is not None])
+
+    return take
+
+
 async def serve_bot(platform: Platform, stop: asyncio.Event) -> None:
-    """Serve Telegram updates with the configured runtime until ``stop``."""
+    """Take Telegram updates in with the configured runtime until ``stop``; the workers
+    (``start_worker``, in this process or others) handle them."""
     settings = platform.settings
-    engine = build_engine(platform)
+    take = intake_for(platform)
     token, api_url = bot_token(settings), bot_api_url(settings)
     if settings.runtime == "ptb":
         from bot.runtimes import ptb_runtime
 
-        await ptb_runtime.serve(engine, token=token, api_url=api_url, settings=settings, stop=stop)
+        await ptb_runtime.serve(take, token=token, api_url=api_url, settings=settings, stop=stop)
         return
     from bot.runtimes import aiogram_runtime
 
     bot = aiogram_runtime.make_bot(token, api_url)
-    dispatcher = aiogram_runtime.build_dispatcher(engine)
     try:
         username = await aiogram_runtime.identify(bot, api_url)
         log.info("serving @%s with aiogram", username)
@@ -76,14 +91,14 @@ async def serve_bot(platform: Platform, stop: asyncio.Event) -> None:
             assert settings.webhook_secret is not None
             await aiogram_runtime.run_webhook(
                 bot,
-                dispatcher,
+                take,
                 stop,
                 url=settings.webhook_url,
                 secret=settings.webhook_secret.get_secret_value(),
                 listen=settings.webhook_listen,
             )
         else:
-            await aiogram_runtime.run_polling(bot, dispatcher, stop)
+            await aiogram_runtime.run_polling(bot, take, stop)
     finally:
         await bot.session.close()
 

@@ -162,3 +162,26 @@ def _decode(row: dict[str, Any]) -> Outgoing:
         if document
         else None,
     )
+
+
+# Events wait in the inbox (workflows.inbox) until a handler takes them, as JSON.
+
+
+def event_to_json(event: ChatEvent) -> dict[str, Any]:
+    row = {name: getattr(event, name) for name in ChatEvent.__slots__ if name != "file"}
+    row = {name: value for name, value in row.items() if value is not None}
+    if event.file is not None:
+        row["file"] = {
+            name: str(value) if name == "check" else value
+            for name in FileRef.__slots__
+            if (value := getattr(event.file, name)) is not None
+        }
+    return row
+
+
+def event_from_json(row: dict[str, Any]) -> ChatEvent:
+    values = dict(row)
+    file = values.pop("file", None)
+    if file is not None:
+        values["file"] = FileRef(**{**file, "check": FileCheck(file.get("check", "unchecked"))})
+    return ChatEvent(**values)

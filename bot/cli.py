@@ -31,6 +31,13 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument(
         "--no-scheduler", action="store_true", help="do not run the scheduler tick in this worker"
     )
+    worker.add_argument(
+        "--queues",
+        default=None,
+        metavar="Q[,Q...]",
+        help="consume only these queues: updates (handling what users send), delivery "
+        "(notifications), default (the scheduler's work); default: all",
+    )
     commands.add_parser("health", help="exit 0 when the database and Redis answer")
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -115,6 +122,7 @@ def _health(settings: Settings) -> int:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    queues = _queues(args.queues)
     processes = args.processes or settings.worker_processes
     threads = args.threads or settings.worker_threads
     if processes > 1:
@@ -128,6 +136,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
             db.dispose()
         command = [sys.executable, "-m", "bot.cli", "worker", "--processes", "1"]
         command += ["--threads", str(threads)] + (["--no-scheduler"] if args.no_scheduler else [])
+        command += ["--queues", args.queues] if args.queues else []
         return _supervise(command, processes)
 
     from bot.platform import Scheduler, open_platform, start_worker
@@ -140,7 +149,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     platform = open_platform(settings, migrate=False)
     scheduler = None
     try:
-        start_worker(platform, threads=threads)
+        start_worker(platform, threads=threads, queues=queues)
         if not args.no_scheduler:
             scheduler = Scheduler(platform)
             scheduler.start()
@@ -151,6 +160,21 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
             scheduler.stop()
         platform.close()
     return 0
+
+
+def _queues(option: str | None) -> set[str] | None:
+    from workflows.queue import DEFAULT_QUEUE, DELIVERY_QUEUE, UPDATES_QUEUE
+
+    if not option:
+        return None
+    known = {DEFAULT_QUEUE, DELIVERY_QUEUE, UPDATES_QUEUE}
+    queues = {name.strip() for name in option.split(",") if name.strip()}
+    unknown = queues - known
+    if unknown or not queues:
+        raise ConfigurationError(
+            f"--queues takes {', '.join(sorted(known))}, not {', '.join(sorted(unknown)) or 'nothing'}"
+        )
+    return queues
 
 
 #: How often the parent of ``--processes N`` looks for a child that died.

@@ -20,6 +20,7 @@ from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy.exc import ArgumentError
 
 from bot import delivery as delivery_jobs
+from bot import intake as intake_jobs
 from bot.telegram_api import BotApi, RateLimiter
 from models.db import Database, DatabaseUnavailable
 from models.migrate import revisions, upgrade
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 #: The bot token used with the local sandbox, which accepts any well-formed token.
 SANDBOX_TOKEN = "1000000001:SANDBOX-majlis-local-bot-api-token0"
 SANDBOX_USERNAME = "majlis_bot"
-_JOB_MODULES = (delivery_jobs, workflow_jobs)  # imported for their job registrations
+_JOB_MODULES = (delivery_jobs, intake_jobs, workflow_jobs)  # imported for their job registrations
 
 
 def bot_token(settings: Settings) -> str:
@@ -211,13 +212,20 @@ def open_platform(
     )
 
 
-def start_worker(platform: Platform, *, threads: int) -> Worker:
-    """Declare the jobs on the platform's broker and start consuming in this process."""
+def start_worker(platform: Platform, *, threads: int, queues: set[str] | None = None) -> Worker:
+    """Declare the jobs on the platform's broker and start consuming in this process
+    (from ``queues``, or from every queue)."""
+    from bot.app import build_engine  # the conversations, which import this module's users
+
     declare_jobs(platform.broker)
     settings = platform.settings
     api = BotApi(bot_token(settings), bot_api_url(settings))
+    handlers = intake_jobs.open_handlers(
+        build_engine(platform), settings, bot_token(settings), bot_api_url(settings)
+    )
     JobContext.set(
         uow=platform.uow,
+        handlers=handlers,
         delivery=delivery_jobs.Delivery(
             uow=platform.uow,
             api=api,
@@ -230,11 +238,14 @@ def start_worker(platform: Platform, *, threads: int) -> Worker:
             ),
         ),
     )
-    worker = Worker(platform.broker, worker_threads=threads, worker_timeout=WORKER_TIMEOUT_MS)
+    worker = Worker(
+        platform.broker, queues=queues, worker_threads=threads, worker_timeout=WORKER_TIMEOUT_MS
+    )
     worker.start()
     heartbeat = Heartbeat(platform.broker)
     heartbeat.start()
     platform._closers.append(api.close)
+    platform._closers.append(handlers.sender.stop)
     # Closers run in reverse: the worker finishes its jobs while still beating.
     platform._closers.append(heartbeat.stop)
     platform._closers.append(worker.stop)

@@ -3,7 +3,7 @@
 from sqlmodel import SQLModel
 
 from models.audit import AuditRecord
-from models.conversation import Conversation, ProcessedUpdate
+from models.conversation import Conversation, InboxUpdate, ProcessedUpdate
 from models.fees import FeeDue, FeePayment, FeePeriod, VotingSuspension
 from models.meetings import (
     AmendmentSupport,
@@ -48,6 +48,7 @@ __all__ = [
     "FeePeriod",
     "GroupChat",
     "HonoraryNomination",
+    "InboxUpdate",
     "Invitation",
     "Meeting",
     "Member",

@@ -36,3 +36,22 @@ class ProcessedUpdate(SQLModel, table=True):
     processed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     replies: list[Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     replies_sent: int = 0
+
+
+class InboxUpdate(SQLModel, table=True):
+    """An update taken in from Telegram and not yet handled.
+
+    The intake writes a batch here before it confirms it to Telegram, so that a
+    crash anywhere after loses nothing; a handler takes a chat's rows in
+    ``update_id`` order and deletes each once it is answered.
+    """
+
+    __tablename__ = "update_inbox"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    #: The framework-neutral event, as JSON (``bot.chat.event_to_json``).
+    event: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    #: Last hand-over to the queue; the sweep hands over again rows left too long.
+    enqueued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

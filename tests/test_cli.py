@@ -89,6 +89,15 @@ def test_bad_configuration_stops_with_one_clear_line(
     assert len(error.splitlines()) == 1
 
 
+def test_an_unknown_queue_for_a_worker_is_one_line(
+    env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["worker", "--queues", "updates,votes"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "--queues takes default, delivery, updates, not votes" in error
+    assert len(error.splitlines()) == 1
+
+
 def test_db_upgrade_is_idempotent(env: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["db", "upgrade"]) == 0
     assert main(["db", "upgrade"]) == 0

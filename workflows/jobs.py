@@ -12,6 +12,7 @@ from workflows import (
     amendments,
     applications,
     fee_reminders,
+    inbox,
     meetings,
     motions,
     outbox,
@@ -51,11 +52,24 @@ def prune_updates(uow: UnitOfWork) -> None:
         session.execute(delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < cutoff))
 
 
+def sweep_inbox(uow: UnitOfWork) -> int:
+    """Hand over again the chats whose updates wait too long: the intake died before
+    handing them over, or Redis lost the jobs."""
+    chats = inbox.stale_chats(uow.db, now=uow.clock.now())
+    if chats and uow.broker is not None:
+        try:
+            inbox.hand_over(uow.broker, chats)
+        except Exception:
+            log.warning("queue unavailable; %d chats wait for the next sweep", len(chats))
+    return len(chats)
+
+
 def tick_once(uow: UnitOfWork) -> dict[str, int]:
-    """One scheduler tick: due items, then the outbox sweep."""
+    """One scheduler tick: due items, then the outbox and inbox sweeps."""
     done = schedule.run_due(uow.begin, now=uow.clock.now())
     swept = sweep_outbox(uow)
-    return {"due": done, "swept": swept}
+    chats = sweep_inbox(uow)
+    return {"due": done, "swept": swept, "chats": chats}
 
 
 #: A tick older than a few seconds is dropped: the next one does its work.
@@ -73,8 +87,12 @@ def scheduler_tick() -> None:
         uow.db.outage.began(error)
         return
     uow.db.outage.over()
-    if result["due"] or result["swept"]:
-        log.info("tick: %(due)d due items done, %(swept)d notifications handed over", result)
+    if result["due"] or result["swept"] or result["chats"]:
+        log.info(
+            "tick: %(due)d due items done, %(swept)d notifications and %(chats)d chats' "
+            "updates handed over",
+            result,
+        )
 
 
 @job(max_retries=0)

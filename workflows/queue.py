@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE = "default"
 DELIVERY_QUEUE = "delivery"
+#: Updates from Telegram, one job per chat with updates waiting (``workflows.inbox``).
+UPDATES_QUEUE = "updates"
 
 #: A worker that stops heart-beating for this long is presumed dead and its
 #: messages go back to the queue. Dramatiq's default is a minute; a worker here

@@ -1,10 +1,12 @@
-"""The default runtime: aiogram 3, by long polling or by webhook."""
+"""The default runtime: aiogram 3, by long polling or by webhook; the updates go to
+the inbox (``bot.intake``) and the replies out through :class:`AiogramMessenger`."""
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -15,29 +17,21 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramUnauthorizedError,
 )
-from aiogram.methods import TelegramMethod
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    Message,
     Update,
 )
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.chat import ChatEvent, Document, Keyboard
-from bot.engine import Engine
+from bot.chat import Document, Keyboard
 from bot.runtimes.common import (
     ALLOWED_UPDATES,
     POLL_TIMEOUT,
     NotModified,
     RetryAfter,
-    answer,
-    event_from_callback,
-    event_from_message,
     poll,
 )
 from bot.runtimes.startup import api_unreachable, not_an_update, token_refused
@@ -98,27 +92,6 @@ class AiogramMessenger:
         await self._call(self.bot.answer_callback_query(callback_id, text=text, show_alert=alert))
 
 
-def build_dispatcher(engine: Engine) -> Dispatcher:
-    router = Router(name="majlis")
-
-    async def run(bot: Bot, event: ChatEvent | None) -> None:
-        if event is None:
-            return
-        await answer(engine, AiogramMessenger(bot), event)
-
-    @router.message(F.chat.type != "channel")
-    async def on_message(message: Message, bot: Bot, event_update: Update) -> None:
-        await run(bot, event_from_message(event_update.update_id, message))
-
-    @router.callback_query()
-    async def on_button(query: CallbackQuery, bot: Bot, event_update: Update) -> None:
-        await run(bot, event_from_callback(event_update.update_id, query))
-
-    dispatcher = Dispatcher()
-    dispatcher.include_router(router)
-    return dispatcher
-
-
 async def identify(bot: Bot, api_url: str) -> str:
     """The bot's username; a Bot API that refuses the token or does not answer is a
     configuration to fix, said in one line."""
@@ -138,7 +111,9 @@ async def publish_commands(bot: Bot, commands: dict[str, dict[str, str]]) -> Non
         await bot.set_my_commands(listing, language_code=None if language == "en" else language)
 
 
-async def run_polling(bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event) -> None:
+async def run_polling(
+    bot: Bot, take: Callable[[list[Update]], Awaitable[None]], stop: asyncio.Event
+) -> None:
     await bot.delete_webhook(drop_pending_updates=False)
 
     async def fetch(offset: int | None) -> list[Update]:
@@ -152,32 +127,37 @@ async def run_polling(bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event) -> 
         except TelegramRetryAfter as flood:
             raise RetryAfter(flood.retry_after) from None
 
-    async def handle(update: Update) -> None:
-        await dispatcher.feed_update(bot, update)
-
-    await poll(fetch, handle, stop=stop)
+    await poll(fetch, take, stop=stop)
 
 
 async def run_webhook(
     bot: Bot,
-    dispatcher: Dispatcher,
+    take: Callable[[list[Update]], Awaitable[None]],
     stop: asyncio.Event,
     *,
     url: str,
     secret: str,
     listen: str,
 ) -> None:
-    """Serve the webhook; answer Telegram only once the update is handled, so none is lost."""
+    """Serve the webhook; answer Telegram only once the update is kept, so none is lost."""
     from urllib.parse import urlparse
 
-    from aiogram.webhook.aiohttp_server import setup_application
+    async def receive(request: web.Request) -> web.Response:
+        if request.headers.get("X-Telegram-Bot-Api-Secret-Token") != secret:
+            log.warning("webhook request without the right secret from %s", request.remote)
+            return web.Response(status=401, text="Unauthorized")
+        try:
+            update = Update.model_validate(
+                await request.json(loads=bot.session.json_loads), context={"bot": bot}
+            )
+        except ValueError as error:  # malformed JSON, and pydantic's ValidationError
+            return not_an_update(request, error)
+        await take([update])
+        return web.Response(text="ok")
 
     app = web.Application()
     path = urlparse(url).path or "/"
-    UpdateRequestHandler(
-        dispatcher=dispatcher, bot=bot, secret_token=secret, handle_in_background=False
-    ).register(app, path=path)
-    setup_application(app, dispatcher, bot=bot)
+    app.router.add_post(path, receive)
     host, _, port = listen.rpartition(":")
     runner = web.AppRunner(app)
     await runner.setup()
@@ -189,20 +169,3 @@ async def run_webhook(
         await stop.wait()
     finally:
         await runner.cleanup()
-
-
-class UpdateRequestHandler(SimpleRequestHandler):
-    """aiogram's webhook handler, answering 400 rather than 500 to a body that is not
-    an update (aiogram parses it where any failure becomes a server error)."""
-
-    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
-        try:
-            update = Update.model_validate(
-                await request.json(loads=bot.session.json_loads), context={"bot": bot}
-            )
-        except ValueError as error:  # malformed JSON, and pydantic's ValidationError
-            return not_an_update(request, error)
-        result: TelegramMethod[Any] | None = await self.dispatcher.feed_webhook_update(
-            bot, update, **self.data
-        )
-        return web.Response(body=self._build_response_writer(bot=bot, result=result))

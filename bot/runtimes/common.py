@@ -3,13 +3,12 @@
 Telegram's long polling confirms an update when the next ``getUpdates`` carries a
 higher offset. The frameworks' own pollers ask again before the previous batch
 is processed, so a crash then loses the batch. :func:`poll` asks again only
-after the batch is handled: updates of different chats concurrently, of one
-chat in order.
+once the batch is written to the inbox (``bot.intake``), where handlers in any
+process take it up: it no longer waits for the batch to be handled.
 """
 
 import asyncio
 import logging
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
@@ -190,15 +189,6 @@ def file_of(message: Any) -> FileRef | None:
     return None
 
 
-def chat_of(update: Any) -> int:
-    """The chat an update belongs to, for keeping one chat's updates in order."""
-    message = getattr(update, "message", None) or getattr(
-        getattr(update, "callback_query", None), "message", None
-    )
-    chat = getattr(message, "chat", None)
-    return int(getattr(chat, "id", 0))
-
-
 class Update(Protocol):
     """What the poll loop needs of an update, in either framework."""
 
@@ -225,11 +215,11 @@ async def _until_stopped(call: Awaitable[T], stop: asyncio.Event) -> T | None:
 
 async def poll(
     fetch: Callable[[int | None], Awaitable[list[U]]],
-    handle: Callable[[U], Awaitable[None]],
+    take: Callable[[list[U]], Awaitable[None]],
     *,
     stop: asyncio.Event,
 ) -> None:
-    """Long-poll until ``stop``; confirm a batch only after it has been handled."""
+    """Long-poll until ``stop``; confirm a batch only once ``take`` has kept it."""
     offset: int | None = None
     backoff = 1.0
     while not stop.is_set():
@@ -237,29 +227,28 @@ async def poll(
             updates = await _until_stopped(fetch(offset), stop)
             if updates is None:
                 return
+            if updates:
+                await take(updates)
+                offset = max(update.update_id for update in updates) + 1
             backoff = 1.0
         except asyncio.CancelledError:
             raise
         except RetryAfter as flood:
             await asyncio.sleep(flood.seconds)
-            continue
         except Exception as exc:
-            log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
+            # Not confirmed: the next getUpdates asks for the same batch again.
+            log.warning("taking updates in failed (%s); retrying in %.0f s", exc, backoff)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 30)
-            continue
-        if not updates:
-            continue
-        by_chat: dict[int, list[U]] = defaultdict(list)
-        for update in updates:
-            by_chat[chat_of(update)].append(update)
 
-        async def run_chat(batch: list[U]) -> None:
-            for update in batch:
-                try:
-                    await handle(update)
-                except Exception:
-                    log.exception("update %s failed", update.update_id)
 
-        await asyncio.gather(*(run_chat(batch) for batch in by_chat.values()))
-        offset = max(update.update_id for update in updates) + 1
+def event_of(update: Any) -> ChatEvent | None:
+    """The neutral event of an update in either framework, or None for what Majlis
+    does not answer (a channel post, a bot's message, a press on no message)."""
+    query = getattr(update, "callback_query", None)
+    if query is not None:
+        return event_from_callback(update.update_id, query)
+    message = getattr(update, "message", None)
+    if message is None or str(message.chat.type) == "channel":
+        return None
+    return event_from_message(update.update_id, message)

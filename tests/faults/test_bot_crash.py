@@ -56,6 +56,8 @@ async def test_every_user_is_answered_once_after_the_bot_is_killed_mid_burst(
     deployment: Deployment, runtime: str
 ) -> None:
     bot = deployment.bot(MAJLIS_RUNTIME=runtime)
+    # The bot takes updates in; the worker handles them and sends the answers.
+    await asyncio.to_thread(deployment.worker("--threads", "4", MAJLIS_RUNTIME=runtime).start)
     await asyncio.to_thread(bot.start)
     total = HELPERS + PICKERS + TYPISTS
     people: list[SandboxUser] = await at_most(
