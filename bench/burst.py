@@ -89,25 +89,43 @@ async def _echo_bot(conn: Connection, params: dict[str, Any]) -> None:
 
     router = Router(name="ballot")
 
+    async def patiently(call: Any) -> None:
+        from aiogram.exceptions import TelegramRetryAfter
+
+        for _ in range(10):
+            try:
+                await call()
+                return
+            except TelegramRetryAfter as flood:
+                await asyncio.sleep(flood.retry_after)
+
     @router.callback_query()
     async def press(query: CallbackQuery) -> None:
         message = query.message
-        assert message is not None
+        assert message is not None and query.bot is not None
+        bot = query.bot
         if query.data == "c":
-            await query.answer("Your vote is recorded: Yes")
-            await query.bot.edit_message_text(  # type: ignore[union-attr]
-                "Your vote is recorded: Yes", chat_id=message.chat.id, message_id=message.message_id
+            await patiently(lambda: query.answer("Your vote is recorded: Yes"))
+            await patiently(
+                lambda: bot.edit_message_text(
+                    "Your vote is recorded: Yes",
+                    chat_id=message.chat.id,
+                    message_id=message.message_id,
+                )
             )
             return
-        await query.bot.edit_message_text(  # type: ignore[union-attr]
-            "You chose: Yes",
-            chat_id=message.chat.id,
-            message_id=message.message_id,
-            reply_markup=InlineKeyboardMarkup(
-                inline_keyboard=[[InlineKeyboardButton(text="Confirm", callback_data="c")]]
-            ),
+        keyboard = InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(text="Confirm", callback_data="c")]]
         )
-        await query.answer()
+        await patiently(
+            lambda: bot.edit_message_text(
+                "You chose: Yes",
+                chat_id=message.chat.id,
+                message_id=message.message_id,
+                reply_markup=keyboard,
+            )
+        )
+        await patiently(query.answer)
 
     dispatcher = Dispatcher()
     dispatcher.include_router(router)
@@ -452,7 +470,9 @@ async def run(
                 env = {k: v for k, v in os.environ.items() if not k.startswith("MAJLIS_")}
                 env.update({f"MAJLIS_{k.upper()}": str(v) for k, v in settings.items()})
                 env["PYTHONPATH"] = str(ROOT)
-                logs = Path(folder)
+                logs = Path(args.logs or folder)
+                logs.mkdir(parents=True, exist_ok=True)
+                env["MAJLIS_LOG_LEVEL"] = os.environ.get("MAJLIS_LOG_LEVEL", "INFO")
                 processes.append(
                     await asyncio.to_thread(
                         majlis_process,
@@ -601,6 +621,9 @@ def main() -> None:
     parser.add_argument("--voters", default="100,1000", help="comma-separated N (default 100,1000)")
     parser.add_argument("--handlers", default="1,2,4", help="handler processes (default 1,2,4)")
     parser.add_argument("--flood", default="off,on", help="the sandbox's flood control: off, on")
+    parser.add_argument(
+        "--logs", default=None, help="keep the Majlis processes' logs in this folder"
+    )
     args = parser.parse_args()
     args.voters = [int(v) for v in args.voters.split(",")]
     args.handlers = [int(v) for v in args.handlers.split(",")]

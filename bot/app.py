@@ -21,7 +21,7 @@ from bot.platform import (
     open_platform,
     start_worker,
 )
-from bot.runtimes.common import event_of
+from bot.runtimes.common import Messenger, event_of
 from bot.telegram_api import BotApi
 from bot.uploads import FileChecker
 from workflows.settings import ConfigurationError, Settings
@@ -57,10 +57,10 @@ def command_menu() -> dict[str, dict[str, str]]:
     }
 
 
-def intake_for(platform: Platform) -> Callable[[list[Any]], Awaitable[None]]:
+def intake_for(platform: Platform, messenger: Messenger) -> Callable[[list[Any]], Awaitable[None]]:
     """What the runtimes hand each fetched batch to: kept in the inbox, then handed to
     the handler jobs (``bot.intake``)."""
-    intake = Intake(platform.db, platform.broker, platform.uow.clock)
+    intake = Intake(platform.db, platform.broker, platform.uow.clock, messenger)
 
     async def take(updates: list[Any]) -> None:
         await intake.take([event for event in map(event_of, updates) if event is not None])
@@ -72,16 +72,22 @@ async def serve_bot(platform: Platform, stop: asyncio.Event) -> None:
     """Take Telegram updates in with the configured runtime until ``stop``; the workers
     (``start_worker``, in this process or others) handle them."""
     settings = platform.settings
-    take = intake_for(platform)
     token, api_url = bot_token(settings), bot_api_url(settings)
     if settings.runtime == "ptb":
         from bot.runtimes import ptb_runtime
 
-        await ptb_runtime.serve(take, token=token, api_url=api_url, settings=settings, stop=stop)
+        await ptb_runtime.serve(
+            lambda bot: intake_for(platform, ptb_runtime.PtbMessenger(bot)),
+            token=token,
+            api_url=api_url,
+            settings=settings,
+            stop=stop,
+        )
         return
     from bot.runtimes import aiogram_runtime
 
     bot = aiogram_runtime.make_bot(token, api_url)
+    take = intake_for(platform, aiogram_runtime.AiogramMessenger(bot))
     try:
         username = await aiogram_runtime.identify(bot, api_url)
         log.info("serving @%s with aiogram", username)

@@ -20,11 +20,12 @@ from typing import Any, TypeVar
 
 import dramatiq
 
-from bot.chat import ChatEvent, event_from_json, event_to_json
-from bot.engine import Engine
-from bot.runtimes.common import Messenger, answer
+from bot.chat import ChatEvent, Reply, event_from_json, event_to_json
+from bot.engine import TRY_AGAIN, Engine, owed_for
+from bot.i18n import text_for
+from bot.runtimes.common import Messenger, answer, send_owed
 from models.db import Database, unreachable
-from workflows import inbox
+from workflows import inbox, people
 from workflows.clock import Clock
 from workflows.queue import UPDATES_QUEUE, JobContext, enqueue, job
 from workflows.settings import Settings
@@ -41,15 +42,39 @@ BUSY_RETRY_MS = 250
 class Intake:
     """Writes what the bot fetched to the inbox and hands the chats to the handlers."""
 
-    def __init__(self, db: Database, broker: dramatiq.Broker, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, broker: dramatiq.Broker, clock: Clock, messenger: Messenger
+    ) -> None:
         self.db = db
         self.broker = broker
         self.clock = clock
+        self.messenger = messenger
 
     async def take(self, events: list[ChatEvent]) -> None:
-        """Durable when this returns: only then may the batch be confirmed."""
-        if events:
+        """Durable when this returns: only then may the batch be confirmed.
+
+        While the database is away nothing can be kept: as when the bot handled
+        updates itself, each sender is told to try again in a moment (once: the
+        batch is then confirmed), and the outage is logged once."""
+        if not events:
+            return
+        try:
             await asyncio.to_thread(self._take, events)
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            self.db.outage.began(error)
+            await asyncio.gather(*(self._try_again(event) for event in events))
+            return
+        self.db.outage.over()
+
+    async def _try_again(self, event: ChatEvent) -> None:
+        language = people.language_from_telegram(event.language_code)
+        said = text_for(language)._(TRY_AGAIN)
+        try:
+            await send_owed(self.messenger, event, owed_for(event, [Reply(text=said)]))
+        except Exception as error:
+            log.warning("update %s: could not say to try again (%s)", event.update_id, error)
 
     def _take(self, events: list[ChatEvent]) -> None:
         inbox.store(

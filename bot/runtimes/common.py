@@ -15,7 +15,7 @@ from contextlib import suppress
 from functools import partial
 from typing import Any, Protocol, TypeVar, cast
 
-from bot.chat import ChatEvent, ChatType, Document, FileRef, Keyboard, Reply, Toast
+from bot.chat import ChatEvent, ChatType, Document, FileRef, Keyboard, Outgoing, Reply, Toast
 from bot.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,15 @@ async def answer(engine: Engine, messenger: Messenger, event: ChatEvent) -> None
     finally:
         if toast is not None:
             await _answer_press(messenger, event, toast)
+
+
+async def send_owed(messenger: Messenger, event: ChatEvent, items: list[Outgoing]) -> None:
+    """Send replies that are kept nowhere (the database is away), in order."""
+    for item in items:
+        if isinstance(item, Toast):
+            await _answer_press(messenger, event, item)
+        else:
+            await _send(messenger, event, item)
 
 
 async def _answer_press(messenger: Messenger, event: ChatEvent, toast: Toast) -> None:

@@ -90,7 +90,7 @@ class PtbMessenger:
 
 
 async def serve(
-    take: Callable[[list[Update]], Awaitable[None]],
+    intake: Callable[[Bot], Callable[[list[Update]], Awaitable[None]]],
     *,
     token: str,
     api_url: str,
@@ -108,6 +108,7 @@ async def serve(
         raise token_refused(api_url) from None
     except NetworkError as error:
         raise api_unreachable(api_url, error.message) from None
+    take = intake(bot)
     async with bot:
         me = await bot.get_me()
         log.info("serving @%s with python-telegram-bot", me.username)
