@@ -24,6 +24,7 @@ from bot.platform import (
 from bot.runtimes.common import Messenger, event_of
 from bot.telegram_api import BotApi
 from bot.uploads import FileChecker
+from workflows import seals
 from workflows.settings import ConfigurationError, Settings
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,13 @@ def command_menu() -> dict[str, dict[str, str]]:
 def intake_for(platform: Platform, messenger: Messenger) -> Callable[[list[Any]], Awaitable[None]]:
     """What the runtimes hand each fetched batch to: kept in the inbox, then handed to
     the handler jobs (``bot.intake``)."""
-    intake = Intake(platform.db, platform.broker, platform.uow.clock, messenger)
+    intake = Intake(
+        platform.db,
+        platform.broker,
+        platform.uow.clock,
+        messenger,
+        key=seals.key_of(platform.settings).inbox,
+    )
 
     async def take(updates: list[Any]) -> None:
         await intake.take([event for event in map(event_of, updates) if event is not None])

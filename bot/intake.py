@@ -25,7 +25,7 @@ from bot.engine import TRY_AGAIN, Engine, owed_for
 from bot.i18n import text_for
 from bot.runtimes.common import Messenger, answer, send_owed
 from models.db import Database, unreachable
-from workflows import inbox, people
+from workflows import inbox, people, seals
 from workflows.clock import Clock
 from workflows.queue import UPDATES_QUEUE, JobContext, enqueue, job
 from workflows.settings import Settings
@@ -43,8 +43,15 @@ class Intake:
     """Writes what the bot fetched to the inbox and hands the chats to the handlers."""
 
     def __init__(
-        self, db: Database, broker: dramatiq.Broker, clock: Clock, messenger: Messenger
+        self,
+        db: Database,
+        broker: dramatiq.Broker,
+        clock: Clock,
+        messenger: Messenger,
+        *,
+        key: bytes,
     ) -> None:
+        self.key = key
         self.db = db
         self.broker = broker
         self.clock = clock
@@ -79,7 +86,10 @@ class Intake:
     def _take(self, events: list[ChatEvent]) -> None:
         inbox.store(
             self.db,
-            [(event.update_id, event.chat_id, event_to_json(event)) for event in events],
+            [
+                (event.update_id, event.chat_id, inbox.seal(self.key, event_to_json(event)))
+                for event in events
+            ],
             now=self.clock.now(),
         )
         try:
@@ -159,9 +169,10 @@ class Sender(threading.Thread):
 class Handlers:
     """What the handler job needs in a worker: the engine and a way to send."""
 
-    def __init__(self, engine: Engine, sender: Sender) -> None:
+    def __init__(self, engine: Engine, sender: Sender, *, key: bytes) -> None:
         self.engine = engine
         self.sender = sender
+        self.key = key
 
     @property
     def db(self) -> Database:
@@ -188,7 +199,7 @@ class Handlers:
     def _drain(self, chat_id: int) -> None:
         while rows := inbox.waiting(self.db, chat_id):
             for row in rows:
-                self._answer(event_from_json(row.event))
+                self._answer(event_from_json(inbox.unseal(self.key, row.event)))
                 inbox.done(self.db, row.update_id)
 
     def _answer(self, event: ChatEvent) -> None:
@@ -214,4 +225,4 @@ def open_handlers(engine: Engine, settings: Settings, token: str, api_url: str) 
     sender = Sender(settings, token, api_url)
     sender.start()
     sender.ready.wait(timeout=30)
-    return Handlers(engine, sender)
+    return Handlers(engine, sender, key=seals.key_of(settings).inbox)

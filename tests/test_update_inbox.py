@@ -14,6 +14,32 @@ from models.db import Database
 from workflows import inbox
 from workflows.clock import FrozenClock
 
+KEY = b"k" * 32
+
+
+def test_a_sealed_press_says_nothing_of_the_button_pressed() -> None:
+    """A press on a secret ballot carries the choice: the inbox keeps it sealed, and
+    as long whatever was pressed."""
+    presses = {
+        choice: event_to_json(
+            ChatEvent(
+                update_id=1,
+                user_id=7,
+                first_name="Amina",
+                chat_id=7,
+                callback_data=f"ballot:12:{choice}",
+                callback_id="q",
+                message_id=3,
+            )
+        )
+        for choice in ("yes", "no", "abstain")
+    }
+    sealed = {choice: inbox.seal(KEY, press) for choice, press in presses.items()}
+    assert len({len(row["sealed"]) for row in sealed.values()}) == 1
+    for choice, row in sealed.items():
+        assert choice not in row["sealed"] and "ballot" not in row["sealed"]
+        assert inbox.unseal(KEY, row) == presses[choice]
+
 
 def event(update_id: int, chat_id: int, text: str = "/menu") -> ChatEvent:
     return ChatEvent(
@@ -25,13 +51,13 @@ def test_a_batch_handed_over_again_is_kept_once_and_read_in_order(
     db: Database, clock: FrozenClock
 ) -> None:
     batch = [event(12, 7), event(10, 7, "/help"), event(11, 8)]
-    rows = [(e.update_id, e.chat_id, event_to_json(e)) for e in batch]
+    rows = [(e.update_id, e.chat_id, inbox.seal(KEY, event_to_json(e))) for e in batch]
     inbox.store(db, rows, now=clock.now())
     inbox.store(db, rows, now=clock.now())  # Telegram's same batch, not yet confirmed
 
     waiting = inbox.waiting(db, 7)
     assert [row.update_id for row in waiting] == [10, 12]
-    assert event_from_json(waiting[0].event) == batch[1]
+    assert event_from_json(inbox.unseal(KEY, waiting[0].event)) == batch[1]
     inbox.done(db, 10)
     assert [row.update_id for row in inbox.waiting(db, 7)] == [12]
     with db.reading() as session:
@@ -70,7 +96,7 @@ def test_a_chat_is_taken_by_one_handler_at_a_time(db: Database) -> None:
 def test_chats_left_waiting_are_handed_over_again_once_per_delay(
     db: Database, clock: FrozenClock
 ) -> None:
-    inbox.store(db, [(1, 7, event_to_json(event(1, 7)))], now=clock.now())
+    inbox.store(db, [(1, 7, inbox.seal(KEY, event_to_json(event(1, 7))))], now=clock.now())
     assert inbox.stale_chats(db, now=clock.now()) == []
     later = clock.now() + inbox.RESEND_AFTER + timedelta(seconds=1)
     assert inbox.stale_chats(db, now=later) == [7]

@@ -13,8 +13,12 @@ intake died before enqueueing, or Redis lost its queues).
 The inbox knows nothing of Telegram: an event is an opaque JSON object.
 """
 
+import base64
+import hmac
+import json
 import logging
 import os
+import secrets
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,9 +47,50 @@ RESEND_AFTER = timedelta(seconds=10)
 _LOCK_SPACE = 0x4D4A
 
 
+#: Sealed events are padded to a multiple of this many bytes.
+_PAD = 512
+
+
+def seal(key: bytes, event: dict[str, Any]) -> dict[str, Any]:
+    """``event`` as the database keeps it: unreadable without the ballot key, since a
+    press on a secret ballot carries the choice (the README's threat model), and of a
+    length that does not depend on the button pressed (its data is padded to 64 bytes).
+
+    A stream cipher from HMAC-SHA256 as a pseudo-random function, in counter mode under
+    a random nonce, and a tag over the whole."""
+    data = str(event.get("callback_data") or "")
+    plain = json.dumps({**event, "pad": " " * (64 - len(data.encode()))}).encode()
+    plain += b" " * (-len(plain) % _PAD)
+    nonce = secrets.token_bytes(16)
+    sealed = nonce + bytes(
+        a ^ b for a, b in zip(plain, _stream(key, nonce, len(plain)), strict=True)
+    )
+    tag = hmac.digest(key, sealed, "sha256")[:16]
+    return {"sealed": base64.b64encode(sealed + tag).decode("ascii")}
+
+
+def unseal(key: bytes, stored: dict[str, Any]) -> dict[str, Any]:
+    raw = base64.b64decode(stored["sealed"])
+    sealed, tag = raw[:-16], raw[-16:]
+    if not hmac.compare_digest(tag, hmac.digest(key, sealed, "sha256")[:16]):
+        raise ValueError("an inbox row sealed under another ballot key")
+    nonce, body = sealed[:16], sealed[16:]
+    plain = bytes(a ^ b for a, b in zip(body, _stream(key, nonce, len(body)), strict=True))
+    event = dict(json.loads(plain))
+    event.pop("pad", None)
+    return event
+
+
+def _stream(key: bytes, nonce: bytes, length: int) -> bytes:
+    blocks = (length + 31) // 32
+    return b"".join(
+        hmac.digest(key, nonce + counter.to_bytes(8, "big"), "sha256") for counter in range(blocks)
+    )[:length]
+
+
 def store(db: Database, rows: list[tuple[int, int, dict[str, Any]]], *, now: datetime) -> None:
-    """Write ``(update_id, chat_id, event)`` rows in one statement; an update already
-    there (Telegram handing a batch over again) is left as it is."""
+    """Write ``(update_id, chat_id, sealed event)`` rows in one statement; an update
+    already there (Telegram handing a batch over again) is left as it is."""
     if not rows:
         return
     values = [

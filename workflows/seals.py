@@ -45,6 +45,9 @@ class BallotKey:
         # fingerprint stored with a motion says nothing about the tag key.
         self._tags = hmac.digest(secret, b"majlis secret ballot seal", "sha256")
         self.fingerprint = hmac.digest(secret, b"majlis ballot key id", "sha256")[:8].hex()
+        #: Seals the updates waiting in the inbox (``workflows.inbox``): a press
+        #: carries a secret ballot's choice.
+        self.inbox = hmac.digest(secret, b"majlis update inbox", "sha256")
 
     def seal(self, motion_id: int, choice: Choice) -> bytes:
         nonce = secrets.token_bytes(NONCE_BYTES)
