@@ -17,6 +17,7 @@ from bot.platform import (
     bot_token,
     flood_controlled,
     open_platform,
+    pacing,
     start_worker,
 )
 from bot.telegram_api import AsyncRateLimiter, BotApi
@@ -67,6 +68,7 @@ def rate_limiter(platform: Platform) -> AsyncRateLimiter | None:
             platform.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0
         ),
         namespace=f"{platform.settings.redis_namespace}:rate",
+        pacing=pacing(platform.settings),
     )
 
 

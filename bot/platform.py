@@ -21,7 +21,7 @@ from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy.exc import ArgumentError
 
 from bot import delivery as delivery_jobs
-from bot.telegram_api import BotApi, RateLimiter
+from bot.telegram_api import PACING, BotApi, Pacing, RateLimiter
 from models.db import Database, DatabaseUnavailable
 from models.migrate import revisions, upgrade
 from workflows import jobs as workflow_jobs
@@ -55,6 +55,11 @@ def bot_api_url(settings: Settings) -> str:
     if settings.sandboxed:
         return f"http://{settings.sandbox_host}:{settings.sandbox_port}"
     return settings.telegram_api_url.rstrip("/")
+
+
+def pacing(settings: Settings) -> Pacing:
+    """How to pace what is sent: at Telegram's limits, or at the sandbox's scaled ones."""
+    return PACING.scaled(settings.sandbox_rate_factor) if settings.sandboxed else PACING
 
 
 def flood_controlled(settings: Settings) -> bool:
@@ -230,7 +235,9 @@ def start_worker(platform: Platform, *, threads: int) -> Worker:
             uow=platform.uow,
             api=api,
             limiter=RateLimiter(
-                platform.broker.client, namespace=f"{settings.redis_namespace}:rate"
+                platform.broker.client,
+                namespace=f"{settings.redis_namespace}:rate",
+                pacing=pacing(settings),
             )
             if flood_controlled(settings)
             else None,

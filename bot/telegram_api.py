@@ -10,7 +10,7 @@ import enum
 import math
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -189,6 +189,27 @@ class Pacing:
     #: A second beyond the minute, so that a request that travels slower than the one
     #: sent a minute before it still finds that one out of Telegram's window.
     group_window: float = 61_000.0
+
+    def scaled(self, factor: float) -> "Pacing":
+        """The same pacing for a Bot API whose limits are ``factor`` times Telegram's,
+        as the local sandbox's are under ``MAJLIS_SANDBOX_RATE_FACTOR``: every interval
+        and tolerance ``factor`` times shorter, a group's count ``factor`` times larger
+        (or, below 1, its window longer), as the sandbox scales its own flood control."""
+        if factor == 1:
+            return self
+        group = (
+            {"group_count": max(1, round(self.group_count * factor))}
+            if factor >= 1
+            else {"group_window": self.group_window / factor}
+        )
+        return replace(
+            self,
+            overall_interval=self.overall_interval / factor,
+            overall_tolerance={p: t / factor for p, t in self.overall_tolerance.items()},
+            chat_interval=self.chat_interval / factor,
+            chat_tolerance=self.chat_tolerance / factor,
+            **group,
+        )
 
 
 PACING = Pacing()

@@ -262,3 +262,35 @@ def test_an_edit_made_stale_while_it_waited_its_turn_is_not_sent(
     assert deliver(delivery, first_id) == "superseded"
     assert deliver(delivery, newer[0]) == "delivered"
     assert api.edits == [(500, "Welcome back, 2.")]
+
+
+def test_a_sandbox_twenty_times_faster_is_paced_twenty_times_faster_and_never_refuses(
+    redis_url: str, namespace: str
+) -> None:
+    """The local sandbox scales its flood control by ``MAJLIS_SANDBOX_RATE_FACTOR``; the
+    limiter paces to the same scaled limits, so a chat is not held to Telegram's one
+    message a second against a Bot API that allows twenty."""
+    chats = [1 + i % 5 for i in range(200)] + [-7] * 30
+
+    def run(factor: float) -> tuple[float, int]:
+        clock = Clock()
+        paced = RateLimiter(
+            redis.Redis.from_url(redis_url),
+            namespace=f"{namespace}:x{factor}",
+            clock=clock,
+            pacing=PACING.scaled(factor),
+        )
+        start = clock.ms
+        admitted = send_all(paced, clock, chats)
+        now = [0.0]
+        flood = FloodControl(factor, clock=lambda: now[0])
+        for at, chat in sorted(zip(admitted, chats, strict=True)):
+            now[0] = at / 1000
+            flood.check(chat, chat < 0)
+        return (max(admitted) - start) / 1000, flood.refused
+
+    telegram_s, telegram_refused = run(1.0)
+    sandbox_s, sandbox_refused = run(20.0)
+    assert telegram_refused == sandbox_refused == 0
+    assert sandbox_s * 10 < telegram_s
+    assert PACING.scaled(1.0) is PACING
