@@ -88,10 +88,8 @@ def e2e_settings(
         redis_url=redis_url,
         redis_namespace=namespace,
         sandbox_port=port,
-        # Majlis paces what it sends to the limits of the Bot API it talks to.
-        sandbox_rate_factor=SANDBOX_RATE_FACTOR,
         tick_seconds=0.5,
-        **extra,
+        **{"sandbox_rate_factor": SANDBOX_RATE_FACTOR, **extra},
     )
 
 
@@ -110,7 +108,10 @@ async def majlis(
     tmp_path: Path, database_url: str, redis_url: str, namespace: str, sandbox: Sandbox
 ) -> AsyncIterator[Majlis]:
     port = int(sandbox.url.rstrip("/").rsplit(":", 1)[1])
-    settings = e2e_settings(tmp_path, database_url, redis_url, namespace, port)
+    # Majlis paces what it sends to the limits of the Bot API it talks to.
+    settings = e2e_settings(
+        tmp_path, database_url, redis_url, namespace, port, sandbox_rate_factor=sandbox.rate_factor
+    )
     platform = await asyncio.to_thread(open_platform, settings, clock=ShiftableClock())
     start_worker(platform, threads=2)
     scheduler = Scheduler(platform)

@@ -94,7 +94,8 @@ async def create_persona(page, name: str, language: str = "en") -> None:
     await page.get_by_test_id("persona-name").fill(name)
     await page.get_by_test_id("persona-language").select_option(language)
     await page.get_by_test_id("persona-create").click()
-    await expect(page.get_by_test_id("current-persona")).to_have_text(name)
+    # A generous wait: on a loaded machine the page's round trip can take seconds.
+    await expect(page.get_by_test_id("current-persona")).to_have_text(name, timeout=20_000)
 
 
 async def send(page, text: str) -> None:
