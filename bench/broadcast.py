@@ -5,7 +5,7 @@ the local sandbox with Telegram's own flood control (rate factor 1). ``--askers`
 people each send ``/menu`` once a second and time the bot's answer: first for
 ``--seconds`` with nothing else going on (the baseline, same run, same machine),
 then while a broadcast to ``--people`` representatives is being delivered. The
-broadcast is made with ``workflows.broadcasts.create`` and started by the
+broadcast is made with ``workflows.outreach.broadcasts.create`` and started by the
 scheduler as in production; its copies go through the outbox and the shared
 rate limiter (30 messages a second overall, one per chat).
 
@@ -37,7 +37,7 @@ from bench.common import (
     print_machine,
     redis_server,
 )
-from bot.sandbox.client import SandboxUser
+from sandbox.client import SandboxUser
 
 
 async def ask_once(user: SandboxUser) -> float:
@@ -75,11 +75,11 @@ def describe(name: str, latencies: list[float]) -> str:
 async def run(args: argparse.Namespace, redis_url: str, database_url: str, folder: Path) -> None:
     from bot.app import serve_bot
     from bot.platform import Scheduler, open_platform, start_worker
-    from bot.sandbox import Sandbox
-    from bot.sandbox.client import SandboxClient
     from models import Member, Notification, Representation, RoleGrant, User
-    from workflows import broadcasts
-    from workflows.settings import Settings
+    from sandbox import Sandbox
+    from sandbox.client import SandboxClient
+    from workflows.outreach import broadcasts
+    from workflows.platform.settings import Settings
 
     sandbox = Sandbox(port=0, rate_factor=1.0)
     await sandbox.start()

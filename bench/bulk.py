@@ -6,13 +6,13 @@ For each N (``--sizes``, default 100, 1,000, 2,000) and each repetition, a fresh
 database (a SQLite file, or a throwaway PostgreSQL schema) gets N full members,
 each with a representative, then:
 
-* ``fee period``: ``workflows.fees.open_period`` in one ``UnitOfWork.begin()``,
+* ``fee period``: ``workflows.fees.periods.open_period`` in one ``UnitOfWork.begin()``,
   which hands the notices to Dramatiq on Redis after commit. Timed: to the first
   notice on the queue (the transaction committed), and to the last one;
 * ``open vote``: an Assembly where the N members checked in, a motion, and
-  ``workflows.motions.open_vote`` in one unit of work (ballots to all, the group's
+  ``workflows.meetings.motions.open_vote`` in one unit of work (ballots to all, the group's
   tally message); timed to the first ballot on the queue;
-* ``tally refresh``: once every member has voted, ``workflows.tallies.refresh_tally``
+* ``tally refresh``: once every member has voted, ``workflows.meetings.tallies.refresh_tally``
   (the live tally's due-item handler) in one unit of work.
 
 Baselines, in the same database and the same run:
@@ -66,8 +66,8 @@ HALL = -1001
 
 def populate(uow: Any, count: int) -> None:
     from models import GroupChat, Member, Representation, User
-    from workflows import people
     from workflows.charter.roles import Role
+    from workflows.platform import people
 
     with uow.begin() as session:
         session.add(User(id=STAFF, first_name="Amina", language="en", language_chosen=True))
@@ -95,14 +95,14 @@ def assembly_in_session(uow: Any, count: int) -> int:
     from sqlmodel import select
 
     from models import Attendance, Member, User
-    from workflows import meetings, motions
     from workflows.charter.bodies import Body
     from workflows.charter.meetings import BallotKind, SessionKind
     from workflows.charter.voting import MotionKind
+    from workflows.meetings import motions, sessions
 
     with uow.begin() as session:
         staff = session.get(User, STAFF)
-        details = meetings.Convening(
+        details = sessions.Convening(
             body=Body.ASSEMBLY,
             kind=SessionKind.REGULAR,
             title="Ninth General Assembly",
@@ -111,11 +111,11 @@ def assembly_in_session(uow: Any, count: int) -> int:
             place="Makkah",
             group_chat_id=HALL,
         )
-        meeting = meetings.convene(session, details, staff, now=NOW)
+        meeting = sessions.convene(session, details, staff, now=NOW)
         meeting_id = meeting.id
     with uow.begin() as session:
         staff = session.get(User, STAFF)
-        meetings.open_session(session, meeting_id, staff, now=NOW)
+        sessions.open_session(session, meeting_id, staff, now=NOW)
         # Checked in as the check-in button records it (no ballot is open yet, so
         # nothing else happens then).
         for member in session.exec(select(Member)):
@@ -208,12 +208,13 @@ def one_run(database_url: str, redis_url: str, count: int) -> dict[str, float]:
     from models import AuditRecord, Ballot, Notification, User
     from models.db import Database
     from models.migrate import upgrade
-    from workflows import fees, motions, tallies
     from workflows.charter.money import Money
-    from workflows.clock import FrozenClock
-    from workflows.queue import make_broker
-    from workflows.settings import Settings
-    from workflows.unit_of_work import UnitOfWork
+    from workflows.fees import periods
+    from workflows.meetings import motions, tallies
+    from workflows.platform.clock import FrozenClock
+    from workflows.platform.queue import make_broker
+    from workflows.platform.settings import Settings
+    from workflows.platform.unit_of_work import UnitOfWork
 
     namespace = new_namespace("bulk")
     db = Database(database_url)
@@ -241,7 +242,7 @@ def one_run(database_url: str, redis_url: str, count: int) -> dict[str, float]:
                 session.execute(insert(AuditRecord.__table__), audits)  # type: ignore[attr-defined]
             out["bare insert s"] = time.perf_counter() - start
 
-            terms = fees.PeriodTerms(
+            terms = periods.PeriodTerms(
                 starts_on=date(2027, 1, 1),
                 ends_on=date(2028, 12, 31),
                 fee=Money(Decimal("1500"), "USD"),
@@ -250,7 +251,7 @@ def one_run(database_url: str, redis_url: str, count: int) -> dict[str, float]:
             start = time.perf_counter()
             with counting(db) as seen, uow.begin() as session:
                 staff = session.get(User, STAFF)
-                fees.open_period(session, terms, staff, now=NOW)
+                periods.open_period(session, terms, staff, now=NOW)
             done = time.perf_counter()
             out["fee period: first notice queued s"] = (broker.first or done) - start
             out["fee period: all queued s"] = done - start

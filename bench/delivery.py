@@ -1,10 +1,10 @@
 """Deliveries per second: Majlis's outbox next to a bare Dramatiq no-op actor.
 
-Same Redis, same broker settings (``workflows.queue.make_broker``), same number of
+Same Redis, same broker settings (``workflows.platform.queue.make_broker``), same number of
 worker threads and the same ``worker_timeout`` (100 ms) for all:
 
 * baseline: a Dramatiq actor that only counts its calls, N messages sent to it;
-* Majlis: N notifications written with ``workflows.outbox.notify`` inside one
+* Majlis: N notifications written with ``workflows.platform.outbox.notify`` inside one
   ``UnitOfWork.begin()`` (which hands them to the queue after commit), delivered
   by the workers of ``bot.platform.start_worker`` to the local sandbox (its flood
   control off), until every row has ``delivered_at``; twice:
@@ -69,7 +69,7 @@ def dramatiq_noop(conn: Connection, params: dict[str, Any]) -> None:
     import dramatiq
     from dramatiq import Worker
 
-    from workflows.queue import DELIVERY_QUEUE, WORKER_TIMEOUT_MS, make_broker
+    from workflows.platform.queue import DELIVERY_QUEUE, WORKER_TIMEOUT_MS, make_broker
 
     broker = make_broker(params["redis_url"], namespace=params["namespace"])
     done = threading.Condition()
@@ -119,9 +119,9 @@ def majlis_outbox(conn: Connection, params: dict[str, Any]) -> None:
 
     from bot.platform import open_platform, start_worker
     from models.db import normalise_url
-    from workflows import outbox
-    from workflows.queue import JobContext
-    from workflows.settings import Settings
+    from workflows.platform import outbox
+    from workflows.platform.queue import JobContext
+    from workflows.platform.settings import Settings
 
     settings = Settings(telegram_token=None, webhook_url=None, **params["settings"])
     platform = open_platform(settings)
@@ -202,8 +202,8 @@ def majlis_outbox(conn: Connection, params: dict[str, Any]) -> None:
 
 async def measure(system: str, args: argparse.Namespace, redis_url: str) -> Run:
     from bot.platform import SANDBOX_TOKEN
-    from bot.sandbox import Sandbox
-    from bot.sandbox.client import SandboxClient
+    from sandbox import Sandbox
+    from sandbox.client import SandboxClient
 
     namespace = new_namespace("delivery")
     params: dict[str, Any] = {

@@ -1,7 +1,7 @@
 """Notices at Telegram's limit: N notices to N members, with Telegram's flood control on.
 
 A fee period's notices go one to each member. Here N notifications, one per
-member, are written with ``workflows.outbox.notify`` in one ``UnitOfWork.begin()``
+member, are written with ``workflows.platform.outbox.notify`` in one ``UnitOfWork.begin()``
 and delivered by the workers of ``bot.platform.start_worker`` with Majlis's Redis
 rate limiter, to the local sandbox with its flood control at Telegram's rates
 (``rate_factor=1``: 30 messages a second overall, a bucket of 30). The clock runs
@@ -45,7 +45,7 @@ PER_SECOND = 30
 
 async def measure(size: int, args: argparse.Namespace, redis_url: str) -> dict[str, float]:
     from bot.platform import SANDBOX_TOKEN
-    from bot.sandbox import Sandbox
+    from sandbox import Sandbox
 
     namespace = new_namespace("notices")
     sandbox = Sandbox(port=0, rate_factor=1.0)  # Telegram's rates

@@ -115,7 +115,7 @@ def majlis_bot(conn: Connection, params: dict[str, Any]) -> None:
 async def _majlis_bot(conn: Connection, params: dict[str, Any]) -> None:
     from bot.app import serve_bot
     from bot.platform import open_platform
-    from workflows.settings import Settings
+    from workflows.platform.settings import Settings
 
     settings = Settings(telegram_token=None, webhook_url=None, **params["settings"])
     platform = await asyncio.to_thread(open_platform, settings)
@@ -157,8 +157,8 @@ def _expected(system: str) -> Callable[[str], bool]:
 
 async def measure(system: str, args: argparse.Namespace, redis_url: str) -> Run:
     from bot.platform import SANDBOX_TOKEN
-    from bot.sandbox import Sandbox
-    from bot.sandbox.client import SandboxClient
+    from sandbox import Sandbox
+    from sandbox.client import SandboxClient
 
     sandbox = Sandbox(port=0, rate_factor=0)  # 0: the sandbox's flood control is off
     await sandbox.start()

@@ -22,7 +22,7 @@ from bot.platform import (
 )
 from bot.telegram_api import AsyncRateLimiter, BotApi
 from bot.uploads import FileChecker
-from workflows.settings import ConfigurationError, Settings
+from workflows.platform.settings import ConfigurationError, Settings
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ async def run_everything(settings: Settings, *, stop: asyncio.Event | None = Non
     scheduler = None
     try:
         if settings.sandboxed:
-            from bot.sandbox import Sandbox
+            from sandbox import Sandbox
 
             sandbox = Sandbox(
                 host=settings.sandbox_host,

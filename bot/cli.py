@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 
-from workflows.settings import ConfigurationError, Settings, load_settings
+from workflows.platform.settings import ConfigurationError, Settings, load_settings
 
 ROLE_HELP = "representative, secretariat, secretary_general, chair, trustee, steering or council"
 
@@ -208,8 +208,8 @@ def _supervise(command: list[str], processes: int) -> int:
 
 def _admin(args: argparse.Namespace, settings: Settings) -> int:
     from bot.platform import open_database
-    from workflows import people
     from workflows.charter.roles import Role
+    from workflows.platform import people
 
     db = open_database(settings, migrate=True)
     try:
@@ -262,12 +262,12 @@ def _import_members(args: argparse.Namespace, settings: Settings) -> int:
     import getpass
     from pathlib import Path
 
-    from bot.conversations import register_import
+    from bot.conversations.membership import register_import
     from bot.i18n import text_for
     from bot.platform import open_database
-    from workflows import member_import
     from workflows.charter.errors import NotAllowed
-    from workflows.clock import SystemClock
+    from workflows.membership import member_import
+    from workflows.platform.clock import SystemClock
 
     t = text_for(args.language)
     try:

@@ -28,8 +28,9 @@ from bot.i18n import text_for
 from bot.telegram_api import ApiError, BotApi, FloodWait, Priority, RateLimiter
 from models import GroupChat, Notification, User
 from models.db import unreachable
-from workflows import meetings, outbox, values
-from workflows.queue import (
+from workflows.meetings import sessions
+from workflows.platform import outbox, values
+from workflows.platform.queue import (
     DELIVERY_QUEUE,
     JobContext,
     current_holder,
@@ -37,7 +38,7 @@ from workflows.queue import (
     holder_gone,
     job,
 )
-from workflows.unit_of_work import UnitOfWork
+from workflows.platform.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ def recipient_language(session: Session, chat_id: int) -> str:
 
 def render(session: Session, row: Notification) -> tuple[str, Keyboard]:
     language = recipient_language(session, row.chat_id)
-    if language != meetings.BOTH_LANGUAGES:
+    if language != sessions.BOTH_LANGUAGES:
         return render_in(language, row)
     # A group that reads both working languages (Art. 3) gets one post with both.
     english, english_buttons = render_in("en", row)

@@ -24,10 +24,10 @@ from bot.i18n import N_, Text, text_for
 from models import Conversation, ProcessedUpdate, User
 from models.columns import utcnow
 from models.db import unreachable
-from workflows import decisions, people
 from workflows.charter.errors import IllegalTransition, MajlisError, NotAllowed
 from workflows.charter.roles import Role
-from workflows.unit_of_work import UnitOfWork
+from workflows.platform import decisions, people
+from workflows.platform.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from babel.numbers import format_currency, get_currency_symbol
 from babel.support import NullTranslations, Translations
 
 from locales import CATALOG_DIR, LANGUAGES
-from workflows.values import N_, Country, Markup, Message, Money, Name, Texts
+from workflows.platform.values import N_, Country, Markup, Message, Money, Name, Texts
 
 __all__ = ["N_", "Html", "Message", "Text", "escape", "isolate", "text_for"]
 

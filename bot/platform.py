@@ -24,9 +24,9 @@ from bot import delivery as delivery_jobs
 from bot.telegram_api import PACING, BotApi, Pacing, RateLimiter
 from models.db import Database, DatabaseUnavailable
 from models.migrate import revisions, upgrade
-from workflows import jobs as workflow_jobs
-from workflows.clock import Clock
-from workflows.queue import (
+from workflows.platform import jobs as workflow_jobs
+from workflows.platform.clock import Clock
+from workflows.platform.queue import (
     WORKER_TIMEOUT_MS,
     Heartbeat,
     JobContext,
@@ -34,8 +34,8 @@ from workflows.queue import (
     enqueue,
     make_broker,
 )
-from workflows.settings import ConfigurationError, Settings
-from workflows.unit_of_work import UnitOfWork
+from workflows.platform.settings import ConfigurationError, Settings
+from workflows.platform.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ make "one ballot per voter per motion" hold whoever presses, however often.
 
 Secret ballots are two tables: ``secret_participations`` says who voted,
 ``sealed_ballots`` holds what was chosen, sealed under a key the database never
-sees (``workflows.seals``). Both rows are written in one transaction, so the
+sees (``workflows.meetings.seals``). Both rows are written in one transaction, so the
 database can tell which seal is whose, never what is inside it.
 """
 

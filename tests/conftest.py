@@ -17,9 +17,9 @@ from sqlalchemy import text
 
 from models.db import Database
 from models.migrate import upgrade
-from workflows.clock import FrozenClock
-from workflows.settings import Settings
-from workflows.unit_of_work import UnitOfWork
+from workflows.platform.clock import FrozenClock
+from workflows.platform.settings import Settings
+from workflows.platform.unit_of_work import UnitOfWork
 
 POSTGRES_URL = os.environ.get("MAJLIS_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("MAJLIS_TEST_REDIS_URL")

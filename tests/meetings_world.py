@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from models import Member, Representation, User
-from workflows import attendance, meetings, people, seats
 from workflows.charter.bodies import Body, SeatKind
 from workflows.charter.meetings import SessionKind
 from workflows.charter.roles import Role
-from workflows.clock import Clock
+from workflows.meetings import attendance, seats, sessions
+from workflows.platform import people
+from workflows.platform.clock import Clock
 
 
 def person(session: Session, user_id: int, name: str, language: str = "en") -> User:
@@ -54,7 +55,7 @@ def clerk(session: Session, user_id: int = 1) -> User:
 
 
 def assembly(session: Session, actor: User, clock: Clock, **overrides: object) -> int:
-    details = meetings.Convening(
+    details = sessions.Convening(
         body=Body.ASSEMBLY,
         kind=SessionKind.REGULAR,
         title="Ninth General Assembly",
@@ -64,7 +65,7 @@ def assembly(session: Session, actor: User, clock: Clock, **overrides: object) -
         agenda="Budget; rules of procedure",
         **overrides,  # type: ignore[arg-type]
     )
-    meeting = meetings.convene(session, details, actor, now=clock.now())
+    meeting = sessions.convene(session, details, actor, now=clock.now())
     assert meeting.id is not None
     return meeting.id
 
@@ -91,9 +92,9 @@ def board_meeting(
     in ``present`` (all of them by default). Returns the session's id."""
     for trustee, kind in zip(trustees, TRUSTEE_SEATS, strict=False):
         seats.assign(session, Body.TRUSTEES, kind, trustee, staff, now=now)
-    meeting = meetings.convene(
+    meeting = sessions.convene(
         session,
-        meetings.Convening(
+        sessions.Convening(
             body=Body.TRUSTEES,
             kind=SessionKind.REGULAR,
             title=title,
@@ -104,7 +105,7 @@ def board_meeting(
         now=now,
     )
     assert meeting.id is not None
-    meetings.open_session(session, meeting.id, staff, now=now)
+    sessions.open_session(session, meeting.id, staff, now=now)
     for trustee in trustees if present is None else present:
         attendance.check_in(session, meeting.id, trustee, now=now)
     return meeting.id

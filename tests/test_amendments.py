@@ -8,11 +8,11 @@ from sqlmodel import select
 
 from models import Member, User
 from tests.meetings_world import assembly, board_meeting, clerk, member, person
-from workflows import amendments, meetings, motions, votes
 from workflows.charter.errors import NotAllowed
 from workflows.charter.meetings import BallotKind, Choice
 from workflows.charter.voting import MotionKind
-from workflows.unit_of_work import UnitOfWork
+from workflows.meetings import amendments, ballots, motions, sessions
+from workflows.platform.unit_of_work import UnitOfWork
 
 
 def test_a_members_amendment_needs_two_thirds_of_the_full_members(uow: UnitOfWork) -> None:
@@ -27,7 +27,7 @@ def test_a_members_amendment_needs_two_thirds_of_the_full_members(uow: UnitOfWor
         observer_rep = person(session, 200, "Observer")
         observer = member(session, observer_rep, "Institute", category="observer")
         meeting_id = assembly(session, staff, uow.clock)
-        meetings.open_session(session, meeting_id, staff, now=now)
+        sessions.open_session(session, meeting_id, staff, now=now)
         motion = motions.propose(
             session,
             meeting_id,
@@ -83,13 +83,13 @@ def test_an_amendment_from_the_board_of_trustees_goes_straight_to_the_vote(
         assert proposal.state == "draft" and proposal.id is not None
         motions.open_vote(session, proposal.id, staff, now=now, settings=uow.settings)
         for trustee in trustees[:5]:
-            votes.cast_ballot(session, proposal.id, trustee, Choice.YES, now=now)
+            ballots.cast_ballot(session, proposal.id, trustee, Choice.YES, now=now)
         with pytest.raises(NotAllowed) as absent:
-            votes.cast_ballot(session, proposal.id, trustees[5], Choice.NO, now=now)
+            ballots.cast_ballot(session, proposal.id, trustees[5], Choice.NO, now=now)
         assert absent.value.reason == "art26.not_checked_in"
         outsider = person(session, 999, "Outsider")
         with pytest.raises(NotAllowed) as not_seated:
-            votes.cast_ballot(session, proposal.id, outsider, Choice.NO, now=now)
+            ballots.cast_ballot(session, proposal.id, outsider, Choice.NO, now=now)
         assert not_seated.value.reason == "art6.not_a_seat_holder"
         passed = motions.close_motion(session, proposal.id, staff, now=now)
         assert (passed.result, passed.quorum_met, passed.rule) == (
@@ -101,7 +101,7 @@ def test_an_amendment_from_the_board_of_trustees_goes_straight_to_the_vote(
         rep = person(session, 400, "Mayor")
         member(session, rep, "Fez")
         meeting_id = assembly(session, staff, uow.clock)
-        meetings.open_session(session, meeting_id, staff, now=now)
+        sessions.open_session(session, meeting_id, staff, now=now)
         amendment = motions.propose(
             session,
             meeting_id,

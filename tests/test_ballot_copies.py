@@ -17,11 +17,12 @@ from sqlmodel import Session, col, select
 from bot import delivery
 from models import Ballot, Notification, User
 from tests.meetings_world import assembly, clerk, member, person
-from workflows import attendance, meetings, motions, outbox, tallies, values, votes
 from workflows.charter.errors import NotAllowed
 from workflows.charter.meetings import BallotKind, Choice
 from workflows.charter.voting import MotionKind
-from workflows.unit_of_work import UnitOfWork
+from workflows.meetings import attendance, ballots, motions, sessions, tallies
+from workflows.platform import outbox, values
+from workflows.platform.unit_of_work import UnitOfWork
 
 VOTERS = 24
 
@@ -37,7 +38,7 @@ def open_motion(uow: UnitOfWork) -> tuple[int, list[tuple[int, int]]]:
             assert city.id is not None
             roster.append((city.id, rep.id))
         meeting_id = assembly(session, staff, uow.clock)
-        meetings.open_session(session, meeting_id, staff, now=now)
+        sessions.open_session(session, meeting_id, staff, now=now)
     with uow.begin() as session:
         for member_id, rep_id in roster:
             rep = session.get(User, rep_id)
@@ -107,11 +108,11 @@ def test_every_copy_shows_the_result_whatever_races_the_close(uow: UnitOfWork) -
     # Each voter asks for their ballot again: a second copy, which must follow too.
     with uow.begin() as session:
         motion = motions.lock(session, motion_id)
-        meeting = meetings.load(session, motion.meeting_id)
+        meeting = sessions.load(session, motion.meeting_id)
         for member_id, rep_id in roster:
             user = session.get(User, rep_id)
             assert user is not None
-            voter, found = votes.voter_of(session, meeting, user, member_id)
+            voter, found = ballots.voter_of(session, meeting, user, member_id)
             tallies.send_copy(session, motion, voter, found, rep_id, fresh=True)
     delivered_all(uow)
 

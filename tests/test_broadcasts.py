@@ -19,8 +19,9 @@ from models import (
     Seat,
     User,
 )
-from workflows import broadcasts, schedule
-from workflows.broadcasts import (
+from workflows.charter.errors import IllegalTransition, NotAllowed
+from workflows.outreach import broadcasts
+from workflows.outreach.broadcasts import (
     ALL,
     BODY,
     CATEGORY,
@@ -33,8 +34,8 @@ from workflows.broadcasts import (
     VOTING_SUSPENDED,
     segment,
 )
-from workflows.charter.errors import IllegalTransition, NotAllowed
-from workflows.unit_of_work import UnitOfWork
+from workflows.platform import schedule
+from workflows.platform.unit_of_work import UnitOfWork
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 _ids = iter(range(5000, 100000))

@@ -24,12 +24,14 @@ from sqlmodel import Session, col, func, select
 from models import FeeDue, GroupChat, Member, Motion, Notification, User
 from models.db import Database
 from tests.meetings_world import assembly, clerk, member, person
-from workflows import attendance, fee_reminders, fees, jobs, meetings, motions, tallies, votes
 from workflows.charter.meetings import BallotKind, Choice
 from workflows.charter.money import Money
 from workflows.charter.voting import MotionKind
-from workflows.queue import DELIVERY_QUEUE
-from workflows.unit_of_work import UnitOfWork
+from workflows.fees import periods, reminders
+from workflows.meetings import attendance, ballots, motions, sessions, tallies
+from workflows.platform import jobs
+from workflows.platform.queue import DELIVERY_QUEUE
+from workflows.platform.unit_of_work import UnitOfWork
 
 SMALL, LARGE = 10, 200
 HALL = -1001
@@ -71,8 +73,8 @@ def add_members(uow: UnitOfWork, first: int, last: int) -> None:
             member(session, rep, f"City {index:04}")
 
 
-def biennium(year: int) -> fees.PeriodTerms:
-    return fees.PeriodTerms(
+def biennium(year: int) -> periods.PeriodTerms:
+    return periods.PeriodTerms(
         starts_on=date(year, 1, 1),
         ends_on=date(year + 1, 12, 31),
         fee=Money(Decimal("1500"), "USD"),
@@ -87,26 +89,28 @@ def open_period(uow: UnitOfWork, year: int) -> tuple[int, int, int]:
     def work(session: Session) -> None:
         staff = session.get(User, 1)
         assert staff is not None
-        created.append(fees.open_period(session, terms, staff, now=uow.clock.now()).id or 0)
+        created.append(periods.open_period(session, terms, staff, now=uow.clock.now()).id or 0)
 
     spent = statements(uow, work)
     with uow.db.reading() as session:
         dues = set(session.exec(select(FeeDue.id).where(FeeDue.period_id == created[0])))
-        keys = session.exec(select(Notification.dedupe_key).where(Notification.key == fees.NOTICE))
+        keys = session.exec(
+            select(Notification.dedupe_key).where(Notification.key == periods.NOTICE)
+        )
         notices = sum(1 for key in keys if int((key or "::0").split(":")[2]) in dues)
     reminding = statements(
         uow,
-        lambda s: fee_reminders.remind(
+        lambda s: reminders.remind(
             s, {"period_id": created[0], "on": uow.clock.now().date().isoformat()}, uow.clock.now()
         ),
     )
     with uow.db.reading() as session:
-        reminders = session.exec(
+        reminded = session.exec(
             select(func.count())
             .select_from(Notification)
             .where(col(Notification.dedupe_key).startswith("fees:remind:"))
         ).one()
-    assert reminders >= notices, "a reminder to each representative"
+    assert reminded >= notices, "a reminder to each representative"
     return spent, notices, reminding
 
 
@@ -154,7 +158,7 @@ def test_a_notification_is_handed_to_the_queue_once_though_the_sweep_runs_meanwh
     with sending.begin() as session:
         staff = session.get(User, 1)
         assert staff is not None
-        fees.open_period(session, biennium(2027), staff, now=uow.clock.now())
+        periods.open_period(session, biennium(2027), staff, now=uow.clock.now())
     assert swept == [0]
     assert len(broker.sent) == SMALL + 1, "a notice per member and one to the Secretariat"
     assert set(broker.sent.values()) == {1}
@@ -179,7 +183,7 @@ def session_with(
     )
     meeting_id = made[0]
     spent["open the session: a check-in button to each"] = statements(
-        uow, lambda s: meetings.open_session(s, meeting_id, clerk(s), now=now)
+        uow, lambda s: sessions.open_session(s, meeting_id, clerk(s), now=now)
     )
     with uow.begin() as session:
         staff = clerk(session)
@@ -198,7 +202,7 @@ def session_with(
             now=now,
         )
     with uow.db.reading() as session:
-        for key in (meetings.INVITATION, meetings.CHECK_IN_NOW):
+        for key in (sessions.INVITATION, sessions.CHECK_IN_NOW):
             sent = session.exec(
                 select(func.count()).select_from(Notification).where(Notification.key == key)
             ).one()
@@ -228,29 +232,29 @@ def vote_costs(uow: UnitOfWork, count: int, ballot: BallotKind) -> dict[str, int
         for index in range(count):
             rep = session.get(User, 10_000 + index)
             assert rep is not None
-            votes.cast_ballot(session, motion_id, rep, Choice.YES, now=now)
+            ballots.cast_ballot(session, motion_id, rep, Choice.YES, now=now)
     spent["refresh the live tally"] = statements(
         uow, lambda s: tallies.refresh_tally(s, {"subject_id": motion_id}, now)
     )
     spent["refresh the attendance board"] = statements(
-        uow, lambda s: meetings.refresh_board(s, meetings.load(s, meeting_id), now=now)
+        uow, lambda s: sessions.refresh_board(s, sessions.load(s, meeting_id), now=now)
     )
     with uow.db.reading() as session:
         motion = session.get(Motion, motion_id)
         assert motion is not None
-        ballots = session.exec(
+        sent_ballots = session.exec(
             select(func.count())
             .select_from(Notification)
             .where(col(Notification.dedupe_key).like(f"motion:{motion_id}:ballot:%"))
         ).one()
-        reminders = session.exec(
+        sent_reminders = session.exec(
             select(func.count())
             .select_from(Notification)
             .where(col(Notification.dedupe_key).like(f"motion:{motion_id}:remind:%"))
         ).one()
-        assert (ballots, reminders) == (count, count), "a ballot and a reminder to each"
+        assert (sent_ballots, sent_reminders) == (count, count), "a ballot and a reminder to each"
         if ballot == BallotKind.NAMED:
-            assert votes.count(session, motion)[Choice.YES] == count
+            assert ballots.count(session, motion)[Choice.YES] == count
         tally = session.get(Notification, motion.group_ballot_id)
         assert tally is not None
         edit = session.exec(
@@ -278,10 +282,10 @@ def test_a_due_the_batch_collides_with_is_issued_once_and_noticed_once(uow: Unit
     open_period(uow, 2027)
     add_members(uow, 2, 3)
     with uow.begin() as session:
-        period = fees.current_period(session, date(2027, 6, 1))
+        period = periods.current_period(session, date(2027, 6, 1))
         newcomer = session.exec(select(Member).where(Member.name_en == "City 0002")).one()
         assert period is not None
-        assert fees.issue_dues(session, period, [newcomer, newcomer], now=uow.clock.now()) == 1
+        assert periods.issue_dues(session, period, [newcomer, newcomer], now=uow.clock.now()) == 1
     with uow.db.reading() as session:
         due = session.exec(select(FeeDue).where(FeeDue.member_id == newcomer.id)).one()
         notices = session.exec(

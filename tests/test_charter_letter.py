@@ -12,28 +12,20 @@ from sqlmodel import Session, select
 from models import Application, Member, Motion, Notification, Representation, User
 from tests.meetings_world import assembly, board_meeting, clerk, member, person
 from tests.test_fees import MAYOR, open_default, run_until, world  # noqa: F401
-from workflows import (
-    amendments,
-    applications,
-    attendance,
-    meetings,
-    motions,
-    people,
-    seats,
-    suspensions,
-    votes,
-    voting_rights,
-)
 from workflows.charter.bodies import Body, SeatKind
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import MOTION, MotionEvent, SuspensionEvent
 from workflows.charter.meetings import BallotKind, Choice, SessionKind
 from workflows.charter.roles import Role
 from workflows.charter.voting import MajorityBase, MotionKind
-from workflows.clock import FrozenClock
-from workflows.minutes import Minutes
-from workflows.settings import Settings
-from workflows.unit_of_work import UnitOfWork
+from workflows.fees import voting_rights
+from workflows.meetings import amendments, attendance, ballots, motions, seats, sessions
+from workflows.meetings.minutes import Minutes
+from workflows.membership import applications, suspensions
+from workflows.platform import people
+from workflows.platform.clock import FrozenClock
+from workflows.platform.settings import Settings
+from workflows.platform.unit_of_work import UnitOfWork
 
 # --- One city, one member (Art. 12, 13, 19, 25) -------------------------------
 
@@ -134,7 +126,7 @@ def passed(
     assert motion.id is not None
     motions.open_vote(session, motion.id, staff, now=now, settings=Settings())
     for voter in voters:
-        votes.cast_ballot(session, motion.id, voter, Choice.YES, now=now)
+        ballots.cast_ballot(session, motion.id, voter, Choice.YES, now=now)
     return motions.close_motion(session, motion.id, staff, now=now)
 
 
@@ -166,7 +158,7 @@ def test_only_a_passed_trustees_amendment_is_a_source_and_its_text_is_carried(
         assert catering.result == amendment.result == "passed"
         member(session, person(session, 400, "Mayor"), "Fez")
         meeting_id = assembly(session, staff, uow.clock)
-        meetings.open_session(session, meeting_id, staff, now=now)
+        sessions.open_session(session, meeting_id, staff, now=now)
 
         def propose(source: int | None, text: str = "Anything at all.") -> Motion:
             return motions.propose(
@@ -206,9 +198,9 @@ def test_one_trustee_of_nine_is_no_quorum_and_the_page_says_so(uow: UnitOfWork) 
         staff = clerk(session)
         trustee = person(session, 300, "Trustee")
         seats.assign(session, Body.TRUSTEES, SeatKind.MAYOR, trustee, staff, now=now)
-        meeting = meetings.convene(
+        meeting = sessions.convene(
             session,
-            meetings.Convening(
+            sessions.Convening(
                 body=Body.TRUSTEES,
                 kind=SessionKind.REGULAR,
                 title="Board",
@@ -218,15 +210,15 @@ def test_one_trustee_of_nine_is_no_quorum_and_the_page_says_so(uow: UnitOfWork) 
             staff,
             now=now,
         )
-        assert meetings.seating_shortfall(session, meeting) == {
-            "body": meetings.seating_shortfall(session, meeting)["body"],  # type: ignore[index]
+        assert sessions.seating_shortfall(session, meeting) == {
+            "body": sessions.seating_shortfall(session, meeting)["body"],  # type: ignore[index]
             "seated": 1,
             "seats": 9,
             "needed": 5,
             "article": 6,
         }
         assert meeting.id is not None
-        meetings.open_session(session, meeting.id, staff, now=now)
+        sessions.open_session(session, meeting.id, staff, now=now)
         attendance.check_in(session, meeting.id, trustee, now=now)
         motion = passed(
             session,
@@ -242,8 +234,8 @@ def test_one_trustee_of_nine_is_no_quorum_and_the_page_says_so(uow: UnitOfWork) 
             9,
             1,
         )
-        board_line = meetings.board_args(session, meeting)["quorum"]
-        assert (board_line.key, board_line.args["article"]) == (meetings.QUORUM_NOT_MET, 6)
+        board_line = sessions.board_args(session, meeting)["quorum"]
+        assert (board_line.key, board_line.args["article"]) == (sessions.QUORUM_NOT_MET, 6)
 
 
 # --- Support that outlives its supporters (Art. 30) --------------------------
@@ -256,7 +248,7 @@ def test_support_of_members_who_withdrew_since_cannot_break_the_motion(uow: Unit
         reps = [person(session, 100 + i, f"Mayor {i}") for i in range(3)]
         cities = [member(session, rep, f"City {i}") for i, rep in enumerate(reps)]
         meeting_id = assembly(session, staff, uow.clock)
-        meetings.open_session(session, meeting_id, staff, now=now)
+        sessions.open_session(session, meeting_id, staff, now=now)
         motion = motions.propose(
             session,
             meeting_id,
@@ -387,8 +379,8 @@ def test_whoever_the_machine_lets_propose_may_and_no_one_else(uow: UnitOfWork, r
 def test_the_base_is_the_bodys_overridable_per_motion_and_fixed_once_open(
     uow: UnitOfWork, tmp_path: Path
 ) -> None:
+    from bot.conversations.meetings.minutes_pdf import as_pdf
     from bot.i18n import text_for
-    from bot.minutes_pdf import as_pdf
     from tests.test_minutes_pdf import POPPLER, pdf_text
 
     now = uow.clock.now()
@@ -397,12 +389,12 @@ def test_the_base_is_the_bodys_overridable_per_motion_and_fixed_once_open(
         reps = [person(session, 100 + i, f"Mayor {i}") for i in range(4)]
         cities = [member(session, rep, f"City {i}") for i, rep in enumerate(reps)]
         cities[3].voting_right = "suspended_for_fees"
-        meetings.choose_body_base(session, Body.ASSEMBLY, MajorityBase.PRESENT, staff, now=now)
+        sessions.choose_body_base(session, Body.ASSEMBLY, MajorityBase.PRESENT, staff, now=now)
         meeting_id = assembly(session, staff, uow.clock)
-        meeting = meetings.load(session, meeting_id)
+        meeting = sessions.load(session, meeting_id)
         assert meeting.majority_base == "present"
         # The session counts members suspended for fees among the full members.
-        meetings.choose_rules(
+        sessions.choose_rules(
             session,
             meeting_id,
             staff,
@@ -410,15 +402,15 @@ def test_the_base_is_the_bodys_overridable_per_motion_and_fixed_once_open(
             fee_suspended_in_quorum_base=True,
             now=now,
         )
-        meetings.open_session(session, meeting_id, staff, now=now)
+        sessions.open_session(session, meeting_id, staff, now=now)
         with pytest.raises(NotAllowed) as fixed:
-            meetings.choose_rules(
+            sessions.choose_rules(
                 session, meeting_id, staff, majority_base=MajorityBase.YES_NO, now=now
             )
         assert fixed.value.reason == "procedure.rules_fixed_once_open"
         for rep, city in list(zip(reps, cities, strict=True))[:3]:
             attendance.check_in(session, meeting_id, rep, member_id=city.id, now=now)
-        board = meetings.board_args(session, meeting)
+        board = sessions.board_args(session, meeting)
         assert (board["quorum"].args["attending"], board["quorum"].args["total"]) == (3, 4)
         motion = motions.propose(
             session,
@@ -437,7 +429,9 @@ def test_the_base_is_the_bodys_overridable_per_motion_and_fixed_once_open(
         motions.open_vote(session, motion.id, staff, now=now, settings=uow.settings)
         with pytest.raises(NotAllowed):
             motions.choose_majority_base(session, motion.id, MajorityBase.PRESENT, staff, now=now)
-        votes.cast_ballot(session, motion.id, reps[0], Choice.YES, member_id=cities[0].id, now=now)
+        ballots.cast_ballot(
+            session, motion.id, reps[0], Choice.YES, member_id=cities[0].id, now=now
+        )
         closed = motions.close_motion(session, motion.id, staff, now=now)
         # Yes+No for this motion: 1 Yes of 1 passes; of the 3 present it would not.
         assert (closed.result, closed.votes_cast, closed.quorum_total) == ("passed", 1, 4)
@@ -454,6 +448,6 @@ def test_the_base_is_the_bodys_overridable_per_motion_and_fixed_once_open(
 
 
 def minutes_of(session: Session, meeting_id: int, staff: User) -> Minutes:
-    from workflows import minutes
+    from workflows.meetings import minutes
 
     return minutes.gather(session, meeting_id, staff)

@@ -33,7 +33,6 @@ from sqlmodel import Session
 
 from models import Member, User
 from tests.meetings_world import assembly, board_meeting, clerk, member, person
-from workflows import amendments, attendance, meetings, motions, votes
 from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed
 from workflows.charter.meetings import BallotKind, Choice
@@ -48,8 +47,9 @@ from workflows.charter.voting import (
     entitled_voters,
     tally,
 )
-from workflows.clock import Clock
-from workflows.unit_of_work import SETTINGS, UnitOfWork
+from workflows.meetings import amendments, attendance, ballots, motions, sessions
+from workflows.platform.clock import Clock
+from workflows.platform.unit_of_work import SETTINGS, UnitOfWork
 
 # --- The reference, from the charter's sentences -----------------------------
 
@@ -198,7 +198,7 @@ def test_quorum_and_majority_are_the_charters(
     with uow.db.session() as session:
         try:
             staff, meeting_id, built = build(session, cities, uow.clock)
-            meetings.choose_rules(
+            sessions.choose_rules(
                 session,
                 meeting_id,
                 staff,
@@ -206,7 +206,7 @@ def test_quorum_and_majority_are_the_charters(
                 fee_suspended_in_quorum_base=unpaid_still_full,
                 now=now,
             )
-            meetings.open_session(session, meeting_id, staff, now=now)
+            sessions.open_session(session, meeting_id, staff, now=now)
             attend(session, meeting_id, built, now)
             motion = motions.propose(
                 session,
@@ -227,10 +227,10 @@ def test_quorum_and_majority_are_the_charters(
                 assert voter is not None
                 # Refused when not entitled: the reference does not count it either.
                 with contextlib.suppress(NotAllowed):
-                    votes.cast_ballot(
+                    ballots.cast_ballot(
                         session, motion.id, voter, Choice(city.choice), member_id=row.id, now=now
                     )
-            quorum = meetings.quorum_of(session, meetings.load(session, meeting_id))
+            quorum = sessions.quorum_of(session, sessions.load(session, meeting_id))
             expected_quorum = reference_quorum(cities, unpaid_still_full=unpaid_still_full)
             assert (quorum.met, quorum.total) == expected_quorum
             closed = motions.close_motion(session, motion.id, staff, now=now)
@@ -257,7 +257,7 @@ def test_two_thirds_support_is_the_charters(
                 for c in cities
             ]
             staff, meeting_id, built = build(session, at_support, uow.clock)
-            meetings.choose_rules(
+            sessions.choose_rules(
                 session,
                 meeting_id,
                 staff,
@@ -265,7 +265,7 @@ def test_two_thirds_support_is_the_charters(
                 fee_suspended_in_quorum_base=unpaid_still_full,
                 now=now,
             )
-            meetings.open_session(session, meeting_id, staff, now=now)
+            sessions.open_session(session, meeting_id, staff, now=now)
             motion = motions.propose(
                 session,
                 meeting_id,
@@ -366,7 +366,7 @@ def test_a_boards_votes_are_the_charters(
         try:
             staff = clerk(session)
             users = [person(session, 3000 + i, f"Trustee {i}") for i in range(len(trustees))]
-            meetings.choose_body_base(session, Body.TRUSTEES, base, staff, now=now)
+            sessions.choose_body_base(session, Body.TRUSTEES, base, staff, now=now)
             present = [u for u, t in zip(users, trustees, strict=True) if t.present]
             meeting_id = board_meeting(
                 session, staff, users, now=now, present=present, title="Board"
@@ -385,7 +385,7 @@ def test_a_boards_votes_are_the_charters(
             motions.open_vote(session, motion.id, staff, now=now, settings=uow.settings)
             for user, trustee in zip(users, trustees, strict=True):
                 if trustee.present and trustee.choice is not None:
-                    votes.cast_ballot(session, motion.id, user, Choice(trustee.choice), now=now)
+                    ballots.cast_ballot(session, motion.id, user, Choice(trustee.choice), now=now)
             closed = motions.close_motion(session, motion.id, staff, now=now)
             assert closed.result == reference_board_result(trustees, base)
             assert closed.quorum_total == 9

@@ -18,9 +18,9 @@ from bot.cli import _logging, main
 from models.db import Database
 from models.migrate import alembic_config, upgrade
 from tests.conftest import POSTGRES_URL
-from workflows import outbox
-from workflows.queue import DELIVERY_QUEUE, enqueue, make_broker
-from workflows.settings import Settings
+from workflows.platform import outbox
+from workflows.platform.queue import DELIVERY_QUEUE, enqueue, make_broker
+from workflows.platform.settings import Settings
 
 
 @pytest.fixture
@@ -108,9 +108,9 @@ def test_making_a_pdf_logs_no_font_subsetting_at_info(caplog: pytest.LogCaptureF
     document.set_font("sans", size=12)
     document.cell(text="Minutes of the Ninth General Assembly")
     assert bytes(document.output()).startswith(b"%PDF")
-    logging.getLogger("bot.minutes").info("minutes rendered")
+    logging.getLogger("bot.conversations.meetings.minutes").info("minutes rendered")
     names = [record.name for record in caplog.records]
-    assert "bot.minutes" in names
+    assert "bot.conversations.meetings.minutes" in names
     assert not [name for name in names if name.startswith("fontTools")], names
 
 

@@ -10,9 +10,9 @@ from sqlalchemy.exc import OperationalError
 
 from bot.delivery import Delivery, SentMarks, deliver
 from models import Notification, User
-from workflows import outbox
-from workflows.clock import FrozenClock
-from workflows.unit_of_work import UnitOfWork
+from workflows.platform import outbox
+from workflows.platform.clock import FrozenClock
+from workflows.platform.unit_of_work import UnitOfWork
 
 
 class CountingApi:

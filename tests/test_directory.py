@@ -9,12 +9,13 @@ from sqlmodel import Session, select
 
 from bot.conversations import pages
 from models import AuditRecord, Member, Representation, User
-from workflows import directory, people
 from workflows.charter.errors import NotAllowed
 from workflows.charter.membership import MemberCategory, Standing
 from workflows.charter.roles import Role
-from workflows.directory import Filter
-from workflows.unit_of_work import UnitOfWork
+from workflows.membership import directory
+from workflows.membership.directory import Filter
+from workflows.platform import people
+from workflows.platform.unit_of_work import UnitOfWork
 
 CLERK, MAYOR, TRUSTEE, GUEST, FORMER = 21, 22, 23, 24, 25
 ADMITTED = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)

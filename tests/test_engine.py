@@ -13,10 +13,10 @@ from bot.conversations.start import Item, Menu, PickLanguage
 from bot.engine import Engine
 from models import Conversation, User
 from models.db import Database
-from workflows import people
 from workflows.charter.roles import Role
-from workflows.settings import Settings
-from workflows.unit_of_work import UnitOfWork
+from workflows.platform import people
+from workflows.platform.settings import Settings
+from workflows.platform.unit_of_work import UnitOfWork
 
 _ids = itertools.count(1)
 
@@ -189,8 +189,8 @@ def test_a_refused_step_owes_no_notification(uow: UnitOfWork) -> None:
 
     from bot.engine import Router, Turn
     from models import Notification
-    from workflows import outbox
     from workflows.charter.errors import NotAllowed
+    from workflows.platform import outbox
 
     router = Router("refuse")
 

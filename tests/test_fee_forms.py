@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 
 from bot.conversations.dates import parse_day
-from bot.conversations.fee_forms import add_months
-from bot.conversations.fee_periods import parse_reminders
+from bot.conversations.fees.fee_forms import add_months
+from bot.conversations.fees.fee_periods import parse_reminders
 
 
 @pytest.mark.parametrize(

@@ -17,22 +17,14 @@ from models import (
     Representation,
     User,
 )
-from workflows import (
-    fee_payments,
-    fee_reminders,
-    fee_statements,
-    fees,
-    people,
-    schedule,
-    values,
-    voting_rights,
-)
 from workflows.charter.errors import IllegalTransition, InvalidAmount, NotAllowed
 from workflows.charter.money import Money
 from workflows.charter.roles import Role
-from workflows.clock import FrozenClock
-from workflows.fee_payments import PaymentReport, Receipt
-from workflows.unit_of_work import UnitOfWork
+from workflows.fees import payments, periods, reminders, statements, voting_rights
+from workflows.fees.payments import PaymentReport, Receipt
+from workflows.platform import people, schedule, values
+from workflows.platform.clock import FrozenClock
+from workflows.platform.unit_of_work import UnitOfWork
 
 START = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 CLERK, MAYOR, OTHER_MAYOR, STRANGER = 100, 200, 300, 400
@@ -43,7 +35,7 @@ def usd(amount: str) -> Money:
     return Money(Decimal(amount), "USD")
 
 
-def terms(**changes: object) -> fees.PeriodTerms:
+def terms(**changes: object) -> periods.PeriodTerms:
     values: dict[str, object] = {
         "starts_on": date(2027, 1, 1),
         "ends_on": date(2028, 12, 31),
@@ -52,7 +44,7 @@ def terms(**changes: object) -> fees.PeriodTerms:
         "grace_days": 90,
     }
     values.update(changes)
-    return fees.PeriodTerms(**values)  # type: ignore[arg-type]
+    return periods.PeriodTerms(**values)  # type: ignore[arg-type]
 
 
 def member(session: Session, name: str, rep: int, *, category: str = "full") -> Member:
@@ -89,7 +81,9 @@ def user(session: Session, user_id: int) -> User:
 
 def open_default(uow: UnitOfWork, clock: FrozenClock, **changes: object) -> int:
     with uow.begin() as session:
-        period = fees.open_period(session, terms(**changes), user(session, CLERK), now=clock.now())
+        period = periods.open_period(
+            session, terms(**changes), user(session, CLERK), now=clock.now()
+        )
         return period.id or 0
 
 
@@ -115,7 +109,7 @@ def report(
 ) -> int:
     due = due_id(uow, member_id)
     with uow.begin() as session:
-        payment = fee_payments.report_payment(
+        payment = payments.report_payment(
             session,
             due,
             user(session, by),
@@ -128,7 +122,7 @@ def report(
 
 def confirm(uow: UnitOfWork, clock: FrozenClock, payment_id: int) -> None:
     with uow.begin() as session:
-        fee_payments.confirm_payment(session, payment_id, user(session, CLERK), now=clock.now())
+        payments.confirm_payment(session, payment_id, user(session, CLERK), now=clock.now())
 
 
 def run_until(uow: UnitOfWork, clock: FrozenClock, moment: datetime) -> None:
@@ -141,26 +135,26 @@ def test_opening_a_period_notifies_every_full_member_and_schedules_reminders(
 ) -> None:
     period_id = open_default(uow, clock)
     [notice] = notes(uow, MAYOR)
-    assert notice.key == fees.NOTICE
+    assert notice.key == periods.NOTICE
     assert notice.args["fee"] == {"$money": {"amount": "1500.00", "currency": "USD"}}
     assert notice.args["due"] == {"$date": "2027-03-31"}
-    assert notice.buttons[0][0]["data"] == f"{fees.PAY}:{due_id(uow, world['fez'])}"
+    assert notice.buttons[0][0]["data"] == f"{periods.PAY}:{due_id(uow, world['fez'])}"
     assert len(notes(uow, OTHER_MAYOR)) == 1
     assert notes(uow, STRANGER + 1) == []  # an associate pays no fee (Art. 18)
-    assert "2 fee notices" in fees.OPENED_PLURAL.replace("{count}", "2")
+    assert "2 fee notices" in periods.OPENED_PLURAL.replace("{count}", "2")
     with uow.begin() as session:
         items = session.exec(select(DueItem).order_by(col(DueItem.due_at))).all()
-        reminders = [i.due_at for i in items if i.kind == fees.REMIND]
+        reminders = [i.due_at for i in items if i.kind == periods.REMIND]
         assert reminders[:3] == [
             datetime(2027, 3, 1, 6, tzinfo=UTC),
             datetime(2027, 3, 24, 6, tzinfo=UTC),
             datetime(2027, 4, 14, 6, tzinfo=UTC),
         ]
         assert reminders[-1] <= datetime(2028, 12, 31, 6, tzinfo=UTC)
-        [grace] = [i for i in items if i.kind == fees.GRACE_OVER]
+        [grace] = [i for i in items if i.kind == periods.GRACE_OVER]
         assert grace.due_at == datetime(2027, 6, 30, 6, tzinfo=UTC)
         assert session.exec(select(AuditRecord).where(AuditRecord.entity == "fee_period")).one()
-        assert fees.current_period(session, date(2027, 5, 1)).id == period_id  # type: ignore[union-attr]
+        assert periods.current_period(session, date(2027, 5, 1)).id == period_id  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
@@ -187,7 +181,7 @@ def test_only_the_secretariat_opens_a_period_and_periods_do_not_overlap(
     uow: UnitOfWork, clock: FrozenClock, world: dict[str, int]
 ) -> None:
     with uow.begin() as session, pytest.raises(NotAllowed):
-        fees.open_period(session, terms(), user(session, MAYOR), now=clock.now())
+        periods.open_period(session, terms(), user(session, MAYOR), now=clock.now())
     open_default(uow, clock)
     with pytest.raises(NotAllowed) as refused:
         open_default(
@@ -207,10 +201,10 @@ def test_a_full_member_admitted_during_the_period_gets_its_notice(
     with uow.begin() as session:
         new = member(session, "Kairouan", 500)
         new.fee_notice_due_at = clock.now()
-        assert fees.issue_first_notice(session, new, now=clock.now())
+        assert periods.issue_first_notice(session, new, now=clock.now())
         assert new.fee_notice_due_at is None
-        assert not fees.issue_first_notice(session, new, now=clock.now())
-    assert [n.key for n in notes(uow, 500)] == [fees.NOTICE]
+        assert not periods.issue_first_notice(session, new, now=clock.now())
+    assert [n.key for n in notes(uow, 500)] == [periods.NOTICE]
 
 
 def test_a_partial_payment_leaves_the_rest_owed_and_the_statement_says_so(
@@ -220,22 +214,22 @@ def test_a_partial_payment_leaves_the_rest_owed_and_the_statement_says_so(
     payment_id = report(uow, clock, world["fez"], "500")
     with uow.begin() as session:
         prompt = session.exec(select(Prompt)).one()
-        assert (prompt.kind, prompt.subject_id) == (fee_payments.CONFIRM, payment_id)
-        line = fee_statements.statement(session, world["fez"], today=clock.now().date()).lines[0]
-        assert line.status is fee_statements.DueStatus.REPORTED
+        assert (prompt.kind, prompt.subject_id) == (payments.CONFIRM, payment_id)
+        line = statements.statement(session, world["fez"], today=clock.now().date()).lines[0]
+        assert line.status is statements.DueStatus.REPORTED
         assert line.balance == usd("1500")  # a report counts once confirmed
     staff = notes(uow, CLERK)
-    assert staff[-2].file_id == "receipt-1" and staff[-1].key == fee_payments.PAYMENT_SUMMARY
+    assert staff[-2].file_id == "receipt-1" and staff[-1].key == payments.PAYMENT_SUMMARY
     confirm(uow, clock, payment_id)
     with uow.begin() as session:
-        statement = fee_statements.statement(session, world["fez"], today=clock.now().date())
+        statement = statements.statement(session, world["fez"], today=clock.now().date())
         assert statement.lines[0].confirmed == usd("500")
         assert statement.lines[0].balance == usd("1000")
         assert statement.owed == [usd("1000")]
-        assert statement.lines[0].status is fee_statements.DueStatus.OWING
+        assert statement.lines[0].status is statements.DueStatus.OWING
     told = notes(uow, MAYOR)[-1]
-    assert told.key == fee_payments.CONFIRMED_TO_MEMBER
-    assert told.args["balance"]["$message"]["key"] == fee_payments.STILL_OWED
+    assert told.key == payments.CONFIRMED_TO_MEMBER
+    assert told.args["balance"]["$message"]["key"] == payments.STILL_OWED
 
 
 def test_a_double_confirmation_counts_once(
@@ -247,12 +241,12 @@ def test_a_double_confirmation_counts_once(
     with pytest.raises(IllegalTransition):
         confirm(uow, clock, payment_id)
     with uow.begin() as session:
-        statement = fee_statements.statement(session, world["fez"], today=clock.now().date())
+        statement = statements.statement(session, world["fez"], today=clock.now().date())
         assert statement.lines[0].confirmed == usd("1500")
-        assert statement.lines[0].status is fee_statements.DueStatus.PAID
+        assert statement.lines[0].status is statements.DueStatus.PAID
         due = session.exec(select(FeeDue).where(FeeDue.member_id == world["fez"])).one()
         assert due.settled_at == clock.now()
-    assert [n.key for n in notes(uow, MAYOR)].count(fee_payments.CONFIRMED_TO_MEMBER) == 1
+    assert [n.key for n in notes(uow, MAYOR)].count(payments.CONFIRMED_TO_MEMBER) == 1
 
 
 def test_only_a_representative_of_the_member_reports(
@@ -281,15 +275,15 @@ def test_a_disputed_report_is_corrected_then_confirmed(
     open_default(uow, clock)
     payment_id = report(uow, clock, world["fez"], "1400")
     with uow.begin() as session:
-        fee_payments.dispute_payment(
+        payments.dispute_payment(
             session, payment_id, user(session, CLERK), "We received 1,500.", now=clock.now()
         )
     disputed = notes(uow, MAYOR)[-1]
-    assert disputed.key == fee_payments.DISPUTED_TO_MEMBER
+    assert disputed.key == payments.DISPUTED_TO_MEMBER
     assert disputed.args["reason"] == "We received 1,500."
-    assert disputed.buttons[0][0]["data"] == f"{fee_payments.CORRECT}:{payment_id}:correct"
+    assert disputed.buttons[0][0]["data"] == f"{payments.CORRECT}:{payment_id}:correct"
     with uow.begin() as session:
-        fee_payments.correct_payment(
+        payments.correct_payment(
             session,
             payment_id,
             user(session, MAYOR),
@@ -307,10 +301,10 @@ def test_a_disputed_report_is_corrected_then_confirmed(
         assert payment.corrections[0]["amount_minor"] == 140000
         prompts = session.exec(select(Prompt).order_by(col(Prompt.id))).all()
         assert [p.resolved_at is None for p in prompts] == [False, True]
-    assert notes(uow, CLERK)[-1].key == fee_payments.CORRECTED_SUMMARY
+    assert notes(uow, CLERK)[-1].key == payments.CORRECTED_SUMMARY
     confirm(uow, clock, payment_id)
     with uow.begin() as session:
-        assert fee_statements.statement(session, world["fez"], today=clock.now().date()).owed == []
+        assert statements.statement(session, world["fez"], today=clock.now().date()).owed == []
 
 
 def test_reminders_before_and_after_the_due_date_stop_once_a_payment_is_reported(
@@ -319,18 +313,15 @@ def test_reminders_before_and_after_the_due_date_stop_once_a_payment_is_reported
     open_default(uow, clock)
     run_until(uow, clock, datetime(2027, 3, 1, 7, tzinfo=UTC))
     before = notes(uow, MAYOR)[-1]
-    assert (before.key, before.args["count"]) == (fee_reminders.REMINDER_BEFORE, 30)
+    assert (before.key, before.args["count"]) == (reminders.REMINDER_BEFORE, 30)
     report(uow, clock, world["fez"], "1500")  # Fez reports; Tunis does not
     run_until(uow, clock, datetime(2027, 3, 24, 7, tzinfo=UTC))
     run_until(uow, clock, datetime(2027, 4, 14, 7, tzinfo=UTC))
     keys = [n.key for n in notes(uow, MAYOR)]
-    assert (
-        keys.count(fee_reminders.REMINDER_BEFORE) == 1 and fee_reminders.REMINDER_AFTER not in keys
-    )
+    assert keys.count(reminders.REMINDER_BEFORE) == 1 and reminders.REMINDER_AFTER not in keys
     tunis = [n.key for n in notes(uow, OTHER_MAYOR)]
     assert (
-        tunis.count(fee_reminders.REMINDER_BEFORE) == 2
-        and tunis.count(fee_reminders.REMINDER_AFTER) == 1
+        tunis.count(reminders.REMINDER_BEFORE) == 2 and tunis.count(reminders.REMINDER_AFTER) == 1
     )
     # A restart re-running the tick repeats nothing.
     schedule.run_due(uow.begin, now=clock.now())
@@ -348,11 +339,11 @@ def test_after_the_grace_period_the_voting_right_is_suspended_and_restored_on_pa
         fez = session.get(Member, world["fez"])
         assert fez is not None and fez.voting_right == "suspended_for_fees"
         assert not voting_rights.entitled_to_vote(fez)
-        suspension = fee_statements.current_suspension(session, world["fez"])
+        suspension = statements.current_suspension(session, world["fez"])
         assert suspension is not None and suspension.automatic
     assert notes(uow, MAYOR)[-1].key == voting_rights.SUSPENDED_TO_MEMBER
     staff = notes(uow, CLERK)[-1]
-    assert staff.key == fee_reminders.GRACE_SUSPENDED
+    assert staff.key == reminders.GRACE_SUSPENDED
     assert [name.en for name in values.decode(staff.args)["names"]] == ["Fez", "Tunis"]
 
     payment_id = report(uow, clock, world["fez"], "400")
@@ -364,7 +355,7 @@ def test_after_the_grace_period_the_voting_right_is_suspended_and_restored_on_pa
     with uow.begin() as session:
         fez = session.get(Member, world["fez"])
         assert fez is not None and voting_rights.entitled_to_vote(fez)
-        assert fee_statements.current_suspension(session, world["fez"]) is None
+        assert statements.current_suspension(session, world["fez"]) is None
     assert notes(uow, MAYOR)[-1].key == voting_rights.RESTORED_TO_MEMBER
 
 
@@ -376,7 +367,7 @@ def test_when_the_policy_is_by_hand_the_secretariat_is_told_and_nothing_is_suspe
     run_until(uow, clock, datetime(2027, 6, 30, 7, tzinfo=UTC))
     with uow.begin() as session:
         assert session.get(Member, world["fez"]).voting_right == "active"  # type: ignore[union-attr]
-    assert notes(uow, CLERK)[-1].key == fee_reminders.GRACE_BY_HAND
+    assert notes(uow, CLERK)[-1].key == reminders.GRACE_BY_HAND
 
 
 def test_the_council_suspends_and_restores_by_hand(
@@ -429,7 +420,7 @@ def test_a_payment_recorded_by_the_secretariat_counts_at_once(
     open_default(uow, clock)
     due = due_id(uow, world["tunis"])
     with uow.begin() as session:
-        payment = fee_payments.record_payment(
+        payment = payments.record_payment(
             session,
             due,
             user(session, CLERK),
@@ -438,19 +429,19 @@ def test_a_payment_recorded_by_the_secretariat_counts_at_once(
         )
         assert payment.state == "confirmed"
         assert session.exec(select(Prompt)).first() is None
-    assert notes(uow, OTHER_MAYOR)[-1].key == fee_payments.RECORDED_TO_MEMBER
+    assert notes(uow, OTHER_MAYOR)[-1].key == payments.RECORDED_TO_MEMBER
     with uow.begin() as session:
-        lines = fee_statements.roster(
-            session, fees.periods(session)[0].id or 0, today=clock.now().date()
+        lines = statements.roster(
+            session, periods.periods(session)[0].id or 0, today=clock.now().date()
         )
         assert [(line.member.name_en, line.status) for line in lines] == [
-            ("Fez", fee_statements.DueStatus.OWING),
-            ("Tunis", fee_statements.DueStatus.PAID),
+            ("Fez", statements.DueStatus.OWING),
+            ("Tunis", statements.DueStatus.PAID),
         ]
 
 
 def test_csv_is_utf8_with_a_byte_order_mark() -> None:
-    data = fee_statements.to_csv(["Member", "Balance"], [["فاس", "1500.00"]])
+    data = statements.to_csv(["Member", "Balance"], [["فاس", "1500.00"]])
     assert data.startswith(b"\xef\xbb\xbf")
     assert data.decode("utf-8-sig").splitlines() == ["Member,Balance", "فاس,1500.00"]
 
@@ -461,7 +452,7 @@ def test_a_future_payment_date_is_refused(
     open_default(uow, clock)
     due = due_id(uow, world["fez"])
     with uow.begin() as session, pytest.raises(NotAllowed) as refused:
-        fee_payments.report_payment(
+        payments.report_payment(
             session,
             due,
             user(session, MAYOR),
@@ -476,7 +467,7 @@ def test_admission_of_a_full_member_during_a_period_sends_its_notice(
     uow: UnitOfWork, clock: FrozenClock, world: dict[str, int]
 ) -> None:
     from models import Application
-    from workflows import applications
+    from workflows.membership import applications
 
     open_default(uow, clock)
     with uow.begin() as session:
@@ -499,7 +490,7 @@ def test_admission_of_a_full_member_during_a_period_sends_its_notice(
             session, application.id or 0, user(session, 600), now=clock.now()
         )
         assert member_row.fee_notice_due_at is None
-    assert [n.key for n in notes(uow, 700)] == [applications.WELCOME_MEMBER, fees.NOTICE]
+    assert [n.key for n in notes(uow, 700)] == [applications.WELCOME_MEMBER, periods.NOTICE]
 
 
 def test_without_a_period_the_first_notice_stays_due_until_one_opens(
@@ -508,10 +499,10 @@ def test_without_a_period_the_first_notice_stays_due_until_one_opens(
     with uow.begin() as session:
         new = member(session, "Sousse", 800)
         new.fee_notice_due_at = clock.now()
-        assert not fees.issue_first_notice(session, new, now=clock.now())
+        assert not periods.issue_first_notice(session, new, now=clock.now())
         assert new.fee_notice_due_at is not None
         new_id = new.id
     open_default(uow, clock)
     with uow.begin() as session:
         assert session.get(Member, new_id).fee_notice_due_at is None  # type: ignore[union-attr]
-    assert [n.key for n in notes(uow, 800)] == [fees.NOTICE]
+    assert [n.key for n in notes(uow, 800)] == [periods.NOTICE]

@@ -7,7 +7,7 @@ import pytest
 
 from bot.i18n import FSI, PDI, Html, Text, translations
 from locales.__main__ import problems
-from workflows.values import Money
+from workflows.platform.values import Money
 
 
 def test_every_message_has_its_arabic_translation() -> None:

@@ -4,10 +4,10 @@ import pytest
 
 from bot.conversations.refusals import REFUSALS
 from bot.i18n import text_for
-from workflows import motions
 from workflows.charter.bodies import SEAT_RULE_KEYS
 from workflows.charter.meetings import MEETING_RULE_KEYS
 from workflows.charter.voting import AMENDMENT_RULE_KEYS, OUTCOME_RULE_KEYS
+from workflows.meetings import motions
 
 REFUSABLE = [
     *MEETING_RULE_KEYS,

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session, col, select
 
-from bot.conversations.register_import import plain, report
+from bot.conversations.membership.register_import import plain, report
 from bot.i18n import text_for
 from models import (
     Application,
@@ -19,12 +19,13 @@ from models import (
     RoleGrant,
     User,
 )
-from workflows import applications, directory, member_import, people
 from workflows.charter.errors import NotAllowed
 from workflows.charter.membership import MemberCategory, Standing
 from workflows.charter.roles import Role
-from workflows.member_import import FileProblem, Outcome, Problem, RegisterRefused
-from workflows.unit_of_work import UnitOfWork
+from workflows.membership import applications, directory, member_import
+from workflows.membership.member_import import FileProblem, Outcome, Problem, RegisterRefused
+from workflows.platform import people
+from workflows.platform.unit_of_work import UnitOfWork
 
 CLERK, MAYOR, OTHER = 31, 32, 33
 NOW = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)

@@ -6,12 +6,13 @@ import pytest
 from sqlmodel import Session, select
 
 from models import Member, Notification, Prompt, Representation, SuspensionCase, User
-from workflows import honorary, people, suspensions, withdrawals
 from workflows.charter.errors import IllegalTransition, NotAllowed
 from workflows.charter.roles import Role
-from workflows.honorary import Capacity
-from workflows.unit_of_work import UnitOfWork
-from workflows.withdrawals import Letter
+from workflows.membership import honorary, suspensions, withdrawals
+from workflows.membership.honorary import Capacity
+from workflows.membership.withdrawals import Letter
+from workflows.platform import people
+from workflows.platform.unit_of_work import UnitOfWork
 
 CLERK, CHAIR, GENERAL, MAYOR, DEPUTY = 1, 2, 3, 4, 5
 LETTER = Letter(file_id="file-1", kind="document", name="request.pdf", mime="application/pdf")

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import minutes_pdf as documents
+from bot.conversations.meetings import minutes_pdf as documents
 from bot.i18n import text_for
 from models import Meeting, Motion
-from workflows.minutes import Delegate, Minutes, MotionMinutes, Name, Present, Vote
+from workflows.meetings.minutes import Delegate, Minutes, MotionMinutes, Name, Present, Vote
 
 POPPLER = shutil.which("pdftoppm") and shutil.which("pdftotext")
 needs_poppler = pytest.mark.skipif(

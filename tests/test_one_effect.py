@@ -48,33 +48,19 @@ from models import (
     WithdrawalRequest,
 )
 from tests.meetings_world import assembly
-from workflows import (
-    amendments,
-    applications,
-    attendance,
-    decisions,
-    fee_payments,
-    fee_reminders,
-    fees,
-    honorary,
-    meetings,
-    motions,
-    people,
-    prompts,
-    seats,
-    suspensions,
-    voting_rights,
-    withdrawals,
-)
 from workflows.charter.bodies import Body, SeatKind
 from workflows.charter.errors import IllegalTransition, MajlisError, NotAllowed
 from workflows.charter.meetings import BallotKind, Rsvp
 from workflows.charter.money import Money
 from workflows.charter.roles import Role
 from workflows.charter.voting import MotionKind
-from workflows.honorary import Capacity
-from workflows.suspensions import SuspensionEvent
-from workflows.unit_of_work import UnitOfWork
+from workflows.fees import payments, periods, reminders, voting_rights
+from workflows.meetings import amendments, attendance, motions, seats, sessions
+from workflows.membership import applications, honorary, suspensions, withdrawals
+from workflows.membership.honorary import Capacity
+from workflows.membership.suspensions import SuspensionEvent
+from workflows.platform import decisions, people, prompts
+from workflows.platform.unit_of_work import UnitOfWork
 
 PRESSES = 6
 #: The people who press: ids 1..PRESSES. The scene's other people come after.
@@ -163,11 +149,11 @@ def full_member(session: Session, name: str = "Fez", *representatives: int) -> M
 
 def fee_period(session: Session, uow: UnitOfWork) -> FeePeriod:
     today = now(uow).date()
-    return fees.open_period(session, terms(today), user(session, DECIDERS[0]), now=now(uow))
+    return periods.open_period(session, terms(today), user(session, DECIDERS[0]), now=now(uow))
 
 
-def terms(today: date) -> fees.PeriodTerms:
-    return fees.PeriodTerms(
+def terms(today: date) -> periods.PeriodTerms:
+    return periods.PeriodTerms(
         starts_on=date(today.year, 1, 1),
         ends_on=date(today.year + 1, 12, 31),
         fee=Money(Decimal("1000"), "USD"),
@@ -281,17 +267,17 @@ def reported(session: Session, uow: UnitOfWork) -> Scene:
     assert member.id is not None
     person(session, 200, "Amina", Role.SECRETARIAT)
     fee_period(session, uow)
-    due = fees.due_of(session, session.exec(select(FeePeriod.id)).one() or 0, member.id)
+    due = periods.due_of(session, session.exec(select(FeePeriod.id)).one() or 0, member.id)
     assert due is not None and due.id is not None
-    payment = fee_payments.report_payment(
+    payment = payments.report_payment(
         session,
         due.id,
         user(session, REPRESENTATIVE),
-        fee_payments.PaymentReport(
+        payments.PaymentReport(
             amount=Decimal("1000"),
             paid_on=now(uow).date(),
             reference="TR-1",
-            receipt=fee_payments.Receipt(file_id="receipt", kind="document"),
+            receipt=payments.Receipt(file_id="receipt", kind="document"),
         ),
         now=now(uow),
         settings=uow.settings,
@@ -315,9 +301,9 @@ def overdue(session: Session, uow: UnitOfWork) -> Scene:
     assert member.id is not None
     clerk = person(session, 200, "Amina", Role.SECRETARIAT)
     today = now(uow).date()
-    period = fees.open_period(
+    period = periods.open_period(
         session,
-        fees.PeriodTerms(
+        periods.PeriodTerms(
             starts_on=today - timedelta(days=800),
             ends_on=today + timedelta(days=100),
             fee=Money(Decimal("1000"), "USD"),
@@ -335,7 +321,7 @@ def at_deadline_or_by_hand(session: Session, scene: Scene, user: User, uow: Unit
     if user.id != DECIDERS[0]:
         voting_rights.suspend(session, scene.row_id, user, reason="Council decision", now=now(uow))
         return True
-    fee_reminders.grace_over(session, {"period_id": scene.more["period"]}, now(uow))
+    reminders.grace_over(session, {"period_id": scene.more["period"]}, now(uow))
     return count(session, VotingSuspension, col(VotingSuspension.automatic).is_(True)) > 0
 
 
@@ -349,7 +335,7 @@ def convened(session: Session, uow: UnitOfWork, *, open_: bool = False) -> Scene
     full_member(session, "Fez", REPRESENTATIVE, REPRESENTATIVE + 1000)
     meeting_id = assembly(session, clerk, uow.clock)
     if open_:
-        meetings.open_session(session, meeting_id, clerk, now=now(uow))
+        sessions.open_session(session, meeting_id, clerk, now=now(uow))
     return Scene(Meeting, meeting_id)
 
 
@@ -394,7 +380,7 @@ def checkin(session: Session, uow: UnitOfWork) -> Scene:
     clerk = person(session, 200, "Amina", Role.SECRETARIAT)
     member = full_member(session, "Fez", *DECIDERS)
     meeting_id = assembly(session, clerk, uow.clock)
-    meetings.open_session(session, meeting_id, clerk, now=now(uow))
+    sessions.open_session(session, meeting_id, clerk, now=now(uow))
     return Scene(Meeting, meeting_id, {"member": member.id})
 
 
@@ -471,7 +457,7 @@ CASES = [
         lambda s, scene: (
             count(s, Member)
             * notified(s, applications.WELCOME_MEMBER, APPLICANT)
-            * notified(s, fees.NOTICE, APPLICANT)
+            * notified(s, periods.NOTICE, APPLICANT)
         ),
     ),
     Case(
@@ -602,9 +588,9 @@ CASES = [
         "fee payment: confirm",
         Role.SECRETARIAT,
         reported,
-        lambda s, scene, u, uow: fee_payments.confirm_payment(s, scene.row_id, u, now=now(uow)),
+        lambda s, scene, u, uow: payments.confirm_payment(s, scene.row_id, u, now=now(uow)),
         lambda s, scene: (
-            notified(s, fee_payments.CONFIRMED_TO_MEMBER, REPRESENTATIVE)
+            notified(s, payments.CONFIRMED_TO_MEMBER, REPRESENTATIVE)
             * audited(s, "fee_due", "settle")
         ),
     ),
@@ -612,16 +598,16 @@ CASES = [
         "fee payment: dispute",
         Role.SECRETARIAT,
         reported,
-        lambda s, scene, u, uow: fee_payments.dispute_payment(
+        lambda s, scene, u, uow: payments.dispute_payment(
             s, scene.row_id, u, "No such transfer.", now=now(uow)
         ),
-        lambda s, scene: notified(s, fee_payments.DISPUTED_TO_MEMBER, REPRESENTATIVE),
+        lambda s, scene: notified(s, payments.DISPUTED_TO_MEMBER, REPRESENTATIVE),
     ),
     Case(
         "fee period: open the same period",
         Role.SECRETARIAT,
         period_terms,
-        lambda s, scene, u, uow: fees.open_period(s, terms(now(uow).date()), u, now=now(uow)),
+        lambda s, scene, u, uow: periods.open_period(s, terms(now(uow).date()), u, now=now(uow)),
         lambda s, scene: count(s, FeePeriod),
     ),
     Case(
@@ -656,28 +642,28 @@ CASES = [
         "session: open",
         Role.SECRETARIAT,
         convened,
-        lambda s, scene, u, uow: meetings.open_session(s, scene.row_id, u, now=now(uow)),
-        lambda s, scene: notified(s, meetings.CHECK_IN_NOW, REPRESENTATIVE),
+        lambda s, scene, u, uow: sessions.open_session(s, scene.row_id, u, now=now(uow)),
+        lambda s, scene: notified(s, sessions.CHECK_IN_NOW, REPRESENTATIVE),
     ),
     Case(
         "session: close",
         Role.SECRETARIAT,
         lambda s, uow: convened(s, uow, open_=True),
-        lambda s, scene, u, uow: meetings.close_session(s, scene.row_id, u, now=now(uow)),
+        lambda s, scene, u, uow: sessions.close_session(s, scene.row_id, u, now=now(uow)),
         lambda s, scene: audited(s, "meeting", "close"),
     ),
     Case(
         "session: cancel",
         Role.SECRETARIAT,
         convened,
-        lambda s, scene, u, uow: meetings.cancel_session(s, scene.row_id, u, now=now(uow)),
-        lambda s, scene: notified(s, meetings.CANCELLED, REPRESENTATIVE),
+        lambda s, scene, u, uow: sessions.cancel_session(s, scene.row_id, u, now=now(uow)),
+        lambda s, scene: notified(s, sessions.CANCELLED, REPRESENTATIVE),
     ),
     Case(
         "invitation: the member's representatives answer",
         Role.REPRESENTATIVE,
         invited,
-        lambda s, scene, u, uow: meetings.answer_invitation(
+        lambda s, scene, u, uow: sessions.answer_invitation(
             s, scene.row_id, u, Rsvp.ATTEND, now=now(uow)
         ),
         # An answer may be changed: each press is one answer, recorded once, in turn.

@@ -4,9 +4,9 @@ the same queue message handed out again, never a second copy of the job."""
 from datetime import UTC, datetime, timedelta
 
 from models.db import Database
-from workflows import outbox
-from workflows.settings import Settings
-from workflows.unit_of_work import UnitOfWork
+from workflows.platform import outbox
+from workflows.platform.settings import Settings
+from workflows.platform.unit_of_work import UnitOfWork
 
 LEASE = timedelta(seconds=20)
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)

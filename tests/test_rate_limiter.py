@@ -15,11 +15,11 @@ import redis.asyncio
 from bot.chat import Document, Keyboard
 from bot.delivery import Delivery, deliver
 from bot.runtimes.common import Paced
-from bot.sandbox.ratelimit import FloodControl
 from bot.telegram_api import PACING, AsyncRateLimiter, Priority, RateLimiter, Turn
 from models import User
-from workflows import outbox
-from workflows.unit_of_work import UnitOfWork
+from sandbox.ratelimit import FloodControl
+from workflows.platform import outbox
+from workflows.platform.unit_of_work import UnitOfWork
 
 
 class Clock:

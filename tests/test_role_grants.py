@@ -4,10 +4,10 @@ import pytest
 from sqlmodel import select
 
 from models import AuditRecord, Notification, RoleGrant, User
-from workflows import people
 from workflows.charter.errors import NotAllowed
 from workflows.charter.roles import Role
-from workflows.unit_of_work import UnitOfWork
+from workflows.platform import people
+from workflows.platform.unit_of_work import UnitOfWork
 
 CLERK, GENERAL, GUEST, PERSON = 11, 12, 13, 14
 

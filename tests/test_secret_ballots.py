@@ -22,11 +22,11 @@ from models.db import Database
 from tests.conftest import POSTGRES_URL
 from tests.inspection import extension
 from tests.meetings_world import assembly, clerk, member, person
-from workflows import attendance, meetings, motions, seals, tallies, votes
 from workflows.charter.meetings import BallotKind, Choice
 from workflows.charter.voting import MotionKind
-from workflows.settings import ConfigurationError, Settings, load_settings
-from workflows.unit_of_work import UnitOfWork
+from workflows.meetings import attendance, ballots, motions, seals, sessions, tallies
+from workflows.platform.settings import ConfigurationError, Settings, load_settings
+from workflows.platform.unit_of_work import UnitOfWork
 
 
 def secret_vote(uow: UnitOfWork, voters: int) -> tuple[int, list[User]]:
@@ -39,7 +39,7 @@ def secret_vote(uow: UnitOfWork, voters: int) -> tuple[int, list[User]]:
         reps = [person(session, 100 + i, f"Mayor {i}") for i in range(voters)]
         cities = [member(session, rep, f"City {i}") for i, rep in enumerate(reps)]
         meeting_id = assembly(session, staff, uow.clock, group_chat_id=-100)
-        meetings.open_session(session, meeting_id, staff, now=now)
+        sessions.open_session(session, meeting_id, staff, now=now)
         for rep, city in zip(reps, cities, strict=True):
             attendance.check_in(session, meeting_id, rep, member_id=city.id, now=now)
         motion = motions.propose(
@@ -61,7 +61,7 @@ def cast(uow: UnitOfWork, motion_id: int, rep: User, choice: Choice) -> None:
     with uow.begin() as session:
         user = session.get(User, rep.id)
         assert user is not None
-        votes.cast_ballot(session, motion_id, user, choice, now=uow.clock.now())
+        ballots.cast_ballot(session, motion_id, user, choice, now=uow.clock.now())
 
 
 def test_nothing_links_a_secret_choice_to_its_voter(uow: UnitOfWork, tmp_path: Path) -> None:

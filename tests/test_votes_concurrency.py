@@ -16,11 +16,11 @@ from sqlmodel import func, select
 
 from models import Ballot, Member, SealedBallot, SecretParticipation, User
 from tests.meetings_world import assembly, clerk, member, person
-from workflows import attendance, meetings, motions, speakers, votes
 from workflows.charter.errors import NotAllowed
 from workflows.charter.meetings import BallotKind, Choice
 from workflows.charter.voting import MotionKind
-from workflows.unit_of_work import UnitOfWork
+from workflows.meetings import attendance, ballots, motions, sessions, speakers
+from workflows.platform.unit_of_work import UnitOfWork
 
 MEMBERS = 500
 THREADS = 16
@@ -59,7 +59,7 @@ def prepare(uow: UnitOfWork, ballot: BallotKind) -> tuple[int, list[tuple[int, i
             attendance.answer_delegation(session, delegation.id, delegate, True, now=now)
         staff = session.get(User, 1)
         assert staff is not None
-        meetings.open_session(session, meeting_id, staff, now=now)
+        sessions.open_session(session, meeting_id, staff, now=now)
     with uow.begin() as session:
         for member_id, rep_id, _ in roster:
             rep = session.get(User, rep_id)
@@ -87,7 +87,7 @@ def submit(uow: UnitOfWork, motion_id: int, user_id: int, choice: Choice) -> str
         with uow.begin() as session:
             user = session.get(User, user_id)
             assert user is not None
-            cast = votes.cast_ballot(session, motion_id, user, choice, now=uow.clock.now())
+            cast = ballots.cast_ballot(session, motion_id, user, choice, now=uow.clock.now())
             return "changed" if cast.changed else ("same" if cast.unchanged else "cast")
     except NotAllowed as refusal:
         return refusal.reason

@@ -1,2 +1,2 @@
 # CLDR's currency digits, registered for ``charter.money`` before anything counts money.
-from workflows import currencies as _currencies  # noqa: F401
+from workflows.fees import currencies as _currencies  # noqa: F401

@@ -1,27 +1,19 @@
 """The conversations, one module per flow, each with its own router."""
 
-from bot.conversations import (
+from bot.conversations import start, steps
+from bot.conversations.fees import dues, fee_periods, fees_admin, payment_form
+from bot.conversations.meetings import home, motion_form, seats_admin, session_form, votes
+from bot.conversations.membership import (
     apply,
-    broadcast,
     directory,
-    fee_periods,
-    fees,
-    fees_admin,
     honorary,
-    meetings,
-    motion_form,
-    payment_form,
     register_import,
     review,
     roles,
-    seats_admin,
-    session_form,
-    start,
-    steps,
     suspend,
-    votes,
     withdraw,
 )
+from bot.conversations.outreach import broadcast
 from bot.engine import Router
 
 ROUTERS: list[Router] = [
@@ -35,11 +27,11 @@ ROUTERS: list[Router] = [
     honorary.router,
     withdraw.router,
     suspend.router,
-    fees.router,
+    dues.router,
     fees_admin.router,
     fee_periods.router,
     payment_form.router,
-    meetings.router,
+    home.router,
     session_form.router,
     motion_form.router,
     votes.router,

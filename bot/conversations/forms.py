@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.callbacks import Callback
 from bot.chat import Button, FileCheck, FileRef, Keyboard
 from bot.engine import Turn
-from workflows.values import N_
+from workflows.platform.values import N_
 
 #: Said before a question is shown again because text came where a button was wanted.
 ASKED_AGAIN = N_("Please answer with one of the buttons; here is the question again.")

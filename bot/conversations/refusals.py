@@ -13,7 +13,7 @@ from typing import Concatenate, ParamSpec
 from bot.engine import Turn
 from bot.i18n import Text
 from workflows.charter.errors import NotAllowed
-from workflows.values import N_
+from workflows.platform.values import N_
 
 REFUSALS: dict[str, str] = {
     "art24.delegates_only_at_the_assembly": N_(

@@ -11,8 +11,8 @@ from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.engine import Router, Turn
 from bot.i18n import N_, Html, language_name
-from workflows import people
 from workflows.charter.roles import Role
+from workflows.platform import people
 
 router = Router("start")
 
@@ -203,45 +203,45 @@ def menu_item(turn: Turn, choice: Menu) -> None:
     elif choice.item is Item.HELP:
         help_command(turn)
     elif choice.item is Item.APPLY:
-        from bot.conversations import apply
+        from bot.conversations.membership import apply
 
         apply.apply_command(turn)
     elif choice.item is Item.PENDING:
-        from bot.conversations import review
+        from bot.conversations.membership import review
 
         review.pending(turn)
     elif choice.item is Item.ROLES:
-        from bot.conversations import roles
+        from bot.conversations.membership import roles
 
         roles.show_roles(turn)
     elif choice.item is Item.DIRECTORY:
-        from bot.conversations import directory
+        from bot.conversations.membership import directory
 
         directory.show_home(turn)
     elif choice.item is Item.WITHDRAW:
-        from bot.conversations import withdraw
+        from bot.conversations.membership import withdraw
 
         withdraw.start(turn)
     elif choice.item is Item.STATEMENT:
-        from bot.conversations import fees
+        from bot.conversations.fees import dues
 
-        fees.statement_command(turn)
+        dues.statement_command(turn)
     elif choice.item is Item.PAYMENT:
-        from bot.conversations import fees
+        from bot.conversations.fees import dues
 
-        fees.pay_command(turn)
+        dues.pay_command(turn)
     elif choice.item is Item.FEES:
-        from bot.conversations import fees_admin
+        from bot.conversations.fees import fees_admin
 
         fees_admin.fees_home(turn)
     elif choice.item is Item.BROADCAST:
-        from bot.conversations import broadcast
+        from bot.conversations.outreach import broadcast
 
         broadcast.start(turn)
     elif choice.item is Item.MEETINGS:
-        from bot.conversations import meetings
+        from bot.conversations.meetings import home
 
-        meetings.home(turn)
+        home.home(turn)
     else:
         turn.toast(
             turn.t._("{item}: coming soon.", item=Html(turn.t._(LABELS[choice.item]))), alert=True

@@ -16,7 +16,7 @@ from bot.engine import Router, Turn, too_late
 from bot.i18n import Html
 from models import Conversation
 from workflows.charter.errors import IllegalTransition
-from workflows.values import N_
+from workflows.platform.values import N_
 
 router = Router("steps")
 

@@ -32,7 +32,7 @@ from bot.runtimes.common import (
 )
 from bot.runtimes.startup import api_unreachable, not_an_update, token_refused
 from bot.telegram_api import AsyncRateLimiter
-from workflows.settings import Settings
+from workflows.platform.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import re
 
 from aiohttp import web
 
-from workflows.settings import ConfigurationError
+from workflows.platform.settings import ConfigurationError
 
 log = logging.getLogger(__name__)
 

@@ -12,12 +12,12 @@ import pytest
 from bot.app import serve_bot
 from bot.i18n import language_name
 from bot.platform import Platform, Scheduler, open_platform, start_worker
-from bot.sandbox import Sandbox
-from bot.sandbox.client import SandboxClient, SandboxUser
-from workflows import people
+from sandbox import Sandbox
+from sandbox.client import SandboxClient, SandboxUser
 from workflows.charter.roles import Role
-from workflows.clock import ShiftableClock
-from workflows.settings import Settings
+from workflows.platform import people
+from workflows.platform.clock import ShiftableClock
+from workflows.platform.settings import Settings
 
 MENU = {"en": "Main menu", "ar": "القائمة الرئيسية"}
 #: The sandbox's flood control at twenty times Telegram's rates: real limits, quick tests.

@@ -8,11 +8,12 @@ import zlib
 import pytest
 from sqlmodel import select
 
-from bot.sandbox.client import SandboxUser, buttons
 from models import Application, Member, User
+from sandbox.client import SandboxUser, buttons
 from tests.e2e.conftest import Majlis, plain, says
-from workflows import applications, people
 from workflows.charter.roles import Role
+from workflows.membership import applications
+from workflows.platform import people
 
 pytestmark = pytest.mark.e2e
 

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.sandbox import Sandbox
-from bot.sandbox.client import SandboxUser
 from models import Member, Representation, User
+from sandbox import Sandbox
+from sandbox.client import SandboxUser
 from tests.e2e.conftest import Majlis, plain, says
 from workflows.charter.roles import Role
 

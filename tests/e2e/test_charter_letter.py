@@ -12,20 +12,21 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.sandbox.client import SandboxUser, buttons
 from models import Application, Member, Motion, Representation, User
+from sandbox.client import SandboxUser, buttons
 from tests.e2e.conftest import Majlis, plain, says
 from tests.e2e.test_applications import fill_arabic_form, staff
 from tests.e2e.test_fees import advance, open_period
 from tests.e2e.test_suspension import propose as propose_standing
 from tests.e2e.test_withdrawal import admit
 from tests.meetings_world import board_meeting, person
-from workflows import attendance, fees, meetings, motions, seats, votes
 from workflows.charter.bodies import Body, SeatKind
 from workflows.charter.meetings import BallotKind, Choice, SessionKind
 from workflows.charter.money import Money
 from workflows.charter.roles import Role
 from workflows.charter.voting import MotionKind
+from workflows.fees import periods
+from workflows.meetings import attendance, ballots, motions, seats, sessions
 
 pytestmark = pytest.mark.e2e
 
@@ -131,7 +132,7 @@ def board_passes(majlis: Majlis, clerk: SandboxUser, text: str, kind: MotionKind
         assert motion.id is not None
         motions.open_vote(session, motion.id, staff_user, now=now, settings=majlis.settings)
         for trustee in trustees:
-            votes.cast_ballot(session, motion.id, trustee, Choice.YES, now=now)
+            ballots.cast_ballot(session, motion.id, trustee, Choice.YES, now=now)
         assert motions.close_motion(session, motion.id, staff_user, now=now).result == "passed"
         return motion.id
 
@@ -141,9 +142,9 @@ def open_assembly(majlis: Majlis, clerk: SandboxUser, title: str = "Extraordinar
     with majlis.platform.uow.begin() as session:
         staff_user = session.get(User, clerk.id)
         assert staff_user is not None
-        meeting = meetings.convene(
+        meeting = sessions.convene(
             session,
-            meetings.Convening(
+            sessions.Convening(
                 body=Body.ASSEMBLY,
                 kind=SessionKind.EXTRAORDINARY,
                 title=title,
@@ -154,7 +155,7 @@ def open_assembly(majlis: Majlis, clerk: SandboxUser, title: str = "Extraordinar
             now=clock.now(),
         )
         assert meeting.id is not None
-        meetings.open_session(session, meeting.id, staff_user, now=clock.now())
+        sessions.open_session(session, meeting.id, staff_user, now=clock.now())
         return meeting.id
 
 
@@ -305,9 +306,9 @@ async def test_a_board_with_one_trustee_of_nine_says_it_cannot_decide(majlis: Ma
         session.add(trustee)
         session.flush()
         seats.assign(session, Body.TRUSTEES, SeatKind.MAYOR, trustee, staff_user, now=now)
-        meetings.convene(
+        sessions.convene(
             session,
-            meetings.Convening(
+            sessions.Convening(
                 body=Body.TRUSTEES,
                 kind=SessionKind.REGULAR,
                 title="Board meeting",
@@ -333,9 +334,9 @@ async def test_the_majority_base_the_secretariat_chose_decides_and_is_stated(
     with majlis.platform.uow.begin() as session:
         staff_user = session.get(User, clerk.id)
         assert staff_user is not None
-        meeting = meetings.convene(
+        meeting = sessions.convene(
             session,
-            meetings.Convening(
+            sessions.Convening(
                 body=Body.ASSEMBLY,
                 kind=SessionKind.REGULAR,
                 title="Regular Assembly",
@@ -357,7 +358,7 @@ async def test_the_majority_base_the_secretariat_chose_decides_and_is_stated(
         staff_user = session.get(User, clerk.id)
         assert staff_user is not None
         now = majlis.platform.uow.clock.now()
-        meetings.open_session(session, meeting_id, staff_user, now=now)
+        sessions.open_session(session, meeting_id, staff_user, now=now)
         for voter, city in zip(voters, cities, strict=True):
             user = session.get(User, voter.id)
             assert user is not None
@@ -379,7 +380,7 @@ async def test_the_majority_base_the_secretariat_chose_decides_and_is_stated(
         ):
             user = session.get(User, voter.id)
             assert user is not None
-            votes.cast_ballot(session, motion.id, user, choice, member_id=city, now=now)
+            ballots.cast_ballot(session, motion.id, user, choice, member_id=city, now=now)
         motions.close_motion(session, motion.id, staff_user, now=now)
     result = await voters[0].wait_for(says("Result — motion No."), timeout=20)
     text = plain(result["text"])
@@ -400,9 +401,9 @@ async def test_an_iraqi_dinar_amount_has_no_decimals(majlis: Majlis) -> None:
     with majlis.platform.uow.begin() as session:
         staff_user = session.get(User, clerk.id)
         assert staff_user is not None
-        fees.open_period(
+        periods.open_period(
             session,
-            fees.PeriodTerms(
+            periods.PeriodTerms(
                 starts_on=start,
                 ends_on=start + timedelta(days=729),
                 fee=Money(Decimal(1500000), "IQD"),

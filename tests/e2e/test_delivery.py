@@ -5,12 +5,12 @@ import asyncio
 import pytest
 from sqlmodel import select
 
-from bot.sandbox.client import SandboxUser
 from models import Notification
+from sandbox.client import SandboxUser
 from tests.e2e.conftest import Majlis
-from workflows import outbox
-from workflows.queue import DELIVERY_QUEUE, enqueue
-from workflows.unit_of_work import UnitOfWork
+from workflows.platform import outbox
+from workflows.platform.queue import DELIVERY_QUEUE, enqueue
+from workflows.platform.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.e2e
 

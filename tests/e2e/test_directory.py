@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox.client import SandboxUser, buttons
 from models import Member, Representation
+from sandbox.client import SandboxUser, buttons
 from tests.e2e.conftest import MENU, Majlis, plain, says
-from workflows import directory
 from workflows.charter.membership import MemberCategory, Standing
 from workflows.charter.roles import Role
+from workflows.membership import directory
 
 pytestmark = pytest.mark.e2e
 

@@ -17,21 +17,21 @@ from sqlmodel import col, select
 from bot.delivery import Delivery, deliver
 from bot.i18n import language_name
 from bot.platform import bot_api_url, bot_token, open_platform
-from bot.sandbox import Sandbox
-from bot.sandbox.client import SandboxClient, SandboxUser, buttons
 from bot.telegram_api import BotApi
 from models import Application, Conversation, Notification, User
+from sandbox import Sandbox
+from sandbox.client import SandboxClient, SandboxUser, buttons
 from tests.e2e.conftest import Majlis, e2e_settings, plain, says
 from tests.e2e.test_applications import fill_arabic_form, staff
 from tests.e2e.test_fees import member, open_period, report, see
 from tests.e2e.test_votes import hall
 from tests.e2e.test_withdrawal import PDF, admit
-from workflows import motions
 from workflows.charter.meetings import BallotKind
 from workflows.charter.money import Money
 from workflows.charter.roles import Role
 from workflows.charter.voting import MotionKind
-from workflows.clock import ShiftableClock
+from workflows.meetings import motions
+from workflows.platform.clock import ShiftableClock
 
 pytestmark = pytest.mark.e2e
 

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from bot.sandbox.client import SandboxUser, buttons
 from models import FeeDue, FeePayment, Member, Notification, Representation, User
+from sandbox.client import SandboxUser, buttons
 from tests.e2e.conftest import Majlis, plain, says
 from tests.e2e.test_applications import tiny_png
-from workflows import fee_reminders, fees
 from workflows.charter.money import Money
 from workflows.charter.roles import Role
-from workflows.jobs import tick_once
+from workflows.fees import periods, reminders
+from workflows.platform.jobs import tick_once
 
 pytestmark = pytest.mark.e2e
 
@@ -63,9 +63,9 @@ def open_period(
     with majlis.platform.uow.begin() as session:
         user = session.get(User, clerk.id)
         assert user is not None
-        fees.open_period(
+        periods.open_period(
             session,
-            fees.PeriodTerms(
+            periods.PeriodTerms(
                 starts_on=start,
                 ends_on=start + timedelta(days=729),
                 fee=fee,
@@ -308,14 +308,14 @@ async def test_reminders_before_and_after_the_due_date_and_none_after_a_report(
     advance(majlis, 21)  # past "14 days after"
     after = await see(late, "was due on", timeout=20)
     assert "may be suspended from" in after["text"]
-    assert keys_sent_to(majlis, paying.id).count(fee_reminders.REMINDER_BEFORE) == 1
-    assert fee_reminders.REMINDER_AFTER not in keys_sent_to(majlis, paying.id)
-    reminders = [m for m in await paying.transcript() if "Reminder:" in plain(m.get("text"))]
-    assert len(reminders) == 1
+    assert keys_sent_to(majlis, paying.id).count(reminders.REMINDER_BEFORE) == 1
+    assert reminders.REMINDER_AFTER not in keys_sent_to(majlis, paying.id)
+    sent_reminders = [m for m in await paying.transcript() if "Reminder:" in plain(m.get("text"))]
+    assert len(sent_reminders) == 1
 
     # The due rows are done: another tick, as after a restart, sends nothing again.
     await asyncio.to_thread(tick_once, majlis.platform.uow)
-    assert keys_sent_to(majlis, late.id).count(fee_reminders.REMINDER_AFTER) == 1
+    assert keys_sent_to(majlis, late.id).count(reminders.REMINDER_AFTER) == 1
 
 
 async def test_automatic_suspension_after_the_grace_period_and_restoration(

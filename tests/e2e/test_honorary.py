@@ -3,8 +3,8 @@
 import pytest
 from sqlmodel import select
 
-from bot.sandbox.client import SandboxUser, buttons
 from models import HonoraryNomination, Member
+from sandbox.client import SandboxUser, buttons
 from tests.e2e.conftest import Majlis, plain, says
 from workflows.charter.roles import Role
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox.client import SandboxClient
+from sandbox.client import SandboxClient
 from tests.e2e.test_runtimes import free_port
 
 pytestmark = pytest.mark.e2e

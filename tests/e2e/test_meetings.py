@@ -8,13 +8,14 @@ import subprocess
 import pytest
 from sqlmodel import select
 
-from bot.sandbox.client import SandboxUser, buttons
 from models import Attendance, Delegation, Meeting, Member, Representation, User
+from sandbox.client import SandboxUser, buttons
 from tests.e2e.conftest import Majlis, plain, says
-from workflows import meetings, motions, people
 from workflows.charter.meetings import BallotKind
 from workflows.charter.roles import Role
 from workflows.charter.voting import MotionKind
+from workflows.meetings import motions, sessions
+from workflows.platform import people
 
 pytestmark = pytest.mark.e2e
 
@@ -202,9 +203,9 @@ async def test_the_minutes_csv_runs_no_formula(majlis: Majlis) -> None:
 
     from models import User
     from tests.meetings_world import assembly
-    from workflows import attendance, meetings, motions
     from workflows.charter.meetings import BallotKind
     from workflows.charter.voting import MotionKind
+    from workflows.meetings import attendance, motions, sessions
 
     clerk = await majlis.person("Amina", "en", (Role.SECRETARIAT,))
     mayor = await majlis.person("Mayor", "en")
@@ -217,7 +218,7 @@ async def test_the_minutes_csv_runs_no_formula(majlis: Majlis) -> None:
         rep = session.get(User, mayor.id)
         assert staff is not None and rep is not None
         meeting_id = assembly(session, staff, uow.clock)
-        meetings.open_session(session, meeting_id, staff, now=now)
+        sessions.open_session(session, meeting_id, staff, now=now)
         attendance.check_in(session, meeting_id, rep, member_id=fez, now=now)
         motions.propose(
             session,
@@ -302,7 +303,7 @@ async def test_a_session_in_both_languages_with_its_agenda_lines(majlis: Majlis)
     with uow.begin() as session:
         staff = session.get(User, clerk.id)
         assert staff is not None and meeting.id is not None
-        meetings.open_session(session, meeting.id, staff, now=uow.clock.now())
+        sessions.open_session(session, meeting.id, staff, now=uow.clock.now())
         motion = motions.propose(
             session,
             meeting.id,

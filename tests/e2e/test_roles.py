@@ -4,11 +4,11 @@ import pytest
 from sqlmodel import select
 
 from bot.i18n import language_name
-from bot.sandbox.client import SandboxUser, buttons
 from models import RoleGrant
+from sandbox.client import SandboxUser, buttons
 from tests.e2e.conftest import MENU, Majlis, plain, says
-from workflows import people
 from workflows.charter.roles import Role
+from workflows.platform import people
 
 pytestmark = pytest.mark.e2e
 

@@ -9,8 +9,8 @@ import aiohttp
 import pytest
 
 from bot.platform import SANDBOX_TOKEN, open_platform, start_worker
-from bot.sandbox import Sandbox
-from bot.sandbox.client import SandboxClient
+from sandbox import Sandbox
+from sandbox.client import SandboxClient
 from tests.e2e.conftest import Majlis, e2e_settings
 
 pytestmark = pytest.mark.e2e

@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.platform import SANDBOX_TOKEN
-from bot.sandbox import Sandbox
+from sandbox import Sandbox
 from tests.e2e.conftest import Majlis
-from workflows import outbox
+from workflows.platform import outbox
 
 pytestmark = pytest.mark.e2e
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.sandbox.client import buttons
+from sandbox.client import buttons
 from tests.e2e.conftest import Majlis
 
 pytestmark = pytest.mark.e2e

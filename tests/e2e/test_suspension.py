@@ -3,12 +3,12 @@
 import pytest
 from sqlmodel import select
 
-from bot.sandbox.client import SandboxUser, buttons
 from models import Member, SuspensionCase
+from sandbox.client import SandboxUser, buttons
 from tests.e2e.conftest import Majlis, plain, says
 from tests.e2e.test_withdrawal import admit
-from workflows import people
 from workflows.charter.roles import Role
+from workflows.platform import people
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from bot.sandbox.client import SandboxGroup, SandboxUser, buttons
 from models import (
     Ballot,
     Member,
@@ -23,12 +22,14 @@ from models import (
     SecretParticipation,
     User,
 )
+from sandbox.client import SandboxGroup, SandboxUser, buttons
 from tests.e2e.conftest import Majlis, plain, says
-from workflows import attendance, meetings, motions, people
 from workflows.charter.bodies import Body
 from workflows.charter.meetings import BallotKind, SessionKind
 from workflows.charter.roles import Role
 from workflows.charter.voting import MotionKind
+from workflows.meetings import attendance, motions, sessions
+from workflows.platform import people
 
 pytestmark = pytest.mark.e2e
 
@@ -79,9 +80,9 @@ async def hall(majlis: Majlis) -> Hall:
             people.grant_role(session, user_id=rep.id, role=Role.REPRESENTATIVE, actor_id=None)
         staff = session.get(User, clerk.id)
         assert staff is not None
-        meeting = meetings.convene(
+        meeting = sessions.convene(
             session,
-            meetings.Convening(
+            sessions.Convening(
                 body=Body.ASSEMBLY,
                 kind=SessionKind.EXTRAORDINARY,
                 title="Extraordinary Assembly",
@@ -101,7 +102,7 @@ async def hall(majlis: Majlis) -> Hall:
         )
         assert row.id is not None
         attendance.answer_delegation(session, row.id, yusuf_user, True, now=now)
-        meetings.open_session(session, meeting.id, staff, now=now)
+        sessions.open_session(session, meeting.id, staff, now=now)
         for person, member in [
             (yusuf, "Fez"),
             (salma, "Rabat"),

@@ -3,11 +3,11 @@
 import pytest
 from sqlmodel import select
 
-from bot.sandbox.client import SandboxUser, buttons
 from models import Member, Representation, WithdrawalRequest
+from sandbox.client import SandboxUser, buttons
 from tests.e2e.conftest import Majlis, plain, says
-from workflows import people
 from workflows.charter.roles import Role
+from workflows.platform import people
 
 pytestmark = pytest.mark.e2e
 

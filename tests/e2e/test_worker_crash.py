@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox import Sandbox
-from bot.sandbox.client import SandboxClient
 from models.db import Database
+from sandbox import Sandbox
+from sandbox.client import SandboxClient
 from tests.e2e.test_runtimes import free_port
-from workflows import outbox
-from workflows.queue import DELIVERY_QUEUE, enqueue, make_broker
-from workflows.settings import Settings
-from workflows.unit_of_work import UnitOfWork
+from workflows.platform import outbox
+from workflows.platform.queue import DELIVERY_QUEUE, enqueue, make_broker
+from workflows.platform.settings import Settings
+from workflows.platform.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.e2e
 

@@ -16,16 +16,16 @@ from pathlib import Path
 import pytest
 
 from bot.i18n import language_name
-from bot.sandbox import Sandbox
-from bot.sandbox.client import SandboxClient, SandboxUser
 from models.db import Database
+from sandbox import Sandbox
+from sandbox.client import SandboxClient, SandboxUser
 from tests.conftest import POSTGRES_URL, REDIS_URL
 from tests.faults.processes import MajlisProcess, PrivatePostgres, PrivateRedis
-from workflows import people
 from workflows.charter.roles import Role
-from workflows.queue import make_broker
-from workflows.settings import Settings
-from workflows.unit_of_work import UnitOfWork
+from workflows.platform import people
+from workflows.platform.queue import make_broker
+from workflows.platform.settings import Settings
+from workflows.platform.unit_of_work import UnitOfWork
 
 MENU = {"en": "Main menu", "ar": "القائمة الرئيسية"}
 

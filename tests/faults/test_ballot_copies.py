@@ -13,15 +13,16 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from bot.sandbox.client import SandboxUser, buttons
 from models import Ballot, Member, Motion, Notification, Representation, User
+from sandbox.client import SandboxUser, buttons
 from tests.e2e.conftest import plain, says
 from tests.faults.conftest import Deployment
-from workflows import attendance, meetings, motions, people
 from workflows.charter.bodies import Body
 from workflows.charter.meetings import BallotKind, SessionKind
 from workflows.charter.roles import Role
 from workflows.charter.voting import MotionKind
+from workflows.meetings import attendance, motions, sessions
+from workflows.platform import people
 
 pytestmark = pytest.mark.faults
 VOTERS = 6
@@ -61,9 +62,9 @@ async def test_confirms_in_the_batch_of_the_close(deployment: Deployment) -> Non
             cities.append(city.id)
             session.add(Representation(member_id=city.id, user_id=voter.id))
             people.grant_role(session, user_id=voter.id, role=Role.REPRESENTATIVE, actor_id=None)
-        meeting = meetings.convene(
+        meeting = sessions.convene(
             session,
-            meetings.Convening(
+            sessions.Convening(
                 body=Body.ASSEMBLY,
                 kind=SessionKind.EXTRAORDINARY,
                 title="Extraordinary Assembly",
@@ -75,7 +76,7 @@ async def test_confirms_in_the_batch_of_the_close(deployment: Deployment) -> Non
             now=now,
         )
         assert meeting.id is not None
-        meetings.open_session(session, meeting.id, staff, now=now)
+        sessions.open_session(session, meeting.id, staff, now=now)
         for voter, city_id in zip(voters, cities, strict=True):
             user = session.get(User, voter.id)
             assert user is not None

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 import pytest
 
 from bot.i18n import text_for
-from bot.sandbox.client import SandboxUser, message_text
-from bot.sandbox.ratelimit import FloodControl
+from sandbox.client import SandboxUser, message_text
+from sandbox.ratelimit import FloodControl
 from tests.faults.conftest import Deployment
 
 pytestmark = pytest.mark.faults

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import col, select
 
-from bot.sandbox.client import SandboxClient
 from models import Member, Notification, Representation
+from sandbox.client import SandboxClient
 from tests.e2e.conftest import plain
 from tests.faults.conftest import Deployment
 from tests.faults.processes import MajlisProcess
@@ -31,7 +31,7 @@ from tests.faults.test_workers import (
     until,
 )
 from workflows.charter.roles import Role
-from workflows.unit_of_work import UnitOfWork
+from workflows.platform.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.faults
 

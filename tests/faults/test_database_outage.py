@@ -14,14 +14,14 @@ from sqlmodel import col, select
 
 from bot.engine import TRY_AGAIN
 from bot.i18n import text_for
-from bot.sandbox.client import SandboxUser, message_text
 from models import Member, Notification, Representation, User
+from sandbox.client import SandboxUser, message_text
 from tests.faults.conftest import Deployment
 from tests.faults.processes import PrivatePostgres, wait_until
 from tests.faults.test_bot_crash import at_most
-from workflows import fees
 from workflows.charter.money import Money
 from workflows.charter.roles import Role
+from workflows.fees import periods
 
 pytestmark = pytest.mark.faults
 
@@ -74,9 +74,9 @@ async def test_a_database_outage_mid_delivery_loses_no_notice_and_sends_none_twi
     with uow.begin() as session:
         opener = session.get(User, clerk.id)
         assert opener is not None
-        fees.open_period(
+        periods.open_period(
             session,
-            fees.PeriodTerms(
+            periods.PeriodTerms(
                 starts_on=now.date(),
                 ends_on=now.date() + timedelta(days=729),
                 fee=Money(Decimal(1500), "USD"),

@@ -21,7 +21,6 @@ from sqlmodel import col, select
 
 from bot.engine import ACTED_FIRST
 from bot.i18n import text_for, translations
-from bot.sandbox.client import SandboxUser, buttons
 from models import (
     Application,
     FeeDue,
@@ -32,17 +31,20 @@ from models import (
     User,
     WithdrawalRequest,
 )
+from sandbox.client import SandboxUser, buttons
 from tests.e2e.conftest import plain
 from tests.e2e.test_applications import fill_arabic_form
 from tests.faults.conftest import Deployment
 from tests.faults.processes import MajlisProcess, wait_until
-from workflows import applications, fee_payments, fees, honorary, meetings, motions, withdrawals
 from workflows.charter.bodies import Body
 from workflows.charter.meetings import BallotKind, SessionKind
 from workflows.charter.money import Money
 from workflows.charter.roles import Role
 from workflows.charter.voting import MotionKind
-from workflows.unit_of_work import UnitOfWork
+from workflows.fees import payments, periods
+from workflows.meetings import motions, sessions
+from workflows.membership import applications, honorary, withdrawals
+from workflows.platform.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.faults
 
@@ -171,9 +173,9 @@ async def test_forward_admit_confirm_and_withdrawal_pressed_by_two_at_once(
     with uow.begin() as session:
         clerk = session.get(User, amina.id)
         assert clerk is not None
-        fees.open_period(
+        periods.open_period(
             session,
-            fees.PeriodTerms(
+            periods.PeriodTerms(
                 starts_on=date(today.year, 1, 1),
                 ends_on=date(today.year + 1, 12, 31),
                 fee=Money(Decimal("1000"), "USD"),
@@ -202,7 +204,7 @@ async def test_forward_admit_confirm_and_withdrawal_pressed_by_two_at_once(
     assert count(uow, Member) == 1
     assert count(uow, FeeDue) == 1
     assert await received(mayor, said(mayor, applications.WELCOME_MEMBER)) == 1
-    assert await received(mayor, said(mayor, fees.NOTICE)) == 1
+    assert await received(mayor, said(mayor, periods.NOTICE)) == 1
 
     # A reported payment, confirmed by both members of the Secretariat: counted once.
     with uow.begin() as session:
@@ -211,15 +213,15 @@ async def test_forward_admit_confirm_and_withdrawal_pressed_by_two_at_once(
         representative = session.get(User, mayor.id)
         assert application is not None and representative is not None and due.id is not None
         letter = (application.letter_file_id or "", application.letter_kind or "document")
-        payment = fee_payments.report_payment(
+        payment = payments.report_payment(
             session,
             due.id,
             representative,
-            fee_payments.PaymentReport(
+            payments.PaymentReport(
                 amount=Decimal("400"),
                 paid_on=today,
                 reference="TR-77",
-                receipt=fee_payments.Receipt(file_id=letter[0], kind=letter[1]),
+                receipt=payments.Receipt(file_id=letter[0], kind=letter[1]),
             ),
             now=uow.clock.now(),
             settings=deployment.settings(),
@@ -228,7 +230,7 @@ async def test_forward_admit_confirm_and_withdrawal_pressed_by_two_at_once(
     await race(bot, clerks, f"feedec:{payment_id}:confirm", "Confirmed. The member is told.")
     await everything_delivered(uow)
     assert count(uow, FeePayment, FeePayment.state == "confirmed") == 1
-    assert await received(mayor, said(mayor, fee_payments.CONFIRMED_TO_MEMBER)) == 1
+    assert await received(mayor, said(mayor, payments.CONFIRMED_TO_MEMBER)) == 1
 
     # A withdrawal, acknowledged by both members of the Secretariat, then accepted by
     # both Secretaries-General: one prompt each, one end of membership.
@@ -318,9 +320,9 @@ async def test_honorary_signatures_and_closing_a_vote_pressed_by_two_at_once(
     with uow.begin() as session:
         clerk = session.get(User, amina.id)
         assert clerk is not None
-        meeting = meetings.convene(
+        meeting = sessions.convene(
             session,
-            meetings.Convening(
+            sessions.Convening(
                 body=Body.ASSEMBLY,
                 kind=SessionKind.EXTRAORDINARY,
                 title="Extraordinary Assembly",
@@ -332,7 +334,7 @@ async def test_honorary_signatures_and_closing_a_vote_pressed_by_two_at_once(
             now=now,
         )
         assert meeting.id is not None
-        meetings.open_session(session, meeting.id, clerk, now=now)
+        sessions.open_session(session, meeting.id, clerk, now=now)
         motion = motions.propose(
             session,
             meeting.id,

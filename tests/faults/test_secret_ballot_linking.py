@@ -24,18 +24,18 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import func, select
 
-from bot.sandbox.client import SandboxUser
 from models import AuditRecord, Motion, SecretParticipation, User
 from models.db import Database
+from sandbox.client import SandboxUser
 from tests.conftest import POSTGRES_URL
 from tests.faults.conftest import Deployment
 from tests.inspection import extension
 from tests.meetings_world import assembly, member
-from workflows import attendance, meetings, motions
 from workflows.charter.meetings import BallotKind, Choice
 from workflows.charter.roles import Role
 from workflows.charter.voting import MotionKind
-from workflows.clock import SystemClock
+from workflows.meetings import attendance, motions, sessions
+from workflows.platform.clock import SystemClock
 
 pytestmark = pytest.mark.faults
 
@@ -214,7 +214,7 @@ async def test_no_attack_links_a_secret_ballot_to_its_voter(
             assert user is not None
             cities[person.id] = member(session, user, f"City {index}").id
         meeting_id = assembly(session, staff, clock)
-        meetings.open_session(session, meeting_id, staff, now=now)
+        sessions.open_session(session, meeting_id, staff, now=now)
     with uow.begin() as session:
         for person in people:
             user = session.get(User, person.id)

@@ -18,14 +18,14 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bot.sandbox.client import SandboxUser
 from models import Notification, User
 from models.membership import Application
+from sandbox.client import SandboxUser
 from tests.e2e.conftest import plain
 from tests.faults.conftest import Deployment
 from tests.faults.processes import MajlisProcess, PrivateRedis
-from workflows import outbox, schedule
-from workflows.unit_of_work import UnitOfWork
+from workflows.platform import outbox, schedule
+from workflows.platform.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.faults
 

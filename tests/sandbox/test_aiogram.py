@@ -22,8 +22,8 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from bot.sandbox import Sandbox
-from bot.sandbox.client import SandboxClient
+from sandbox import Sandbox
+from sandbox.client import SandboxClient
 
 from .conftest import OTHER_TOKEN, aiogram_bot
 

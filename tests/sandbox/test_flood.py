@@ -7,9 +7,9 @@ import math
 import pytest
 from aiogram.exceptions import TelegramRetryAfter
 
-from bot.sandbox import Sandbox
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.ratelimit import FloodControl
+from sandbox import Sandbox
+from sandbox.client import SandboxClient
+from sandbox.ratelimit import FloodControl
 
 from .conftest import aiogram_bot
 

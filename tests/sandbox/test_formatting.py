@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.formatting import (
+from sandbox.formatting import (
     EntityParseError,
     detect_entities,
     parse_html,

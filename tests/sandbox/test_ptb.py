@@ -9,8 +9,8 @@ import telegram
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Conflict, InvalidToken, RetryAfter
 
-from bot.sandbox import Sandbox
-from bot.sandbox.client import SandboxClient
+from sandbox import Sandbox
+from sandbox.client import SandboxClient
 
 from .conftest import TOKEN
 

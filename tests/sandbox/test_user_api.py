@@ -9,8 +9,8 @@ import pytest
 from aiogram import Bot
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.sandbox import Sandbox
-from bot.sandbox.client import SandboxClient, SandboxClientError
+from sandbox import Sandbox
+from sandbox.client import SandboxClient, SandboxClientError
 
 from .conftest import TOKEN, aiogram_bot
 from .test_aiogram import PNG_1x1

@@ -11,7 +11,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramConflictError
 from aiohttp import web
 
-from bot.sandbox.client import SandboxClient
+from sandbox.client import SandboxClient
 
 
 class Receiver:

@@ -17,7 +17,7 @@ from workflows.charter.errors import AmountProblem, InvalidAmount
 
 # How many digits a currency has after the point is CLDR's data, which the
 # charter's rules do not carry (they import the standard library only): the
-# workflows register Babel's lookup at import (``workflows.currencies``).
+# workflows register Babel's lookup at import (``workflows.fees.currencies``).
 _precision: Callable[[str], int] | None = None
 
 
@@ -50,7 +50,7 @@ def currency_code(code: str) -> str:
 def minor_units(currency: str) -> int:
     """How many digits follow the decimal point in ``currency``, as CLDR says."""
     if _precision is None:
-        raise RuntimeError("no currency data registered; import workflows.currencies")
+        raise RuntimeError("no currency data registered; import workflows.fees.currencies")
     return _precision(currency_code(currency))
 
 

@@ -1,0 +1,401 @@
+"""Withdrawal from membership (Art. 21): the representative's request and the decisions.
+
+/withdraw (or "Request withdrawal" in the menu) asks which member, when the
+user represents several, then the reason, then for full and institutional
+members the request signed by the highest authority, shows it all for review
+and sends it to the Secretariat. The Secretariat acknowledges it with one tap;
+the Secretary-General accepts it or refuses it with a reason typed privately.
+Until then any representative of the member may cancel it.
+"""
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from bot.callbacks import Callback
+from bot.chat import Button, Keyboard
+from bot.conversations import steps
+from bot.conversations.forms import ASKED_AGAIN, Nav, max_letter_mb, refuse_file
+from bot.engine import Router, Turn
+from bot.i18n import Html
+from models import Member, WithdrawalRequest
+from workflows.charter.errors import NotAllowed
+from workflows.charter.machines import WithdrawalEvent, WithdrawalState
+from workflows.membership import standing, withdrawals
+from workflows.platform.values import N_
+
+router = Router("withdraw")
+FLOW = "withdraw"
+REFUSE_FLOW = "wdr_refuse"
+
+
+class Step(enum.StrEnum):
+    MEMBER = "member"
+    REASON = "reason"
+    LETTER = "letter"
+    REVIEW = "review"
+
+
+class Action(enum.StrEnum):
+    ACKNOWLEDGE = "ack"
+    ACCEPT = "accept"
+    REFUSE = "refuse"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class PickMember(Callback, prefix="wdm"):
+    member_id: int
+
+
+@dataclass(frozen=True)
+class SubmitWithdrawal(Callback, prefix="wdsub"):
+    pass
+
+
+@dataclass(frozen=True)
+class WithdrawalDecision(Callback, prefix=withdrawals.DECISION):
+    request_id: int
+    action: Action
+
+
+EVENTS = {
+    Action.ACKNOWLEDGE: WithdrawalEvent.ACKNOWLEDGE,
+    Action.ACCEPT: WithdrawalEvent.ACCEPT,
+    Action.REFUSE: WithdrawalEvent.REFUSE,
+    Action.CANCEL: WithdrawalEvent.CANCEL,
+}
+WHERE = {
+    WithdrawalState.REQUESTED: N_("with the Secretariat"),
+    WithdrawalState.ACKNOWLEDGED: N_("with the Secretary-General for decision"),
+}
+
+
+def cancel_button(turn: Turn, request: WithdrawalRequest) -> Keyboard:
+    return [
+        [
+            Button(
+                turn.t._("Cancel the withdrawal request"),
+                WithdrawalDecision(request.id or 0, Action.CANCEL).pack(),
+            )
+        ]
+    ]
+
+
+# --- Starting: which member ----------------------------------------------------
+
+
+@router.command("withdraw")
+def withdraw_command(turn: Turn) -> None:
+    start(turn)
+
+
+def start(turn: Turn) -> None:
+    """The entry of the flow, from /withdraw or the menu."""
+    t = turn.t
+    members = standing.represented_by(turn.session, turn.user.id)
+    if not members:
+        turn.say(
+            t._(
+                "Only a representative of a member may request its withdrawal, and you do not "
+                "represent any member."
+            )
+        )
+        return
+    available: list[Member] = []
+    for member in members:
+        assert member.id is not None
+        pending = withdrawals.open_for(turn.session, member.id)
+        if pending is None:
+            available.append(member)
+            continue
+        turn.say(
+            t._(
+                "Withdrawal request No. {number} for {name} is {where}. You may cancel it "
+                "until it is decided.",
+                number=str(pending.id),
+                name=steps.name_for(turn, member.name_en, member.name_ar),
+                where=Html(t._(WHERE[WithdrawalState(pending.state)])),
+            ),
+            cancel_button(turn, pending),
+        )
+    if not available:
+        return
+    if len(members) == 1:
+        choose(turn, available[0], several=False)
+        return
+    turn.begin(FLOW, Step.MEMBER.value)
+    rows: Keyboard = [
+        [Button(f"{member.name_en} — {member.name_ar}", PickMember(member.id or 0).pack())]
+        for member in available
+    ]
+    turn.say(
+        t._("You represent several members. Which one requests to withdraw?"),
+        steps.with_nav(turn, FLOW, rows, back=False),
+    )
+
+
+def choose(turn: Turn, member: Member, *, several: bool) -> None:
+    withdrawals.may_request(turn.session, member, turn.user)
+    turn.begin(FLOW, Step.REASON.value, member=member.id, several=several)
+    ask(turn, Step.REASON)
+
+
+@router.button(PickMember)
+def pick_member(turn: Turn, press: PickMember) -> None:
+    conversation = turn.conversation
+    if conversation is None or (conversation.flow, conversation.step) != (FLOW, Step.MEMBER):
+        turn.toast(turn.t._(steps.OTHER_STEP), alert=True)
+        return
+    member = turn.session.get(Member, press.member_id)
+    if member is None or not standing.represents(turn.session, turn.user.id, press.member_id):
+        raise NotAllowed("not a representative of this member", reason="not_owner")
+    try:
+        choose(turn, member, several=True)
+    except NotAllowed as refusal:
+        if refusal.reason != "duplicate":
+            raise
+        turn.toast(turn.t._(ALREADY_REQUESTED), alert=True)
+
+
+# --- The form ---------------------------------------------------------------------
+
+
+def member_of(turn: Turn, data: dict[str, Any]) -> Member:
+    member = turn.session.get(Member, data.get("member"))
+    if member is None:
+        raise NotAllowed("no such member", reason="not_found")
+    return member
+
+
+def order(member: Member, data: dict[str, Any]) -> list[Step]:
+    found = [Step.MEMBER] if data.get("several") else []
+    found.append(Step.REASON)
+    if withdrawals.needs_letter(member):
+        found.append(Step.LETTER)
+    return [*found, Step.REVIEW]
+
+
+def ask(turn: Turn, step: Step) -> None:
+    conversation = turn.move(step.value)
+    data = conversation.data
+    member = member_of(turn, data)
+    t = turn.t
+    first = order(member, data)[0]
+    if step is Step.MEMBER:
+        start(turn)
+        return
+    if step is Step.REVIEW:
+        review(turn, member, data)
+        return
+    if step is Step.REASON:
+        question = t._(
+            "<b>Request to withdraw {name} from the Assembly</b> (Art. 21)\n\nPlease type the "
+            "reason for the withdrawal. The Secretariat and the Secretary-General will read it.",
+            name=steps.name_for(turn, member.name_en, member.name_ar),
+        )
+        rows = steps.keep_row(turn, FLOW, step.value, data.get("reason"))
+    else:
+        question = t._(
+            "Art. 21 requires the request of a full or institutional member to be signed by its "
+            "highest authority. Please send the signed request as a PDF document or a photo "
+            "(JPEG or PNG, at most {size} MB).",
+            size=max_letter_mb(turn),
+        )
+        letter = data.get("letter") or {}
+        rows = steps.keep_row(
+            turn, FLOW, step.value, letter.get("name") or (t._("photo") if letter else None)
+        )
+    turn.say(question, steps.with_nav(turn, FLOW, rows, back=step is not first))
+
+
+def following(turn: Turn, step: Step) -> Step:
+    conversation = turn.conversation
+    assert conversation is not None
+    steps_of = order(member_of(turn, conversation.data), conversation.data)
+    return steps_of[steps_of.index(step) + 1]
+
+
+@steps.navigates(FLOW)
+def navigate(turn: Turn, action: Nav) -> None:
+    conversation = turn.conversation
+    assert conversation is not None
+    if action is Nav.CANCEL:
+        turn.finish()
+        turn.say(turn.t._("The withdrawal request was not sent; the membership continues."))
+        return
+    step = Step(conversation.step)
+    if step is Step.MEMBER:
+        return
+    steps_of = order(member_of(turn, conversation.data), conversation.data)
+    ask(turn, steps_of[max(0, steps_of.index(step) - 1)])
+
+
+@steps.keeps(FLOW)
+def keep(turn: Turn, step: str) -> None:
+    ask(turn, following(turn, Step(step)))
+
+
+@router.flow(FLOW)
+def typed(turn: Turn) -> None:
+    conversation = steps.at(turn, FLOW)
+    if conversation is None:
+        return
+    step = Step(conversation.step)
+    if step is Step.REASON:
+        reason = steps.typed(turn, FLOW, back=bool(conversation.data.get("several")))
+        if reason is None:
+            return
+        turn.move(step.value, reason=reason)
+        ask(turn, following(turn, step))
+    elif step is Step.LETTER:
+        receive_letter(turn)
+    else:
+        turn.say(turn.t._(ASKED_AGAIN))
+        ask(turn, step)
+
+
+def receive_letter(turn: Turn) -> None:
+    file = turn.event.file
+    problem = refuse_file(turn)
+    if problem is not None:
+        turn.say(problem, steps.with_nav(turn, FLOW))
+        return
+    assert file is not None
+    letter = {
+        "file_id": file.file_id,
+        "kind": file.kind,
+        "name": file.file_name,
+        "mime": file.content_type or "image/jpeg",
+        "size": file.file_size,
+    }
+    turn.move(Step.LETTER.value, letter=letter)
+    ask(turn, following(turn, Step.LETTER))
+
+
+def review(turn: Turn, member: Member, data: dict[str, Any]) -> None:
+    t = turn.t
+    letter = data.get("letter")
+    lines = [
+        t._("<b>Please review your withdrawal request</b>"),
+        "",
+        t._("Member: {name} ({name_ar})", name=member.name_en, name_ar=member.name_ar),
+        t._("Reason: {reason}", reason=data.get("reason", "—")),
+    ]
+    if withdrawals.needs_letter(member):
+        lines.append(
+            t._(
+                "Signed request: {file}",
+                file=(letter or {}).get("name") or (Html(t._("photo")) if letter else "—"),
+            )
+        )
+    lines += [
+        "",
+        t._(
+            "If the Secretary-General accepts it, the membership ends, and with it the "
+            "representation and the voting right."
+        ),
+    ]
+    rows: Keyboard = [[Button(t._("Submit"), SubmitWithdrawal().pack())]]
+    turn.say(Html("\n".join(lines)), steps.with_nav(turn, FLOW, rows))
+
+
+@router.button(SubmitWithdrawal)
+def submit(turn: Turn, _: SubmitWithdrawal) -> None:
+    conversation = turn.conversation
+    if conversation is None or (conversation.flow, conversation.step) != (FLOW, Step.REVIEW):
+        turn.toast(turn.t._(steps.CLOSED), alert=True)
+        return
+    data = conversation.data
+    letter = data.get("letter")
+    try:
+        request = withdrawals.request(
+            turn.session,
+            data["member"],
+            turn.user,
+            reason=data["reason"],
+            letter=withdrawals.Letter(**letter) if letter else None,
+            now=turn.uow.clock.now(),
+            settings=turn.uow.settings,
+        )
+    except NotAllowed as refusal:
+        if refusal.reason != "duplicate":
+            raise
+        turn.finish()
+        turn.say(turn.t._(ALREADY_REQUESTED))
+        return
+    turn.finish()
+    turn.edit(
+        turn.t._(
+            "Sent: withdrawal request No. {number} is with the Secretariat.",
+            number=str(request.id),
+        ),
+        cancel_button(turn, request),
+    )
+
+
+ALREADY_REQUESTED = N_(
+    "A withdrawal request for this member is already open. Send /withdraw to see it."
+)
+
+
+# --- The Secretariat's and the Secretary-General's decisions, the cancellation ----
+
+
+@router.button(WithdrawalDecision)
+def decide(turn: Turn, press: WithdrawalDecision) -> None:
+    request = turn.session.get(WithdrawalRequest, press.request_id)
+    if request is None:
+        raise NotAllowed("no such withdrawal request", reason="not_found")
+    withdrawals.check(turn.session, request, EVENTS[press.action], turn.user)
+    now, t = turn.uow.clock.now(), turn.t
+    if press.action is Action.ACKNOWLEDGE:
+        withdrawals.acknowledge(
+            turn.session, press.request_id, turn.user, now=now, settings=turn.uow.settings
+        )
+        turn.toast(t._("Acknowledged; the request is with the Secretary-General."))
+    elif press.action is Action.ACCEPT:
+        withdrawals.accept(turn.session, press.request_id, turn.user, now=now)
+        turn.toast(
+            t._("Withdrawal accepted. The member's representatives and the Secretariat are told.")
+        )
+    elif press.action is Action.CANCEL:
+        withdrawals.cancel(turn.session, press.request_id, turn.user, now=now)
+        turn.edit(
+            t._(
+                "Withdrawal request No. {number} is cancelled; the membership continues.",
+                number=str(request.id),
+            )
+        )
+    else:
+        member = turn.session.get(Member, request.member_id)
+        steps.privately(
+            turn,
+            REFUSE_FLOW,
+            t._(
+                "Type the reason for refusing withdrawal request No. {number} ({name}); the "
+                "member's representatives will read it.",
+                number=str(request.id),
+                name=steps.name_for(turn, member.name_en, member.name_ar) if member else "—",
+            ),
+            request=request.id,
+        )
+
+
+steps.navigates(REFUSE_FLOW)(steps.cancel_typing)
+
+
+@router.flow(REFUSE_FLOW)
+def typed_refusal(turn: Turn) -> None:
+    reason = steps.typed(turn, REFUSE_FLOW, back=False)
+    conversation = turn.conversation
+    if reason is None or conversation is None:
+        return
+    request_id = conversation.data["request"]
+    if steps.settle(
+        turn,
+        lambda: withdrawals.refuse(
+            turn.session, request_id, turn.user, reason, now=turn.uow.clock.now()
+        ),
+    ):
+        turn.say(turn.t._("The withdrawal was refused and the member's representatives told why."))

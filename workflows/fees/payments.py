@@ -1,0 +1,476 @@
+"""Fee payments (Art. 18): reported by a member, confirmed or disputed by the Secretariat.
+
+A representative of the member (``Party.OWNER``) reports what was paid: amount,
+date, bank reference and receipt; partial payments are allowed and leave the
+rest owed. The Secretariat gets a prompt (first to act wins) and confirms it or
+disputes it with a reason that goes back to the member, who may answer with a
+corrected report. The Secretariat may also record a payment it saw itself.
+Only confirmed payments count; the one that clears what is owed restores a
+suspended voting right at once (Art. 25).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from models import FeeDue, FeePayment, FeePeriod, Member, User
+from workflows.charter import fees as rules
+from workflows.charter.errors import AmountProblem, InvalidAmount, NotAllowed
+from workflows.charter.machines import FEE_PAYMENT, PaymentEvent, PaymentState
+from workflows.charter.money import Money
+from workflows.charter.roles import Actor, Party, Role
+from workflows.fees import periods, statements, voting_rights
+from workflows.platform import audit, locks, outbox, people, prompts
+from workflows.platform.settings import Settings
+from workflows.platform.values import N_, Message, Name, button, message
+
+CONFIRM = "fee.confirm"
+#: Callback prefixes of the buttons this workflow sends.
+DECISION = "feedec"
+CORRECT = "feefix"
+#: A payment more than this many times the fee is a typing mistake, not a payment.
+MOST_TIMES_THE_FEE = 10
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A receipt sent as a document or photo; the bytes stay at Telegram."""
+
+    file_id: str
+    kind: str
+    name: str | None = None
+    mime: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class PaymentReport:
+    amount: Decimal
+    paid_on: date
+    reference: str
+    receipt: Receipt | None = None
+
+
+def actor_roles(session: Session, user: User, *, member_id: int) -> frozenset[Actor]:
+    """The user's roles, with ``Party.OWNER`` when they speak for the member (Art. 24)."""
+    roles: set[Actor] = {Role.GUEST, *people.roles_of(session, user.id)}
+    if user.id in periods.representatives(session, member_id):
+        roles.add(Party.OWNER)
+    return frozenset(roles)
+
+
+def largest_payment(due: FeeDue) -> Decimal:
+    return statements.amount_of(due).amount * MOST_TIMES_THE_FEE
+
+
+def _amount(due: FeeDue, report: PaymentReport, today: date) -> Money:
+    """The reported amount as exact money in the due's currency; refused when absurd."""
+    text = str(report.amount)
+    if report.amount <= 0:
+        problem = AmountProblem.ZERO if report.amount == 0 else AmountProblem.NEGATIVE
+        raise InvalidAmount(reason=problem, text=text)
+    if report.amount > largest_payment(due):
+        raise InvalidAmount(reason=AmountProblem.ABSURD, text=text)
+    try:
+        amount = Money(report.amount, due.currency)
+    except ValueError:
+        raise InvalidAmount(reason=AmountProblem.TOO_PRECISE, text=text) from None
+    if report.paid_on > today:
+        raise NotAllowed("a payment cannot be dated in the future", reason="paid_in_future")
+    if len(report.reference.strip()) < 2:
+        raise NotAllowed("a bank reference is needed", reason="reference_missing")
+    return amount
+
+
+def lock(session: Session, payment_id: int) -> FeePayment:
+    return locks.lock(session, FeePayment, payment_id)
+
+
+def _step(
+    session: Session,
+    payment: FeePayment,
+    event: PaymentEvent,
+    user: User,
+    *,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    audit.transition(
+        session,
+        FEE_PAYMENT,
+        payment,
+        event,
+        actor_roles(session, user, member_id=payment.member_id),
+        entity="fee_payment",
+        actor_id=user.id,
+        now=now,
+        reason=reason,
+    )
+
+
+def _fill(payment: FeePayment, amount: Money, report: PaymentReport) -> None:
+    payment.amount_minor = amount.minor
+    payment.currency = amount.currency
+    payment.paid_on = report.paid_on
+    payment.reference = report.reference.strip()[:200]
+    if report.receipt is not None:
+        payment.receipt_file_id = report.receipt.file_id
+        payment.receipt_kind = report.receipt.kind
+        payment.receipt_name = report.receipt.name
+        payment.receipt_mime = report.receipt.mime
+        payment.receipt_size = report.receipt.size
+
+
+def report_payment(
+    session: Session,
+    due_id: int,
+    user: User,
+    report: PaymentReport,
+    *,
+    now: datetime,
+    settings: Settings,
+) -> FeePayment:
+    """A representative reports what the member paid; the Secretariat is asked to confirm."""
+    due = periods.lock_due(session, due_id)
+    FEE_PAYMENT.check(
+        None, PaymentEvent.REPORT, actor_roles(session, user, member_id=due.member_id)
+    )
+    if report.receipt is None:
+        raise NotAllowed("a report needs its receipt", reason="receipt_missing")
+    amount = _amount(due, report, now.date())
+    payment = FeePayment(
+        due_id=due_id,
+        member_id=due.member_id,
+        state=PaymentState.REPORTED.value,
+        amount_minor=amount.minor,
+        currency=amount.currency,
+        paid_on=report.paid_on,
+        reference="",
+        reported_by=user.id,
+        reported_at=now,
+    )
+    _fill(payment, amount, report)
+    session.add(payment)
+    session.flush()
+    audit.record(
+        session,
+        entity="fee_payment",
+        entity_id=payment.id,
+        action=PaymentEvent.REPORT.value,
+        actor_id=user.id,
+        to_state=PaymentState.REPORTED.value,
+        at=now,
+        amount=str(amount),
+        paid_on=report.paid_on.isoformat(),
+        reference=payment.reference,
+    )
+    _ask_secretariat(session, payment, heading=REPORTED_HEADING, now=now, settings=settings)
+    return payment
+
+
+def correct_payment(
+    session: Session,
+    payment_id: int,
+    user: User,
+    report: PaymentReport,
+    *,
+    now: datetime,
+    settings: Settings,
+) -> FeePayment:
+    """The member's answer to a dispute: the corrected report goes back for confirmation.
+    Without a new receipt, the earlier one stands."""
+    payment = lock(session, payment_id)
+    due = periods.lock_due(session, payment.due_id)
+    amount = _amount(due, report, now.date())
+    earlier = {
+        "amount_minor": payment.amount_minor,
+        "paid_on": payment.paid_on.isoformat(),
+        "reference": payment.reference,
+        "receipt_file_id": payment.receipt_file_id,
+        "dispute_reason": payment.dispute_reason,
+    }
+    _step(session, payment, PaymentEvent.CORRECT, user, now=now, reason=payment.dispute_reason)
+    payment.corrections = [*payment.corrections, earlier]
+    _fill(payment, amount, report)
+    payment.reported_by = user.id
+    payment.reported_at = now
+    _ask_secretariat(session, payment, heading=CORRECTED_HEADING, now=now, settings=settings)
+    return payment
+
+
+def _ask_secretariat(
+    session: Session, payment: FeePayment, *, heading: str, now: datetime, settings: Settings
+) -> None:
+    assert payment.id is not None
+    receipt = None
+    if payment.receipt_file_id is not None:
+        receipt = (payment.receipt_file_id, payment.receipt_kind or "document")
+    prompts.open_prompt(
+        session,
+        kind=CONFIRM,
+        subject_id=payment.id,
+        audience=Role.SECRETARIAT,
+        text=summary(session, payment, heading=heading),
+        buttons=decision_buttons(payment.id),
+        now=now,
+        remind_after=timedelta(hours=settings.prompt_remind_hours),
+        escalate_after=timedelta(hours=settings.prompt_escalate_hours),
+        attachment=receipt,
+        caption=message(RECEIPT_CAPTION, number=str(payment.id)),
+    )
+
+
+def decision_buttons(payment_id: int) -> list[list[dict[str, str]]]:
+    return [
+        [
+            button(CONFIRM_LABEL, DECISION, payment_id, "confirm"),
+            button(DISPUTE_LABEL, DECISION, payment_id, "dispute"),
+        ]
+    ]
+
+
+def summary(session: Session, payment: FeePayment, *, heading: str) -> Message:
+    """Everything the Secretariat needs to confirm: the member, the fee, what is already
+    confirmed, the report, and an earlier dispute if this is a correction."""
+    due = session.get(FeeDue, payment.due_id)
+    assert due is not None
+    period = session.get(FeePeriod, due.period_id)
+    member = session.get(Member, payment.member_id)
+    assert period is not None and member is not None
+    line = statements.line_of(session, due, today=payment.reported_at.date(), period=period)
+    reporter = session.get(User, payment.reported_by) if payment.reported_by else None
+    text = message(
+        PAYMENT_SUMMARY,
+        heading=message(heading, number=str(payment.id)),
+        member=member.name_en,
+        member_ar=member.name_ar,
+        start=period.starts_on,
+        end=period.ends_on,
+        fee=statements.amount_of(due),
+        confirmed=line.confirmed,
+        amount=statements.amount_of(payment),
+        paid_on=payment.paid_on,
+        reference=payment.reference,
+        reporter=reporter.first_name if reporter else "",
+        reporter_id=str(payment.reported_by or ""),
+    )
+    if payment.corrections and payment.corrections[-1].get("dispute_reason"):
+        return message(
+            CORRECTED_SUMMARY, summary=text, reason=payment.corrections[-1]["dispute_reason"]
+        )
+    return text
+
+
+def _resolve(
+    session: Session,
+    payment: FeePayment,
+    user: User,
+    outcome: str,
+    key: str,
+    now: datetime,
+    **args: object,
+) -> None:
+    prompt = prompts.open_for(session, CONFIRM, payment.id or 0)
+    if prompt is not None:
+        prompts.resolve(
+            session,
+            prompt,
+            actor=user,
+            outcome=outcome,
+            outcome_text=prompts.outcome(key, user, now, **args),
+            now=now,
+        )
+
+
+def _settle(session: Session, due: FeeDue, *, now: datetime) -> statements.DueLine:
+    """After a confirmed payment: stamp the due settled once it is covered."""
+    line = statements.line_of(session, due, today=now.date())
+    if rules.is_settled(line.balance) and due.settled_at is None:
+        due.settled_at = now
+        session.add(due)
+        audit.record(
+            session,
+            entity="fee_due",
+            entity_id=due.id,
+            action="settle",
+            actor_id=None,
+            from_state=statements.DueStatus.OWING.value,
+            to_state=statements.DueStatus.PAID.value,
+            at=now,
+        )
+    return line
+
+
+def _tell_member(session: Session, payment: FeePayment, line: statements.DueLine, key: str) -> None:
+    args = {
+        "member": Name.of(line.member),
+        "amount": statements.amount_of(payment),
+        "paid_on": payment.paid_on,
+        "start": line.period.starts_on,
+        "end": line.period.ends_on,
+    }
+    if rules.is_settled(line.balance):
+        args["balance"] = message(PAID_IN_FULL)
+    else:
+        args["balance"] = message(STILL_OWED, balance=line.balance)
+    for chat_id in periods.representatives(session, payment.member_id):
+        outbox.notify(session, chat_id=chat_id, key=key, args=args)
+
+
+def confirm_payment(session: Session, payment_id: int, user: User, *, now: datetime) -> FeePayment:
+    """The Secretariat confirms a report: it counts now; a second tap changes nothing."""
+    payment = lock(session, payment_id)
+    _step(session, payment, PaymentEvent.CONFIRM, user, now=now)
+    payment.decided_by, payment.decided_at = user.id, now
+    _resolve(
+        session,
+        payment,
+        user,
+        "confirm",
+        CONFIRMED_BY,
+        now,
+        amount=statements.amount_of(payment),
+    )
+    due = periods.lock_due(session, payment.due_id)
+    line = _settle(session, due, now=now)
+    _tell_member(session, payment, line, CONFIRMED_TO_MEMBER)
+    voting_rights.restore_if_paid_up(session, due.member_id, now=now)
+    return payment
+
+
+def dispute_payment(
+    session: Session, payment_id: int, user: User, reason: str, *, now: datetime
+) -> FeePayment:
+    """The Secretariat disputes a report; the reason goes back to the member."""
+    payment = lock(session, payment_id)
+    _step(session, payment, PaymentEvent.DISPUTE, user, now=now, reason=reason)
+    payment.decided_by, payment.decided_at = user.id, now
+    payment.dispute_reason = reason
+    _resolve(session, payment, user, "dispute", DISPUTED_BY, now, reason=reason)
+    member = session.get(Member, payment.member_id)
+    assert member is not None
+    for chat_id in periods.representatives(session, payment.member_id):
+        outbox.notify(
+            session,
+            chat_id=chat_id,
+            key=DISPUTED_TO_MEMBER,
+            args={
+                "member": Name.of(member),
+                "amount": statements.amount_of(payment),
+                "paid_on": payment.paid_on,
+                "reference": payment.reference,
+                "reason": reason,
+            },
+            buttons=[
+                [
+                    button(CORRECT_LABEL, CORRECT, payment.id, "correct"),
+                    button(WITHDRAW_LABEL, CORRECT, payment.id, "cancel"),
+                ]
+            ],
+        )
+    return payment
+
+
+def cancel_payment(session: Session, payment_id: int, user: User, *, now: datetime) -> FeePayment:
+    """The member takes back a report made in error, before or after a dispute."""
+    payment = lock(session, payment_id)
+    _step(session, payment, PaymentEvent.CANCEL, user, now=now)
+    _resolve(session, payment, user, "cancel", WITHDRAWN_BY_MEMBER, now)
+    return payment
+
+
+def record_payment(
+    session: Session, due_id: int, user: User, report: PaymentReport, *, now: datetime
+) -> FeePayment:
+    """The Secretariat records a payment it saw itself (a transfer on the bank statement):
+    confirmed at once, without a member's report."""
+    due = periods.lock_due(session, due_id)
+    FEE_PAYMENT.check(
+        None, PaymentEvent.RECORD, actor_roles(session, user, member_id=due.member_id)
+    )
+    amount = _amount(due, report, now.date())
+    payment = FeePayment(
+        due_id=due_id,
+        member_id=due.member_id,
+        state=PaymentState.CONFIRMED.value,
+        amount_minor=amount.minor,
+        currency=amount.currency,
+        paid_on=report.paid_on,
+        reference="",
+        reported_by=user.id,
+        reported_at=now,
+        decided_by=user.id,
+        decided_at=now,
+    )
+    _fill(payment, amount, report)
+    session.add(payment)
+    session.flush()
+    audit.record(
+        session,
+        entity="fee_payment",
+        entity_id=payment.id,
+        action=PaymentEvent.RECORD.value,
+        actor_id=user.id,
+        to_state=PaymentState.CONFIRMED.value,
+        at=now,
+        amount=str(amount),
+        paid_on=report.paid_on.isoformat(),
+        reference=payment.reference,
+    )
+    line = _settle(session, due, now=now)
+    _tell_member(session, payment, line, RECORDED_TO_MEMBER)
+    voting_rights.restore_if_paid_up(session, due.member_id, now=now)
+    return payment
+
+
+def waiting(session: Session) -> list[FeePayment]:
+    """Reports waiting for the Secretariat's confirmation, oldest first."""
+    return list(
+        session.exec(
+            select(FeePayment)
+            .where(FeePayment.state == PaymentState.REPORTED.value)
+            .order_by(FeePayment.reported_at)  # type: ignore[arg-type]
+        )
+    )
+
+
+CONFIRM_LABEL = N_("Confirm")
+DISPUTE_LABEL = N_("Dispute")
+CORRECT_LABEL = N_("Correct the report")
+WITHDRAW_LABEL = N_("Withdraw the report")
+REPORTED_HEADING = N_("<b>Fee payment No. {number}</b> reported — please confirm or dispute it.")
+CORRECTED_HEADING = N_(
+    "<b>Fee payment No. {number}</b>, corrected after a dispute — please confirm or dispute it."
+)
+PAYMENT_SUMMARY = N_(
+    "{heading}\n\n"
+    "Member: {member} ({member_ar})\n"
+    "Fee {start} – {end}: {fee}; confirmed so far: {confirmed}\n"
+    "Amount paid: <b>{amount}</b>\n"
+    "Paid on: {paid_on}\n"
+    "Bank reference: {reference}\n"
+    "Reported by: {reporter} (id {reporter_id})"
+)
+CORRECTED_SUMMARY = N_("{summary}\n\n<b>Disputed earlier:</b> {reason}")
+RECEIPT_CAPTION = N_("The receipt of fee payment No. {number}, for the request below.")
+CONFIRMED_BY = N_("✅ {amount} confirmed by {name}, {when}.")
+DISPUTED_BY = N_("❌ Disputed by {name}, {when}: {reason}")
+WITHDRAWN_BY_MEMBER = N_("↩️ Withdrawn by the member, {when}.")
+PAID_IN_FULL = N_("The fee is paid in full. Thank you.")
+STILL_OWED = N_("Still owed: {balance}.")
+CONFIRMED_TO_MEMBER = N_(
+    "The Secretariat confirmed the payment of {amount} made on {paid_on} by {member} for the "
+    "fee {start} – {end}. {balance}"
+)
+RECORDED_TO_MEMBER = N_(
+    "The Secretariat recorded a payment of {amount} received on {paid_on} from {member} for "
+    "the fee {start} – {end}. {balance}"
+)
+DISPUTED_TO_MEMBER = N_(
+    "The Secretariat could not confirm the payment of {amount} reported for {member} "
+    "(paid on {paid_on}, reference {reference}).\n\nReason: {reason}\n\n"
+    "Press Correct the report to send the right details, or Withdraw the report if it was "
+    "made in error."
+)

@@ -1,0 +1,381 @@
+"""Ballots: who is entitled, casting one, counting them, the live tally, reminders.
+
+Art. 24–26. One ballot per voter per motion, whoever of a member's
+representatives and delegate presses, however often: the unique constraint on
+(motion, voter) decides races. A ballot takes a shared lock on its motion and the
+close an exclusive one, so no ballot lands after the count.
+
+Secret ballots write, in one transaction, a participation row (who) and a sealed
+ballot (what, under the ballot key that never reaches the database: ``seals``);
+nothing in the audit trail or the outbox carries the choice. The close opens the
+seals, keeps the totals and deletes the seals.
+"""
+
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from models import Ballot, Meeting, Member, Motion, SealedBallot, SecretParticipation, User
+from workflows.charter.bodies import Body
+from workflows.charter.errors import NotAllowed, Verdict
+from workflows.charter.machines import MotionState
+from workflows.charter.meetings import (
+    BallotKind,
+    Choice,
+    may_cast,
+    may_vote_at_assembly,
+    may_vote_in_committee,
+    voter_key,
+)
+from workflows.charter.membership import MemberCategory, Standing, VotingRight
+from workflows.meetings import seals, seats, sessions, speakers, tallies
+from workflows.platform import audit, live, locks, outbox
+from workflows.platform.unit_of_work import SETTINGS
+
+
+@dataclass(frozen=True)
+class Cast:
+    choice: Choice
+    secret: bool
+    changed: bool
+    unchanged: bool = False
+
+
+def lock_shared(session: Session, motion_id: int) -> Motion:
+    return locks.lock(session, Motion, motion_id, shared=True)
+
+
+def is_open(motion: Motion, now: datetime) -> bool:
+    """Open, and its closing time not yet reached even if the scheduler is late."""
+    return motion.state == MotionState.OPEN.value and (
+        motion.closes_at is None or now < motion.closes_at
+    )
+
+
+# --- Who votes (Art. 24, 25, 26) ---------------------------------------------
+
+
+def voter_of(
+    session: Session, meeting: Meeting, user: User, member_id: int | None
+) -> tuple[str, Member | None]:
+    """The voter ``user`` acts for: a member they speak for, or their own seat."""
+    body = Body(meeting.body)
+    if body != Body.ASSEMBLY:
+        return voter_key(user_id=user.id), None
+    members = speakers.members_of(session, meeting, user.id)
+    if member_id:
+        members = [m for m in members if m.id == member_id]
+    if not members:
+        raise NotAllowed("speaks for no member", reason="art24.not_a_representative_or_delegate")
+    if len(members) > 1:
+        raise NotAllowed("speaks for several members", reason="several_members")
+    member = members[0]
+    assert member.id is not None
+    return voter_key(member_id=member.id), member
+
+
+def entitlement(session: Session, meeting: Meeting, voter: str, member: Member | None) -> Verdict:
+    assert meeting.id is not None
+    present = speakers.attendance_of(session, meeting.id, voter) is not None
+    holders = seats.holders(session, Body(meeting.body)) if member is None else set()
+    return _verdict(meeting, voter, member, present=present, holders=holders)
+
+
+def _verdict(
+    meeting: Meeting, voter: str, member: Member | None, *, present: bool, holders: set[int]
+) -> Verdict:
+    if member is None:
+        body = Body(meeting.body)
+        return may_vote_in_committee(
+            holds_seat=int(voter[1:]) in holders, checked_in=present, body=body
+        )
+    return may_vote_at_assembly(
+        category=MemberCategory(member.category),
+        standing=Standing(member.standing),
+        voting_right=VotingRight(member.voting_right),
+        checked_in=present,
+    )
+
+
+@dataclass(frozen=True)
+class Voter:
+    """Someone entitled to vote now, as read for a whole session at once."""
+
+    key: str
+    member: Member | None
+    #: Who gets the ballot: the person who checked in, else the member's speakers.
+    recipients: list[int]
+
+
+def entitled(session: Session, meeting: Meeting) -> list[tuple[str, Member | None]]:
+    """Everyone who may vote now: present, and entitled by Art. 25 (or a seat)."""
+    return [(voter.key, voter.member) for voter in entitled_voters(session, meeting)]
+
+
+def entitled_voters(
+    session: Session, meeting: Meeting, *, with_recipients: bool = False
+) -> list[Voter]:
+    """:func:`entitled`, read with a fixed number of statements however many are
+    present (a live tally over 2,000 voters is a handful of queries, not 4,000), and
+    with ``with_recipients`` who gets each one's ballot (:func:`recipients`)."""
+    assert meeting.id is not None
+    rows = speakers.attended(session, meeting.id)
+    member_ids = sorted({row.member_id for row in rows if row.member_id is not None})
+    members: dict[int, Member] = {}
+    for part in outbox.slices(member_ids):
+        members.update(
+            (member.id, member)
+            for member in session.exec(select(Member).where(col(Member.id).in_(part)))
+            if member.id is not None
+        )
+    found = [
+        (row, members.get(row.member_id) if row.member_id is not None else None) for row in rows
+    ]
+    holders: set[int] = set()
+    if any(member is None for _, member in found):
+        holders = seats.holders(session, Body(meeting.body))
+    found = [
+        (row, member)
+        for row, member in found
+        if _verdict(meeting, row.voter, member, present=True, holders=holders)
+    ]
+    speaking: dict[int, list[int]] = {}
+    if with_recipients:
+        speaking = speakers.speakers_of(
+            session,
+            meeting.id,
+            [m.id for row, m in found if row.user_id is None and m is not None and m.id],
+        )
+    voters = []
+    for row, member in found:
+        if not with_recipients:
+            chats: list[int] = []
+        elif row.user_id is not None:
+            chats = [row.user_id]
+        elif member is not None and member.id is not None:
+            chats = speaking[member.id]
+        else:
+            chats = [int(row.voter[1:])]
+        voters.append(Voter(row.voter, member, chats))
+    return voters
+
+
+def recipients(session: Session, meeting: Meeting, voter: str, member: Member | None) -> list[int]:
+    """Who gets the ballot: the person who checked in, else the member's speakers."""
+    assert meeting.id is not None
+    row = speakers.attendance_of(session, meeting.id, voter)
+    if row is not None and row.user_id is not None:
+        return [row.user_id]
+    if member is not None and member.id is not None:
+        return speakers.speakers(session, meeting.id, member.id)
+    return [int(voter[1:])]
+
+
+# --- Casting -----------------------------------------------------------------
+
+
+def may_press(
+    session: Session, motion: Motion, user: User, *, member_id: int | None = None, now: datetime
+) -> tuple[str, Member | None]:
+    """The voter ``user`` would cast for, or the rule that refuses it, before anything is
+    written: a press that only asks for a confirmation is refused at once."""
+    if not is_open(motion, now):
+        raise NotAllowed("the vote is closed", reason="procedure.vote_closed")
+    meeting = sessions.load(session, motion.meeting_id)
+    voter, member = voter_of(session, meeting, user, member_id)
+    entitlement(session, meeting, voter, member).require()
+    secret = motion.ballot == BallotKind.SECRET.value
+    table = SecretParticipation if secret else Ballot
+    earlier = session.exec(
+        select(table.cast_by).where(table.motion_id == motion.id, table.voter == voter)
+    ).first()
+    if earlier is not None:
+        kind = BallotKind.SECRET if secret else BallotKind.NAMED
+        may_cast(kind=kind, open_=True, already_cast_by=earlier, voter=user.id).require()
+    return voter, member
+
+
+def current_choice(session: Session, motion: Motion, voter: str) -> Choice | None:
+    """A named ballot's choice as it stands; a secret one's is never read back."""
+    if motion.ballot == BallotKind.SECRET.value:
+        return None
+    choice = session.exec(
+        select(Ballot.choice).where(Ballot.motion_id == motion.id, Ballot.voter == voter)
+    ).first()
+    return Choice(choice) if choice else None
+
+
+def cast_ballot(
+    session: Session,
+    motion_id: int,
+    user: User,
+    choice: Choice,
+    *,
+    member_id: int | None = None,
+    now: datetime,
+) -> Cast:
+    """Record ``user``'s ballot for the voter they act for, or refuse with the rule."""
+    motion = lock_shared(session, motion_id)
+    if not is_open(motion, now):
+        raise NotAllowed("the vote is closed", reason="procedure.vote_closed")
+    meeting = sessions.load(session, motion.meeting_id)
+    voter, member = voter_of(session, meeting, user, member_id)
+    entitlement(session, meeting, voter, member).require()
+    member_key = member.id if member else None
+    if motion.ballot == BallotKind.SECRET.value:
+        cast = _secret(session, motion, voter, member_key, user, choice, now=now)
+    else:
+        cast = _named(session, motion, voter, member_key, user, choice, now=now)
+    if not cast.unchanged:
+        audit.record(
+            session,
+            entity="motion",
+            entity_id=motion.id,
+            action="change_vote" if cast.changed else "vote",
+            actor_id=user.id,
+            at=now,
+            voter=voter,
+            # A secret ballot's choice is never written next to its voter.
+            **({} if cast.secret else {"choice": choice.value}),
+        )
+        if motion.group_ballot_id is not None:
+            live.refresh_soon(session, tallies.TALLY, motion_id, now=now)
+    return cast
+
+
+def _named(
+    session: Session,
+    motion: Motion,
+    voter: str,
+    member_id: int | None,
+    user: User,
+    choice: Choice,
+    *,
+    now: datetime,
+) -> Cast:
+    assert motion.id is not None
+    query = (
+        select(Ballot)
+        .where(Ballot.motion_id == motion.id, Ballot.voter == voter)
+        .execution_options(populate_existing=True)
+    )
+    existing = session.exec(query.with_for_update()).first()
+    if existing is None:
+        try:
+            with session.begin_nested():
+                session.add(
+                    Ballot(
+                        motion_id=motion.id,
+                        voter=voter,
+                        member_id=member_id,
+                        cast_by=user.id,
+                        choice=choice.value,
+                        cast_at=now,
+                    )
+                )
+            return Cast(choice, secret=False, changed=False)
+        except IntegrityError:
+            existing = session.exec(query.with_for_update()).one()
+    may_cast(
+        kind=BallotKind.NAMED, open_=True, already_cast_by=existing.cast_by, voter=user.id
+    ).require()
+    if existing.choice == choice.value:
+        return Cast(choice, secret=False, changed=False, unchanged=True)
+    existing.choice, existing.changed_at = choice.value, now
+    session.add(existing)
+    return Cast(choice, secret=False, changed=True)
+
+
+def _secret(
+    session: Session,
+    motion: Motion,
+    voter: str,
+    member_id: int | None,
+    user: User,
+    choice: Choice,
+    *,
+    now: datetime,
+) -> Cast:
+    assert motion.id is not None
+    query = select(SecretParticipation.cast_by).where(
+        SecretParticipation.motion_id == motion.id, SecretParticipation.voter == voter
+    )
+    earlier = session.exec(query).first()
+    if earlier is None:
+        try:
+            with session.begin_nested():
+                session.add(
+                    SecretParticipation(
+                        motion_id=motion.id,
+                        voter=voter,
+                        member_id=member_id,
+                        cast_by=user.id,
+                        cast_at=now,
+                    )
+                )
+        except IntegrityError:
+            earlier = session.exec(query).one()
+    if earlier is not None:
+        may_cast(
+            kind=BallotKind.SECRET, open_=True, already_cast_by=earlier, voter=user.id
+        ).require()
+    key = ballot_key(session)
+    key.check(motion.id, motion.ballot_key_id)
+    session.add(
+        SealedBallot(
+            id=secrets.token_hex(16), motion_id=motion.id, seal=key.seal(motion.id, choice)
+        )
+    )
+    return Cast(choice, secret=True, changed=False)
+
+
+def ballot_key(session: Session) -> seals.BallotKey:
+    return seals.key_of(session.info[SETTINGS])
+
+
+# --- Counting ----------------------------------------------------------------
+
+
+def count(session: Session, motion: Motion) -> Counter[Choice]:
+    """Yes, No and Abstain as the ballots stand; a secret motion's seals are opened."""
+    if motion.ballot == BallotKind.SECRET.value:
+        assert motion.id is not None
+        key = ballot_key(session)
+        key.check(motion.id, motion.ballot_key_id)
+        sealed = session.exec(select(SealedBallot.seal).where(SealedBallot.motion_id == motion.id))
+        return Counter(key.open(motion.id, seal) for seal in sealed)
+    rows = session.exec(
+        select(Ballot.choice, func.count())
+        .where(Ballot.motion_id == motion.id)
+        .group_by(col(Ballot.choice))
+    )
+    return Counter({Choice(choice): number for choice, number in rows})
+
+
+def who_voted(session: Session, motion: Motion) -> list[str]:
+    table = SecretParticipation if motion.ballot == BallotKind.SECRET.value else Ballot
+    return list(
+        session.exec(
+            select(table.voter).where(table.motion_id == motion.id).order_by(col(table.id))
+        )
+    )
+
+
+def roll_call(session: Session, motion: Motion) -> list[Ballot]:
+    """The named ballots, for the minutes; a secret motion has none."""
+    if motion.ballot == BallotKind.SECRET.value:
+        return []
+    return list(
+        session.exec(select(Ballot).where(Ballot.motion_id == motion.id).order_by(col(Ballot.id)))
+    )
+
+
+def discard_seals(session: Session, motion: Motion) -> None:
+    """Once counted, a secret motion keeps its totals only: a ballot key that leaks
+    later opens no seal left in the tables."""
+    for row in session.exec(select(SealedBallot).where(SealedBallot.motion_id == motion.id)):
+        session.delete(row)

@@ -1,0 +1,453 @@
+"""Ballots out, the live tally in the session's group, and reminders before the close.
+
+Ballots go to the person who checked in for a voter (else the member's speakers);
+the group's ballot message is refreshed within Telegram's group limits
+(``live``); reminders go only to those entitled who have not voted.
+
+A voter may hold several copies of their ballot: the one sent when the vote
+opened, a reminder, one asked for again, the confirmation of a press in the
+group. Each is an outbox row whose dedupe key names the motion and the voter
+(``copy_key``), so that every copy can be found again: when the voter's choice
+changes, all of them are edited to show it, and at the close all of them lose
+their buttons and show the result.
+"""
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from models import Ballot, Meeting, Member, Motion, Notification, SecretParticipation, User
+from workflows.charter.machines import MotionState
+from workflows.charter.meetings import BallotKind, Choice
+from workflows.meetings import ballots, sessions
+from workflows.platform import live, outbox, schedule
+from workflows.platform.values import N_, Message, button, message
+
+PICK = "bal"
+CONFIRM_CAST = "cast"
+AGAIN = "again"
+GROUP_VOTE = "gv"
+TALLY = "motion.tally"
+REMIND = "motion.remind"
+#: How many voters' names a group tally lists before "and N more" (4096 characters).
+NAMES_SHOWN = 30
+
+
+def voter_name(session: Session, voter: str) -> Message | str:
+    if voter.startswith("m"):
+        member = session.get(Member, int(voter[1:]))
+        return sessions.member_name(member) if member else voter
+    user = session.get(User, int(voter[1:]))
+    return user.first_name if user else voter
+
+
+def voter_names(session: Session, voters: list[str]) -> list[Message | str]:
+    """:func:`voter_name` of each, read in two statements whatever their number."""
+    member_ids = [int(v[1:]) for v in voters if v.startswith("m")]
+    user_ids = [int(v[1:]) for v in voters if not v.startswith("m")]
+    members = {
+        f"m{m.id}": sessions.member_name(m)
+        for m in (
+            session.exec(select(Member).where(col(Member.id).in_(member_ids))) if member_ids else []
+        )
+    }
+    users = {
+        f"u{u.id}": u.first_name
+        for u in (session.exec(select(User).where(col(User.id).in_(user_ids))) if user_ids else [])
+    }
+    found: dict[str, Message | str] = {**members, **users}
+    return [found.get(v, v) for v in voters]
+
+
+def ballot_args(session: Session, motion: Motion, member: Member | None) -> dict[str, Any]:
+    from workflows.meetings import motions
+
+    return {**motions.describe(motion), "member": sessions.member_name(member) if member else ""}
+
+
+def ballot_buttons(motion: Motion, member: Member | None) -> list[list[dict[str, str]]]:
+    member_id = member.id if member else 0
+    return [[button(LABELS[choice], PICK, motion.id, member_id, choice.value) for choice in Choice]]
+
+
+def copy_key(motion_id: int | None, voter: str, chat_id: int, *, fresh: bool = False) -> str:
+    """The dedupe key of a ballot copy; ``fresh`` for one more copy in the same chat."""
+    key = f"motion:{motion_id}:ballot:{voter}:{chat_id}"
+    return f"{key}:{secrets.token_hex(4)}" if fresh else key
+
+
+def copies(session: Session, motion_id: int | None, voter: str | None = None) -> list[Notification]:
+    """Every copy of ``voter``'s ballot (of every voter's when None), reminders included."""
+    who = f"{voter}:" if voter else ""
+    return list(
+        session.exec(
+            select(Notification)
+            .where(
+                or_(
+                    col(Notification.dedupe_key).like(f"motion:{motion_id}:ballot:{who}%"),
+                    col(Notification.dedupe_key).like(f"motion:{motion_id}:remind:{who}%"),
+                ),
+                col(Notification.edit_of).is_(None),
+                col(Notification.failed_at).is_(None),
+            )
+            .order_by(col(Notification.id))
+        )
+    )
+
+
+def is_copy(session: Session, motion_id: int, chat_id: int, message_id: int | None) -> bool:
+    """Whether the message (chat, message id) is a kept copy of a ballot on the motion."""
+    found = session.exec(
+        select(Notification.id).where(
+            Notification.chat_id == chat_id,
+            Notification.telegram_message_id == message_id,
+            col(Notification.edit_of).is_(None),
+            or_(
+                col(Notification.dedupe_key).like(f"motion:{motion_id}:ballot:%"),
+                col(Notification.dedupe_key).like(f"motion:{motion_id}:remind:%"),
+            ),
+        )
+    ).first()
+    return found is not None
+
+
+def voter_of_copy(copy: Notification) -> str:
+    return (copy.dedupe_key or "").split(":")[3]
+
+
+def copy_content(
+    session: Session, motion: Motion, voter: str, member: Member | None
+) -> tuple[str, dict[str, Any], list[list[dict[str, str]]]]:
+    """What a copy of ``voter``'s ballot shows now: the choices, or the choice recorded.
+    A secret ballot's copies say only that it was cast, never what."""
+    number = {"number": str(motion.id)}
+    if motion.ballot == BallotKind.SECRET.value:
+        cast = session.exec(
+            select(SecretParticipation.id).where(
+                SecretParticipation.motion_id == motion.id, SecretParticipation.voter == voter
+            )
+        ).first()
+        if cast is not None:
+            return SECRET_CAST_COPY, number, []
+    else:
+        ballot = session.exec(
+            select(Ballot).where(Ballot.motion_id == motion.id, Ballot.voter == voter)
+        ).first()
+        if ballot is not None:
+            member_id = member.id if member else 0
+            return (
+                CHANGED if ballot.changed_at is not None else NAMED_CAST,
+                {**number, "choice": message(LABELS[Choice(ballot.choice)])},
+                [[button(CHANGE_VOTE, AGAIN, motion.id, member_id)]],
+            )
+    return PRIVATE_BALLOT, ballot_args(session, motion, member), ballot_buttons(motion, member)
+
+
+def _content(
+    motion: Motion, voter: str, member: Member | None, cast: Ballot | bool | None
+) -> tuple[str, dict[str, Any], list[list[dict[str, str]]]] | None:
+    """:func:`copy_content` once the voter's ballot is read: ``cast`` is the named
+    ballot, or for a secret one whether it was cast; None when still to choose."""
+    number = {"number": str(motion.id)}
+    if cast is True:
+        return SECRET_CAST_COPY, number, []
+    if isinstance(cast, Ballot):
+        member_id = member.id if member else 0
+        return (
+            CHANGED if cast.changed_at is not None else NAMED_CAST,
+            {**number, "choice": message(LABELS[Choice(cast.choice)])},
+            [[button(CHANGE_VOTE, AGAIN, motion.id, member_id)]],
+        )
+    return None
+
+
+def casts(session: Session, motion: Motion) -> dict[str, Ballot | bool]:
+    """Every voter's ballot on the motion so far, read at once: the named ballot, or
+    for a secret motion only that it was cast."""
+    if motion.ballot == BallotKind.SECRET.value:
+        return dict.fromkeys(ballots.who_voted(session, motion), True)
+    return {ballot.voter: ballot for ballot in ballots.roll_call(session, motion)}
+
+
+def send_ballots(session: Session, motion: Motion, meeting: Meeting) -> None:
+    """A ballot to everyone entitled, in a fixed number of statements however many
+    they are (a vote opened for 2,000 members is a handful of queries, not 14,000)."""
+    cast = casts(session, motion)
+    owed: list[outbox.Owed] = []
+    for voter in ballots.entitled_voters(session, meeting, with_recipients=True):
+        content = _content(motion, voter.key, voter.member, cast.get(voter.key))
+        if content is None:
+            content = (
+                PRIVATE_BALLOT,
+                ballot_args(session, motion, voter.member),
+                ballot_buttons(motion, voter.member),
+            )
+        key, args, buttons = content
+        owed.extend(
+            outbox.Owed(
+                chat_id=chat_id,
+                key=key,
+                args=args,
+                buttons=buttons,
+                dedupe_key=copy_key(motion.id, voter.key, chat_id),
+            )
+            for chat_id in voter.recipients
+        )
+    outbox.notify_many(session, owed)
+
+
+def send_ballot(
+    session: Session, motion: Motion, meeting: Meeting, voter: str, member: Member | None
+) -> None:
+    for chat_id in ballots.recipients(session, meeting, voter, member):
+        send_copy(session, motion, voter, member, chat_id)
+
+
+def send_copy(
+    session: Session,
+    motion: Motion,
+    voter: str,
+    member: Member | None,
+    chat_id: int,
+    *,
+    fresh: bool = False,
+) -> None:
+    """A copy of the voter's ballot as it stands; ``fresh``: one more, asked for again."""
+    key, args, buttons = copy_content(session, motion, voter, member)
+    outbox.notify(
+        session,
+        chat_id=chat_id,
+        key=key,
+        args=args,
+        buttons=buttons,
+        dedupe_key=copy_key(motion.id, voter, chat_id, fresh=fresh),
+    )
+
+
+def confirmation_args(motion: Motion, choice: Choice) -> dict[str, Any]:
+    secret = motion.ballot == BallotKind.SECRET.value
+    return {
+        "number": str(motion.id),
+        "text": motion.text,
+        "choice": message(LABELS[choice]),
+        "final": message(SECRET_FINAL if secret else NAMED_CHANGE),
+    }
+
+
+def confirmation_buttons(
+    motion: Motion, member: Member | None, choice: Choice
+) -> list[list[dict[str, str]]]:
+    member_id = member.id if member else 0
+    return [
+        [
+            button(CONFIRM_LABEL, CONFIRM_CAST, motion.id, member_id, choice.value),
+            button(CHANGE_LABEL, AGAIN, motion.id, member_id),
+        ]
+    ]
+
+
+def ask_to_confirm(
+    session: Session, motion: Motion, voter: str, member: Member | None, user: User, choice: Choice
+) -> None:
+    """A press in the group is confirmed in private, like a private ballot: a named
+    ballot's choice may sit in the outbox, a secret one is never pressed in a group."""
+    outbox.notify(
+        session,
+        chat_id=user.id,
+        key=CONFIRM,
+        args=confirmation_args(motion, choice),
+        buttons=confirmation_buttons(motion, member, choice),
+        dedupe_key=copy_key(motion.id, voter, user.id, fresh=True),
+    )
+
+
+def show_everywhere(
+    session: Session,
+    motion: Motion,
+    voter: str,
+    member: Member | None,
+    *,
+    now: datetime,
+    skip: tuple[int, int | None] | None = None,
+) -> None:
+    """Edit every copy of the voter's ballot to show it as it stands; ``skip`` is the
+    (chat, message) the voter pressed, already answered in place."""
+    key, args, buttons = copy_content(session, motion, voter, member)
+    for copy in copies(session, motion.id, voter):
+        if skip is not None and (copy.chat_id, copy.telegram_message_id) == skip:
+            continue
+        live.edit(session, target_id=copy.id or 0, key=key, args=args, buttons=buttons, now=now)
+
+
+def cast_and_show(
+    session: Session,
+    motion_id: int,
+    user: User,
+    choice: Choice,
+    *,
+    member_id: int | None,
+    now: datetime,
+    pressed: tuple[int, int | None] | None = None,
+) -> ballots.Cast:
+    """Cast the ballot, then show it on every copy the voter holds. ``pressed``, the
+    (chat, message) confirmed on, is answered by the bot in place; a secret ballot's
+    copy there is the only one that may show the choice, so it is left out."""
+    cast = ballots.cast_ballot(session, motion_id, user, choice, member_id=member_id, now=now)
+    motion = session.get(Motion, motion_id)
+    assert motion is not None
+    meeting = sessions.load(session, motion.meeting_id)
+    voter, member = ballots.voter_of(session, meeting, user, member_id)
+    show_everywhere(session, motion, voter, member, now=now, skip=pressed if cast.secret else None)
+    return cast
+
+
+def close_copies(
+    session: Session, motion: Motion, result: dict[str, Any], *, now: datetime
+) -> None:
+    """At the close every copy of every ballot loses its buttons and shows the result."""
+    secret = motion.ballot == BallotKind.SECRET.value
+    choices = {row.voter: Choice(row.choice) for row in ballots.roll_call(session, motion)}
+    voted = set(ballots.who_voted(session, motion))
+    for copy in copies(session, motion.id):
+        voter = voter_of_copy(copy)
+        if voter not in voted:
+            yours = message(DID_NOT_VOTE)
+        elif secret:
+            yours = message(SECRET_COUNTED)
+        else:
+            yours = message(YOUR_VOTE, choice=message(LABELS[choices[voter]]))
+        live.edit(
+            session,
+            target_id=copy.id or 0,
+            key=BALLOT_CLOSED,
+            args={**result, "yours": yours},
+            buttons=[],
+            now=now,
+        )
+
+
+def send_open_ballots(
+    session: Session, meeting: Meeting, voter: str, member: Member | None, *, now: datetime
+) -> None:
+    """Someone just checked in: their ballots for the votes already open."""
+    if not ballots.entitlement(session, meeting, voter, member):
+        return
+    for motion in session.exec(
+        select(Motion).where(
+            Motion.meeting_id == meeting.id, Motion.state == MotionState.OPEN.value
+        )
+    ):
+        if ballots.is_open(motion, now):
+            send_ballot(session, motion, meeting, voter, member)
+
+
+def tally_args(session: Session, motion: Motion, meeting: Meeting) -> dict[str, Any]:
+    from workflows.meetings import motions
+
+    secret = motion.ballot == BallotKind.SECRET.value
+    voters = ballots.who_voted(session, motion)
+    names: list[Message | str] = voter_names(session, voters[:NAMES_SHOWN])
+    if len(voters) > NAMES_SHOWN:
+        names.append(message(AND_MORE, count=len(voters) - NAMES_SHOWN))
+    if secret:
+        # A secret ballot's running counts are never written anywhere: their changes,
+        # next to the times of participation, would tell who chose what.
+        counts = message(SECRET_COUNTS)
+    else:
+        tally = ballots.count(session, motion)
+        counts = message(
+            NAMED_COUNTS, yes=tally[Choice.YES], no=tally[Choice.NO], abstain=tally[Choice.ABSTAIN]
+        )
+    return {
+        **motions.describe(motion),
+        "voted": len(voters),
+        "entitled": len(ballots.entitled_voters(session, meeting)),
+        "counts": counts,
+        "names": names or "—",
+    }
+
+
+def group_buttons(motion: Motion) -> list[list[dict[str, str]]]:
+    if motion.ballot == BallotKind.SECRET.value:
+        return []
+    return [[button(LABELS[choice], GROUP_VOTE, motion.id, choice.value) for choice in Choice]]
+
+
+@schedule.handles(TALLY)
+def refresh_tally(session: Session, args: dict[str, Any], now: datetime) -> None:
+    motion = session.get(Motion, args["subject_id"])
+    if motion is None or motion.group_ballot_id is None or motion.state != MotionState.OPEN.value:
+        return
+    meeting = sessions.load(session, motion.meeting_id)
+    live.edit(
+        session,
+        target_id=motion.group_ballot_id,
+        key=GROUP_BALLOT,
+        args=tally_args(session, motion, meeting),
+        buttons=group_buttons(motion),
+        now=now,
+    )
+
+
+@schedule.handles(REMIND)
+def remind(session: Session, args: dict[str, Any], now: datetime) -> None:
+    """Before the close, only those entitled who have not voted are reminded."""
+    motion = session.get(Motion, args["motion_id"])
+    if motion is None or not ballots.is_open(motion, now):
+        return
+    meeting = sessions.load(session, motion.meeting_id)
+    voted = set(ballots.who_voted(session, motion))
+    outbox.notify_many(
+        session,
+        [
+            outbox.Owed(
+                chat_id=chat_id,
+                key=REMINDER,
+                args=ballot_args(session, motion, voter.member),
+                buttons=ballot_buttons(motion, voter.member),
+                dedupe_key=f"motion:{motion.id}:remind:{voter.key}:{chat_id}",
+            )
+            for voter in ballots.entitled_voters(session, meeting, with_recipients=True)
+            if voter.key not in voted
+            for chat_id in voter.recipients
+        ],
+    )
+
+
+LABELS = {Choice.YES: N_("Yes"), Choice.NO: N_("No"), Choice.ABSTAIN: N_("Abstain")}
+PRIVATE_BALLOT = N_(
+    "<b>Ballot — motion No. {number}</b> ({ballot}, {kind})\n\n{text}\n\n"
+    "Closes: {closes}. You vote for {member}. Choose, then confirm."
+)
+REMINDER = N_(
+    "Reminder: you have not voted yet on motion No. {number}. Closes: {closes}.\n\n{text}"
+)
+GROUP_BALLOT = N_(
+    "<b>Vote — motion No. {number}</b> ({ballot}, {kind})\n\n{text}\n\nCloses: {closes}.\n"
+    "{counts}\nVoted: {voted} of {entitled} entitled.\n{names}"
+)
+NAMED_COUNTS = N_("Yes {yes} · No {no} · Abstain {abstain}")
+SECRET_COUNTS = N_("Secret ballot: the choices are counted at the close.")
+AND_MORE = N_("… and {count} more (see the minutes)")
+CONFIRM = N_("Motion No. {number}: {text}\n\nYou chose: <b>{choice}</b>. {final}\nConfirm?")
+SECRET_FINAL = N_("This is a secret ballot: once cast it cannot be changed.")
+NAMED_CHANGE = N_("You may change it until the vote closes.")
+CONFIRM_LABEL = N_("Confirm")
+CHANGE_LABEL = N_("Choose again")
+NAMED_CAST = N_("✅ Your vote on motion No. {number} is recorded: {choice}.")
+CHANGED = N_("✅ Your vote on motion No. {number} is changed: {choice}.")
+CHANGE_VOTE = N_("Change my vote")
+SECRET_CAST_COPY = N_(
+    "✅ Your secret ballot on motion No. {number} is cast. It is recorded apart from your "
+    "name, and cannot be changed."
+)
+BALLOT_CLOSED = N_(
+    "<b>Motion No. {number}: the vote is closed.</b>\n\n{text}\n\n{yours}\n"
+    "Yes: {yes} · No: {no} · Abstain: {abstain}\n<b>{outcome}</b>\n{rule}"
+)
+YOUR_VOTE = N_("Your vote: {choice}.")
+SECRET_COUNTED = N_("Your secret ballot was counted.")
+DID_NOT_VOTE = N_("You did not vote.")

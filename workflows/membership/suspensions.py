@@ -1,0 +1,338 @@
+"""Suspension for a breach of the charter (Art. 22), and its lifting.
+
+The Secretariat proposes a suspension with its reason; the Secretary-General
+suspends or rejects it. A suspended member keeps its access to information
+(Art. 17) but not its vote: its standing is what the meetings read. Lifting is
+proposed by the Secretariat and decided by the Secretary-General in the same
+way. One case per suspension, from the proposal to the lifting.
+"""
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from models import Member, SuspensionCase, User
+from workflows.charter.errors import NotAllowed
+from workflows.charter.machines import SUSPENSION, SuspensionEvent, SuspensionState
+from workflows.charter.membership import MEMBERSHIP, Standing, StandingEvent
+from workflows.charter.roles import Actor, Role
+from workflows.membership import standing
+from workflows.platform import audit, locks, people, prompts
+from workflows.platform.settings import Settings
+from workflows.platform.values import N_, Message, button, message
+
+DECIDE = "suspension.decide"
+LIFT = "suspension.lift"
+#: Callback prefix of the prompts' buttons (the bot's typed callback).
+DECISION = "sus"
+#: A case in one of these states is still the member's current story.
+OPEN_STATES = {SuspensionState.PROPOSED, SuspensionState.SUSPENDED, SuspensionState.LIFT_PROPOSED}
+
+
+def actor_roles(session: Session, user: User) -> frozenset[Actor]:
+    return frozenset({Role.GUEST, *people.roles_of(session, user.id)})
+
+
+def may_propose(session: Session, user: User) -> bool:
+    return SuspensionEvent.PROPOSE in SUSPENSION.events_for(None, actor_roles(session, user))
+
+
+def lock(session: Session, case_id: int) -> SuspensionCase:
+    return locks.lock(session, SuspensionCase, case_id)
+
+
+def open_case(session: Session, member_id: int) -> SuspensionCase | None:
+    return session.exec(
+        select(SuspensionCase)
+        .where(
+            SuspensionCase.member_id == member_id,
+            col(SuspensionCase.state).in_([state.value for state in OPEN_STATES]),
+        )
+        .order_by(col(SuspensionCase.id).desc())
+    ).first()
+
+
+def candidates(session: Session, *, lifting: bool) -> list[Member]:
+    """Members the Secretariat may propose to suspend, or whose suspension to lift."""
+    wanted = SuspensionState.SUSPENDED if lifting else None
+    members = session.exec(
+        select(Member)
+        .where(Member.standing == (Standing.SUSPENDED if lifting else Standing.ACTIVE).value)
+        .order_by(col(Member.name_en))
+    )
+    found = []
+    for member in members:
+        assert member.id is not None
+        case = open_case(session, member.id)
+        if (case.state if case else None) == (wanted.value if wanted else None):
+            found.append(member)
+    return found
+
+
+def _step(
+    session: Session,
+    case: SuspensionCase,
+    event: SuspensionEvent,
+    user: User,
+    *,
+    now: datetime,
+    reason: str | None = None,
+) -> SuspensionState:
+    target = audit.transition(
+        session,
+        SUSPENSION,
+        case,
+        event,
+        actor_roles(session, user),
+        entity="suspension",
+        actor_id=user.id,
+        now=now,
+        reason=reason,
+        member=case.member_id,
+    )
+    return target
+
+
+def check(session: Session, case: SuspensionCase, event: SuspensionEvent, user: User) -> None:
+    SUSPENSION.check(case.state, event, actor_roles(session, user), subject=case.id)
+
+
+def summary(session: Session, case: SuspensionCase, member: Member, *, heading: str) -> Message:
+    proposer = session.get(User, case.proposed_by)
+    text = message(
+        SUMMARY,
+        heading=message(heading, number=str(case.id)),
+        name_en=member.name_en,
+        name_ar=member.name_ar,
+        reason=case.reason,
+        proposer=proposer.first_name if proposer else str(case.proposed_by),
+    )
+    if heading == LIFT_HEADING:
+        return message(LIFT_SUMMARY, summary=text, reason=case.lift_reason or "")
+    return text
+
+
+def propose(
+    session: Session,
+    member_id: int,
+    user: User,
+    reason: str,
+    *,
+    now: datetime,
+    settings: Settings,
+) -> SuspensionCase:
+    """Art. 22: the Secretariat proposes; the Secretary-General is asked to decide."""
+    member = standing.lock_member(session, member_id)
+    SUSPENSION.check(None, SuspensionEvent.PROPOSE, actor_roles(session, user))
+    if not MEMBERSHIP.can(member.standing, StandingEvent.SUSPEND):
+        raise NotAllowed(f"member is {member.standing}", reason="not_active")
+    if open_case(session, member_id) is not None:
+        raise NotAllowed("a suspension is already proposed", reason="duplicate")
+    case = SuspensionCase(
+        member_id=member_id,
+        proposed_by=user.id,
+        reason=reason,
+        state=SuspensionState.PROPOSED.value,
+        created_at=now,
+    )
+    session.add(case)
+    session.flush()
+    assert case.id is not None
+    audit.record(
+        session,
+        entity="suspension",
+        entity_id=case.id,
+        action=SuspensionEvent.PROPOSE.value,
+        actor_id=user.id,
+        to_state=SuspensionState.PROPOSED.value,
+        reason=reason,
+        at=now,
+        member=member_id,
+    )
+    prompts.open_prompt(
+        session,
+        kind=DECIDE,
+        subject_id=case.id,
+        audience=Role.SECRETARY_GENERAL,
+        text=summary(session, case, member, heading=DECIDE_HEADING),
+        buttons=[
+            [
+                button(SUSPEND_LABEL, DECISION, case.id, SuspensionEvent.SUSPEND.value),
+                button(REJECT_LABEL, DECISION, case.id, SuspensionEvent.REJECT.value),
+            ]
+        ],
+        now=now,
+        remind_after=timedelta(hours=settings.prompt_remind_hours),
+        escalate_after=None,
+    )
+    return case
+
+
+def propose_lift(
+    session: Session,
+    member_id: int,
+    user: User,
+    reason: str,
+    *,
+    now: datetime,
+    settings: Settings,
+) -> SuspensionCase:
+    """The Secretariat proposes to lift a suspension; the Secretary-General decides."""
+    member = standing.lock_member(session, member_id)
+    found = open_case(session, member_id)
+    if found is None or member.standing != Standing.SUSPENDED.value:
+        raise NotAllowed("the member is not suspended", reason="not_suspended")
+    case = lock(session, found.id or 0)
+    _step(session, case, SuspensionEvent.PROPOSE_LIFT, user, now=now, reason=reason)
+    case.lift_reason = reason
+    assert case.id is not None
+    prompts.open_prompt(
+        session,
+        kind=LIFT,
+        subject_id=case.id,
+        audience=Role.SECRETARY_GENERAL,
+        text=summary(session, case, member, heading=LIFT_HEADING),
+        buttons=[
+            [
+                button(LIFT_LABEL, DECISION, case.id, SuspensionEvent.LIFT.value),
+                button(KEEP_LABEL, DECISION, case.id, SuspensionEvent.KEEP.value),
+            ]
+        ],
+        now=now,
+        remind_after=timedelta(hours=settings.prompt_remind_hours),
+        escalate_after=None,
+    )
+    return case
+
+
+def _resolve(
+    session: Session, kind: str, case: SuspensionCase, user: User, outcome: str, text: Message
+) -> None:
+    assert case.id is not None
+    prompt = prompts.open_for(session, kind, case.id)
+    if prompt is not None:
+        now = case.decided_at
+        assert now is not None
+        prompts.resolve(session, prompt, actor=user, outcome=outcome, outcome_text=text, now=now)
+
+
+def decide(
+    session: Session, case_id: int, event: SuspensionEvent, user: User, *, now: datetime
+) -> Member:
+    """The Secretary-General's decision: suspend or reject, lift or keep suspended."""
+    case = lock(session, case_id)
+    member = standing.lock_member(session, case.member_id)
+    check(session, case, event, user)
+    assert member.id is not None
+    if event is SuspensionEvent.SUSPEND:
+        standing.change(
+            session, member, StandingEvent.SUSPEND, user, now=now, reason=case.reason, case=case.id
+        )
+    elif event is SuspensionEvent.LIFT:
+        standing.change(
+            session,
+            member,
+            StandingEvent.LIFT,
+            user,
+            now=now,
+            reason=case.lift_reason,
+            case=case.id,
+        )
+    _step(session, case, event, user, now=now)
+    case.decided_at = now
+    kind = DECIDE if event in (SuspensionEvent.SUSPEND, SuspensionEvent.REJECT) else LIFT
+    _resolve(session, kind, case, user, event.value, prompts.outcome(OUTCOMES[event], user, now))
+    args = {
+        "number": str(case.id),
+        "name": member.name_en,
+        "name_ar": member.name_ar,
+        "reason": case.reason,
+    }
+    representatives = standing.representatives(session, member.id)
+    if event in TO_MEMBER:
+        standing.tell(session, representatives, TO_MEMBER[event], args)
+    standing.tell(
+        session,
+        [case.proposed_by, *standing.secretariat(session)],
+        NOTICES[event],
+        args,
+        skip=set(representatives) if event in TO_MEMBER else None,
+    )
+    return member
+
+
+def close_for_withdrawn(session: Session, member: Member, user: User, *, now: datetime) -> None:
+    """A member that has withdrawn (Art. 21) leaves no suspension question open."""
+    assert member.id is not None
+    case = open_case(session, member.id)
+    if case is None or case.state == SuspensionState.SUSPENDED.value:
+        return
+    case = lock(session, case.id or 0)
+    proposed = case.state == SuspensionState.PROPOSED.value
+    event = SuspensionEvent.REJECT if proposed else SuspensionEvent.KEEP
+    _step(session, case, event, user, now=now, reason="withdrawn")
+    case.decided_at = now
+    _resolve(
+        session,
+        DECIDE if proposed else LIFT,
+        case,
+        user,
+        event.value,
+        prompts.outcome(CLOSED_BY_WITHDRAWAL, user, now),
+    )
+
+
+DECIDE_HEADING = N_(
+    "<b>Suspension proposed, case No. {number}</b> (Art. 22) — please suspend the member or "
+    "reject the proposal. A suspended member keeps its access to information but does not vote."
+)
+LIFT_HEADING = N_(
+    "<b>Lifting of suspension proposed, case No. {number}</b> — please lift the suspension or "
+    "keep it."
+)
+SUMMARY = N_(
+    "{heading}\n\n"
+    "Member: {name_en} ({name_ar})\n"
+    "Breach of the charter: {reason}\n"
+    "Proposed by: {proposer}"
+)
+LIFT_SUMMARY = N_("{summary}\n\n<b>Why lift it:</b> {reason}")
+SUSPEND_LABEL = N_("Suspend the member")
+REJECT_LABEL = N_("Reject the proposal")
+LIFT_LABEL = N_("Lift the suspension")
+KEEP_LABEL = N_("Keep suspended")
+OUTCOMES = {
+    SuspensionEvent.SUSPEND: N_("⛔ Suspended by {name}, {when}."),
+    SuspensionEvent.REJECT: N_("❌ Proposal rejected by {name}, {when}."),
+    SuspensionEvent.LIFT: N_("✅ Suspension lifted by {name}, {when}."),
+    SuspensionEvent.KEEP: N_("⛔ Kept suspended by {name}, {when}."),
+}
+CLOSED_BY_WITHDRAWAL = N_("↩️ Closed: the member has withdrawn from the Assembly ({name}, {when}).")
+TO_MEMBER = {
+    SuspensionEvent.SUSPEND: N_(
+        "The Secretary-General has suspended the membership of {name} ({name_ar}) for a "
+        "breach of the charter (Art. 22). Reason: {reason}\n\nDuring the suspension you keep access to the "
+        "Assembly's information, but {name} does not vote. The Secretariat will tell you when "
+        "the suspension is lifted."
+    ),
+    SuspensionEvent.LIFT: N_(
+        "The suspension of {name} ({name_ar}) has been lifted by the Secretary-General: the membership is "
+        "in good standing again, with its voting right."
+    ),
+}
+NOTICES = {
+    SuspensionEvent.SUSPEND: N_(
+        "Case No. {number}: {name} ({name_ar}) is suspended by the Secretary-General."
+    ),
+    SuspensionEvent.REJECT: N_(
+        "Case No. {number}: the Secretary-General rejected the proposal to suspend {name} "
+        "({name_ar}); the membership continues."
+    ),
+    SuspensionEvent.LIFT: N_(
+        "Case No. {number}: the suspension of {name} ({name_ar}) is lifted by the "
+        "Secretary-General."
+    ),
+    SuspensionEvent.KEEP: N_(
+        "Case No. {number}: the Secretary-General keeps {name} ({name_ar}) suspended."
+    ),
+}

@@ -1,0 +1,374 @@
+"""Withdrawal from membership (Art. 21): request, acknowledgement, decision.
+
+A representative files the official request with a reason and, for full and
+institutional members, the request signed by the highest authority. The
+Secretariat acknowledges it; the Secretary-General accepts or refuses it. An
+accepted withdrawal ends the membership: its standing, its representations, the
+representative role of those left representing no one, and so its votes.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from models import Member, User, WithdrawalRequest
+from workflows.charter.errors import NotAllowed
+from workflows.charter.machines import WITHDRAWAL, WithdrawalEvent, WithdrawalState
+from workflows.charter.membership import (
+    MemberCategory,
+    Standing,
+    StandingEvent,
+    needs_signature_of_highest_authority,
+)
+from workflows.charter.roles import Role
+from workflows.membership import standing, suspensions
+from workflows.platform import audit, locks, outbox, prompts
+from workflows.platform.settings import Settings
+from workflows.platform.values import N_, Message, button, message
+
+ACKNOWLEDGE = "withdrawal.acknowledge"
+DECIDE = "withdrawal.decide"
+#: Callback prefix of the prompts' buttons (the bot's typed callback).
+DECISION = "wdr"
+OPEN_STATES = {WithdrawalState.REQUESTED, WithdrawalState.ACKNOWLEDGED}
+
+
+@dataclass(frozen=True)
+class Letter:
+    """The signed request, a document or photo kept at Telegram."""
+
+    file_id: str
+    kind: str
+    name: str | None = None
+    mime: str | None = None
+    size: int | None = None
+
+
+def needs_letter(member: Member) -> bool:
+    """Art. 21: full members and other institutional members send a signed request."""
+    return member.institutional or needs_signature_of_highest_authority(
+        MemberCategory(member.category)
+    )
+
+
+def lock(session: Session, request_id: int) -> WithdrawalRequest:
+    return locks.lock(session, WithdrawalRequest, request_id)
+
+
+def open_for(session: Session, member_id: int) -> WithdrawalRequest | None:
+    return session.exec(
+        select(WithdrawalRequest).where(
+            WithdrawalRequest.member_id == member_id,
+            col(WithdrawalRequest.state).in_([state.value for state in OPEN_STATES]),
+        )
+    ).first()
+
+
+def may_request(session: Session, member: Member, user: User) -> None:
+    """Refuse early what :func:`request` would refuse: before the form is filled in."""
+    assert member.id is not None
+    if member.standing == Standing.WITHDRAWN.value:
+        raise NotAllowed("the member has withdrawn", reason="withdrawn")
+    roles = standing.actor_roles(session, user, member_id=member.id)
+    WITHDRAWAL.check(None, WithdrawalEvent.REQUEST, roles)
+    if open_for(session, member.id) is not None:
+        raise NotAllowed("a request is already open", reason="duplicate")
+
+
+def request(
+    session: Session,
+    member_id: int,
+    user: User,
+    *,
+    reason: str,
+    letter: Letter | None,
+    now: datetime,
+    settings: Settings,
+) -> WithdrawalRequest:
+    """Art. 21: the official request goes to the Secretariat, which is asked to acknowledge it."""
+    member = standing.lock_member(session, member_id)
+    may_request(session, member, user)
+    if needs_letter(member) and letter is None:
+        raise NotAllowed("the signed request is missing", reason="letter")
+    withdrawal = WithdrawalRequest(
+        member_id=member_id,
+        requested_by=user.id,
+        reason=reason,
+        state=WithdrawalState.REQUESTED.value,
+        created_at=now,
+    )
+    if letter is not None:
+        withdrawal.letter_file_id = letter.file_id
+        withdrawal.letter_kind = letter.kind
+        withdrawal.letter_name = letter.name
+        withdrawal.letter_mime = letter.mime
+        withdrawal.letter_size = letter.size
+    session.add(withdrawal)
+    session.flush()
+    assert withdrawal.id is not None
+    audit.record(
+        session,
+        entity="withdrawal",
+        entity_id=withdrawal.id,
+        action=WithdrawalEvent.REQUEST.value,
+        actor_id=user.id,
+        to_state=WithdrawalState.REQUESTED.value,
+        reason=reason,
+        at=now,
+        member=member_id,
+    )
+    prompts.open_prompt(
+        session,
+        kind=ACKNOWLEDGE,
+        subject_id=withdrawal.id,
+        audience=Role.SECRETARIAT,
+        text=summary(session, withdrawal, member, heading=ACKNOWLEDGE_HEADING),
+        buttons=[[button(ACKNOWLEDGE_LABEL, DECISION, withdrawal.id, "ack")]],
+        now=now,
+        remind_after=timedelta(hours=settings.prompt_remind_hours),
+        escalate_after=timedelta(hours=settings.prompt_escalate_hours),
+        attachment=_letter(withdrawal),
+    )
+    outbox.notify(
+        session,
+        chat_id=user.id,
+        key=RECEIVED,
+        args={"number": str(withdrawal.id), "name": member.name_en, "name_ar": member.name_ar},
+    )
+    return withdrawal
+
+
+def _letter(withdrawal: WithdrawalRequest) -> tuple[str, str] | None:
+    if withdrawal.letter_file_id is None:
+        return None
+    return withdrawal.letter_file_id, withdrawal.letter_kind or "document"
+
+
+def summary(
+    session: Session, withdrawal: WithdrawalRequest, member: Member, *, heading: str
+) -> Message:
+    requester = session.get(User, withdrawal.requested_by)
+    return message(
+        SUMMARY,
+        heading=message(heading, number=str(withdrawal.id)),
+        name_en=member.name_en,
+        name_ar=member.name_ar,
+        category=message(CATEGORY_NAMES[MemberCategory(member.category)]),
+        reason=withdrawal.reason,
+        letter=message(LETTER_ATTACHED if withdrawal.letter_file_id else LETTER_NOT_NEEDED),
+        requester=requester.first_name if requester else "",
+        requester_id=str(withdrawal.requested_by),
+    )
+
+
+def _step(
+    session: Session,
+    withdrawal: WithdrawalRequest,
+    event: WithdrawalEvent,
+    user: User,
+    *,
+    now: datetime,
+    reason: str | None = None,
+) -> WithdrawalState:
+    return audit.transition(
+        session,
+        WITHDRAWAL,
+        withdrawal,
+        event,
+        standing.actor_roles(session, user, member_id=withdrawal.member_id),
+        entity="withdrawal",
+        actor_id=user.id,
+        now=now,
+        reason=reason,
+    )
+
+
+def check(
+    session: Session, withdrawal: WithdrawalRequest, event: WithdrawalEvent, user: User
+) -> None:
+    """Refuse early, before a reason is asked for, what the charter would refuse anyway."""
+    roles = standing.actor_roles(session, user, member_id=withdrawal.member_id)
+    WITHDRAWAL.check(withdrawal.state, event, roles, subject=withdrawal.id)
+
+
+def _resolve(
+    session: Session,
+    kind: str,
+    withdrawal: WithdrawalRequest,
+    user: User,
+    outcome: str,
+    text: Message,
+    now: datetime,
+) -> None:
+    assert withdrawal.id is not None
+    prompt = prompts.open_for(session, kind, withdrawal.id)
+    if prompt is not None:
+        prompts.resolve(session, prompt, actor=user, outcome=outcome, outcome_text=text, now=now)
+
+
+def acknowledge(
+    session: Session, request_id: int, user: User, *, now: datetime, settings: Settings
+) -> None:
+    """The Secretariat acknowledges the request and puts it to the Secretary-General."""
+    withdrawal = lock(session, request_id)
+    _step(session, withdrawal, WithdrawalEvent.ACKNOWLEDGE, user, now=now)
+    _resolve(
+        session,
+        ACKNOWLEDGE,
+        withdrawal,
+        user,
+        "acknowledge",
+        prompts.outcome(ACKNOWLEDGED_BY, user, now),
+        now,
+    )
+    member = standing.lock_member(session, withdrawal.member_id)
+    assert withdrawal.id is not None
+    prompts.open_prompt(
+        session,
+        kind=DECIDE,
+        subject_id=withdrawal.id,
+        audience=Role.SECRETARY_GENERAL,
+        text=summary(session, withdrawal, member, heading=DECIDE_HEADING),
+        buttons=[
+            [
+                button(ACCEPT_LABEL, DECISION, withdrawal.id, "accept"),
+                button(REFUSE_LABEL, DECISION, withdrawal.id, "refuse"),
+            ]
+        ],
+        now=now,
+        remind_after=timedelta(hours=settings.prompt_remind_hours),
+        escalate_after=None,
+        attachment=_letter(withdrawal),
+    )
+    outbox.notify(
+        session,
+        chat_id=withdrawal.requested_by,
+        key=ACKNOWLEDGED_TO_REQUESTER,
+        args={"number": str(withdrawal.id), "name": member.name_en, "name_ar": member.name_ar},
+    )
+
+
+def accept(session: Session, request_id: int, user: User, *, now: datetime) -> Member:
+    """Art. 21: the Secretary-General's final decision ends the membership."""
+    withdrawal = lock(session, request_id)
+    member = standing.lock_member(session, withdrawal.member_id)
+    check(session, withdrawal, WithdrawalEvent.ACCEPT, user)
+    # The standing's own machine is asked first, so a refusal changes nothing.
+    standing.change(
+        session, member, StandingEvent.WITHDRAW, user, now=now, withdrawal=withdrawal.id
+    )
+    _step(session, withdrawal, WithdrawalEvent.ACCEPT, user, now=now)
+    withdrawal.decided_at = now
+    told = standing.end_representation(session, member, user, now=now)
+    suspensions.close_for_withdrawn(session, member, user, now=now)
+    _resolve(
+        session, DECIDE, withdrawal, user, "accept", prompts.outcome(ACCEPTED_BY, user, now), now
+    )
+    args = {"number": str(withdrawal.id), "name": member.name_en, "name_ar": member.name_ar}
+    standing.tell(session, [withdrawal.requested_by, *told], ACCEPTED_TO_MEMBER, args)
+    standing.tell(
+        session,
+        standing.secretariat(session),
+        ACCEPTED_NOTICE,
+        args,
+        skip={withdrawal.requested_by, *told},
+    )
+    return member
+
+
+def refuse(session: Session, request_id: int, user: User, reason: str, *, now: datetime) -> None:
+    withdrawal = lock(session, request_id)
+    _step(session, withdrawal, WithdrawalEvent.REFUSE, user, now=now, reason=reason)
+    withdrawal.decision_reason = reason
+    withdrawal.decided_at = now
+    _resolve(
+        session,
+        DECIDE,
+        withdrawal,
+        user,
+        "refuse",
+        prompts.outcome(REFUSED_BY, user, now, reason=reason),
+        now,
+    )
+    member = standing.lock_member(session, withdrawal.member_id)
+    args = {
+        "number": str(withdrawal.id),
+        "name": member.name_en,
+        "name_ar": member.name_ar,
+        "reason": reason,
+    }
+    assert member.id is not None
+    told = [withdrawal.requested_by, *standing.representatives(session, member.id)]
+    standing.tell(session, told, REFUSED_TO_MEMBER, args)
+    standing.tell(session, standing.secretariat(session), REFUSED_NOTICE, args, skip=set(told))
+
+
+def cancel(session: Session, request_id: int, user: User, *, now: datetime) -> None:
+    """A representative gives up the request before the decision (Art. 21: an intention)."""
+    withdrawal = lock(session, request_id)
+    _step(session, withdrawal, WithdrawalEvent.CANCEL, user, now=now)
+    withdrawal.decided_at = now
+    text = prompts.outcome(CANCELLED_BY, user, now)
+    for kind in (ACKNOWLEDGE, DECIDE):
+        _resolve(session, kind, withdrawal, user, "cancel", text, now)
+
+
+CATEGORY_NAMES = {
+    MemberCategory.FULL: N_("Full member"),
+    MemberCategory.ASSOCIATE: N_("Associate member"),
+    MemberCategory.OBSERVER: N_("Observer member"),
+    MemberCategory.HONORARY: N_("Honorary member"),
+}
+ACKNOWLEDGE_HEADING = N_(
+    "<b>Withdrawal request No. {number}</b> (Art. 21) — please acknowledge it; it then goes "
+    "to the Secretary-General for decision."
+)
+DECIDE_HEADING = N_(
+    "<b>Withdrawal request No. {number}</b>, acknowledged by the Secretariat — please accept "
+    "or refuse it (Art. 21). Accepting ends the membership and its voting right."
+)
+SUMMARY = N_(
+    "{heading}\n\n"
+    "Member: {name_en} ({name_ar})\n"
+    "Category: {category}\n"
+    "Reason: {reason}\n"
+    "Signed request: {letter}\n"
+    "Requested by: {requester} (id {requester_id})"
+)
+LETTER_ATTACHED = N_("attached above")
+LETTER_NOT_NEEDED = N_("not required for this member")
+ACKNOWLEDGE_LABEL = N_("Acknowledge receipt")
+ACCEPT_LABEL = N_("Accept the withdrawal")
+REFUSE_LABEL = N_("Refuse the withdrawal")
+ACKNOWLEDGED_BY = N_("✅ Acknowledged by {name}, {when}; sent to the Secretary-General.")
+ACCEPTED_BY = N_("✅ Withdrawal accepted by {name}, {when}.")
+REFUSED_BY = N_("❌ Refused by {name}, {when}. Reason: {reason}")
+CANCELLED_BY = N_("↩️ Cancelled by the member's representative {name}, {when}.")
+RECEIVED = N_(
+    "Your withdrawal request No. {number} for {name} ({name_ar}) has been sent to the "
+    "Secretariat. "
+    "You will be told of every step; you may cancel it with /withdraw until it is decided."
+)
+ACKNOWLEDGED_TO_REQUESTER = N_(
+    "Your withdrawal request No. {number} ({name}, {name_ar}) was acknowledged by the "
+    "Secretariat and "
+    "is now with the Secretary-General for decision."
+)
+ACCEPTED_TO_MEMBER = N_(
+    "The Secretary-General has accepted withdrawal request No. {number}: {name} ({name_ar}) "
+    "is no longer a member of the Assembly. Its representation and voting right have ended. "
+    "Thank you for the years of cooperation."
+)
+ACCEPTED_NOTICE = N_(
+    "Withdrawal request No. {number} was accepted: {name} ({name_ar}) has left the Assembly."
+)
+REFUSED_TO_MEMBER = N_(
+    "The Secretary-General did not accept withdrawal request No. {number} ({name}, "
+    "{name_ar}); the "
+    "membership continues. Reason: {reason}"
+)
+REFUSED_NOTICE = N_(
+    "Withdrawal request No. {number} ({name}) was refused by the Secretary-General. "
+    "Reason: {reason}"
+)

@@ -1,0 +1,93 @@
+"""The scheduler's periodic work, run by the workers."""
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import delete
+from sqlmodel import col
+
+from models import ProcessedUpdate
+from models.db import unreachable
+from workflows.fees import reminders
+from workflows.meetings import amendments, motions, sessions, tallies
+from workflows.membership import applications
+from workflows.outreach import broadcasts
+from workflows.platform import outbox, prompts, schedule
+from workflows.platform.queue import job
+from workflows.platform.unit_of_work import UnitOfWork
+
+# Due items of meetings and votes (closes, reminders, live tallies), of prompts
+# and applications, and of fees (reminders, grace periods) have their handlers
+# registered when these are imported; a worker started alone needs them.
+HANDLER_MODULES = (
+    broadcasts,
+    amendments,
+    sessions,
+    motions,
+    tallies,
+    applications,
+    prompts,
+    reminders,
+)
+
+log = logging.getLogger(__name__)
+
+#: Telegram gives up redelivering an update after a day; a week of ids is ample.
+KEEP_UPDATE_IDS = timedelta(days=7)
+
+
+def sweep_outbox(uow: UnitOfWork, *, resend_after: timedelta | None = None) -> int:
+    """Hand over again the notifications a crash or an outage left behind: those not
+    handed over, or handed over longer than ``resend_after`` ago (by default the
+    setting), and held by no sender."""
+    now = uow.clock.now()
+    if resend_after is None:
+        resend_after = timedelta(seconds=uow.settings.outbox_resend_after)
+    ids = outbox.stale(uow.db, now=now, resend_after=resend_after)
+    uow.hand_over(ids)
+    return len(ids)
+
+
+def prune_updates(uow: UnitOfWork) -> None:
+    with uow.begin() as session:
+        cutoff = uow.clock.now() - KEEP_UPDATE_IDS
+        session.execute(delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < cutoff))
+
+
+def tick_once(uow: UnitOfWork) -> dict[str, int]:
+    """One scheduler tick: due items, then the outbox sweep."""
+    done = schedule.run_due(uow.begin, now=uow.clock.now())
+    swept = sweep_outbox(uow)
+    return {"due": done, "swept": swept}
+
+
+#: A tick older than a few seconds is dropped: the next one does its work.
+@job(max_retries=0, time_limit=120_000, max_age=10_000)
+def scheduler_tick() -> None:
+    from workflows.platform.queue import JobContext
+
+    uow: UnitOfWork = JobContext.get("uow")
+    try:
+        result = tick_once(uow)
+    except Exception as error:
+        if not unreachable(error):
+            raise
+        # The next tick tries again in a second; the outage is told once.
+        uow.db.outage.began(error)
+        return
+    uow.db.outage.over()
+    if result["due"] or result["swept"]:
+        log.info("tick: %(due)d due items done, %(swept)d notifications handed over", result)
+
+
+@job(max_retries=0)
+def prune() -> None:
+    from workflows.platform.queue import JobContext
+
+    uow: UnitOfWork = JobContext.get("uow")
+    try:
+        prune_updates(uow)
+    except Exception as error:
+        if not unreachable(error):
+            raise
+        uow.db.outage.began(error)
