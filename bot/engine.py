@@ -11,7 +11,10 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from enum import StrEnum
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -21,6 +24,7 @@ from bot import chat, lengths
 from bot.callbacks import Callback, ForgedCallback, parse
 from bot.chat import ChatEvent, Keyboard, Outgoing, Reply, Toast
 from bot.i18n import N_, Text, text_for
+from bot.reasons import sentence_for
 from models import Conversation, ProcessedUpdate, User
 from models.columns import utcnow
 from models.db import unreachable
@@ -35,6 +39,28 @@ SOMETHING_WENT_WRONG = N_(
     "Something went wrong on our side and nothing was changed. Please try again in a moment."
 )
 TRY_AGAIN = N_("I cannot reach my records just now. Please try again in a moment.")
+
+
+class FlowState(BaseModel):
+    """A guided flow's typed state: its step and what was entered so far.
+
+    Each flow subclasses it with its name, its steps as a ``StrEnum`` and its
+    fields; :meth:`Turn.start`, :meth:`Turn.state` and :meth:`Turn.save` keep it in
+    the user's :class:`~models.Conversation` row (the step in its own column, the
+    rest as JSON), so a flow survives restarts and mypy checks what it reads.
+    """
+
+    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+
+    #: The flow's name, stored in the row and used to route typed input.
+    FLOW: ClassVar[str]
+    step: StrEnum
+
+    def data(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude={"step"})
+
+
+S = TypeVar("S", bound=FlowState)
 
 
 @dataclass(frozen=True)
@@ -123,6 +149,30 @@ class Turn:
         row.flow, row.step, row.data, row.updated_at = flow, step, dict(data), utcnow()
         self.session.add(row)
         return row
+
+    def start(self, state: FlowState, *, private: bool = False) -> None:
+        """Begin ``state``'s flow here, or in the user's private chat with ``private``."""
+        chat_id = self.user.id if private else self.event.chat_id
+        self._begin_in(chat_id, state.FLOW, state.step.value, state.data())
+
+    def state(self, kind: type[S]) -> S | None:
+        """The typed state of the flow the user is in here, if it is ``kind``'s."""
+        row = self.conversation
+        if row is None or row.flow != kind.FLOW:
+            return None
+        try:
+            return kind.model_validate({**row.data, "step": row.step})
+        except ValidationError:
+            log.warning("dropping unreadable %s state of user %s", row.flow, self.user.id)
+            return None
+
+    def save(self, state: FlowState) -> None:
+        """Write ``state`` back to the flow the user is in here."""
+        row = self.conversation
+        if row is None or row.flow != state.FLOW:
+            raise LookupError(f"no {state.FLOW} conversation to save")
+        row.step, row.data, row.updated_at = state.step.value, state.data(), utcnow()
+        self.session.add(row)
 
     def say_privately(self, text: str, buttons: Keyboard | None = None) -> None:
         """Write to the user in their private chat; from a group, tell them so there."""
@@ -337,10 +387,7 @@ class Engine:
                     self._input(turn)
         except NotAllowed as refusal:
             log.warning("refused user %s: %s", turn.user.id, refusal)
-            # The reason's own sentence, wherever the refusal was raised; the
-            # conversations' module imports this one, hence the late import.
-            from bot.conversations.refusals import sentence_for
-
+            # The reason's own sentence, wherever the refusal was raised.
             said = sentence_for(turn.t, refusal.reason)
             turn.out = [Toast(said, alert=True)] if event.callback_id else [Reply(said)]
         except IllegalTransition as stale:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.conversations.refusals import REFUSALS
 from bot.i18n import text_for
+from bot.reasons import REFUSALS
 from workflows.charter.bodies import SEAT_RULE_KEYS
 from workflows.charter.meetings import MEETING_RULE_KEYS
 from workflows.charter.voting import AMENDMENT_RULE_KEYS, OUTCOME_RULE_KEYS

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversations.refusals import GENERIC, REFUSALS, sentence_for
 from bot.i18n import text_for
+from bot.reasons import GENERIC, REFUSALS, sentence_for
 from workflows.charter import bodies, meetings, voting
 
 ROOT = Path(__file__).resolve().parent.parent / "workflows"

@@ -32,9 +32,12 @@ from workflows.charter.meetings import (
     voter_key,
 )
 from workflows.charter.membership import MemberCategory, Standing, VotingRight
-from workflows.meetings import seals, seats, sessions, speakers, tallies
+from workflows.meetings import seals, seats, sessions, speakers
 from workflows.platform import audit, live, locks, outbox
 from workflows.platform.unit_of_work import SETTINGS
+
+#: The due item that refreshes a motion's live tally (:mod:`workflows.meetings.tallies`).
+TALLY = "motion.tally"
 
 
 @dataclass(frozen=True)
@@ -243,7 +246,7 @@ def cast_ballot(
             **({} if cast.secret else {"choice": choice.value}),
         )
         if motion.group_ballot_id is not None:
-            live.refresh_soon(session, tallies.TALLY, motion_id, now=now)
+            live.refresh_soon(session, TALLY, motion_id, now=now)
     return cast
 
 

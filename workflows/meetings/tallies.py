@@ -30,7 +30,7 @@ PICK = "bal"
 CONFIRM_CAST = "cast"
 AGAIN = "again"
 GROUP_VOTE = "gv"
-TALLY = "motion.tally"
+TALLY = ballots.TALLY
 REMIND = "motion.remind"
 #: How many voters' names a group tally lists before "and N more" (4096 characters).
 NAMES_SHOWN = 30
