@@ -1,4 +1,17 @@
-"""SQLModel tables, the engine and sessions, and the migrations of Majlis."""
+"""The tables of Majlis (SQLModel), the engine and sessions, and the migrations.
+
+``people`` (people, chats and role grants), ``membership`` (applications, members and
+their representatives, honorary nominations, withdrawals, suspensions), ``fees`` (fee
+periods, dues, payments, suspended voting rights), ``meetings`` (seats, sessions,
+invitations, delegates, attendance, motions, support and ballots), ``broadcasts``,
+``outbox`` (notifications), ``prompts`` (approval prompts), ``schedule`` (due items),
+``audit`` (the audit trail), ``conversation`` (where each person stands in a conversation,
+and the updates handled), ``columns`` (shared column types), ``bulk`` (many rows in one
+statement), ``db`` (the engine, sessions and units of work), ``migrate`` (Alembic, run
+from code) and ``migrations/``. Every table is re-exported here. Models import SQLModel,
+SQLAlchemy and Alembic, nothing of ``workflows`` or ``bot``; never
+``from __future__ import annotations`` in a table module.
+"""
 
 from sqlmodel import SQLModel
 
