@@ -1,6 +1,6 @@
 """Fee reminders and the end of the grace period (Art. 18, 25), from due rows.
 
-``fees.open_period`` writes the rows; each, when it comes due, looks at who still
+``periods.open_period`` writes the rows; each, when it comes due, looks at who still
 owes. Reminders go only to members who owe and have no report waiting for
 confirmation. When the grace period is over, unpaid members' voting rights are
 suspended if the policy (``MAJLIS_FEES_SUSPEND_AUTOMATICALLY``) says so; the

@@ -233,7 +233,7 @@ def oldest_unpaid_period(session: Session, member_id: int, *, today: date) -> in
 
 
 PAID_UP_REASON = "payment confirmed: nothing overdue is owed (Art. 25)"
-#: As the scheduler's at the end of a grace period (``fee_reminders.AUTOMATIC_REASON``).
+#: As the scheduler's at the end of a grace period (``reminders.AUTOMATIC_REASON``).
 AUTOMATIC_REASON = "unpaid membership fee after the grace period (Art. 25)"
 AUTOMATIC = N_(
     "the membership fee was not paid by the end of the grace period, and the policy of the "
