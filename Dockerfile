@@ -6,6 +6,7 @@ COPY bot ./bot
 COPY workflows ./workflows
 COPY models ./models
 COPY locales ./locales
+COPY sandbox ./sandbox
 RUN pip install --no-cache-dir . && useradd --create-home majlis
 USER majlis
 ENV MAJLIS_DATA_DIR=/home/majlis/data

@@ -11,7 +11,7 @@ one wrapped line at a time, so that lines break in reading order; in the Arabic
 minutes tables run from the right. What people typed (titles, agenda items,
 motions, names) takes the direction of its own first letter, so an English
 agenda item in the Arabic minutes reads "1. Budget", not ".1 Budget". The fonts
-ship with the package (``bot/fonts``, SIL Open Font License): Noto Naskh Arabic,
+ship with the package (``bot/conversations/meetings/fonts``, SIL Open Font License): Noto Naskh Arabic,
 with Noto Sans for Latin text, so the PDF needs nothing installed on the machine.
 """
 
