@@ -165,7 +165,10 @@ REFUSALS: dict[str, str] = {
     ),
     "reference_missing": N_("Please give the bank reference of the payment."),
     "receipt_missing": N_("Please send the receipt of the payment."),
-    "period_overlaps": N_("Another fee period already covers these dates."),
+    "period_overlaps": N_(
+        "Another fee period already covers some of these dates. Please press Back and change "
+        "the dates."
+    ),
     "period_ends_before_it_starts": N_("The fee period ends before it starts."),
     "due_date_outside_period": N_("The due date must fall within the fee period."),
     "fee_not_positive": N_("The fee must be more than zero."),

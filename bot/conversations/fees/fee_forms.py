@@ -1,49 +1,28 @@
-"""What the fee conversations share: their Back and Cancel, typed dates and amounts,
-receipts, and asking for typed text in the private chat.
+"""What the fee conversations share: how voting rights are suspended, typed dates and
+amounts, receipts, and asking for typed text in the private chat.
 
 Typed input is read forgivingly (Arabic-Indic digits, thousands separators,
 day/month/year or ISO dates) and refused with a sentence that says what to type.
 """
 
-import enum
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
-from bot.callbacks import Callback
-from bot.chat import Button, Keyboard, Reply
-from bot.conversations.forms import BACK, CANCEL, refuse_file
-from bot.engine import Turn
-from models import Conversation
-from models.columns import utcnow
+from bot.conversations import steps
+from bot.conversations.forms import refuse_file
+from bot.engine import FlowState, Turn
 from workflows.charter.errors import AmountProblem, InvalidAmount
-from workflows.charter.money import minor_units, parse_amount
+from workflows.charter.money import Money, minor_units, parse_amount
 from workflows.platform.values import N_
 
 
-class Nav(enum.StrEnum):
-    BACK = "back"
-    CANCEL = "cancel"
-
-
-@dataclass(frozen=True)
-class FeeNav(Callback, prefix="fnav"):
-    """Back and Cancel of the fee forms (their own, so that other forms' stay theirs)."""
-
-    flow: str
-    action: Nav
-
-
-def nav_row(turn: Turn, flow: str, *, back: bool = True) -> list[Button]:
-    row = []
-    if back:
-        row.append(Button(turn.t._(BACK), FeeNav(flow, Nav.BACK).pack()))
-    row.append(Button(turn.t._(CANCEL), FeeNav(flow, Nav.CANCEL).pack()))
-    return row
-
-
-def with_nav(turn: Turn, flow: str, rows: Keyboard | None = None, *, back: bool = True) -> Keyboard:
-    return [*(rows or []), nav_row(turn, flow, back=back)]
+def policy_text(turn: Turn) -> str:
+    """How voting rights are suspended for unpaid fees, as the overview and a new
+    period's review say it."""
+    if turn.uow.settings.fees_suspend_automatically:
+        return turn.t._("automatic after the grace period")
+    return turn.t._("only by a decision of the Council, recorded here")
 
 
 # --- Dates -----------------------------------------------------------------------------
@@ -131,9 +110,7 @@ def amount_refusal(turn: Turn, refusal: InvalidAmount, currency: str, maximum: D
     )
 
 
-def _money(amount: Decimal, currency: str) -> object:
-    from workflows.charter.money import Money
-
+def _money(amount: Decimal, currency: str) -> Money:
     return Money(amount.quantize(Decimal(1).scaleb(-minor_units(currency))), currency)
 
 
@@ -151,17 +128,14 @@ def receipt_problem(turn: Turn) -> str | None:
 # --- Typed text in the private chat --------------------------------------------------------
 
 
-def privately(turn: Turn, flow: str, question: str, **data: object) -> None:
-    """Ask for typed text in the private chat, wherever the button was pressed."""
-    conversation = turn.session.get(Conversation, (turn.user.id, turn.user.id)) or Conversation(
-        user_id=turn.user.id, chat_id=turn.user.id, flow=flow, step="text"
-    )
-    conversation.flow, conversation.step = flow, "text"
-    conversation.data, conversation.updated_at = dict(data), utcnow()
-    turn.session.add(conversation)
-    buttons = [[Button(turn.t._(CANCEL), FeeNav(flow, Nav.CANCEL).pack())]]
-    if turn.event.chat_id == turn.user.id:
-        turn.say(question, buttons)
-    else:
-        turn.out.append(Reply(text=question, buttons=buttons, chat_id=turn.user.id))
-        turn.toast(turn.t._("I have written to you in our private chat."))
+class Typing(StrEnum):
+    """The one step of a flow that waits for a typed reason."""
+
+    TEXT = "text"
+
+
+def privately(turn: Turn, state: FlowState, question: str) -> None:
+    """Ask for typed text in the private chat, wherever the button was pressed; the
+    question has Cancel only."""
+    turn.start(state, private=True)
+    turn.say_privately(question, [steps.nav_row(turn, state.FLOW, back=False)])

@@ -2,8 +2,8 @@
 
 A guided form: the biennium's first and last days, the currency and amount, the
 due date, the grace period and the reminders, then a review. Common answers are
-buttons; anything else is typed. Answers live in the conversation row, and
-every step has Back and Cancel.
+buttons; anything else is typed. Answers live in the conversation row as a
+:class:`PeriodForm`, and every step has Back and Cancel.
 """
 
 import enum
@@ -11,24 +11,20 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import ClassVar
 
 from babel.dates import format_date
 from babel.numbers import list_currencies
 
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
+from bot.conversations import refusals, steps
 from bot.conversations.dates import parse_day
 from bot.conversations.fees import fee_forms
-from bot.conversations.fees.fee_forms import (
-    FeeNav,
-    add_months,
-    date_hint,
-    next_new_year,
-    with_nav,
-)
-from bot.conversations.forms import ASKED_AGAIN
-from bot.engine import Router, Turn
+from bot.conversations.fees.fee_forms import add_months, date_hint, next_new_year, policy_text
+from bot.conversations.forms import ASKED_AGAIN, Nav
+from bot.conversations.steps import with_nav
+from bot.engine import FlowState, Router, Turn
 from bot.i18n import Html
 from workflows.charter import fees as rules
 from workflows.charter.errors import NotAllowed
@@ -59,6 +55,46 @@ class Step(enum.StrEnum):
 ORDER = list(Step)
 
 
+class PeriodForm(FlowState):
+    """The answers so far, each named after the step that asks it."""
+
+    FLOW: ClassVar[str] = FLOW
+    step: Step
+    start: date | None = None
+    end: date | None = None
+    currency: str | None = None
+    amount: Decimal | None = None
+    due: date | None = None
+    grace: int | None = None
+    before: list[int] | None = None
+    every: int | None = None
+
+    def first_day(self) -> date:
+        assert self.start is not None
+        return self.start
+
+    def last_day(self) -> date:
+        assert self.end is not None
+        return self.end
+
+    def fee_currency(self) -> str:
+        assert self.currency is not None
+        return self.currency
+
+    def terms(self) -> periods.PeriodTerms:
+        assert self.amount is not None and self.due is not None and self.grace is not None
+        assert self.before is not None and self.every is not None
+        return periods.PeriodTerms(
+            starts_on=self.first_day(),
+            ends_on=self.last_day(),
+            fee=Money(self.amount, self.fee_currency()),
+            due_on=self.due,
+            grace_days=self.grace,
+            reminder_days_before=tuple(self.before),
+            reminder_every_days_after=self.every,
+        )
+
+
 @dataclass(frozen=True)
 class PeriodPick(Callback, prefix="fpp"):
     """A button answer: a date (ISO), a currency, a number of days, ``default`` or ``open``."""
@@ -73,27 +109,23 @@ def start(turn: Turn) -> None:
     if turn.event.chat_id != turn.user.id:
         turn.toast(turn.t._("Please open fee periods in our private chat."), alert=True)
         return
-    turn.begin(FLOW, Step.START.value)
+    turn.start(PeriodForm(step=Step.START))
     ask(turn, Step.START)
 
 
-def data_of(turn: Turn) -> dict[str, Any] | None:
-    conversation = turn.conversation
-    if conversation is None or conversation.flow != FLOW:
+def form_of(turn: Turn) -> PeriodForm | None:
+    form = turn.state(PeriodForm)
+    if form is None:
         turn.say(turn.t._("This form is closed. Send /fees to start again."))
-        return None
-    return dict(conversation.data)
-
-
-def day(data: dict[str, Any], name: str) -> date:
-    return date.fromisoformat(data[name])
+    return form
 
 
 def ask(turn: Turn, step: Step) -> None:
-    data = data_of(turn)
-    if data is None:
+    form = form_of(turn)
+    if form is None:
         return
-    turn.move(step.value)
+    form.step = step
+    turn.save(form)
     t = turn.t
     today = turn.uow.clock.now().date()
     rows: Keyboard = []
@@ -108,7 +140,7 @@ def ask(turn: Turn, step: Step) -> None:
         rows = [[pick(turn, step, option) for option in options]]
     elif step is Step.END:
         question = t._("On which day does it end?")
-        rows = [[pick(turn, step, add_months(day(data, "start"), 24) - timedelta(days=1))]]
+        rows = [[pick(turn, step, add_months(form.first_day(), 24) - timedelta(days=1))]]
     elif step is Step.CURRENCY:
         question = t._(
             "In which currency is the fee set? Pick one, or type its ISO code (for example MAD)."
@@ -120,16 +152,16 @@ def ask(turn: Turn, step: Step) -> None:
     elif step is Step.AMOUNT:
         question = t._(
             "What is the fee for the biennium, in {currency}? Type the amount, for example 1500.",
-            currency=data["currency"],
+            currency=form.fee_currency(),
         )
     elif step is Step.DUE:
         question = t._("By which day must it be paid?")
-        begin = day(data, "start")
+        begin = form.first_day()
         usual = [begin, add_months(begin, 3) - timedelta(days=1)]
         # A biennium typed as begun months ago would offer due dates already past,
         # and opening it would find every member late at once: offer days to come.
         options = [option for option in usual if option >= today] or [
-            min(today + timedelta(days=30), day(data, "end"))
+            min(today + timedelta(days=30), form.last_day())
         ]
         rows = [[pick(turn, step, option) for option in options]]
     elif step is Step.GRACE:
@@ -156,7 +188,7 @@ def ask(turn: Turn, step: Step) -> None:
         )
         rows = [[Button(t._("Keep the default"), PeriodPick(step, DEFAULT).pack())]]
     else:
-        review(turn, data)
+        review(turn, form)
         return
     if step in (Step.START, Step.END, Step.DUE):
         question += "\n" + date_hint(turn, example)
@@ -169,23 +201,9 @@ def pick(turn: Turn, step: Step, value: date) -> Button:
     return Button(label, PeriodPick(step, value.isoformat()).pack())
 
 
-def terms_of(data: dict[str, Any]) -> periods.PeriodTerms:
-    return periods.PeriodTerms(
-        starts_on=day(data, "start"),
-        ends_on=day(data, "end"),
-        fee=Money(Decimal(data["amount"]), data["currency"]),
-        due_on=day(data, "due"),
-        grace_days=int(data["grace"]),
-        reminder_days_before=tuple(data["before"]),
-        reminder_every_days_after=int(data["every"]),
-    )
-
-
-def review(turn: Turn, data: dict[str, Any]) -> None:
+def review(turn: Turn, form: PeriodForm) -> None:
     t = turn.t
-    terms = terms_of(data)
-    from bot.conversations.fees.fees_admin import policy_text
-
+    terms = form.terms()
     lines = [
         t._("<b>Please check the fee period</b>"),
         "",
@@ -240,18 +258,28 @@ def review(turn: Turn, data: dict[str, Any]) -> None:
     turn.say(Html("\n".join(lines)), with_nav(turn, FLOW, rows))
 
 
-def answer(turn: Turn, step: Step, **values: Any) -> None:
-    """Keep the answer and ask the next question."""
-    turn.move(step.value, **values)
-    ask(turn, ORDER[ORDER.index(step) + 1])
+def answer(turn: Turn, form: PeriodForm) -> None:
+    """Keep the answer given at ``form``'s step and ask the next question."""
+    turn.save(form)
+    ask(turn, ORDER[ORDER.index(form.step) + 1])
 
 
-def check_date(turn: Turn, step: Step, value: date, data: dict[str, Any]) -> bool:
+def answer_date(turn: Turn, form: PeriodForm, value: date) -> None:
+    if form.step is Step.START:
+        form.start = value
+    elif form.step is Step.END:
+        form.end = value
+    else:
+        form.due = value
+    answer(turn, form)
+
+
+def check_date(turn: Turn, step: Step, value: date, form: PeriodForm) -> bool:
     t = turn.t
     problem = None
-    if step is Step.END and value <= day(data, "start"):
+    if step is Step.END and value <= form.first_day():
         problem = t._("The biennium must end after it begins. Please type a later date.")
-    elif step is Step.DUE and not day(data, "start") <= value <= day(data, "end"):
+    elif step is Step.DUE and not form.first_day() <= value <= form.last_day():
         problem = t._("The due date must fall within the biennium. Please type another date.")
     if problem is not None:
         turn.say(problem, with_nav(turn, FLOW))
@@ -261,54 +289,49 @@ def check_date(turn: Turn, step: Step, value: date, data: dict[str, Any]) -> boo
 
 @router.button(PeriodPick)
 def period_pick(turn: Turn, press: PeriodPick) -> None:
-    data = data_of(turn)
-    if data is None:
+    form = form_of(turn)
+    if form is None:
         return
-    conversation = turn.conversation
-    assert conversation is not None
-    step = Step(conversation.step)
+    step = form.step
     if press.step is not step:
         turn.toast(turn.t._("This button belongs to another step of the form."), alert=True)
         return
     if step in (Step.START, Step.END, Step.DUE):
         value = parse_day(press.value)
-        if value is None or not check_date(turn, step, value, data):
+        if value is None or not check_date(turn, step, value, form):
             return
-        answer(turn, step, **{step.value: value.isoformat()})
+        answer_date(turn, form, value)
     elif step is Step.CURRENCY and press.value in CURRENCIES:
-        answer(turn, step, currency=press.value)
+        form.currency = press.value
+        answer(turn, form)
     elif step is Step.GRACE and press.value.isdigit():
-        answer(turn, step, grace=int(press.value))
+        form.grace = int(press.value)
+        answer(turn, form)
     elif step is Step.REMINDERS and press.value == DEFAULT:
         policy = rules.DEFAULT_FEE_POLICY
-        answer(
-            turn,
-            step,
-            before=list(policy.reminder_days_before),
-            every=policy.reminder_every_days_after,
-        )
+        form.before = list(policy.reminder_days_before)
+        form.every = policy.reminder_every_days_after
+        answer(turn, form)
     elif step is Step.REVIEW and press.value == OPEN:
-        submit(turn, data)
+        submit(turn, form)
     else:
         turn.toast(turn.t._("This button belongs to another step of the form."), alert=True)
 
 
 @router.flow(FLOW)
 def typed(turn: Turn) -> None:
-    data = data_of(turn)
-    if data is None:
+    form = form_of(turn)
+    if form is None:
         return
-    conversation = turn.conversation
-    assert conversation is not None
-    step, text, t = Step(conversation.step), (turn.event.text or "").strip(), turn.t
+    step, text, t = form.step, (turn.event.text or "").strip(), turn.t
     if step in (Step.START, Step.END, Step.DUE):
         value = parse_day(text)
         if value is None:
             turn.say(
                 date_hint(turn, next_new_year(turn.uow.clock.now().date())), with_nav(turn, FLOW)
             )
-        elif check_date(turn, step, value, data):
-            answer(turn, step, **{step.value: value.isoformat()})
+        elif check_date(turn, step, value, form):
+            answer_date(turn, form, value)
     elif step is Step.CURRENCY:
         code = text.upper()
         if code not in list_currencies():
@@ -320,17 +343,20 @@ def typed(turn: Turn) -> None:
                 with_nav(turn, FLOW),
             )
             return
-        answer(turn, step, currency=code)
+        form.currency = code
+        answer(turn, form)
     elif step is Step.AMOUNT:
-        amount = fee_forms.read_amount(turn, text, data["currency"], DEFAULT_MAXIMUM_AMOUNT)
+        amount = fee_forms.read_amount(turn, text, form.fee_currency(), DEFAULT_MAXIMUM_AMOUNT)
         if amount is not None:
-            answer(turn, step, amount=str(amount))
+            form.amount = amount
+            answer(turn, form)
     elif step is Step.GRACE:
         numbers = re.findall(r"\d+", text)
         if len(numbers) != 1 or not 0 <= int(numbers[0]) <= 730:
             turn.say(t._("Please type a number of days between 0 and 730."), with_nav(turn, FLOW))
             return
-        answer(turn, step, grace=int(numbers[0]))
+        form.grace = int(numbers[0])
+        answer(turn, form)
     elif step is Step.REMINDERS:
         reminders = parse_reminders(text)
         if reminders is None:
@@ -341,8 +367,8 @@ def typed(turn: Turn) -> None:
                 with_nav(turn, FLOW),
             )
             return
-        before, every = reminders
-        answer(turn, step, before=before, every=every)
+        form.before, form.every = reminders
+        answer(turn, form)
     else:
         turn.say(t._(ASKED_AGAIN))
         ask(turn, step)
@@ -360,23 +386,18 @@ def parse_reminders(text: str) -> tuple[list[int], int] | None:
     return before, after[0]
 
 
-def submit(turn: Turn, data: dict[str, Any]) -> None:
+def submit(turn: Turn, form: PeriodForm) -> None:
     t = turn.t
     try:
         period = periods.open_period(
-            turn.session, terms_of(data), turn.user, now=turn.uow.clock.now()
+            turn.session, form.terms(), turn.user, now=turn.uow.clock.now()
         )
     except NotAllowed as refusal:
-        if refusal.reason == "period_overlaps":
-            turn.say(
-                t._(
-                    "Another fee period already covers some of these dates. Please press Back "
-                    "and change the dates."
-                ),
-                with_nav(turn, FLOW),
-            )
-            return
-        raise
+        if refusal.reason != "period_overlaps":
+            raise
+        # The form stays open, so that Back can change the dates.
+        turn.say(refusals.sentence(turn, refusal.reason), with_nav(turn, FLOW))
+        return
     turn.finish()
     turn.say(
         t._(
@@ -388,12 +409,12 @@ def submit(turn: Turn, data: dict[str, Any]) -> None:
     )
 
 
-def back(turn: Turn, press: FeeNav) -> None:
-    if press.flow != FLOW:
+@steps.navigates(FLOW)
+def navigate(turn: Turn, action: Nav) -> None:
+    """Back asks the question before; Cancel closes the form."""
+    if action is Nav.CANCEL:
+        steps.cancel_typing(turn, action)
         return
-    conversation = turn.conversation
-    if conversation is None or conversation.flow != FLOW:
-        turn.say(turn.t._("This form is closed. Send /fees to start again."))
-        return
-    step = Step(conversation.step)
-    ask(turn, ORDER[max(0, ORDER.index(step) - 1)])
+    form = form_of(turn)
+    if form is not None:
+        ask(turn, ORDER[max(0, ORDER.index(form.step) - 1)])

@@ -8,14 +8,17 @@ when the button was pressed in the Secretariat's group.
 
 import enum
 from dataclasses import dataclass
+from typing import ClassVar
 
 from bot.callbacks import Callback
 from bot.chat import Button, Document, Keyboard, Reply
-from bot.conversations.fees import fee_forms
+from bot.conversations import steps
+from bot.conversations.fees import fee_forms, fee_periods
 from bot.conversations.fees.dues import STATUS_NAMES
+from bot.conversations.fees.fee_forms import Typing, policy_text
 from bot.conversations.fees.payment_form import Mode, start_form
 from bot.conversations.forms import clean_line
-from bot.engine import Router, Turn
+from bot.engine import FlowState, Router, Turn
 from bot.i18n import Html, Text
 from models import FeeDue, FeePayment, FeePeriod, Member
 from workflows.charter.errors import NotAllowed
@@ -84,15 +87,26 @@ class VoteRight(Callback, prefix="fvote"):
     action: Right
 
 
+class DisputeReason(FlowState):
+    """Why a reported payment cannot be confirmed, being typed privately."""
+
+    FLOW: ClassVar[str] = DISPUTE_FLOW
+    step: Typing = Typing.TEXT
+    payment: int
+
+
+class CouncilDecision(FlowState):
+    """The Council's decision on a member's voting right, being typed privately."""
+
+    FLOW: ClassVar[str] = VOTE_FLOW
+    step: Typing = Typing.TEXT
+    member: int
+    action: Right
+
+
 def require_staff(turn: Turn) -> None:
     if not turn.roles & STAFF:
         raise NotAllowed("fees are kept by the Secretariat", reason="role_not_allowed")
-
-
-def policy_text(turn: Turn) -> str:
-    if turn.uow.settings.fees_suspend_automatically:
-        return turn.t._("automatic after the grace period")
-    return turn.t._("only by a decision of the Council, recorded here")
 
 
 # --- The overview ------------------------------------------------------------------------------
@@ -174,8 +188,6 @@ def fee_admin(turn: Turn, press: FeeAdmin) -> None:
     if press.action is Action.HOME:
         fees_home(turn)
     elif press.action is Action.OPEN:
-        from bot.conversations.fees import fee_periods
-
         fee_periods.start(turn)
     elif press.action is Action.CSV:
         export(turn)
@@ -328,38 +340,39 @@ def decide(turn: Turn, press: PaymentDecision) -> None:
         return
     fee_forms.privately(
         turn,
-        DISPUTE_FLOW,
+        DisputeReason(payment=payment.id or 0),
         t._(
             "Type why fee payment No. {number} cannot be confirmed; the member will read it "
             "and can send a corrected report.",
             number=str(payment.id),
         ),
-        payment=payment.id,
     )
 
 
 @router.flow(DISPUTE_FLOW)
 def typed_dispute(turn: Turn) -> None:
-    reason = typed_reason(turn)
-    conversation = turn.conversation
-    if reason is None or conversation is None:
+    reason = typed_reason(turn, DISPUTE_FLOW)
+    state = turn.state(DisputeReason)
+    if reason is None or state is None:
         return
     turn.finish()
     payments.dispute_payment(
-        turn.session, conversation.data["payment"], turn.user, reason, now=turn.uow.clock.now()
+        turn.session, state.payment, turn.user, reason, now=turn.uow.clock.now()
     )
     turn.say(turn.t._("The payment is disputed; the member is told why."))
 
 
-def typed_reason(turn: Turn) -> str | None:
+def typed_reason(turn: Turn, flow: str) -> str | None:
     value = clean_line(turn.event.text, minimum=2, maximum=1000)
     if value is None:
-        conversation = turn.conversation
         turn.say(
             turn.t._("Please type between 2 and {maximum} characters.", maximum=1000),
-            fee_forms.with_nav(turn, conversation.flow if conversation else "", back=False),
+            steps.with_nav(turn, flow, back=False),
         )
     return value
+
+
+steps.navigates(DISPUTE_FLOW)(steps.cancel_typing)
 
 
 @router.button(OpenPayment)
@@ -463,17 +476,17 @@ def vote_right(turn: Turn, press: VoteRight) -> None:
             member=Name.of(member),
         )
     )
-    fee_forms.privately(turn, VOTE_FLOW, question, member=member.id, action=press.action.value)
+    fee_forms.privately(turn, CouncilDecision(member=member.id or 0, action=press.action), question)
 
 
 @router.flow(VOTE_FLOW)
 def typed_vote_reason(turn: Turn) -> None:
-    reason = typed_reason(turn)
-    conversation = turn.conversation
-    if reason is None or conversation is None:
+    reason = typed_reason(turn, VOTE_FLOW)
+    state = turn.state(CouncilDecision)
+    if reason is None or state is None:
         return
     turn.finish()
-    member_id, action = conversation.data["member"], Right(conversation.data["action"])
+    member_id, action = state.member, state.action
     now = turn.uow.clock.now()
     name = member_name(turn, member_id)
     if action is Right.SUSPEND:
@@ -493,3 +506,6 @@ def typed_vote_reason(turn: Turn) -> None:
         turn.say(
             turn.t._("The voting right of {member} is restored; the member is told.", member=name)
         )
+
+
+steps.navigates(VOTE_FLOW)(steps.cancel_typing)

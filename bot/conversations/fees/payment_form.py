@@ -3,23 +3,27 @@
 A representative reports what the member paid, or answers a dispute with a
 corrected report; the Secretariat records a payment it saw itself
 (``Mode.RECORD``, where the receipt is optional). The answers live in the
-conversation row, so a restart or a mistake loses nothing; every step has Back
-and Cancel, and the review shows everything before it is sent.
+conversation row as a :class:`PaymentForm`, so a restart or a mistake loses nothing;
+every step has Back and Cancel, and the review shows everything before it is sent.
 """
 
 import enum
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import ClassVar
+
+from pydantic import BaseModel
 
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
+from bot.conversations import steps
 from bot.conversations.dates import parse_day
 from bot.conversations.fees import fee_forms
-from bot.conversations.fees.fee_forms import FeeNav, Nav, date_hint, with_nav
-from bot.conversations.forms import ASKED_AGAIN, clean_line
-from bot.engine import Router, Turn
+from bot.conversations.fees.fee_forms import date_hint
+from bot.conversations.forms import ASKED_AGAIN, Nav, clean_line
+from bot.conversations.steps import with_nav
+from bot.engine import FlowState, Router, Turn
 from bot.i18n import Html
 from models import FeeDue, FeePayment
 from workflows.charter.money import Money
@@ -62,31 +66,83 @@ class PayChoice(Callback, prefix="payc"):
     choice: Choice
 
 
-def money(amount: Decimal | str, currency: str) -> Money:
-    return Money(Decimal(amount), currency)
+class ReceiptSent(BaseModel):
+    """The receipt's file as Telegram gave it."""
+
+    file_id: str
+    kind: str
+    name: str | None = None
+    mime: str | None = None
+    size: int | None = None
+
+
+class PaymentForm(FlowState):
+    """The answers so far: for which due, in which mode, and what was typed."""
+
+    FLOW: ClassVar[str] = FLOW
+    step: Step
+    mode: Mode
+    due: int
+    #: The disputed report a correction answers.
+    payment: int | None = None
+    amount: Decimal | None = None
+    paid_on: date | None = None
+    reference: str | None = None
+    #: None until sent, and when the earlier receipt is kept or none is recorded.
+    receipt: ReceiptSent | None = None
+
+    def report(self) -> PaymentReport:
+        assert self.amount is not None and self.paid_on is not None
+        assert self.reference is not None
+        stored = self.receipt
+        return PaymentReport(
+            amount=self.amount,
+            paid_on=self.paid_on,
+            reference=self.reference,
+            receipt=Receipt(
+                file_id=stored.file_id,
+                kind=stored.kind,
+                name=stored.name,
+                mime=stored.mime,
+                size=stored.size,
+            )
+            if stored
+            else None,
+        )
+
+
+def money(amount: Decimal | None, currency: str) -> Money:
+    assert amount is not None
+    return Money(amount, currency)
 
 
 def start_form(turn: Turn, due: FeeDue, mode: Mode, *, payment: FeePayment | None = None) -> None:
     """Begin the payment form for ``due``; a correction starts from the disputed report."""
-    data: dict[str, Any] = {"mode": mode.value, "due": due.id}
+    state = PaymentForm(step=Step.AMOUNT, mode=mode, due=due.id or 0)
     if payment is not None:
-        data |= {
-            "payment": payment.id,
-            "amount": str(statements.amount_of(payment).amount),
-            "paid_on": payment.paid_on.isoformat(),
-            "reference": payment.reference,
-        }
-    turn.begin(FLOW, Step.AMOUNT.value, **data)
+        state.payment = payment.id
+        state.amount = statements.amount_of(payment).amount
+        state.paid_on = payment.paid_on
+        state.reference = payment.reference
+    turn.start(state)
     ask(turn, Step.AMOUNT)
 
 
 @dataclass
 class Form:
-    mode: Mode
+    """The answers, with the due they are for and where it stands today."""
+
+    state: PaymentForm
     due: FeeDue
     line: statements.DueLine
-    data: dict[str, Any]
-    step: Step
+
+    @property
+    def mode(self) -> Mode:
+        return self.state.mode
+
+    @property
+    def step(self) -> Step:
+        return self.state.step
 
     @property
     def currency(self) -> str:
@@ -94,19 +150,17 @@ class Form:
 
 
 def current(turn: Turn) -> Form | None:
-    conversation = turn.conversation
-    if conversation is None or conversation.flow != FLOW:
+    state = turn.state(PaymentForm)
+    if state is None:
         turn.say(turn.t._("This form is closed. Send /pay to report a payment."))
         return None
-    due = turn.session.get(FeeDue, conversation.data.get("due"))
+    due = turn.session.get(FeeDue, state.due)
     if due is None:
         turn.finish()
         turn.say(turn.t._("This form is closed. Send /pay to report a payment."))
         return None
     line = statements.line_of(turn.session, due, today=turn.uow.clock.now().date())
-    return Form(
-        Mode(conversation.data["mode"]), due, line, dict(conversation.data), Step(conversation.step)
-    )
+    return Form(state, due, line)
 
 
 def heading(turn: Turn, form: Form) -> str:
@@ -138,8 +192,8 @@ def ask(turn: Turn, step: Step) -> None:
     form = current(turn)
     if form is None:
         return
-    turn.move(step.value)
-    form.step = step
+    form.state.step = step
+    turn.save(form.state)
     t = turn.t
     rows: Keyboard = []
     if step is Step.AMOUNT:
@@ -187,10 +241,10 @@ def ask(turn: Turn, step: Step) -> None:
 
 def review(turn: Turn, form: Form) -> None:
     t = turn.t
-    data = form.data
-    receipt = data.get("receipt")
+    answers = form.state
+    receipt = answers.receipt
     if receipt:
-        receipt_text = receipt.get("name") or t._("photo")
+        receipt_text = receipt.name or t._("photo")
     elif form.mode is Mode.CORRECT:
         receipt_text = t._("the earlier receipt")
     else:
@@ -198,9 +252,9 @@ def review(turn: Turn, form: Form) -> None:
     lines = [
         heading(turn, form),
         "",
-        t._("Amount paid: <b>{amount}</b>", amount=money(data["amount"], form.currency)),
-        t._("Paid on: {paid_on}", paid_on=date.fromisoformat(data["paid_on"])),
-        t._("Bank reference: {reference}", reference=data["reference"]),
+        t._("Amount paid: <b>{amount}</b>", amount=money(answers.amount, form.currency)),
+        t._("Paid on: {paid_on}", paid_on=answers.paid_on),
+        t._("Bank reference: {reference}", reference=answers.reference),
         t._("Receipt: {receipt}", receipt=receipt_text),
         "",
         t._("Please check, then send. Back changes an answer."),
@@ -217,6 +271,8 @@ def review(turn: Turn, form: Form) -> None:
 
 
 def next_step(turn: Turn, form: Form) -> None:
+    """Keep the answer given at ``form``'s step and ask the next question."""
+    turn.save(form.state)
     ask(turn, ORDER[ORDER.index(form.step) + 1])
 
 
@@ -238,12 +294,11 @@ def pay_choice(turn: Turn, press: PayChoice) -> None:
         turn.toast(turn.t._("This button belongs to another step of the form."), alert=True)
         return
     if press.choice is Choice.WHOLE:
-        turn.move(form.step.value, amount=str(form.line.balance.amount))
+        form.state.amount = form.line.balance.amount
     elif press.choice in (Choice.TODAY, Choice.YESTERDAY):
-        day = today if press.choice is Choice.TODAY else today - timedelta(days=1)
-        turn.move(form.step.value, paid_on=day.isoformat())
+        form.state.paid_on = today if press.choice is Choice.TODAY else today - timedelta(days=1)
     elif press.choice in (Choice.KEEP, Choice.NONE):
-        turn.move(form.step.value, receipt=None)
+        form.state.receipt = None
     else:
         submit(turn, form)
         return
@@ -264,21 +319,20 @@ def typed(turn: Turn) -> None:
             return
         file = turn.event.file
         assert file is not None
-        receipt = {
-            "file_id": file.file_id,
-            "kind": file.kind,
-            "name": file.file_name,
-            "mime": file.content_type or "image/jpeg",
-            "size": file.file_size,
-        }
-        turn.move(form.step.value, receipt=receipt)
+        form.state.receipt = ReceiptSent(
+            file_id=file.file_id,
+            kind=file.kind,
+            name=file.file_name,
+            mime=file.content_type or "image/jpeg",
+            size=file.file_size,
+        )
     elif form.step is Step.AMOUNT:
         amount = fee_forms.read_amount(
             turn, text, form.currency, payments.largest_payment(form.due)
         )
         if amount is None:
             return
-        turn.move(form.step.value, amount=str(amount))
+        form.state.amount = amount
     elif form.step is Step.DATE:
         day = parse_day(text)
         today = turn.uow.clock.now().date()
@@ -297,7 +351,7 @@ def typed(turn: Turn) -> None:
                 with_nav(turn, FLOW),
             )
             return
-        turn.move(form.step.value, paid_on=day.isoformat())
+        form.state.paid_on = day
     elif form.step is Step.REFERENCE:
         reference = clean_line(text, minimum=2, maximum=100)
         if reference is None:
@@ -306,7 +360,7 @@ def typed(turn: Turn) -> None:
                 with_nav(turn, FLOW),
             )
             return
-        turn.move(form.step.value, reference=reference)
+        form.state.reference = reference
     else:
         turn.say(t._(ASKED_AGAIN))
         ask(turn, form.step)
@@ -316,24 +370,9 @@ def typed(turn: Turn) -> None:
 
 def submit(turn: Turn, form: Form) -> None:
     t = turn.t
-    data = form.data
-    stored = data.get("receipt")
-    report = PaymentReport(
-        amount=Decimal(data["amount"]),
-        paid_on=date.fromisoformat(data["paid_on"]),
-        reference=data["reference"],
-        receipt=Receipt(
-            file_id=stored["file_id"],
-            kind=stored["kind"],
-            name=stored.get("name"),
-            mime=stored.get("mime"),
-            size=stored.get("size"),
-        )
-        if stored
-        else None,
-    )
+    report = form.state.report()
     now, settings = turn.uow.clock.now(), turn.uow.settings
-    amount = money(data["amount"], form.currency)
+    amount = money(report.amount, form.currency)
     if form.mode is Mode.RECORD:
         payments.record_payment(turn.session, form.due.id or 0, turn.user, report, now=now)
         turn.finish()
@@ -347,7 +386,7 @@ def submit(turn: Turn, form: Form) -> None:
         return
     if form.mode is Mode.CORRECT:
         payments.correct_payment(
-            turn.session, data["payment"], turn.user, report, now=now, settings=settings
+            turn.session, form.state.payment or 0, turn.user, report, now=now, settings=settings
         )
     else:
         if report.receipt is None:
@@ -366,22 +405,12 @@ def submit(turn: Turn, form: Form) -> None:
     )
 
 
-@router.button(FeeNav)
-def navigate(turn: Turn, press: FeeNav) -> None:
-    """Back and Cancel of every fee form; typed-text questions have Cancel only."""
-    conversation = turn.conversation
-    if conversation is not None and conversation.flow != press.flow:
-        turn.toast(turn.t._("This button belongs to another step of the form."), alert=True)
+@steps.navigates(FLOW)
+def navigate(turn: Turn, action: Nav) -> None:
+    """Back asks the question before; Cancel closes the form."""
+    if action is Nav.CANCEL:
+        steps.cancel_typing(turn, action)
         return
-    if press.action is Nav.CANCEL:
-        turn.finish()
-        turn.edit(turn.t._("Cancelled; nothing was sent."))
-        return
-    if press.flow == FLOW:
-        form = current(turn)
-        if form is not None:
-            ask(turn, ORDER[max(0, ORDER.index(form.step) - 1)])
-        return
-    from bot.conversations.fees import fee_periods
-
-    fee_periods.back(turn, press)
+    form = current(turn)
+    if form is not None:
+        ask(turn, ORDER[max(0, ORDER.index(form.step) - 1)])
