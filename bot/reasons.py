@@ -183,6 +183,52 @@ REFUSALS: dict[str, str] = {
         "for a new dry run."
     ),
     # Membership: applications, honorary members, withdrawals, suspensions, roles, directory.
+    # A membership conversation tells some refusals in its own words: under its own key,
+    # "<conversation>.<the reason the workflow raised>".
+    "application.duplicate": N_(
+        "There is already an open application or a membership for this city or "
+        "organisation. /status shows your applications."
+    ),
+    "application.incomplete": N_("Some answers are still missing."),
+    "nomination.duplicate": N_(
+        "This person or organisation is already nominated, or already an honorary member."
+    ),
+    "nomination.no_chair": N_(
+        "No one holds the role of Chair of the Assembly yet, so no one could confirm the "
+        "nomination. Ask the Secretariat to grant the role first; your answers are kept."
+    ),
+    "nomination.no_sg": N_(
+        "No one holds the role of Secretary-General yet, so no one could confirm the "
+        "nomination. Your answers are kept."
+    ),
+    "withdrawal.duplicate": N_(
+        "A withdrawal request for this member is already open. Send /withdraw to see it."
+    ),
+    "suspension.duplicate": N_("A suspension of this member is already proposed or in force."),
+    "suspension.not_active": N_(
+        "This member is not in active standing, so it cannot be suspended."
+    ),
+    "suspension.not_suspended": N_(
+        "This member is not suspended, or its lifting is already proposed."
+    ),
+    "roles.not_staff": N_(
+        "Only the Secretariat manages roles. If you need a role, ask the Secretariat."
+    ),
+    "roles.secretary_general_only": N_(
+        "Only the Secretary-General may grant or revoke the role of Secretary-General."
+    ),
+    "roles.last_secretary_general": N_(
+        "This is the only Secretary-General, so the role cannot be revoked in chat. "
+        "Grant it to the successor first."
+    ),
+    "directory.reader": N_(
+        "The member directory is open to representatives of members, seat holders and the "
+        "Secretariat."
+    ),
+    "directory.staff": N_(
+        "Only the Secretariat can see withdrawn members and export the directory."
+    ),
+    "register_import.changed": N_("The register changed since this dry run."),
     # (end of membership)
     # Fees: periods, dues, payments, voting rights.
     # (end of fees)

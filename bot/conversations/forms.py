@@ -1,11 +1,10 @@
-"""What every guided form shares: Back and Cancel, typed-input checks, file checks."""
+"""What every guided form shares: the words of Back and Cancel, typed-input checks, file
+checks. The buttons themselves are :mod:`bot.conversations.steps`' ``StepNav``."""
 
 import enum
 import re
-from dataclasses import dataclass
 
-from bot.callbacks import Callback
-from bot.chat import Button, FileCheck, FileRef, Keyboard
+from bot.chat import FileCheck, FileRef
 from bot.engine import Turn
 from workflows.platform.values import N_
 
@@ -16,24 +15,6 @@ ASKED_AGAIN = N_("Please answer with one of the buttons; here is the question ag
 class Nav(enum.StrEnum):
     BACK = "back"
     CANCEL = "cancel"
-
-
-@dataclass(frozen=True)
-class FormNav(Callback, prefix="nav"):
-    flow: str
-    action: Nav
-
-
-def nav_row(turn: Turn, flow: str, *, back: bool = True) -> list[Button]:
-    row = []
-    if back:
-        row.append(Button(turn.t._(BACK), FormNav(flow, Nav.BACK).pack()))
-    row.append(Button(turn.t._(CANCEL), FormNav(flow, Nav.CANCEL).pack()))
-    return row
-
-
-def with_nav(turn: Turn, flow: str, rows: Keyboard | None = None, *, back: bool = True) -> Keyboard:
-    return [*(rows or []), nav_row(turn, flow, back=back)]
 
 
 ARABIC_LETTER = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")

@@ -1,18 +1,21 @@
-"""What the nomination, withdrawal and suspension forms share.
+"""What the guided forms share.
 
-Back and Cancel as one typed callback whose press is routed to the flow that
-registered for it; the earlier answer offered again when a step is revisited,
-so nothing typed is lost; and typed reasons asked for in the private chat,
-even when the button was pressed in a group.
+Back and Cancel as one typed callback (:class:`StepNav`) whose press is routed to
+the flow that registered for it (:func:`navigates`), the one Back and Cancel of
+every form; the earlier answer offered again when a step is revisited, so nothing
+typed is lost; and typed reasons asked for in the private chat, even when the
+button was pressed in a group, kept in a typed state (:class:`Typed`).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
 
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations.forms import BACK, CANCEL, Nav, clean_line
-from bot.engine import Router, Turn, too_late
+from bot.engine import FlowState, Router, Turn, too_late
 from bot.i18n import Html
 from models import Conversation
 from workflows.charter.errors import IllegalTransition
@@ -23,8 +26,20 @@ router = Router("steps")
 Navigator = Callable[[Turn, Nav], None]
 _NAVIGATORS: dict[str, Navigator] = {}
 _KEEPERS: dict[str, Callable[[Turn, str], None]] = {}
-#: The step of a flow that waits for one typed text.
-TEXT = "text"
+S = TypeVar("S", bound=FlowState)
+
+
+class Typing(StrEnum):
+    """The one step of a flow that waits for one typed text."""
+
+    TEXT = "text"
+
+
+class Typed(FlowState):
+    """A flow that waits for one typed text (a reason, a question); subclasses add what
+    the text is for."""
+
+    step: Typing = Typing.TEXT
 
 
 @dataclass(frozen=True)
@@ -88,12 +103,22 @@ def name_for(turn: Turn, name_en: str, name_ar: str) -> str:
 
 
 def at(turn: Turn, flow: str) -> Conversation | None:
-    """The user's conversation in this chat if it is at ``flow``; else a word and None."""
+    """The user's conversation in this chat if it is at ``flow``; else a word and None.
+
+    For a flow without a typed state yet; :func:`state_at` reads a typed one."""
     conversation = turn.conversation
     if conversation is None or conversation.flow != flow:
         turn.say(turn.t._(CLOSED))
         return None
     return conversation
+
+
+def state_at(turn: Turn, kind: type[S]) -> S | None:
+    """The user's state in ``kind``'s flow in this chat; else a word and None."""
+    state = turn.state(kind)
+    if state is None:
+        turn.say(turn.t._(CLOSED))
+    return state
 
 
 @router.button(StepNav)
@@ -120,10 +145,10 @@ def keep(turn: Turn, press: Keep) -> None:
     handler(turn, press.step)
 
 
-def privately(turn: Turn, flow: str, question: str, **data: object) -> None:
+def privately(turn: Turn, state: Typed, question: str) -> None:
     """Ask for one typed text in the private chat, wherever the button was pressed."""
-    turn.begin_private(flow, TEXT, **data)
-    turn.say_privately(question, [[Button(turn.t._(CANCEL), StepNav(flow, Nav.CANCEL).pack())]])
+    turn.start(state, private=True)
+    turn.say_privately(question, [nav_row(turn, state.FLOW, back=False)])
 
 
 def cancel_typing(turn: Turn, _: Nav) -> None:

@@ -7,23 +7,23 @@ and Cancel; the review shows every answer with its own Edit button.
 
 import enum
 from dataclasses import dataclass
+from typing import ClassVar
 
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
-from bot.conversations import countries
+from bot.conversations import countries, refusals
 from bot.conversations.forms import (
     ARABIC_LETTER,
     ASKED_AGAIN,
     LATIN_LETTER,
-    FormNav,
     Nav,
     clean_line,
     max_letter_mb,
     refuse_file,
-    with_nav,
 )
 from bot.conversations.membership.review import STATE_NAMES, status
-from bot.engine import Router, Turn
+from bot.conversations.steps import navigates, with_nav
+from bot.engine import FlowState, Router, Turn
 from bot.i18n import Html
 from models import Application
 from workflows.charter.errors import NotAllowed
@@ -48,6 +48,16 @@ class Step(enum.StrEnum):
     PRINCIPLES = "adheres"
     LETTER = "letter_file_id"
     REVIEW = "review"
+
+
+class Applying(FlowState):
+    """Where the user is in the form; the answers themselves live on the draft ``app``."""
+
+    FLOW: ClassVar[str] = FLOW
+    step: Step
+    app: int
+    #: Asked from the review: the answer leads back to it.
+    editing: bool = False
 
 
 class Choice(enum.StrEnum):
@@ -211,7 +221,7 @@ def first_missing(application: Application) -> Step:
 
 def ask(turn: Turn, application: Application, step: Step, *, editing: bool = False) -> None:
     """Show the question of ``step`` and wait there."""
-    turn.begin(FLOW, step.value, app=application.id, editing=editing)
+    turn.start(Applying(step=step, app=application.id or 0, editing=editing))
     if step is Step.REVIEW:
         review(turn, application)
         return
@@ -241,13 +251,13 @@ def ask(turn: Turn, application: Application, step: Step, *, editing: bool = Fal
     turn.say(question, with_nav(turn, FLOW, rows, back=step is not Step.CATEGORY))
 
 
-def current(turn: Turn) -> tuple[Application, Step] | None:
-    """The draft and step this user is at, or None (and a word) if the form is gone."""
-    conversation = turn.conversation
-    if conversation is None or conversation.flow != FLOW:
+def current(turn: Turn) -> tuple[Application, Applying] | None:
+    """The draft and where this user is in it, or None (and a word) if the form is gone."""
+    state = turn.state(Applying)
+    if state is None:
         turn.say(turn.t._("This form is closed. Send /apply to start or resume an application."))
         return None
-    application = turn.session.get(Application, conversation.data.get("app"))
+    application = turn.session.get(Application, state.app)
     if (
         application is None
         or application.applicant_id != turn.user.id
@@ -256,13 +266,13 @@ def current(turn: Turn) -> tuple[Application, Step] | None:
         turn.finish()
         turn.say(turn.t._("This form is closed. Send /apply to start or resume an application."))
         return None
-    return application, Step(conversation.step)
+    return application, state
 
 
 def advance(turn: Turn, application: Application, step: Step) -> None:
     """After an answer: back to the review when editing, else the next question."""
-    conversation = turn.conversation
-    editing = bool(conversation and conversation.data.get("editing"))
+    state = turn.state(Applying)
+    editing = state is not None and state.editing
     if editing and not (
         step is Step.CATEGORY and application.category == MemberCategory.ASSOCIATE.value
     ):
@@ -305,10 +315,10 @@ def form_choice(turn: Turn, press: FormChoice) -> None:
             applications.cancel(turn.session, existing.id, turn.user, now=turn.uow.clock.now())
         start_form(turn)
         return
-    state = current(turn)
-    if state is None:
+    here = current(turn)
+    if here is None:
         return
-    application, step = state
+    application, step = here[0], here[1].step
     if press.choice in (Choice.YES, Choice.NO) and step is Step.INSTITUTIONAL:
         applications.fill(
             turn.session, application, turn.user, institutional=press.choice is Choice.YES
@@ -325,10 +335,10 @@ def form_choice(turn: Turn, press: FormChoice) -> None:
 
 @router.button(PickCategory)
 def pick_category(turn: Turn, press: PickCategory) -> None:
-    state = current(turn)
-    if state is None:
+    here = current(turn)
+    if here is None:
         return
-    application, step = state
+    application, step = here[0], here[1].step
     if step is not Step.CATEGORY:
         turn.toast(turn.t._("This button belongs to another step of the form."), alert=True)
         return
@@ -345,10 +355,10 @@ def pick_category(turn: Turn, press: PickCategory) -> None:
 
 @router.button(countries.PickCountry)
 def pick_country(turn: Turn, press: countries.PickCountry) -> None:
-    state = current(turn)
-    if state is None:
+    here = current(turn)
+    if here is None:
         return
-    application, step = state
+    application, step = here[0], here[1].step
     if step is not Step.COUNTRY or not countries.is_country(press.code):
         turn.toast(turn.t._("This button belongs to another step of the form."), alert=True)
         return
@@ -358,8 +368,8 @@ def pick_country(turn: Turn, press: countries.PickCountry) -> None:
 
 @router.button(countries.CountryPage)
 def country_page(turn: Turn, press: countries.CountryPage) -> None:
-    state = current(turn)
-    if state is None or state[1] is not Step.COUNTRY:
+    here = current(turn)
+    if here is None or here[1].step is not Step.COUNTRY:
         return
     rows, _ = countries.page(press.page, turn.t.language)
     turn.edit(turn.t._(QUESTIONS[Step.COUNTRY]), with_nav(turn, FLOW, rows))
@@ -367,22 +377,21 @@ def country_page(turn: Turn, press: countries.CountryPage) -> None:
 
 @router.button(EditField)
 def edit_field(turn: Turn, press: EditField) -> None:
-    state = current(turn)
-    if state is None:
+    here = current(turn)
+    if here is None:
         return
-    application, _ = state
+    application, _ = here
     ask(turn, application, press.step, editing=True)
 
 
-def navigate(turn: Turn, press: FormNav) -> None:
-    """Back and Cancel of the form (routed here by the review module's FormNav handler)."""
-    if press.flow != FLOW:
+@navigates(FLOW)
+def navigate(turn: Turn, action: Nav) -> None:
+    """Back and Cancel of the form."""
+    here = current(turn)
+    if here is None:
         return
-    state = current(turn)
-    if state is None:
-        return
-    application, step = state
-    if press.action is Nav.CANCEL:
+    application, step = here[0], here[1].step
+    if action is Nav.CANCEL:
         turn.finish()
         turn.say(
             turn.t._(
@@ -401,10 +410,11 @@ def navigate(turn: Turn, press: FormNav) -> None:
 
 @router.flow(FLOW)
 def typed(turn: Turn) -> None:
-    state = current(turn)
-    if state is None:
+    here = current(turn)
+    if here is None:
         return
-    application, step = state
+    application, state = here
+    step = state.step
     t = turn.t
     text = turn.event.text
     if step is Step.LETTER:
@@ -427,8 +437,7 @@ def typed(turn: Turn) -> None:
         return
     if step in (Step.CATEGORY, Step.INSTITUTIONAL, Step.PRINCIPLES, Step.REVIEW):
         turn.say(t._(ASKED_AGAIN))
-        editing = bool(turn.conversation and turn.conversation.data.get("editing"))
-        ask(turn, application, step, editing=editing)
+        ask(turn, application, step, editing=state.editing)
         return
     maximum = 300 if step is Step.CONTACT else 200
     value = clean_line(text, maximum=maximum)
@@ -512,16 +521,12 @@ def submit(turn: Turn, application: Application) -> None:
             settings=turn.uow.settings,
         )
     except NotAllowed as refusal:
+        # Said as a message, in this form's words; a missing answer is asked for again.
         if refusal.reason == "duplicate":
-            turn.say(
-                t._(
-                    "There is already an open application or a membership for this city or "
-                    "organisation. /status shows your applications."
-                )
-            )
+            turn.say(refusals.sentence(turn, "application.duplicate"))
             return
         if refusal.reason == "incomplete":
-            turn.say(t._("Some answers are still missing."))
+            turn.say(refusals.sentence(turn, "application.incomplete"))
             ask(turn, application, first_missing(application))
             return
         raise

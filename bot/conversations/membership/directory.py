@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from bot.callbacks import Callback
 from bot.chat import Button, Document, Keyboard, Reply
 from bot.conversations import countries as country_names
-from bot.conversations import pages
+from bot.conversations import pages, refusals
 from bot.conversations.forms import BACK
 from bot.engine import Router, Turn
 from bot.i18n import Html
+from bot.reasons import REFUSALS
 from workflows.charter.errors import NotAllowed
 from workflows.charter.membership import MemberCategory, Standing
 from workflows.charter.roles import STAFF
@@ -86,21 +87,14 @@ STANDING_GROUPS = {
     Standing.SUSPENDED: N_("Suspended members"),
     Standing.WITHDRAWN: N_("Withdrawn members"),
 }
-REFUSALS = {
-    "reader": N_(
-        "The member directory is open to representatives of members, seat holders and the "
-        "Secretariat."
-    ),
-    "staff": N_("Only the Secretariat can see withdrawn members and export the directory."),
-}
 
 
 def refuse(turn: Turn, refusal: NotAllowed) -> None:
-    text = turn.t._(REFUSALS.get(refusal.reason, REFUSALS["reader"]))
-    if turn.event.callback_id:
-        turn.toast(text, alert=True)
-    else:
-        turn.say(text)
+    """A refusal in the directory's words (``directory.*`` in :mod:`bot.reasons`); any
+    other reason is told as not being one of its readers."""
+    own = f"directory.{refusal.reason}"
+    reason = own if own in REFUSALS else "directory.reader"
+    refusals.tell(turn, NotAllowed(str(refusal), reason=reason))
 
 
 def staff(turn: Turn) -> bool:

@@ -8,13 +8,15 @@ declines it on their own prompt; a decline asks for a reason, typed privately.
 
 import enum
 from dataclasses import dataclass
+from typing import ClassVar
 
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
-from bot.conversations import steps
+from bot.conversations import refusals, steps
 from bot.conversations.forms import ARABIC_LETTER, ASKED_AGAIN, LATIN_LETTER, Nav, clean_line
-from bot.engine import Router, Turn
+from bot.engine import FlowState, Router, Turn
 from bot.i18n import Html
+from bot.reasons import REFUSALS
 from models import HonoraryNomination
 from workflows.charter.errors import NotAllowed
 from workflows.membership import honorary
@@ -34,6 +36,39 @@ class Step(enum.StrEnum):
 
 
 ORDER = list(Step)
+
+
+class Nomination(FlowState):
+    """The nomination form: its step and the answers given so far."""
+
+    FLOW: ClassVar[str] = FLOW
+    step: Step = Step.NAME_EN
+    name_en: str | None = None
+    name_ar: str | None = None
+    contribution: str | None = None
+
+    def answer(self, step: Step) -> str | None:
+        return {
+            Step.NAME_EN: self.name_en,
+            Step.NAME_AR: self.name_ar,
+            Step.CONTRIBUTION: self.contribution,
+        }.get(step)
+
+    def answered(self, step: Step, value: str) -> None:
+        if step is Step.NAME_EN:
+            self.name_en = value
+        elif step is Step.NAME_AR:
+            self.name_ar = value
+        elif step is Step.CONTRIBUTION:
+            self.contribution = value
+
+
+class Declining(steps.Typed):
+    """A signatory typing why they decline a nomination."""
+
+    FLOW: ClassVar[str] = DECLINE_FLOW
+    nomination: int
+    capacity: Capacity
 
 
 @dataclass(frozen=True)
@@ -72,24 +107,26 @@ def nominate(turn: Turn) -> None:
     if not honorary.may_nominate(turn.session, turn.user):
         turn.say(turn.t._(NOT_NOMINATOR))
         return
-    turn.begin(FLOW, Step.NAME_EN.value)
-    ask(turn, Step.NAME_EN)
+    state = Nomination()
+    turn.start(state)
+    ask(turn, state, Step.NAME_EN)
 
 
-def ask(turn: Turn, step: Step) -> None:
-    conversation = turn.move(step.value)
+def ask(turn: Turn, state: Nomination, step: Step) -> None:
+    state.step = step
+    turn.save(state)
     if step is Step.REVIEW:
-        review(turn, conversation.data)
+        review(turn, state)
         return
-    rows: Keyboard = steps.keep_row(turn, FLOW, step.value, conversation.data.get(step.value))
+    rows: Keyboard = steps.keep_row(turn, FLOW, step.value, state.answer(step))
     turn.say(turn.t._(QUESTIONS[step]), steps.with_nav(turn, FLOW, rows, back=step is not ORDER[0]))
 
 
-def review(turn: Turn, data: dict[str, str]) -> None:
+def review(turn: Turn, state: Nomination) -> None:
     t = turn.t
     lines = [t._("<b>Please review the nomination</b>"), ""]
     for step in (Step.NAME_EN, Step.NAME_AR, Step.CONTRIBUTION):
-        lines.append(f"{t._(LABELS[step])}: {t.show(data.get(step.value, '—'))}")
+        lines.append(f"{t._(LABELS[step])}: {t.show(state.answer(step) or '—')}")
     lines += ["", t._("It goes to the Chair and the Secretary-General when you press Submit.")]
     rows: Keyboard = [[Button(t._("Submit"), SubmitNomination().pack())]]
     turn.say(Html("\n".join(lines)), steps.with_nav(turn, FLOW, rows))
@@ -97,71 +134,78 @@ def review(turn: Turn, data: dict[str, str]) -> None:
 
 @steps.navigates(FLOW)
 def navigate(turn: Turn, action: Nav) -> None:
-    conversation = turn.conversation
-    assert conversation is not None
-    if action is Nav.CANCEL:
+    state = turn.state(Nomination)
+    if state is None or action is Nav.CANCEL:
         turn.finish()
         turn.say(turn.t._("The nomination was cancelled; nothing was sent."))
         return
-    index = ORDER.index(Step(conversation.step))
-    ask(turn, ORDER[max(0, index - 1)])
+    index = ORDER.index(state.step)
+    ask(turn, state, ORDER[max(0, index - 1)])
 
 
 @steps.keeps(FLOW)
 def keep(turn: Turn, step: str) -> None:
-    ask(turn, ORDER[ORDER.index(Step(step)) + 1])
+    state = turn.state(Nomination)
+    if state is not None:
+        ask(turn, state, ORDER[ORDER.index(Step(step)) + 1])
 
 
 @router.flow(FLOW)
 def typed(turn: Turn) -> None:
-    conversation = steps.at(turn, FLOW)
-    if conversation is None:
+    state = steps.state_at(turn, Nomination)
+    if state is None:
         return
-    step = Step(conversation.step)
+    step = state.step
     t = turn.t
     if step is Step.REVIEW:
         turn.say(t._(ASKED_AGAIN))
-        ask(turn, step)
+        ask(turn, state, step)
         return
     maximum = 1000 if step is Step.CONTRIBUTION else 200
     value = clean_line(turn.event.text, maximum=maximum)
-    problem = None
     if value is None:
         problem = t._("Please type between 2 and {maximum} characters.", maximum=maximum)
     elif step is Step.NAME_AR and not ARABIC_LETTER.search(value):
         problem = t._("Please type the name in Arabic letters.")
     elif step is Step.NAME_EN and not LATIN_LETTER.search(value):
         problem = t._("Please type the name in Latin letters.")
-    if problem is not None:
-        turn.say(problem, steps.with_nav(turn, FLOW, back=step is not ORDER[0]))
+    else:
+        state.answered(step, value)
+        ask(turn, state, ORDER[ORDER.index(step) + 1])
         return
-    turn.move(step.value, **{step.value: value})
-    ask(turn, ORDER[ORDER.index(step) + 1])
+    turn.say(problem, steps.with_nav(turn, FLOW, back=step is not ORDER[0]))
 
 
 @router.button(SubmitNomination)
 def submit(turn: Turn, _: SubmitNomination) -> None:
-    conversation = turn.conversation
-    if conversation is None or (conversation.flow, conversation.step) != (FLOW, Step.REVIEW):
+    state = turn.state(Nomination)
+    if (
+        state is None
+        or state.step is not Step.REVIEW
+        or state.name_en is None
+        or state.name_ar is None
+        or state.contribution is None
+    ):
         turn.toast(turn.t._(steps.CLOSED), alert=True)
         return
-    data = conversation.data
     t = turn.t
     try:
         nomination = honorary.nominate(
             turn.session,
             turn.user,
-            name_en=data["name_en"],
-            name_ar=data["name_ar"],
-            contribution=data["contribution"],
+            name_en=state.name_en,
+            name_ar=state.name_ar,
+            contribution=state.contribution,
             now=turn.uow.clock.now(),
             settings=turn.uow.settings,
         )
     except NotAllowed as refusal:
-        if refusal.reason in REFUSALS:
-            turn.say(t._(REFUSALS[refusal.reason]), steps.with_nav(turn, FLOW))
-            return
-        raise
+        # Said in this form's words, with the form kept open to try again.
+        own = f"nomination.{refusal.reason}"
+        if own not in REFUSALS:
+            raise
+        turn.say(refusals.sentence(turn, own), steps.with_nav(turn, FLOW))
+        return
     turn.finish()
     turn.edit(
         t._(
@@ -172,19 +216,6 @@ def submit(turn: Turn, _: SubmitNomination) -> None:
     )
 
 
-REFUSALS = {
-    "duplicate": N_(
-        "This person or organisation is already nominated, or already an honorary member."
-    ),
-    "no_chair": N_(
-        "No one holds the role of Chair of the Assembly yet, so no one could confirm the "
-        "nomination. Ask the Secretariat to grant the role first; your answers are kept."
-    ),
-    "no_sg": N_(
-        "No one holds the role of Secretary-General yet, so no one could confirm the "
-        "nomination. Your answers are kept."
-    ),
-}
 NOT_NOMINATOR = N_(
     "Honorary members are nominated by the Secretariat or by a member of the Board of Trustees."
 )
@@ -221,15 +252,13 @@ def decide(turn: Turn, press: HonoraryDecision) -> None:
         return
     steps.privately(
         turn,
-        DECLINE_FLOW,
+        Declining(nomination=nomination.id or 0, capacity=press.capacity),
         t._(
             "Type the reason for declining nomination No. {number} ({name}); the nominator "
             "will read it.",
             number=str(nomination.id),
             name=steps.name_for(turn, nomination.name_en, nomination.name_ar),
         ),
-        nomination=nomination.id,
-        capacity=press.capacity.value,
     )
 
 
@@ -239,16 +268,15 @@ steps.navigates(DECLINE_FLOW)(steps.cancel_typing)
 @router.flow(DECLINE_FLOW)
 def typed_reason(turn: Turn) -> None:
     reason = steps.typed(turn, DECLINE_FLOW, back=False)
-    conversation = turn.conversation
-    if reason is None or conversation is None:
+    state = turn.state(Declining)
+    if reason is None or state is None:
         return
-    data = conversation.data
     if steps.settle(
         turn,
         lambda: honorary.decline(
             turn.session,
-            data["nomination"],
-            Capacity(data["capacity"]),
+            state.nomination,
+            state.capacity,
             turn.user,
             reason,
             now=turn.uow.clock.now(),

@@ -7,13 +7,16 @@ plans it again and imports only if the register still gives the report shown
 """
 
 import base64
+import enum
 import html
 import logging
 import re
+from typing import ClassVar
 
 from bot.chat import Button, FileCheck
+from bot.conversations import refusals
 from bot.conversations.membership.directory import CATEGORY_ONE, Act, ImportPress
-from bot.engine import Router, Turn
+from bot.engine import FlowState, Router, Turn
 from bot.i18n import Html, Text
 from workflows.charter.errors import NotAllowed
 from workflows.charter.roles import STAFF
@@ -31,6 +34,21 @@ from workflows.platform.values import N_, Country
 log = logging.getLogger(__name__)
 router = Router("register_import")
 FLOW = "register_import"
+
+
+class Step(enum.StrEnum):
+    FILE = "file"
+    CONFIRM = "confirm"
+
+
+class Importing(FlowState):
+    """The register being imported: the file of the dry run shown (base64) and its digest,
+    which Confirm must match."""
+
+    FLOW: ClassVar[str] = FLOW
+    step: Step = Step.FILE
+    csv: str | None = None
+    digest: str | None = None
 
 
 FILE_PROBLEMS = {
@@ -125,23 +143,22 @@ def pressed(turn: Turn, press: ImportPress) -> None:
         turn.toast(turn.t._(N_("Only the Secretariat imports the member register.")), alert=True)
         return
     if press.act is Act.START:
-        turn.begin_private(FLOW, "file")
+        turn.start(Importing(), private=True)
         turn.say_privately(turn.t._(ASK_FOR_FILE), [cancel_row(turn)])
         return
-    conversation = turn.conversation
-    waiting = conversation is not None and conversation.flow == FLOW
+    state = turn.state(Importing)
     if press.act is Act.CANCEL:
-        if waiting:
+        if state is not None:
             turn.finish()
         turn.edit(turn.t._(CANCELLED))
         return
-    if not waiting or conversation is None or conversation.data.get("digest") != press.digest:
+    if state is None or state.csv is None or state.digest != press.digest:
         log.warning("stale import confirmation from user %s", turn.user.id)
         turn.toast(
             turn.t._(N_("This report is out of date: please use the latest one.")), alert=True
         )
         return
-    content = base64.b64decode(conversation.data["csv"])
+    content = base64.b64decode(state.csv)
     now = turn.uow.clock.now()
     try:
         done = member_import.apply(
@@ -152,17 +169,22 @@ def pressed(turn: Turn, press: ImportPress) -> None:
             raise
         # Someone changed the register since the dry run: show what the file would do now.
         found = member_import.plan(turn.session, content, now=now)
-        turn.toast(turn.t._(N_("The register changed since this dry run.")))
-        offer(turn, found, content, heading=N_("<b>The register changed</b>: a new dry run."))
+        turn.toast(refusals.sentence(turn, "register_import.changed"))
+        offer(
+            turn, state, found, content, heading=N_("<b>The register changed</b>: a new dry run.")
+        )
         return
     turn.finish()
     turn.toast(turn.t._(N_("Imported.")))
     turn.say(Html(result(turn.t, done)))
 
 
-@router.step(FLOW, "file", "confirm")
+@router.step(FLOW, *Step)
 def received(turn: Turn) -> None:
     t = turn.t
+    state = turn.state(Importing)
+    if state is None:
+        return
     file = turn.event.file
     if file is None:
         turn.say(t._(NOT_A_FILE), [cancel_row(turn)])
@@ -181,10 +203,12 @@ def received(turn: Turn) -> None:
     except member_import.RegisterRefused as refusal:
         turn.say(t._(FILE_PROBLEMS[refusal.problem]), [cancel_row(turn)])
         return
-    offer(turn, found, file.content)
+    offer(turn, state, found, file.content)
 
 
-def offer(turn: Turn, found: Plan, content: bytes, *, heading: str | None = None) -> None:
+def offer(
+    turn: Turn, state: Importing, found: Plan, content: bytes, *, heading: str | None = None
+) -> None:
     """The dry run, and Confirm when there is something to import and nothing is bad."""
     t = turn.t
     text = report(t, found)
@@ -192,14 +216,17 @@ def offer(turn: Turn, found: Plan, content: bytes, *, heading: str | None = None
         text = f"{t._(heading)}\n\n{text}"
     changes = found.count(Outcome.CREATE) + found.count(Outcome.UPDATE)
     if found.problems:
-        turn.move("file", csv=None, digest=None)
+        state.step, state.csv, state.digest = Step.FILE, None, None
+        turn.save(state)
         turn.say(Html(f"{text}\n\n{t._(CORRECT_AND_AGAIN)}"), [cancel_row(turn)])
         return
     if not changes:
         turn.finish()
         turn.say(Html(f"{text}\n\n{t._(NOTHING_TO_IMPORT)}"))
         return
-    turn.move("confirm", csv=base64.b64encode(content).decode("ascii"), digest=found.digest)
+    state.step, state.digest = Step.CONFIRM, found.digest
+    state.csv = base64.b64encode(content).decode("ascii")
+    turn.save(state)
     confirm = Button(
         t.n_("Import {count} change", "Import {count} changes", changes),
         ImportPress(Act.CONFIRM, found.digest).pack(),

@@ -10,12 +10,14 @@ import enum
 import html
 import re
 from dataclasses import dataclass
+from typing import ClassVar
 
 from sqlmodel import select
 
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
-from bot.conversations.forms import FormNav, Nav, clean_line, with_nav
+from bot.conversations import steps
+from bot.conversations.forms import clean_line
 from bot.conversations.refusals import explained
 from bot.engine import Router, Turn
 from bot.i18n import Html
@@ -31,6 +33,27 @@ router = Router("review")
 ASK_FLOW = "app_ask"
 REJECT_FLOW = "app_reject"
 ANSWER_FLOW = "app_answer"
+
+
+class Asking(steps.Typed):
+    """The Secretariat typing a question for the applicant of application ``app``."""
+
+    FLOW: ClassVar[str] = ASK_FLOW
+    app: int
+
+
+class Rejecting(steps.Typed):
+    """The Secretary-General typing why application ``app`` is rejected."""
+
+    FLOW: ClassVar[str] = REJECT_FLOW
+    app: int
+
+
+class Answering(steps.Typed):
+    """The applicant typing the answer to the question on application ``app``."""
+
+    FLOW: ClassVar[str] = ANSWER_FLOW
+    app: int
 
 
 class Action(enum.StrEnum):
@@ -105,47 +128,48 @@ def decide(turn: Turn, press: Decision) -> None:
         applications.admit(turn.session, application.id or 0, turn.user, now=now)
         turn.toast(t._("Admitted. The applicant and the Secretariat are told."))
     else:
-        flow = ASK_FLOW if press.action is Action.ASK else REJECT_FLOW
-        question = (
-            t._(
-                "Type your question for the applicant of application No. {number}.",
-                number=str(application.id),
+        number = str(application.id)
+        if press.action is Action.ASK:
+            steps.privately(
+                turn,
+                Asking(app=application.id or 0),
+                t._(
+                    "Type your question for the applicant of application No. {number}.",
+                    number=number,
+                ),
             )
-            if press.action is Action.ASK
-            else t._(
-                "Type the reason for rejecting application No. {number}; the applicant will read it.",
-                number=str(application.id),
+        else:
+            steps.privately(
+                turn,
+                Rejecting(app=application.id or 0),
+                t._(
+                    "Type the reason for rejecting application No. {number}; the applicant will "
+                    "read it.",
+                    number=number,
+                ),
             )
-        )
-        privately(turn, flow, application.id or 0, question)
 
 
-def privately(turn: Turn, flow: str, application_id: int, question: str) -> None:
-    """Ask for typed text in the private chat, wherever the button was pressed."""
-    turn.begin_private(flow, "text", app=application_id)
-    turn.say_privately(question, [[Button(turn.t._("Cancel"), FormNav(flow, Nav.CANCEL).pack())]])
-
-
-def typed_text(turn: Turn, *, maximum: int = 1000) -> str | None:
+def typed_text(turn: Turn, flow: str, *, maximum: int = 1000) -> str | None:
     value = clean_line(turn.event.text, minimum=2, maximum=maximum)
     if value is None:
         turn.say(
-            turn.t._("Please type between 2 and {maximum} characters.", maximum=maximum),
-            with_nav(turn, turn.conversation.flow if turn.conversation else "", back=False),
+            turn.t._(steps.TEXT_LENGTH, maximum=maximum),
+            steps.with_nav(turn, flow, back=False),
         )
     return value
 
 
 @router.flow(ASK_FLOW)
 def typed_question(turn: Turn) -> None:
-    question = typed_text(turn)
-    conversation = turn.conversation
-    if question is None or conversation is None:
+    question = typed_text(turn, ASK_FLOW)
+    state = turn.state(Asking)
+    if question is None or state is None:
         return
     turn.finish()
     applications.ask(
         turn.session,
-        conversation.data["app"],
+        state.app,
         turn.user,
         question,
         now=turn.uow.clock.now(),
@@ -156,14 +180,12 @@ def typed_question(turn: Turn) -> None:
 
 @router.flow(REJECT_FLOW)
 def typed_reason(turn: Turn) -> None:
-    reason = typed_text(turn)
-    conversation = turn.conversation
-    if reason is None or conversation is None:
+    reason = typed_text(turn, REJECT_FLOW)
+    state = turn.state(Rejecting)
+    if reason is None or state is None:
         return
     turn.finish()
-    applications.reject(
-        turn.session, conversation.data["app"], turn.user, reason, now=turn.uow.clock.now()
-    )
+    applications.reject(turn.session, state.app, turn.user, reason, now=turn.uow.clock.now())
     turn.say(turn.t._("The application was rejected and the applicant told why."))
 
 
@@ -174,26 +196,26 @@ def start_answer(turn: Turn, press: AnswerQuestion) -> None:
         raise NotAllowed("only the applicant answers", reason="not_owner")
     if application.state != ApplicationState.AWAITING_INFO.value:
         raise IllegalTransition(machine="application", state=application.state, event="answer")
-    turn.begin(ANSWER_FLOW, "text", app=application.id)
+    turn.start(Answering(app=application.id or 0))
     turn.say(
         turn.t._(
             "Type your answer to the Secretariat's question:\n\n{question}",
             question=application.question or "",
         ),
-        [[Button(turn.t._("Cancel"), FormNav(ANSWER_FLOW, Nav.CANCEL).pack())]],
+        [steps.nav_row(turn, ANSWER_FLOW, back=False)],
     )
 
 
 @router.flow(ANSWER_FLOW)
 def typed_answer(turn: Turn) -> None:
-    text = typed_text(turn, maximum=3000)
-    conversation = turn.conversation
-    if text is None or conversation is None:
+    text = typed_text(turn, ANSWER_FLOW, maximum=3000)
+    state = turn.state(Answering)
+    if text is None or state is None:
         return
     turn.finish()
     applications.answer(
         turn.session,
-        conversation.data["app"],
+        state.app,
         turn.user,
         text,
         now=turn.uow.clock.now(),
@@ -201,15 +223,8 @@ def typed_answer(turn: Turn) -> None:
     )
 
 
-@router.button(FormNav)
-def cancel_typing(turn: Turn, press: FormNav) -> None:
-    if press.flow not in (ASK_FLOW, REJECT_FLOW, ANSWER_FLOW):
-        from bot.conversations.membership import apply
-
-        apply.navigate(turn, press)
-        return
-    turn.finish()
-    turn.edit(turn.t._("Cancelled; nothing was sent."))
+for _flow in (ASK_FLOW, REJECT_FLOW, ANSWER_FLOW):
+    steps.navigates(_flow)(steps.cancel_typing)
 
 
 # --- Status, pending work, history, the Secretariat's group -----------------------

@@ -7,24 +7,38 @@ database (``people.may_manage_role``); the buttons only carry what was picked.
 
 import enum
 from dataclasses import dataclass
+from typing import ClassVar
 
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
-from bot.conversations import pages
+from bot.conversations import pages, refusals
 from bot.conversations.forms import BACK, CANCEL
-from bot.engine import STALE_BUTTON, Router, Turn
+from bot.engine import STALE_BUTTON, FlowState, Router, Turn
 from bot.i18n import Html, isolate
+from bot.reasons import REFUSALS
 from models import User
 from workflows.charter.errors import NotAllowed
 from workflows.charter.roles import GRANTABLE, STAFF, Role
 from workflows.platform import people
-from workflows.platform.values import N_
 
 router = Router("roles")
 FLOW = "roles"
-PERSON, CONFIRM = "person", "confirm"
 #: Grants offered per page when picking one to revoke.
 GRANTS_PER_PAGE = 8
+
+
+class Step(enum.StrEnum):
+    PERSON = "person"
+    CONFIRM = "confirm"
+
+
+class Granting(FlowState):
+    """A grant being prepared: the role picked, then the person typed."""
+
+    FLOW: ClassVar[str] = FLOW
+    step: Step = Step.PERSON
+    role: Role
+    person: int | None = None
 
 
 class Action(enum.StrEnum):
@@ -81,24 +95,12 @@ class Go(Callback, prefix="roln"):
 #: Roles in the order the picker shows them.
 ORDER = [role for role in Role if role in GRANTABLE]
 
-REFUSALS = {
-    "not_staff": N_("Only the Secretariat manages roles. If you need a role, ask the Secretariat."),
-    "secretary_general_only": N_(
-        "Only the Secretary-General may grant or revoke the role of Secretary-General."
-    ),
-    "last_secretary_general": N_(
-        "This is the only Secretary-General, so the role cannot be revoked in chat. "
-        "Grant it to the successor first."
-    ),
-}
-
 
 def refuse(turn: Turn, reason: str) -> None:
-    text = turn.t._(REFUSALS.get(reason, REFUSALS["not_staff"]))
-    if turn.event.callback_id:
-        turn.toast(text, alert=True)
-    else:
-        turn.say(text)
+    """A refusal in this flow's words (``roles.*`` in :mod:`bot.reasons`); any other
+    reason is told as not being the Secretariat."""
+    own = f"roles.{reason}"
+    refusals.tell(turn, NotAllowed(reason, reason=own if own in REFUSALS else "roles.not_staff"))
 
 
 def is_staff(turn: Turn) -> bool:
@@ -126,8 +128,7 @@ def who(turn: Turn, user: User) -> str:
 
 def leave(turn: Turn) -> None:
     """End this flow's typing step; another flow's step is not ours to end."""
-    conversation = turn.conversation
-    if conversation is not None and conversation.flow == FLOW:
+    if turn.state(Granting) is not None:
         turn.finish()
 
 
@@ -211,7 +212,7 @@ def pick_role(turn: Turn, press: PickRole) -> None:
     except NotAllowed as refusal:
         refuse(turn, refusal.reason)
         return
-    turn.begin(FLOW, PERSON, role=press.role.value)
+    turn.start(Granting(role=press.role))
     ask_person(turn, press.role, edit=True)
 
 
@@ -224,12 +225,12 @@ def ask_person(turn: Turn, role: Role, *, edit: bool) -> None:
     (turn.edit if edit else turn.say)(text, [nav(turn, Where.ROLES)])
 
 
-@router.step(FLOW, PERSON, CONFIRM)
+@router.step(FLOW, *Step)
 def typed_person(turn: Turn) -> None:
-    conversation = turn.conversation
-    if not is_staff(turn) or conversation is None:
+    state = turn.state(Granting)
+    if not is_staff(turn) or state is None:
         return
-    role = Role(conversation.data["role"])
+    role = state.role
     typed = (turn.event.text or "").strip()
     person = people.find_person(turn.session, typed) if typed else None
     if person is None:
@@ -252,7 +253,8 @@ def typed_person(turn: Turn) -> None:
             [nav(turn, Where.ROLES)],
         )
         return
-    turn.move(CONFIRM, person=person.id)
+    state.step, state.person = Step.CONFIRM, person.id
+    turn.save(state)
     turn.say(
         turn.t._(
             "Grant the role <b>{role}</b> to {person}? They will be told.",
@@ -378,7 +380,6 @@ def confirm(turn: Turn, press: Confirm) -> None:
 def go(turn: Turn, press: Go) -> None:
     if not is_staff(turn):
         return
-    conversation = turn.conversation
     if press.to is Where.CANCEL:
         leave(turn)
         turn.edit(turn.t._("Cancelled; nothing was changed."))
@@ -391,9 +392,8 @@ def go(turn: Turn, press: Go) -> None:
     elif press.to is Where.GRANTS:
         leave(turn)
         grants_menu(turn, 0)
-    elif conversation is not None and conversation.flow == FLOW and "role" in conversation.data:
-        role = Role(conversation.data["role"])
-        turn.begin(FLOW, PERSON, role=role.value)
-        ask_person(turn, role, edit=True)
+    elif (state := turn.state(Granting)) is not None:
+        turn.start(Granting(role=state.role))
+        ask_person(turn, state.role, edit=True)
     else:
         pick_role_menu(turn)

@@ -8,15 +8,16 @@ suspended member; the Secretary-General lifts the suspension or keeps it.
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import ClassVar
 
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
-from bot.conversations import steps
+from bot.conversations import refusals, steps
 from bot.conversations.countries import fold
 from bot.conversations.forms import ASKED_AGAIN, Nav
-from bot.engine import Router, Turn
+from bot.engine import FlowState, Router, Turn
 from bot.i18n import Html
+from bot.reasons import REFUSALS
 from models import Member, SuspensionCase
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import SuspensionEvent
@@ -37,6 +38,25 @@ class Step(enum.StrEnum):
 
 
 ORDER = list(Step)
+
+
+class Proposal(FlowState):
+    """A proposal being written: the member and the reason given so far."""
+
+    step: Step = Step.MEMBER
+    member: int | None = None
+    reason: str | None = None
+
+
+class Suspending(Proposal):
+    FLOW: ClassVar[str] = SUSPEND_FLOW
+
+
+class Lifting(Proposal):
+    FLOW: ClassVar[str] = LIFT_FLOW
+
+
+KINDS: dict[str, type[Proposal]] = {SUSPEND_FLOW: Suspending, LIFT_FLOW: Lifting}
 
 
 class Say(enum.StrEnum):
@@ -117,11 +137,6 @@ TEXTS = {
         ),
     },
 }
-REFUSALS = {
-    "duplicate": N_("A suspension of this member is already proposed or in force."),
-    "not_active": N_("This member is not in active standing, so it cannot be suspended."),
-    "not_suspended": N_("This member is not suspended, or its lifting is already proposed."),
-}
 NOT_STAFF = N_("Suspensions are proposed by the Secretariat.")
 
 
@@ -184,21 +199,19 @@ def start(turn: Turn, flow: str) -> None:
         turn.finish()
         turn.say(turn.t._(TEXTS[flow][Say.NONE]))
         return
-    turn.begin(flow, Step.MEMBER.value)
+    turn.start(KINDS[flow]())
     turn.say(
         turn.t._(TEXTS[flow][Say.PICK]),
         steps.with_nav(turn, flow, member_rows(members, 0), back=False),
     )
 
 
-def current(turn: Turn, step: Step | None = None) -> tuple[str, dict[str, Any]] | None:
-    """The flow and its answers, if the user is in one of ours (at ``step``)."""
-    conversation = turn.conversation
-    if conversation is None or conversation.flow not in FLOWS:
+def current(turn: Turn, step: Step | None = None) -> Proposal | None:
+    """The proposal, if the user is in one of ours (at ``step``)."""
+    state = turn.state(Suspending) or turn.state(Lifting)
+    if state is None or (step is not None and state.step is not step):
         return None
-    if step is not None and conversation.step != step.value:
-        return None
-    return conversation.flow, conversation.data
+    return state
 
 
 @router.button(MemberPage)
@@ -207,7 +220,7 @@ def member_page(turn: Turn, press: MemberPage) -> None:
     if state is None:
         turn.toast(turn.t._(steps.OTHER_STEP), alert=True)
         return
-    flow, _ = state
+    flow = state.FLOW
     turn.edit(
         turn.t._(TEXTS[flow][Say.PICK]),
         steps.with_nav(turn, flow, member_rows(candidates(turn, flow), press.page), back=False),
@@ -220,36 +233,37 @@ def pick_member(turn: Turn, press: PickMember) -> None:
     if state is None:
         turn.toast(turn.t._(steps.OTHER_STEP), alert=True)
         return
-    flow, _ = state
-    member = next((m for m in candidates(turn, flow) if m.id == press.member_id), None)
+    member = next((m for m in candidates(turn, state.FLOW) if m.id == press.member_id), None)
     if member is None:
-        why = REFUSALS["not_active" if flow == SUSPEND_FLOW else "not_suspended"]
-        turn.toast(turn.t._(why), alert=True)
+        why = "not_active" if state.FLOW == SUSPEND_FLOW else "not_suspended"
+        turn.toast(refusals.sentence(turn, f"suspension.{why}"), alert=True)
         return
-    choose(turn, flow, member)
+    choose(turn, state, member)
 
 
-def choose(turn: Turn, flow: str, member: Member) -> None:
-    turn.move(Step.REASON.value, member=member.id)
-    ask(turn, flow, Step.REASON)
+def choose(turn: Turn, state: Proposal, member: Member) -> None:
+    state.member = member.id
+    ask(turn, state, Step.REASON)
 
 
-def member_of(turn: Turn, data: dict[str, Any]) -> Member:
-    member = turn.session.get(Member, data.get("member"))
+def member_of(turn: Turn, state: Proposal) -> Member:
+    member = turn.session.get(Member, state.member) if state.member is not None else None
     if member is None:
         raise NotAllowed("no such member", reason="not_found")
     return member
 
 
-def ask(turn: Turn, flow: str, step: Step) -> None:
-    conversation = turn.move(step.value)
+def ask(turn: Turn, state: Proposal, step: Step) -> None:
+    state.step = step
+    turn.save(state)
+    flow = state.FLOW
     if step is Step.MEMBER:
         start(turn, flow)
         return
-    member = member_of(turn, conversation.data)
+    member = member_of(turn, state)
     t = turn.t
     if step is Step.REASON:
-        rows = steps.keep_row(turn, flow, step.value, conversation.data.get("reason"))
+        rows = steps.keep_row(turn, flow, step.value, state.reason)
         turn.say(
             t._(TEXTS[flow][Say.REASON], name=steps.name_for(turn, member.name_en, member.name_ar)),
             steps.with_nav(turn, flow, rows),
@@ -259,38 +273,38 @@ def ask(turn: Turn, flow: str, step: Step) -> None:
         TEXTS[flow][Say.REVIEW],
         name=member.name_en,
         name_ar=member.name_ar,
-        reason=conversation.data.get("reason", "—"),
+        reason=state.reason or "—",
     )
     rows = [[Button(t._("Send to the Secretary-General"), SubmitProposal().pack())]]
     turn.say(Html(text), steps.with_nav(turn, flow, rows))
 
 
 def navigate(turn: Turn, action: Nav) -> None:
-    conversation = turn.conversation
-    assert conversation is not None
-    if action is Nav.CANCEL:
+    state = current(turn)
+    if state is None or action is Nav.CANCEL:
         turn.finish()
         turn.say(turn.t._("The proposal was not sent; nothing was changed."))
         return
-    step = Step(conversation.step)
-    ask(turn, conversation.flow, ORDER[max(0, ORDER.index(step) - 1)])
+    ask(turn, state, ORDER[max(0, ORDER.index(state.step) - 1)])
 
 
 def keep(turn: Turn, step: str) -> None:
-    conversation = turn.conversation
-    assert conversation is not None
-    ask(turn, conversation.flow, ORDER[ORDER.index(Step(step)) + 1])
+    state = current(turn)
+    if state is not None:
+        ask(turn, state, ORDER[ORDER.index(Step(step)) + 1])
 
 
 def typed(turn: Turn) -> None:
-    conversation = turn.conversation
-    assert conversation is not None
-    flow, step, t = conversation.flow, Step(conversation.step), turn.t
+    state = current(turn)
+    if state is None:
+        turn.say(turn.t._(steps.CLOSED))
+        return
+    flow, step, t = state.FLOW, state.step, turn.t
     if step is Step.MEMBER:
         members = candidates(turn, flow)
         found = search(members, turn.event.text or "")
         if len(found) == 1:
-            choose(turn, flow, found[0])
+            choose(turn, state, found[0])
         elif found:
             turn.say(
                 t._("Which one?"), steps.with_nav(turn, flow, member_rows(found, 0), back=False)
@@ -306,11 +320,11 @@ def typed(turn: Turn) -> None:
     elif step is Step.REASON:
         reason = steps.typed(turn, flow)
         if reason is not None:
-            turn.move(step.value, reason=reason)
-            ask(turn, flow, Step.REVIEW)
+            state.reason = reason
+            ask(turn, state, Step.REVIEW)
     else:
         turn.say(t._(ASKED_AGAIN))
-        ask(turn, flow, step)
+        ask(turn, state, step)
 
 
 for _flow in FLOWS:
@@ -322,26 +336,28 @@ for _flow in FLOWS:
 @router.button(SubmitProposal)
 def submit(turn: Turn, _: SubmitProposal) -> None:
     state = current(turn, Step.REVIEW)
-    if state is None:
+    if state is None or state.reason is None:
         turn.toast(turn.t._(steps.CLOSED), alert=True)
         return
-    flow, data = state
+    flow = state.FLOW
     propose = suspensions.propose_lift if flow == LIFT_FLOW else suspensions.propose
-    member = member_of(turn, data)
+    member = member_of(turn, state)
     try:
         case = propose(
             turn.session,
             member.id or 0,
             turn.user,
-            str(data[Say.REASON]),
+            state.reason,
             now=turn.uow.clock.now(),
             settings=turn.uow.settings,
         )
     except NotAllowed as refusal:
-        if refusal.reason not in REFUSALS:
+        # Said in this form's words, and the form closed: the member's case has moved on.
+        own = f"suspension.{refusal.reason}"
+        if own not in REFUSALS:
             raise
         turn.finish()
-        turn.say(turn.t._(REFUSALS[refusal.reason]))
+        turn.say(refusals.sentence(turn, own))
         return
     turn.finish()
     name = steps.name_for(turn, member.name_en, member.name_ar)

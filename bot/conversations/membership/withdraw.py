@@ -10,13 +10,13 @@ Until then any representative of the member may cancel it.
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import ClassVar
 
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
-from bot.conversations import steps
+from bot.conversations import refusals, steps
 from bot.conversations.forms import ASKED_AGAIN, Nav, max_letter_mb, refuse_file
-from bot.engine import Router, Turn
+from bot.engine import FlowState, Router, Turn
 from bot.i18n import Html
 from models import Member, WithdrawalRequest
 from workflows.charter.errors import NotAllowed
@@ -34,6 +34,25 @@ class Step(enum.StrEnum):
     REASON = "reason"
     LETTER = "letter"
     REVIEW = "review"
+
+
+class Withdrawing(FlowState):
+    """The request being written: for which member, why, and the signed letter."""
+
+    FLOW: ClassVar[str] = FLOW
+    step: Step = Step.MEMBER
+    member: int | None = None
+    #: Whether the user represents several members (and so picked this one first).
+    several: bool = False
+    reason: str | None = None
+    letter: withdrawals.Letter | None = None
+
+
+class Refusing(steps.Typed):
+    """The Secretary-General typing why a withdrawal request is refused."""
+
+    FLOW: ClassVar[str] = REFUSE_FLOW
+    request: int
 
 
 class Action(enum.StrEnum):
@@ -124,7 +143,7 @@ def start(turn: Turn) -> None:
     if len(members) == 1:
         choose(turn, available[0], several=False)
         return
-    turn.begin(FLOW, Step.MEMBER.value)
+    turn.start(Withdrawing())
     rows: Keyboard = [
         [Button(f"{member.name_en} — {member.name_ar}", PickMember(member.id or 0).pack())]
         for member in available
@@ -137,14 +156,15 @@ def start(turn: Turn) -> None:
 
 def choose(turn: Turn, member: Member, *, several: bool) -> None:
     withdrawals.may_request(turn.session, member, turn.user)
-    turn.begin(FLOW, Step.REASON.value, member=member.id, several=several)
-    ask(turn, Step.REASON)
+    state = Withdrawing(step=Step.REASON, member=member.id, several=several)
+    turn.start(state)
+    ask(turn, state, Step.REASON)
 
 
 @router.button(PickMember)
 def pick_member(turn: Turn, press: PickMember) -> None:
-    conversation = turn.conversation
-    if conversation is None or (conversation.flow, conversation.step) != (FLOW, Step.MEMBER):
+    state = turn.state(Withdrawing)
+    if state is None or state.step is not Step.MEMBER:
         turn.toast(turn.t._(steps.OTHER_STEP), alert=True)
         return
     member = turn.session.get(Member, press.member_id)
@@ -155,38 +175,38 @@ def pick_member(turn: Turn, press: PickMember) -> None:
     except NotAllowed as refusal:
         if refusal.reason != "duplicate":
             raise
-        turn.toast(turn.t._(ALREADY_REQUESTED), alert=True)
+        turn.toast(refusals.sentence(turn, "withdrawal.duplicate"), alert=True)
 
 
 # --- The form ---------------------------------------------------------------------
 
 
-def member_of(turn: Turn, data: dict[str, Any]) -> Member:
-    member = turn.session.get(Member, data.get("member"))
+def member_of(turn: Turn, state: Withdrawing) -> Member:
+    member = turn.session.get(Member, state.member) if state.member is not None else None
     if member is None:
         raise NotAllowed("no such member", reason="not_found")
     return member
 
 
-def order(member: Member, data: dict[str, Any]) -> list[Step]:
-    found = [Step.MEMBER] if data.get("several") else []
+def order(member: Member, state: Withdrawing) -> list[Step]:
+    found = [Step.MEMBER] if state.several else []
     found.append(Step.REASON)
     if withdrawals.needs_letter(member):
         found.append(Step.LETTER)
     return [*found, Step.REVIEW]
 
 
-def ask(turn: Turn, step: Step) -> None:
-    conversation = turn.move(step.value)
-    data = conversation.data
-    member = member_of(turn, data)
+def ask(turn: Turn, state: Withdrawing, step: Step) -> None:
+    state.step = step
+    turn.save(state)
+    member = member_of(turn, state)
     t = turn.t
-    first = order(member, data)[0]
+    first = order(member, state)[0]
     if step is Step.MEMBER:
         start(turn)
         return
     if step is Step.REVIEW:
-        review(turn, member, data)
+        review(turn, member, state)
         return
     if step is Step.REASON:
         question = t._(
@@ -194,7 +214,7 @@ def ask(turn: Turn, step: Step) -> None:
             "reason for the withdrawal. The Secretariat and the Secretary-General will read it.",
             name=steps.name_for(turn, member.name_en, member.name_ar),
         )
-        rows = steps.keep_row(turn, FLOW, step.value, data.get("reason"))
+        rows = steps.keep_row(turn, FLOW, step.value, state.reason)
     else:
         question = t._(
             "Art. 21 requires the request of a full or institutional member to be signed by its "
@@ -202,91 +222,89 @@ def ask(turn: Turn, step: Step) -> None:
             "(JPEG or PNG, at most {size} MB).",
             size=max_letter_mb(turn),
         )
-        letter = data.get("letter") or {}
+        letter = state.letter
         rows = steps.keep_row(
-            turn, FLOW, step.value, letter.get("name") or (t._("photo") if letter else None)
+            turn, FLOW, step.value, (letter.name or t._("photo")) if letter else None
         )
     turn.say(question, steps.with_nav(turn, FLOW, rows, back=step is not first))
 
 
-def following(turn: Turn, step: Step) -> Step:
-    conversation = turn.conversation
-    assert conversation is not None
-    steps_of = order(member_of(turn, conversation.data), conversation.data)
+def following(turn: Turn, state: Withdrawing, step: Step) -> Step:
+    steps_of = order(member_of(turn, state), state)
     return steps_of[steps_of.index(step) + 1]
 
 
 @steps.navigates(FLOW)
 def navigate(turn: Turn, action: Nav) -> None:
-    conversation = turn.conversation
-    assert conversation is not None
-    if action is Nav.CANCEL:
+    state = turn.state(Withdrawing)
+    if state is None or action is Nav.CANCEL:
         turn.finish()
         turn.say(turn.t._("The withdrawal request was not sent; the membership continues."))
         return
-    step = Step(conversation.step)
+    step = state.step
     if step is Step.MEMBER:
         return
-    steps_of = order(member_of(turn, conversation.data), conversation.data)
-    ask(turn, steps_of[max(0, steps_of.index(step) - 1)])
+    steps_of = order(member_of(turn, state), state)
+    ask(turn, state, steps_of[max(0, steps_of.index(step) - 1)])
 
 
 @steps.keeps(FLOW)
 def keep(turn: Turn, step: str) -> None:
-    ask(turn, following(turn, Step(step)))
+    state = turn.state(Withdrawing)
+    if state is not None:
+        ask(turn, state, following(turn, state, Step(step)))
 
 
 @router.flow(FLOW)
 def typed(turn: Turn) -> None:
-    conversation = steps.at(turn, FLOW)
-    if conversation is None:
+    state = steps.state_at(turn, Withdrawing)
+    if state is None:
         return
-    step = Step(conversation.step)
+    step = state.step
     if step is Step.REASON:
-        reason = steps.typed(turn, FLOW, back=bool(conversation.data.get("several")))
+        reason = steps.typed(turn, FLOW, back=state.several)
         if reason is None:
             return
-        turn.move(step.value, reason=reason)
-        ask(turn, following(turn, step))
+        state.reason = reason
+        ask(turn, state, following(turn, state, step))
     elif step is Step.LETTER:
-        receive_letter(turn)
+        receive_letter(turn, state)
     else:
         turn.say(turn.t._(ASKED_AGAIN))
-        ask(turn, step)
+        ask(turn, state, step)
 
 
-def receive_letter(turn: Turn) -> None:
+def receive_letter(turn: Turn, state: Withdrawing) -> None:
     file = turn.event.file
     problem = refuse_file(turn)
     if problem is not None:
         turn.say(problem, steps.with_nav(turn, FLOW))
         return
     assert file is not None
-    letter = {
-        "file_id": file.file_id,
-        "kind": file.kind,
-        "name": file.file_name,
-        "mime": file.content_type or "image/jpeg",
-        "size": file.file_size,
-    }
-    turn.move(Step.LETTER.value, letter=letter)
-    ask(turn, following(turn, Step.LETTER))
+    state.letter = withdrawals.Letter(
+        file_id=file.file_id,
+        kind=file.kind,
+        name=file.file_name,
+        mime=file.content_type or "image/jpeg",
+        size=file.file_size,
+    )
+    ask(turn, state, following(turn, state, Step.LETTER))
 
 
-def review(turn: Turn, member: Member, data: dict[str, Any]) -> None:
+def review(turn: Turn, member: Member, state: Withdrawing) -> None:
     t = turn.t
-    letter = data.get("letter")
+    letter = state.letter
     lines = [
         t._("<b>Please review your withdrawal request</b>"),
         "",
         t._("Member: {name} ({name_ar})", name=member.name_en, name_ar=member.name_ar),
-        t._("Reason: {reason}", reason=data.get("reason", "—")),
+        t._("Reason: {reason}", reason=state.reason or "—"),
     ]
     if withdrawals.needs_letter(member):
         lines.append(
             t._(
                 "Signed request: {file}",
-                file=(letter or {}).get("name") or (Html(t._("photo")) if letter else "—"),
+                file=(letter.name if letter else None) or (Html(t._("photo")) if letter else "—"),
             )
         )
     lines += [
@@ -302,27 +320,31 @@ def review(turn: Turn, member: Member, data: dict[str, Any]) -> None:
 
 @router.button(SubmitWithdrawal)
 def submit(turn: Turn, _: SubmitWithdrawal) -> None:
-    conversation = turn.conversation
-    if conversation is None or (conversation.flow, conversation.step) != (FLOW, Step.REVIEW):
+    state = turn.state(Withdrawing)
+    if (
+        state is None
+        or state.step is not Step.REVIEW
+        or state.member is None
+        or state.reason is None
+    ):
         turn.toast(turn.t._(steps.CLOSED), alert=True)
         return
-    data = conversation.data
-    letter = data.get("letter")
     try:
         request = withdrawals.request(
             turn.session,
-            data["member"],
+            state.member,
             turn.user,
-            reason=data["reason"],
-            letter=withdrawals.Letter(**letter) if letter else None,
+            reason=state.reason,
+            letter=state.letter,
             now=turn.uow.clock.now(),
             settings=turn.uow.settings,
         )
     except NotAllowed as refusal:
+        # Said as a message, and the form closed: the open request is the one to see.
         if refusal.reason != "duplicate":
             raise
         turn.finish()
-        turn.say(turn.t._(ALREADY_REQUESTED))
+        turn.say(refusals.sentence(turn, "withdrawal.duplicate"))
         return
     turn.finish()
     turn.edit(
@@ -332,11 +354,6 @@ def submit(turn: Turn, _: SubmitWithdrawal) -> None:
         ),
         cancel_button(turn, request),
     )
-
-
-ALREADY_REQUESTED = N_(
-    "A withdrawal request for this member is already open. Send /withdraw to see it."
-)
 
 
 # --- The Secretariat's and the Secretary-General's decisions, the cancellation ----
@@ -371,14 +388,13 @@ def decide(turn: Turn, press: WithdrawalDecision) -> None:
         member = turn.session.get(Member, request.member_id)
         steps.privately(
             turn,
-            REFUSE_FLOW,
+            Refusing(request=request.id or 0),
             t._(
                 "Type the reason for refusing withdrawal request No. {number} ({name}); the "
                 "member's representatives will read it.",
                 number=str(request.id),
                 name=steps.name_for(turn, member.name_en, member.name_ar) if member else "—",
             ),
-            request=request.id,
         )
 
 
@@ -388,10 +404,10 @@ steps.navigates(REFUSE_FLOW)(steps.cancel_typing)
 @router.flow(REFUSE_FLOW)
 def typed_refusal(turn: Turn) -> None:
     reason = steps.typed(turn, REFUSE_FLOW, back=False)
-    conversation = turn.conversation
-    if reason is None or conversation is None:
+    state = turn.state(Refusing)
+    if reason is None or state is None:
         return
-    request_id = conversation.data["request"]
+    request_id = state.request
     if steps.settle(
         turn,
         lambda: withdrawals.refuse(
