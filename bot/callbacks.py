@@ -23,12 +23,16 @@ class Callback:
     prefix: ClassVar[str]
     _registry: ClassVar[dict[str, type["Callback"]]] = {}
 
-    def __init_subclass__(cls, *, prefix: str, **kwargs: Any) -> None:
+    def __init_subclass__(
+        cls, *, prefix: str, formerly: tuple[str, ...] = (), **kwargs: Any
+    ) -> None:
+        """``formerly``: prefixes this button carried before, still in people's chats."""
         super().__init_subclass__(**kwargs)
-        if SEPARATOR in prefix or prefix in Callback._registry:
-            raise ValueError(f"bad or duplicate callback prefix {prefix!r}")
+        for each in (prefix, *formerly):
+            if SEPARATOR in each or each in Callback._registry:
+                raise ValueError(f"bad or duplicate callback prefix {each!r}")
+            Callback._registry[each] = cls
         cls.prefix = prefix
-        Callback._registry[prefix] = cls
 
     def pack(self) -> str:
         parts = [self.prefix]

@@ -43,7 +43,7 @@ class Typed(FlowState):
 
 
 @dataclass(frozen=True)
-class StepNav(Callback, prefix="step"):
+class StepNav(Callback, prefix="step", formerly=("nav", "fnav")):
     flow: str
     action: Nav
 
