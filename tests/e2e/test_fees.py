@@ -4,6 +4,7 @@ reminders, and voting rights suspended and restored, through aiogram and the san
 import asyncio
 import csv
 import io
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -456,3 +457,26 @@ async def test_long_names_and_long_input_are_answered_and_the_csv_runs_no_formul
     await see(mayor, "Type the amount")
     await mayor.send("one thousand " * 315)
     await see(mayor, "as an amount. Please type digits", timeout=20)
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+async def test_the_fee_picker_shows_a_bienniums_years_as_years(
+    majlis: Majlis, language: str
+) -> None:
+    """A mayor of two member cities chooses which due a payment was for: the years read
+    "2026 – 2028", never "2,026 – 2,028"."""
+    clerk = await majlis.person("Amina", "en", (Role.SECRETARIAT,))
+    mayor, _ = await member(majlis, "Fes", "فاس", language)
+    with majlis.platform.uow.begin() as session:
+        second = Member(category="full", name_en="Meknes", name_ar="مكناس", country="MA")
+        session.add(second)
+        session.flush()
+        assert second.id is not None
+        session.add(Representation(member_id=second.id, user_id=mayor.id))
+    open_period(majlis, clerk, due_in=40)
+    start = today(majlis)
+    years = re.compile(rf"{start.year}\s*–\s*{(start + timedelta(days=729)).year}")
+    await mayor.send("/pay")
+    picker = await mayor.wait_for(lambda m: len(buttons(m)) >= 2)
+    labels = [plain(b["text"]) for b in buttons(picker)]
+    assert all(years.search(label) for label in labels), labels

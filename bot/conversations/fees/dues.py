@@ -188,8 +188,9 @@ def pay_command(turn: Turn) -> None:
                 t._(
                     "{member}, {start} – {end}: owes {balance}",
                     member=Name.of(line.member),
-                    start=line.period.starts_on.year,
-                    end=line.period.ends_on.year,
+                    # A year is a name, not a quantity: no grouping ("2,026").
+                    start=str(line.period.starts_on.year),
+                    end=str(line.period.ends_on.year),
                     balance=line.balance,
                 ),
                 PayFee(line.due.id or 0).pack(),
