@@ -15,6 +15,7 @@ from bot.conversations.fees import fee_forms
 from bot.conversations.fees.dues import STATUS_NAMES
 from bot.conversations.fees.payment_form import Mode, start_form
 from bot.conversations.forms import clean_line
+from bot.conversations.start import Item, opens
 from bot.engine import Router, Turn
 from bot.i18n import Html, Text
 from models import FeeDue, FeePayment, FeePeriod, Member
@@ -493,3 +494,6 @@ def typed_vote_reason(turn: Turn) -> None:
         turn.say(
             turn.t._("The voting right of {member} is restored; the member is told.", member=name)
         )
+
+
+opens(Item.FEES, fees_home)

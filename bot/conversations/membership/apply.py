@@ -23,6 +23,7 @@ from bot.conversations.forms import (
     with_nav,
 )
 from bot.conversations.membership.review import STATE_NAMES, status
+from bot.conversations.start import Item, opens
 from bot.engine import Router, Turn
 from bot.i18n import Html
 from models import Application
@@ -527,3 +528,6 @@ def submit(turn: Turn, application: Application) -> None:
         raise
     turn.finish()
     turn.say(t._("Submitted. Thank you!"))
+
+
+opens(Item.APPLY, apply_command)

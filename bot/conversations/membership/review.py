@@ -17,6 +17,7 @@ from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations.forms import FormNav, Nav, clean_line, with_nav
 from bot.conversations.refusals import explained
+from bot.conversations.start import Item, opens
 from bot.engine import Router, Turn
 from bot.i18n import Html
 from models import Application, GroupChat, Notification, Prompt, User
@@ -385,3 +386,6 @@ def bind_group(turn: Turn) -> None:
     turn.say(
         t._("This group is now the Secretariat's group: approval prompts will be posted here too.")
     )
+
+
+opens(Item.PENDING, pending)
