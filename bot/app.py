@@ -5,6 +5,8 @@ import logging
 import signal
 from contextlib import suppress
 
+import redis.asyncio
+
 from bot.conversations import FALLBACK, ROUTERS
 from bot.engine import Engine
 from bot.i18n import N_, text_for
@@ -57,8 +59,6 @@ def command_menu() -> dict[str, dict[str, str]]:
 
 def rate_limiter(platform: Platform) -> AsyncRateLimiter | None:
     """The bot's side of the limiter the workers use: the same Redis keys."""
-    import redis.asyncio
-
     if not flood_controlled(platform.settings):
         return None
     return AsyncRateLimiter(
@@ -89,12 +89,20 @@ async def _serve_bot(
     engine = build_engine(platform)
     token, api_url = bot_token(settings), bot_api_url(settings)
     if settings.runtime == "ptb":
+        # One Telegram library of the two loads, the one configured.
         from bot.runtimes import ptb_runtime
 
         await ptb_runtime.serve(
-            engine, token=token, api_url=api_url, settings=settings, stop=stop, limiter=limiter
+            engine,
+            token=token,
+            api_url=api_url,
+            settings=settings,
+            stop=stop,
+            commands=command_menu(),
+            limiter=limiter,
         )
         return
+    # One Telegram library of the two loads, the one configured.
     from bot.runtimes import aiogram_runtime
 
     bot = aiogram_runtime.make_bot(token, api_url)
@@ -123,6 +131,7 @@ async def _serve_bot(
 async def check_bot_api(settings: Settings) -> None:
     """Stop on a Bot API that refuses the token or does not answer, before workers and
     the scheduler start and say anything."""
+    # aiogram asks, whichever runtime serves; on the sandbox it may never load.
     from bot.runtimes import aiogram_runtime
 
     api_url = bot_api_url(settings)
@@ -151,6 +160,7 @@ async def run_everything(settings: Settings, *, stop: asyncio.Event | None = Non
     scheduler = None
     try:
         if settings.sandboxed:
+            # The sandbox, a tool of its own with its web server, loads only to be started.
             from sandbox import Sandbox
 
             sandbox = Sandbox(

@@ -2,13 +2,33 @@
 
 import argparse
 import asyncio
+import getpass
 import logging
 import os
 import signal
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
+import redis
+
+from bot.app import run_bot_only, run_everything
+from bot.conversations.membership import register_import
+from bot.i18n import text_for
+from bot.platform import (
+    EmbeddedValkey,
+    Scheduler,
+    open_database,
+    open_platform,
+    require_migrated,
+    start_worker,
+)
+from workflows.charter.errors import NotAllowed
+from workflows.charter.roles import Role
+from workflows.membership import member_import
+from workflows.platform import people
+from workflows.platform.clock import SystemClock
 from workflows.platform.settings import ConfigurationError, Settings, load_settings
 
 ROLE_HELP = "representative, secretariat, secretary_general, chair, trustee, steering or council"
@@ -88,13 +108,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "run":
-        from bot.app import run_everything
-
         asyncio.run(run_everything(settings))
         return 0
     if args.command == "bot":
-        from bot.app import run_bot_only
-
         asyncio.run(run_bot_only(settings))
         return 0
     if args.command == "worker":
@@ -104,8 +120,6 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "import":
         return _import_members(args, settings)
     if args.command == "db":
-        from bot.platform import open_database
-
         open_database(settings, migrate=True).dispose()
         print("database is up to date")
         return 0
@@ -113,10 +127,6 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _health(settings: Settings) -> int:
-    import redis
-
-    from bot.platform import EmbeddedValkey, open_database
-
     open_database(settings, migrate=False).dispose()
     url = settings.redis_url or EmbeddedValkey.running_url(settings.data_dir)
     if url is None:
@@ -135,8 +145,6 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     processes = args.processes or settings.worker_processes
     threads = args.threads or settings.worker_threads
     if processes > 1:
-        from bot.platform import open_database, require_migrated
-
         # Said once here rather than by every child.
         db = open_database(settings, migrate=False)
         try:
@@ -146,8 +154,6 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         command = [sys.executable, "-m", "bot.cli", "worker", "--processes", "1"]
         command += ["--threads", str(threads)] + (["--no-scheduler"] if args.no_scheduler else [])
         return _supervise(command, processes)
-
-    from bot.platform import Scheduler, open_platform, start_worker
 
     # Signals are taken before anything starts, so that a stop during start-up still
     # goes through the shutdown below (and stops an embedded Valkey started here).
@@ -207,10 +213,6 @@ def _supervise(command: list[str], processes: int) -> int:
 
 
 def _admin(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.platform import open_database
-    from workflows.charter.roles import Role
-    from workflows.platform import people
-
     db = open_database(settings, migrate=True)
     try:
         if args.admin_command == "roles":
@@ -259,16 +261,6 @@ def _import_members(args: argparse.Namespace, settings: Settings) -> int:
     Exit status: 0 imported or nothing to do or a dry run, 1 bad lines (nothing
     written), 2 a file that cannot be read as a register.
     """
-    import getpass
-    from pathlib import Path
-
-    from bot.conversations.membership import register_import
-    from bot.i18n import text_for
-    from bot.platform import open_database
-    from workflows.charter.errors import NotAllowed
-    from workflows.membership import member_import
-    from workflows.platform.clock import SystemClock
-
     t = text_for(args.language)
     try:
         content = Path(args.file).read_bytes()

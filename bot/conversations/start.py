@@ -1,10 +1,12 @@
 """/start, the language, /help and the main menu.
 
-The menu shows what the user's roles allow; an item whose flow is not open yet
-answers that it is coming soon instead of being a dead button.
+The menu shows what the user's roles allow. What an item opens is registered by the
+feature that owns it (``opens(Item.APPLY, apply_command)`` at the end of its module),
+so this module imports no feature: every feature may import it.
 """
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.callbacks import Callback
@@ -58,6 +60,17 @@ LABELS: dict[Item, str] = {
     Item.FEES: N_("Fees and payments"),
     Item.BROADCAST: N_("Broadcast"),
 }
+
+#: What each menu item opens, filled when the features are imported.
+OPENS: dict[Item, Callable[[Turn], None]] = {}
+
+
+def opens(item: Item, handler: Callable[[Turn], None]) -> None:
+    """Register what the menu's ``item`` opens; each item belongs to one feature."""
+    if item in OPENS:
+        raise ValueError(f"the menu item {item} already opens {OPENS[item].__qualname__}")
+    OPENS[item] = handler
+
 
 STAFF = {Role.SECRETARIAT, Role.SECRETARY_GENERAL}
 SEATS = {Role.CHAIR, Role.TRUSTEE, Role.STEERING, Role.COUNCIL}
@@ -196,56 +209,11 @@ def menu_item(turn: Turn, choice: Menu) -> None:
     if choice.item not in menu_items(turn.roles):
         turn.toast(turn.t._("This item is not in your menu."), alert=True)
         return
-    if choice.item is Item.ABOUT:
-        turn.say(about_text(turn), menu_keyboard(turn))
-    elif choice.item is Item.LANGUAGE:
-        choose_language(turn)
-    elif choice.item is Item.HELP:
-        help_command(turn)
-    elif choice.item is Item.APPLY:
-        from bot.conversations.membership import apply
+    OPENS[choice.item](turn)
 
-        apply.apply_command(turn)
-    elif choice.item is Item.PENDING:
-        from bot.conversations.membership import review
 
-        review.pending(turn)
-    elif choice.item is Item.ROLES:
-        from bot.conversations.membership import roles
-
-        roles.show_roles(turn)
-    elif choice.item is Item.DIRECTORY:
-        from bot.conversations.membership import directory
-
-        directory.show_home(turn)
-    elif choice.item is Item.WITHDRAW:
-        from bot.conversations.membership import withdraw
-
-        withdraw.start(turn)
-    elif choice.item is Item.STATEMENT:
-        from bot.conversations.fees import dues
-
-        dues.statement_command(turn)
-    elif choice.item is Item.PAYMENT:
-        from bot.conversations.fees import dues
-
-        dues.pay_command(turn)
-    elif choice.item is Item.FEES:
-        from bot.conversations.fees import fees_admin
-
-        fees_admin.fees_home(turn)
-    elif choice.item is Item.BROADCAST:
-        from bot.conversations.outreach import broadcast
-
-        broadcast.start(turn)
-    elif choice.item is Item.MEETINGS:
-        from bot.conversations.meetings import home
-
-        home.home(turn)
-    else:
-        turn.toast(
-            turn.t._("{item}: coming soon.", item=Html(turn.t._(LABELS[choice.item]))), alert=True
-        )
+def about(turn: Turn) -> None:
+    turn.say(about_text(turn), menu_keyboard(turn))
 
 
 def fallback(turn: Turn) -> None:
@@ -254,3 +222,8 @@ def fallback(turn: Turn) -> None:
         turn.t._("I did not understand that. Please use the buttons below, or send /help."),
         menu_keyboard(turn),
     )
+
+
+opens(Item.ABOUT, about)
+opens(Item.LANGUAGE, choose_language)
+opens(Item.HELP, help_command)

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 from typing import Any
+from urllib.parse import urlparse
 
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.default import DefaultBotProperties
@@ -25,7 +26,7 @@ from aiogram.types import (
     Message,
     Update,
 )
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
 from bot.chat import ChatEvent, Document, Keyboard
@@ -170,10 +171,6 @@ async def run_webhook(
     listen: str,
 ) -> None:
     """Serve the webhook; answer Telegram only once the update is handled, so none is lost."""
-    from urllib.parse import urlparse
-
-    from aiogram.webhook.aiohttp_server import setup_application
-
     app = web.Application()
     path = urlparse(url).path or "/"
     UpdateRequestHandler(

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 from typing import Any
+from urllib.parse import urlparse
 
 from telegram import (
     Bot,
@@ -132,8 +133,10 @@ async def serve(
     api_url: str,
     settings: Settings,
     stop: asyncio.Event,
+    commands: dict[str, dict[str, str]],
     limiter: AsyncRateLimiter | None = None,
 ) -> None:
+    """Serve until ``stop``; ``commands`` is the command menu by language."""
     application = build_application(engine, token=token, api_url=api_url, limiter=limiter)
     try:
         await application.initialize()  # asks getMe
@@ -146,9 +149,7 @@ async def serve(
         me = await bot.get_me()
         log.info("serving @%s with python-telegram-bot", me.username)
         print(f"bot: serving @{me.username}", flush=True)
-        from bot.app import command_menu
-
-        for language, entries in command_menu().items():
+        for language, entries in commands.items():
             await bot.set_my_commands(
                 [BotCommand(name, text) for name, text in entries.items()],
                 language_code=None if language == "en" else language,
@@ -176,8 +177,7 @@ async def serve(
 
 async def _serve_webhook(application: Application, settings: Settings, stop: asyncio.Event) -> None:
     """Answer Telegram only once the update is handled, and only with the right secret."""
-    from urllib.parse import urlparse
-
+    # aiohttp serves only the webhook: polling starts without loading it.
     from aiohttp import web
 
     assert settings.webhook_url and settings.webhook_secret

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from models import AmendmentSupport, Meeting, Member, Motion, User
 from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed
-from workflows.charter.machines import MotionEvent, MotionState
+from workflows.charter.machines import MotionState
 from workflows.charter.meetings import may_support_amendment, voter_key
 from workflows.charter.membership import MemberCategory, Standing
 from workflows.charter.roles import Role
@@ -21,7 +21,7 @@ from workflows.charter.voting import (
     amendment_may_be_put_to_vote,
     amendment_support_needed,
 )
-from workflows.meetings import motions, sessions, speakers
+from workflows.meetings import ballots, sessions, speakers
 from workflows.platform import audit, live, locks, outbox, prompts, schedule
 from workflows.platform.values import N_, button
 
@@ -110,7 +110,8 @@ def passed_trustees_amendments(session: Session) -> list[Motion]:
 
 
 def seek_support(session: Session, motion: Motion, actor: User, *, now: datetime) -> None:
-    motions.step(session, motion, MotionEvent.SEEK_SUPPORT, actor, now=now)
+    """A members' amendment now collecting support: the call to every full member's
+    representatives and the count on the proposer's copy."""
     full = session.exec(
         select(Member).where(
             Member.category == MemberCategory.FULL.value, Member.standing == Standing.ACTIVE.value
@@ -123,7 +124,7 @@ def seek_support(session: Session, motion: Motion, actor: User, *, now: datetime
                 session,
                 chat_id=chat_id,
                 key=SUPPORT_CALL,
-                args={**motions.describe(motion), "member": sessions.member_name(member)},
+                args={**ballots.describe(motion), "member": sessions.member_name(member)},
                 buttons=[[button(SUPPORT_LABEL, SUPPORT, motion.id, member.id)]],
             )
     board = outbox.notify(
@@ -136,7 +137,7 @@ def seek_support(session: Session, motion: Motion, actor: User, *, now: datetime
 def support_args(session: Session, motion: Motion) -> dict[str, Any]:
     count, full = support_counts(session, motion)
     return {
-        **motions.describe(motion),
+        **ballots.describe(motion),
         "supporters": count,
         "needed": amendment_support_needed(full),
         "full": full,

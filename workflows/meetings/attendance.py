@@ -20,7 +20,7 @@ from workflows.charter.meetings import (
     voter_key,
 )
 from workflows.charter.membership import MemberCategory, Standing
-from workflows.meetings import seats, sessions, speakers
+from workflows.meetings import seats, sessions, speakers, tallies
 from workflows.platform import audit, live, locks, outbox
 from workflows.platform.values import N_, button
 
@@ -262,8 +262,6 @@ def _attend(
         voter=voter,
     )
     live.refresh_soon(session, sessions.BOARD, meeting.id, now=now)
-    from workflows.meetings import tallies
-
     tallies.send_open_ballots(session, meeting, voter, member, now=now)
     return True
 

@@ -15,6 +15,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
@@ -32,12 +33,25 @@ from workflows.charter.meetings import (
     voter_key,
 )
 from workflows.charter.membership import MemberCategory, Standing, VotingRight
+from workflows.charter.voting import MotionKind
 from workflows.meetings import seals, seats, sessions, speakers
 from workflows.platform import audit, live, locks, outbox
 from workflows.platform.unit_of_work import SETTINGS
+from workflows.platform.values import N_, message
 
 #: The due item that refreshes a motion's live tally (:mod:`workflows.meetings.tallies`).
 TALLY = "motion.tally"
+
+
+def describe(motion: Motion) -> dict[str, Any]:
+    """A motion as its ballots, support calls and result name it."""
+    return {
+        "number": str(motion.id),
+        "text": motion.text,
+        "kind": message(KIND_NAMES[MotionKind(motion.kind)]),
+        "ballot": message(BALLOT_NAMES[BallotKind(motion.ballot)]),
+        "closes": motion.closes_at if motion.closes_at else message(BY_HAND),
+    }
 
 
 @dataclass(frozen=True)
@@ -382,3 +396,12 @@ def discard_seals(session: Session, motion: Motion) -> None:
     later opens no seal left in the tables."""
     for row in session.exec(select(SealedBallot).where(SealedBallot.motion_id == motion.id)):
         session.delete(row)
+
+
+KIND_NAMES = {
+    MotionKind.ORDINARY: N_("ordinary decision"),
+    MotionKind.RULES_OF_PROCEDURE: N_("rules of procedure"),
+    MotionKind.CHARTER_AMENDMENT: N_("charter amendment"),
+}
+BALLOT_NAMES = {BallotKind.NAMED: N_("named vote"), BallotKind.SECRET: N_("secret ballot")}
+BY_HAND = N_("when the Secretariat closes it")

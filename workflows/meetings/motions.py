@@ -35,6 +35,10 @@ from workflows.charter.voting import (
     tally,
 )
 from workflows.meetings import amendments, ballots, seals, sessions, speakers, tallies
+from workflows.meetings.ballots import BALLOT_NAMES as BALLOT_NAMES
+from workflows.meetings.ballots import BY_HAND as BY_HAND
+from workflows.meetings.ballots import KIND_NAMES as KIND_NAMES
+from workflows.meetings.ballots import describe
 from workflows.platform import audit, live, locks, outbox, schedule
 from workflows.platform.settings import Settings
 from workflows.platform.values import N_, Message, message
@@ -96,16 +100,6 @@ def step(
     )
 
 
-def describe(motion: Motion) -> dict[str, Any]:
-    return {
-        "number": str(motion.id),
-        "text": motion.text,
-        "kind": message(KIND_NAMES[MotionKind(motion.kind)]),
-        "ballot": message(BALLOT_NAMES[BallotKind(motion.ballot)]),
-        "closes": motion.closes_at if motion.closes_at else message(BY_HAND),
-    }
-
-
 def propose(
     session: Session,
     meeting_id: int,
@@ -164,6 +158,7 @@ def propose(
         and source_motion_id is None
     )
     if members_amendment:
+        step(session, motion, MotionEvent.SEEK_SUPPORT, actor, now=now)
         amendments.seek_support(session, motion, actor, now=now)
     return motion
 
@@ -322,13 +317,6 @@ def close_at_deadline(session: Session, args: dict[str, Any], now: datetime) -> 
         close_motion(session, args["motion_id"], None, now=now)
 
 
-KIND_NAMES = {
-    MotionKind.ORDINARY: N_("ordinary decision"),
-    MotionKind.RULES_OF_PROCEDURE: N_("rules of procedure"),
-    MotionKind.CHARTER_AMENDMENT: N_("charter amendment"),
-}
-BALLOT_NAMES = {BallotKind.NAMED: N_("named vote"), BallotKind.SECRET: N_("secret ballot")}
-BY_HAND = N_("when the Secretariat closes it")
 RESULT = N_(
     "<b>Result — motion No. {number}</b> ({ballot}, {kind})\n\n{text}\n\n"
     "Yes: {yes} · No: {no} · Abstain: {abstain} · votes cast: {cast}\n{quorum}\n{rules}\n"

@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
-from models import Attendance, BodyRules, Invitation, Meeting, Member, User, bulk
+from models import Attendance, BodyRules, Invitation, Meeting, Member, Motion, User, bulk
 from workflows.charter.bodies import COMPOSITIONS, Body
 from workflows.charter.errors import NotAllowed
+from workflows.charter.machines import MotionState
 from workflows.charter.meetings import (
     MEETING,
     MeetingEvent,
@@ -371,9 +372,6 @@ def open_session(session: Session, meeting_id: int, actor: User, *, now: datetim
 
 
 def close_session(session: Session, meeting_id: int, actor: User, *, now: datetime) -> Meeting:
-    from models import Motion
-    from workflows.charter.machines import MotionState
-
     meeting = lock(session, meeting_id)
     still_open = session.exec(
         select(Motion.id).where(

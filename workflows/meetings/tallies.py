@@ -63,9 +63,7 @@ def voter_names(session: Session, voters: list[str]) -> list[Message | str]:
 
 
 def ballot_args(session: Session, motion: Motion, member: Member | None) -> dict[str, Any]:
-    from workflows.meetings import motions
-
-    return {**motions.describe(motion), "member": sessions.member_name(member) if member else ""}
+    return {**ballots.describe(motion), "member": sessions.member_name(member) if member else ""}
 
 
 def ballot_buttons(motion: Motion, member: Member | None) -> list[list[dict[str, str]]]:
@@ -345,8 +343,6 @@ def send_open_ballots(
 
 
 def tally_args(session: Session, motion: Motion, meeting: Meeting) -> dict[str, Any]:
-    from workflows.meetings import motions
-
     secret = motion.ballot == BallotKind.SECRET.value
     voters = ballots.who_voted(session, motion)
     names: list[Message | str] = voter_names(session, voters[:NAMES_SHOWN])
@@ -362,7 +358,7 @@ def tally_args(session: Session, motion: Motion, meeting: Meeting) -> dict[str, 
             NAMED_COUNTS, yes=tally[Choice.YES], no=tally[Choice.NO], abstain=tally[Choice.ABSTAIN]
         )
     return {
-        **motions.describe(motion),
+        **ballots.describe(motion),
         "voted": len(voters),
         "entitled": len(ballots.entitled_voters(session, meeting)),
         "counts": counts,

@@ -13,7 +13,7 @@ from workflows.meetings import amendments, motions, sessions, tallies
 from workflows.membership import applications
 from workflows.outreach import broadcasts
 from workflows.platform import outbox, prompts, schedule
-from workflows.platform.queue import job
+from workflows.platform.queue import JobContext, job
 from workflows.platform.unit_of_work import UnitOfWork
 
 # Due items of meetings and votes (closes, reminders, live tallies), of prompts
@@ -64,8 +64,6 @@ def tick_once(uow: UnitOfWork) -> dict[str, int]:
 #: A tick older than a few seconds is dropped: the next one does its work.
 @job(max_retries=0, time_limit=120_000, max_age=10_000)
 def scheduler_tick() -> None:
-    from workflows.platform.queue import JobContext
-
     uow: UnitOfWork = JobContext.get("uow")
     try:
         result = tick_once(uow)
@@ -82,8 +80,6 @@ def scheduler_tick() -> None:
 
 @job(max_retries=0)
 def prune() -> None:
-    from workflows.platform.queue import JobContext
-
     uow: UnitOfWork = JobContext.get("uow")
     try:
         prune_updates(uow)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from models import GroupChat, Notification, Prompt, User
 from workflows.charter.errors import IllegalTransition
 from workflows.charter.roles import Role
-from workflows.platform import outbox, people, schedule
+from workflows.platform import outbox, people, schedule, values
 from workflows.platform.values import N_, Message, message
 
 SECRETARIAT_GROUP = "secretariat"
@@ -222,8 +222,6 @@ def outcome_of(session: Session, prompt: Prompt) -> Message | None:
 
 
 def _stored(args: dict[str, Any]) -> dict[str, Any]:
-    from workflows.platform import values
-
     return values.decode(args)
 
 

@@ -10,6 +10,7 @@ from datetime import date
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations.fees.payment_form import Mode, start_form
+from bot.conversations.start import Item, opens
 from bot.engine import Router, Turn
 from bot.i18n import Html
 from models import FeeDue, FeePayment, Member
@@ -232,3 +233,7 @@ def fix_payment(turn: Turn, press: FixPayment) -> None:
     due = turn.session.get(FeeDue, payment.due_id)
     assert due is not None
     start_form(turn, due, Mode.CORRECT, payment=payment)
+
+
+opens(Item.STATEMENT, statement_command)
+opens(Item.PAYMENT, pay_command)

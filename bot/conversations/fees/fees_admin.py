@@ -18,6 +18,7 @@ from bot.conversations.fees.dues import STATUS_NAMES
 from bot.conversations.fees.fee_forms import Typing, policy_text
 from bot.conversations.fees.payment_form import Mode, start_form
 from bot.conversations.forms import clean_line
+from bot.conversations.start import Item, opens
 from bot.engine import FlowState, Router, Turn
 from bot.i18n import Html, Text
 from models import FeeDue, FeePayment, FeePeriod, Member
@@ -509,3 +510,4 @@ def typed_vote_reason(turn: Turn) -> None:
 
 
 steps.navigates(VOTE_FLOW)(steps.cancel_typing)
+opens(Item.FEES, fees_home)

@@ -15,6 +15,7 @@ from bot.chat import Button, Document, Keyboard, Reply
 from bot.conversations.meetings import minutes as documents
 from bot.conversations.meetings import minutes_pdf
 from bot.conversations.refusals import explained
+from bot.conversations.start import Item, opens
 from bot.engine import Router, Turn
 from bot.i18n import Html
 from models import Invitation, Meeting
@@ -503,3 +504,5 @@ BASE_LABELS = {
     MajorityBase.YES_NO_ABSTAIN: N_("of Yes+No+Abstain"),
     MajorityBase.PRESENT: N_("of all present"),
 }
+
+opens(Item.MEETINGS, home)

@@ -22,6 +22,7 @@ from bot.conversations.forms import (
     refuse_file,
 )
 from bot.conversations.membership.review import STATE_NAMES, status
+from bot.conversations.start import Item, opens
 from bot.conversations.steps import navigates, with_nav
 from bot.engine import FlowState, Router, Turn
 from bot.i18n import Html
@@ -532,3 +533,6 @@ def submit(turn: Turn, application: Application) -> None:
         raise
     turn.finish()
     turn.say(t._("Submitted. Thank you!"))
+
+
+opens(Item.APPLY, apply_command)

@@ -14,6 +14,7 @@ from bot.chat import Button, Document, Keyboard, Reply
 from bot.conversations import countries as country_names
 from bot.conversations import pages, refusals
 from bot.conversations.forms import BACK
+from bot.conversations.start import Item, opens
 from bot.engine import Router, Turn
 from bot.i18n import Html
 from bot.reasons import REFUSALS
@@ -311,3 +312,6 @@ def export(turn: Turn) -> None:
             ),
         )
     )
+
+
+opens(Item.DIRECTORY, show_home)

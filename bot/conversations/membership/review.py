@@ -19,6 +19,7 @@ from bot.chat import Button, Keyboard
 from bot.conversations import steps
 from bot.conversations.forms import clean_line
 from bot.conversations.refusals import explained
+from bot.conversations.start import Item, opens
 from bot.engine import Router, Turn
 from bot.i18n import Html
 from models import Application, GroupChat, Notification, Prompt, User
@@ -400,3 +401,6 @@ def bind_group(turn: Turn) -> None:
     turn.say(
         t._("This group is now the Secretariat's group: approval prompts will be posted here too.")
     )
+
+
+opens(Item.PENDING, pending)

@@ -13,6 +13,7 @@ from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations import pages, refusals
 from bot.conversations.forms import BACK, CANCEL
+from bot.conversations.start import Item, opens
 from bot.engine import STALE_BUTTON, FlowState, Router, Turn
 from bot.i18n import Html, isolate
 from bot.reasons import REFUSALS
@@ -397,3 +398,6 @@ def go(turn: Turn, press: Go) -> None:
         ask_person(turn, state.role, edit=True)
     else:
         pick_role_menu(turn)
+
+
+opens(Item.ROLES, show_roles)

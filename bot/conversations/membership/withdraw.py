@@ -16,6 +16,7 @@ from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations import refusals, steps
 from bot.conversations.forms import ASKED_AGAIN, Nav, max_letter_mb, refuse_file
+from bot.conversations.start import Item, opens
 from bot.engine import FlowState, Router, Turn
 from bot.i18n import Html
 from models import Member, WithdrawalRequest
@@ -415,3 +416,6 @@ def typed_refusal(turn: Turn) -> None:
         ),
     ):
         turn.say(turn.t._("The withdrawal was refused and the member's representatives told why."))
+
+
+opens(Item.WITHDRAW, start)

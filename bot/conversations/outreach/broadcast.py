@@ -25,6 +25,7 @@ from bot.conversations.dates import parse_moment
 from bot.conversations.forms import Nav, letter_problem
 from bot.conversations.meetings.session_form import ZONES, zone_of
 from bot.conversations.membership.directory import CATEGORY_GROUPS
+from bot.conversations.start import Item, opens
 from bot.engine import Router, Turn
 from bot.i18n import Html, text_for
 from models import Broadcast, Meeting, Member
@@ -762,3 +763,5 @@ def report_csv(turn: Turn, press: ReportCsv) -> None:
 NO_FILE = N_("Please send the document as a file (PDF, JPEG or PNG), or choose below.")
 NOT_STAFF = N_("Broadcasts are sent by the Secretariat and the Secretary-General.")
 STALE = N_("This button is no longer valid. Please use the latest message or /menu.")
+
+opens(Item.BROADCAST, start)

@@ -12,6 +12,7 @@ fraction finer than the currency now allows is rounded half to even: such an
 amount could not have been paid in that currency.
 """
 
+import json
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -39,6 +40,8 @@ def _old(code: str) -> int:
 
 
 def _new(code: str) -> int:
+    # Babel's currency tables load only when this migration runs, not whenever
+    # Alembic reads the revisions.
     from babel.numbers import get_currency_precision
 
     return int(get_currency_precision(code))
@@ -64,8 +67,6 @@ def _convert(direction: int) -> None:
             if extra:
                 corrections = row["corrections"]
                 if isinstance(corrections, str):
-                    import json
-
                     corrections = json.loads(corrections)
                 for earlier in corrections or []:
                     earlier["amount_minor"] = _rescale(earlier["amount_minor"], source, target)
