@@ -7,8 +7,9 @@ in-memory ``world`` of users, groups, bots, chats and updates; ``formatting`` ap
 Telegram's HTML and MarkdownV2 rules, ``ratelimit`` its flood control, ``files`` keeps
 uploads, ``client`` is an async client of the user-side API for tests and scripts, and
 ``python -m sandbox`` runs it alone. A tool of its own (``sandbox/README.md``, tests in
-``tests/sandbox``): it imports the standard library and aiohttp, nothing of Majlis, and of
-Majlis only ``bot.app`` imports it, for ``majlis run`` when no token is given.
+``tests/sandbox``): it imports the standard library and aiohttp, nothing of Majlis; of
+Majlis, ``bot.app`` imports it for ``majlis run`` when no token is given, and the
+broadcast conversation checks HTML with ``sandbox.formatting``.
 """
 
 from .server import Sandbox

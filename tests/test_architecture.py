@@ -31,8 +31,13 @@ from bot.conversations import start
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "workflows", "models", "sandbox")
 
-# The one import of the sandbox outside it: ``majlis run`` with no token starts it.
-SANDBOX_USERS = {("bot.app", "sandbox")}
+# The imports of the sandbox outside it: ``majlis run`` with no token starts it, and
+# a broadcast's text is checked with its parser of Telegram's HTML, the one that
+# refuses bad markup as Telegram does.
+SANDBOX_USERS = {
+    ("bot.app", "sandbox"),
+    ("bot.conversations.outreach.broadcast", "sandbox.formatting"),
+}
 
 # The imports between our modules that wait inside a function, each for a heavy
 # library: the sandbox's web server, loaded only to be started; and the two runtimes,
