@@ -15,6 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from bot.cli import _logging, main
+from bot.conversations.meetings.minutes_pdf import FONT_DIR
 from models.db import Database
 from models.migrate import alembic_config, upgrade
 from tests.conftest import POSTGRES_URL
@@ -99,7 +100,7 @@ def test_making_a_pdf_logs_no_font_subsetting_at_info(caplog: pytest.LogCaptureF
     """fpdf2 subsets every font through fontTools, which logs each table at INFO: dozens of
     lines for one minutes PDF. Majlis's logging keeps its own INFO lines and drops those."""
     fpdf = pytest.importorskip("fpdf")
-    font = ROOT / "bot" / "fonts" / "NotoSans-Regular.ttf"
+    font = FONT_DIR / "NotoSans-Regular.ttf"
     caplog.set_level(logging.INFO)
     _logging(Settings(log_level="INFO"))
     document = fpdf.FPDF()
