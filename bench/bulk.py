@@ -85,7 +85,7 @@ def populate(uow: Any, count: int) -> None:
         session.add_all(members)
         session.flush()
         session.add_all(
-            Representation(member_id=member.id, user_id=FIRST_REP + i)
+            Representation(member_id=member.id or 0, user_id=FIRST_REP + i)
             for i, member in enumerate(members)
         )
 
@@ -101,7 +101,7 @@ def assembly_in_session(uow: Any, count: int) -> int:
     from workflows.meetings import motions, sessions
 
     with uow.begin() as session:
-        staff = session.get(User, STAFF)
+        staff = session.get_one(User, STAFF)
         details = sessions.Convening(
             body=Body.ASSEMBLY,
             kind=SessionKind.REGULAR,
@@ -112,9 +112,10 @@ def assembly_in_session(uow: Any, count: int) -> int:
             group_chat_id=HALL,
         )
         meeting = sessions.convene(session, details, staff, now=NOW)
+        assert meeting.id is not None
         meeting_id = meeting.id
     with uow.begin() as session:
-        staff = session.get(User, STAFF)
+        staff = session.get_one(User, STAFF)
         sessions.open_session(session, meeting_id, staff, now=NOW)
         # Checked in as the check-in button records it (no ballot is open yet, so
         # nothing else happens then).
@@ -123,7 +124,7 @@ def assembly_in_session(uow: Any, count: int) -> int:
                 Attendance(
                     meeting_id=meeting_id,
                     voter=f"m{member.id}",
-                    member_id=member.id,
+                    member_id=member.id or 0,
                     user_id=None,
                     at=NOW,
                 )
@@ -138,7 +139,8 @@ def assembly_in_session(uow: Any, count: int) -> int:
             closes_at=NOW + timedelta(hours=1),
             now=NOW,
         )
-        return int(motion.id)
+        assert motion.id is not None
+        return motion.id
 
 
 def everyone_votes(uow: Any, motion_id: int, count: int) -> None:
@@ -250,7 +252,7 @@ def one_run(database_url: str, redis_url: str, count: int) -> dict[str, float]:
             )
             start = time.perf_counter()
             with counting(db) as seen, uow.begin() as session:
-                staff = session.get(User, STAFF)
+                staff = session.get_one(User, STAFF)
                 periods.open_period(session, terms, staff, now=NOW)
             done = time.perf_counter()
             out["fee period: first notice queued s"] = (broker.first or done) - start
@@ -263,7 +265,7 @@ def one_run(database_url: str, redis_url: str, count: int) -> dict[str, float]:
             broker.count = 0
             start = time.perf_counter()
             with counting(db) as seen, uow.begin() as session:
-                staff = session.get(User, STAFF)
+                staff = session.get_one(User, STAFF)
                 motions.open_vote(session, motion_id, staff, now=NOW, settings=settings)
             done = time.perf_counter()
             out["open vote: first ballot queued s"] = (broker.first or done) - start

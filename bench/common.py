@@ -21,7 +21,7 @@ import tempfile
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from multiprocessing.connection import Connection
@@ -365,3 +365,32 @@ def _version(name: str) -> str:
 def interleave(names: list[str], repeat: int) -> list[str]:
     """The order to run systems in: every system once, ``repeat`` times over."""
     return [name for _ in range(repeat) for name in names]
+
+
+async def measure_interleaved(
+    systems: list[str], baseline: str, repeat: int, measure: Callable[[str], Awaitable[Run]]
+) -> list[Row]:
+    """Each system ``repeat`` times, interleaved so that a noisy minute hurts all alike."""
+    rows = {name: Row(name, baseline=name == baseline) for name in systems}
+    for name in interleave(systems, repeat):
+        rows[name].runs.append(await measure(name))
+        print(f"  done: {name}", file=sys.stderr)
+    return list(rows.values())
+
+
+def command(
+    parser: Callable[[], argparse.ArgumentParser],
+    run: Callable[[argparse.Namespace], Coroutine[Any, Any, object]],
+) -> Callable[[list[str] | None], int]:
+    """A benchmark's ``main``: parse, run, and exit 1 with one line when a child failed."""
+
+    def main(argv: list[str] | None = None) -> int:
+        args = parser().parse_args(argv)
+        try:
+            asyncio.run(run(args))
+        except ChildFailed as failure:
+            print(f"benchmark failed: {failure}", file=sys.stderr)
+            return 1
+        return 0
+
+    return main

@@ -24,7 +24,6 @@ warm-up and is not counted.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import tempfile
 import threading
@@ -35,15 +34,15 @@ from typing import Any
 
 from bench.common import (
     Child,
-    ChildFailed,
     Row,
     Run,
     add_common_arguments,
+    command,
     cpu_seconds,
     database_kind,
     drop_namespace,
     fresh_database,
-    interleave,
+    measure_interleaved,
     new_namespace,
     peak_rss_kib,
     positive,
@@ -311,7 +310,6 @@ def parser() -> argparse.ArgumentParser:
 
 
 async def run(args: argparse.Namespace) -> list[Row]:
-    rows = {name: Row(name, baseline=name == BASELINE) for name in SYSTEMS}
     with redis_server(args.redis_url) as (redis_url, redis_kind):
         print_machine(
             [
@@ -321,10 +319,9 @@ async def run(args: argparse.Namespace) -> list[Row]:
                 f"Majlis's to {args.chats} chats",
             ]
         )
-        for name in interleave(SYSTEMS, args.repeat):
-            rows[name].runs.append(await measure(name, args, redis_url))
-            print(f"  done: {name}", file=sys.stderr)
-    table = list(rows.values())
+        table = await measure_interleaved(
+            SYSTEMS, BASELINE, args.repeat, lambda name: measure(name, args, redis_url)
+        )
     print_table(
         "Deliveries (ratio: per second / baseline; CPU s and peak RSS: the process of "
         "worker and producer while measured)",
@@ -344,15 +341,8 @@ async def run(args: argparse.Namespace) -> list[Row]:
     return table
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    try:
-        asyncio.run(run(args))
-    except ChildFailed as failure:
-        print(f"benchmark failed: {failure}", file=sys.stderr)
-        return 1
-    return 0
+main = command(parser, run)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(None))

@@ -18,7 +18,6 @@ sender that keeps to the limits never sees.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import statistics
 import sys
 import tempfile
@@ -27,8 +26,8 @@ from typing import Any
 
 from bench.common import (
     Child,
-    ChildFailed,
     add_common_arguments,
+    command,
     database_kind,
     drop_namespace,
     fresh_database,
@@ -172,15 +171,8 @@ async def run(args: argparse.Namespace) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    try:
-        asyncio.run(run(args))
-    except ChildFailed as failure:
-        print(f"benchmark failed: {failure}", file=sys.stderr)
-        return 1
-    return 0
+main = command(parser, run)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(None))

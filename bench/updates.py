@@ -39,11 +39,12 @@ from bench.common import (
     Row,
     Run,
     add_common_arguments,
+    command,
     cpu_seconds,
     database_kind,
     drop_namespace,
     fresh_database,
-    interleave,
+    measure_interleaved,
     new_namespace,
     peak_rss_kib,
     positive,
@@ -304,7 +305,6 @@ def parser() -> argparse.ArgumentParser:
 
 
 async def run(args: argparse.Namespace) -> list[Row]:
-    rows = {name: Row(name, baseline=name == ECHO_AIOGRAM_POLL) for name in SYSTEMS}
     with redis_server(args.redis_url) as (redis_url, redis_kind):
         print_machine(
             [
@@ -314,10 +314,9 @@ async def run(args: argparse.Namespace) -> list[Row]:
                 f"{args.users * args.messages} updates per run, sent concurrently",
             ]
         )
-        for name in interleave(SYSTEMS, args.repeat):
-            rows[name].runs.append(await measure(name, args, redis_url))
-            print(f"  done: {name}", file=sys.stderr)
-    table = list(rows.values())
+        table = await measure_interleaved(
+            SYSTEMS, ECHO_AIOGRAM_POLL, args.repeat, lambda name: measure(name, args, redis_url)
+        )
     print_table(
         "Updates through the sandbox (ratio: per second / baseline; CPU s: the bot's process "
         "while measured; peak RSS: the bot's process)",
@@ -331,15 +330,8 @@ async def run(args: argparse.Namespace) -> list[Row]:
     return table
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    try:
-        asyncio.run(run(args))
-    except ChildFailed as failure:
-        print(f"benchmark failed: {failure}", file=sys.stderr)
-        return 1
-    return 0
+main = command(parser, run)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(None))
