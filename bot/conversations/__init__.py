@@ -2,7 +2,14 @@
 
 from bot.conversations import start, steps
 from bot.conversations.fees import dues, fee_periods, fees_admin, payment_form
-from bot.conversations.meetings import home, motion_form, seats_admin, session_form, votes
+from bot.conversations.meetings import (
+    choices,
+    home,
+    motion_form,
+    seats_admin,
+    session_form,
+    votes,
+)
 from bot.conversations.membership import (
     apply,
     directory,
@@ -35,6 +42,7 @@ ROUTERS: list[Router] = [
     session_form.router,
     motion_form.router,
     votes.router,
+    choices.router,
     seats_admin.router,
     broadcast.router,
 ]
