@@ -18,7 +18,14 @@ modules here, its feature's workflows, ``workflows.platform``, ``workflows.chart
 
 from bot.conversations import start, steps
 from bot.conversations.fees import dues, fee_periods, fees_admin, payment_form
-from bot.conversations.meetings import home, motion_form, seats_admin, session_form, votes
+from bot.conversations.meetings import (
+    choices,
+    home,
+    motion_form,
+    seats_admin,
+    session_form,
+    votes,
+)
 from bot.conversations.membership import (
     apply,
     directory,
@@ -51,6 +58,7 @@ ROUTERS: list[Router] = [
     session_form.router,
     motion_form.router,
     votes.router,
+    choices.router,
     seats_admin.router,
     broadcast.router,
 ]

@@ -4,14 +4,28 @@ A date is day/month/year (01/12/2026, 1.12.2026, 1-12-2026) or year-month-day
 (2026-12-01), in Latin, Arabic-Indic or Persian digits, with or without the
 direction marks an Arabic keyboard leaves around them; a time of day may follow
 (10:00, 9.30). Which form needs a time, and which accepts none, is the form's
-business: this module only reads what was typed.
+business: this module only reads what was typed. A time zone is typed by its name
+(Asia/Qatar) or picked from ``ZONES``.
 """
 
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+#: The time zones offered as buttons wherever a form asks for one; any other is typed.
+ZONES = (
+    "Asia/Riyadh",
+    "Asia/Tehran",
+    "Africa/Cairo",
+    "Europe/Istanbul",
+    "Asia/Dubai",
+    "Asia/Karachi",
+    "Asia/Jakarta",
+    "Africa/Casablanca",
+    "UTC",
+)
 #: The day, month and year in either order, then an optional time of day.
 _TYPED = re.compile(
     r"(?P<a>\d{1,4})\s*[-/.\u060c,\s]\s*(?P<month>\d{1,2})\s*[-/.\u060c,\s]\s*(?P<b>\d{1,4})"
@@ -74,3 +88,11 @@ def parse_moment(text: str | None) -> datetime | None:
     """A typed date and time (naive, in the zone the form states); None without a time."""
     typed = read(text)
     return typed.at() if typed is not None else None
+
+
+def zone_of(name: str) -> ZoneInfo | None:
+    """The time zone typed by its name (Asia/Qatar), or None when there is none such."""
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        return None

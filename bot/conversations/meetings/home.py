@@ -7,18 +7,22 @@ told with its reason (``refusals``).
 
 import enum
 from dataclasses import dataclass
+from typing import ClassVar
 
 from sqlmodel import col, select
 
 from bot.callbacks import Callback
 from bot.chat import Button, Document, Keyboard, Reply
+from bot.conversations import steps
 from bot.conversations.meetings import minutes as documents
 from bot.conversations.meetings import minutes_pdf
+from bot.conversations.meetings import votes as vote_pages
+from bot.conversations.meetings.callbacks import NewSession, SeatsHome, TextsFor
 from bot.conversations.refusals import explained
 from bot.conversations.start import Item, opens
-from bot.engine import Router, Turn
-from bot.i18n import Html
-from models import Invitation, Meeting
+from bot.engine import FlowState, Router, Turn
+from bot.i18n import Html, text_for
+from models import Invitation, Meeting, Member, User
 from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed
 from workflows.charter.meetings import MeetingState, Rsvp
@@ -28,7 +32,6 @@ from workflows.meetings import attendance, minutes, seats, sessions, speakers
 from workflows.platform.values import N_
 
 router = Router("meetings")
-DELEGATE_FLOW = "meet_delegate"
 
 
 class Act(enum.StrEnum):
@@ -89,6 +92,19 @@ class RecordPresent(Callback, prefix="mrec"):
     invitation_id: int
 
 
+class DelegateStep(enum.StrEnum):
+    TEXT = "text"
+
+
+class DelegateNaming(FlowState):
+    """A representative typing who is ``member``'s delegate at session ``meeting``."""
+
+    FLOW: ClassVar[str] = "meet_delegate"
+    step: DelegateStep = DelegateStep.TEXT
+    meeting: int
+    member: int
+
+
 def is_staff(turn: Turn) -> bool:
     return bool(turn.roles & STAFF)
 
@@ -118,12 +134,10 @@ def home(turn: Turn) -> None:
     t = turn.t
     rows: Keyboard = []
     if is_staff(turn):
-        from bot.conversations.meetings import seats_admin, session_form
-
         rows.append(
             [
-                Button(t._(NEW_SESSION), session_form.NewSession().pack()),
-                Button(t._(SEATS), seats_admin.SeatsHome().pack()),
+                Button(t._(NEW_SESSION), NewSession().pack()),
+                Button(t._(SEATS), SeatsHome().pack()),
             ]
         )
     listed = mine(turn)
@@ -180,8 +194,6 @@ def page(turn: Turn, meeting: Meeting, *, edit: bool = False) -> None:
     act = lambda label, a: Button(t._(label), Meet(meeting.id or 0, a).pack())  # noqa: E731
     state = MeetingState(meeting.state)
     if is_staff(turn):
-        from bot.conversations.meetings.session_form import TextsFor
-
         if state is MeetingState.SCHEDULED:
             rows.append([act(OPEN_LABEL, Act.OPEN), act(CANCEL_LABEL, Act.CANCEL)])
             rows.append(base_buttons(turn, MajorityBase(meeting.majority_base), meeting.id))
@@ -206,8 +218,6 @@ def page(turn: Turn, meeting: Meeting, *, edit: bool = False) -> None:
             ]
         if meeting.body == Body.ASSEMBLY.value and state is not MeetingState.CLOSED:
             rows.append([act(sessions.DELEGATE_LABEL, Act.DELEGATE)])
-    from bot.conversations.meetings import votes as vote_pages
-
     rows += vote_pages.motion_buttons(turn, meeting)
     rows.append([act(REFRESH_LABEL, Act.VIEW)])
     if edit:
@@ -280,7 +290,7 @@ def confirm_end(turn: Turn, meeting: Meeting, act: Act) -> None:
 def base_buttons(turn: Turn, current: MajorityBase, meeting_id: int) -> list[Button]:
     return [
         Button(
-            ("✓ " if base is current else "") + turn.t._(BASE_LABELS[base]),
+            ("✓ " if base is current else "") + turn.t._(vote_pages.BASE_LABELS[base]),
             MeetBase(meeting_id, base).pack(),
         )
         for base in MajorityBase
@@ -309,8 +319,6 @@ def export(turn: Turn, meeting: Meeting, act: Act) -> None:
         content = documents.as_csv(turn.t, gathered)
         document = Document(f"{stem}.csv", content, "text/csv")
     else:
-        from bot.i18n import text_for
-
         language = "ar" if act is Act.PDF_AR else "en"
         content = minutes_pdf.as_pdf(text_for(language), gathered)
         document = Document(f"{stem}-{language}.pdf", content, "application/pdf")
@@ -345,22 +353,29 @@ def ask_delegate(turn: Turn, meeting: Meeting, member_id: int | None = None) -> 
     ]
     if not members:
         raise NotAllowed("not a representative", reason="not_representative")
-    turn.begin_private(DELEGATE_FLOW, "text", meeting=meeting.id, member=members[0].id)
+    turn.start(DelegateNaming(meeting=meeting.id or 0, member=members[0].id or 0), private=True)
     turn.say_privately(turn.t._(ASK_DELEGATE, title=sessions.title_of(meeting)))
 
 
-@router.flow(DELEGATE_FLOW)
+@router.flow(DelegateNaming.FLOW)
 @explained
 def typed_delegate(turn: Turn) -> None:
-    conversation = turn.conversation
-    assert conversation is not None
+    naming = turn.state(DelegateNaming)
+    if naming is None:
+        turn.finish()
+        turn.say(turn.t._(steps.CLOSED))
+        return
     person = attendance.find_person(turn.session, turn.event.text or "")
     if person is None:
         turn.say(turn.t._(NO_SUCH_PERSON))
         return
-    data = conversation.data
     attendance.name_delegate(
-        turn.session, data["meeting"], data["member"], turn.user, person, now=turn.uow.clock.now()
+        turn.session,
+        naming.meeting,
+        naming.member,
+        turn.user,
+        person,
+        now=turn.uow.clock.now(),
     )
     turn.finish()
     turn.say(turn.t._(DELEGATE_ASKED, name=person.first_name))
@@ -414,8 +429,6 @@ def record_list(turn: Turn, meeting: Meeting) -> None:
 
 
 def invitee_name(turn: Turn, invitation: Invitation) -> str:
-    from models import Member, User
-
     if invitation.member_id is not None:
         member = turn.session.get(Member, invitation.member_id)
         if member is not None:
@@ -499,10 +512,5 @@ CHECKED_IN_TEXT = N_("✅ Checked in at <b>{title}</b>. Your ballots will come h
 RECORD_WHO = N_("Who is present in the room? Press each name to record them.")
 ALL_PRESENT = N_("Everyone invited is recorded as present.")
 RECORDED = N_("{name} recorded as present.")
-BASE_LABELS = {
-    MajorityBase.YES_NO: N_("Majority of Yes+No"),
-    MajorityBase.YES_NO_ABSTAIN: N_("of Yes+No+Abstain"),
-    MajorityBase.PRESENT: N_("of all present"),
-}
 
 opens(Item.MEETINGS, home)

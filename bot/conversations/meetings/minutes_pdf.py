@@ -32,6 +32,7 @@ from workflows.meetings import motions, sessions
 from workflows.meetings.minutes import Minutes, MotionMinutes, Name
 from workflows.platform.values import N_, Message
 
+#: ``bot/fonts``, shipped with the ``bot`` package.
 FONT_DIR = Path(__file__).parent / "fonts"
 FONTS = {
     "naskh": FONT_DIR / "NotoNaskhArabic-Regular.ttf",
@@ -74,6 +75,7 @@ def visual(line: str, base: str | None) -> str:
     paragraph's direction, "L" or "R"; None takes the direction of its first letter."""
     if not ARABIC.search(line) and base != "R":
         return line
+    # Imported at the first Arabic line, not when the bot starts: only the minutes need them.
     import arabic_reshaper
 
     # The algorithm module mirrors brackets in right-to-left runs; bidi.get_display does not.
@@ -88,6 +90,8 @@ def _name(t: Text, name: Name) -> str:
 
 class _Document:
     def __init__(self, t: Text, minutes: Minutes, *, pages: int | None) -> None:
+        # Imported at the first PDF, not when the bot starts: fpdf2 and the fontTools it
+        # loads take a good part of a second, which every start would pay for nothing.
         from fpdf import FPDF
 
         self.t, self.minutes, self.pages = t, minutes, pages

@@ -5,16 +5,19 @@ collecting the full members' support)."""
 
 import enum
 import logging
-from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
-from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
+from bot.conversations import steps
+from bot.conversations.dates import parse_moment
 from bot.conversations.forms import ASKED_AGAIN, Nav, clean_line
-from bot.conversations.meetings.session_form import FormNav, Pick, nav, parse_when
-from bot.conversations.refusals import explained, tell
-from bot.engine import Router, Turn
+from bot.conversations.meetings import votes
+from bot.conversations.meetings.callbacks import NewMotion
+from bot.conversations.meetings.choices import OTHER_STEP, Pick, chooses
+from bot.conversations.refusals import explained
+from bot.engine import FlowState, Router, Turn
 from bot.i18n import Html
 from models import Motion
 from workflows.charter.bodies import Body
@@ -26,7 +29,6 @@ from workflows.platform.values import N_, message
 
 log = logging.getLogger(__name__)
 router = Router("motion_form")
-FLOW = "motion_new"
 
 
 class Step(enum.StrEnum):
@@ -43,9 +45,20 @@ class Step(enum.StrEnum):
 CLOSINGS = {"10": 10, "60": 60, "1440": 1440}
 
 
-@dataclass(frozen=True)
-class NewMotion(Callback, prefix="mnm"):
-    meeting_id: int
+class MotionForm(FlowState):
+    """The motion being written for session ``meeting``."""
+
+    FLOW: ClassVar[str] = "motion_new"
+    step: Step = Step.TEXT
+    meeting: int
+    text: str = ""
+    kind: MotionKind | None = None
+    #: The Board of Trustees' motion an amendment comes from (Art. 30); 0 for none.
+    source: int = 0
+    ballot: BallotKind | None = None
+    #: A key of ``CLOSINGS``, "type" or "hand".
+    closing: str = ""
+    closes_at: datetime | None = None
 
 
 @router.button(NewMotion)
@@ -53,31 +66,26 @@ class NewMotion(Callback, prefix="mnm"):
 def start(turn: Turn, press: NewMotion) -> None:
     seats.require_staff(turn.session, turn.user)
     meeting = sessions.load(turn.session, press.meeting_id)
-    turn.begin(FLOW, Step.TEXT.value, meeting=meeting.id)
-    ask(turn, Step.TEXT)
+    form = MotionForm(meeting=meeting.id or 0)
+    turn.start(form)
+    ask(turn, form, Step.TEXT)
 
 
-def _data(turn: Turn) -> dict[str, str]:
-    return dict(turn.conversation.data) if turn.conversation else {}
-
-
-def steps(data: dict[str, str], body: Body) -> list[Step]:
+def steps_of(form: MotionForm, body: Body) -> list[Step]:
     order = list(Step)
-    amendment_here = (
-        data.get("kind") == MotionKind.CHARTER_AMENDMENT.value and body == Body.ASSEMBLY
-    )
+    amendment_here = form.kind is MotionKind.CHARTER_AMENDMENT and body == Body.ASSEMBLY
     if not amendment_here:
         order.remove(Step.SOURCE)
-    if data.get("closing") != "type":
+    if form.closing != "type":
         order.remove(Step.CLOSES_AT)
     return order
 
 
-def ask(turn: Turn, step: Step) -> None:
+def ask(turn: Turn, form: MotionForm, step: Step) -> None:
     t = turn.t
-    turn.move(step.value)
-    data = _data(turn)
-    meeting = sessions.load(turn.session, int(data["meeting"]))
+    form.step = step
+    turn.save(form)
+    meeting = sessions.load(turn.session, form.meeting)
     rows: Keyboard = []
     if step is Step.KIND:
         rows = [
@@ -104,46 +112,50 @@ def ask(turn: Turn, step: Step) -> None:
             ],
         ]
     elif step is Step.REVIEW:
+        # The review comes after the kind and the ballot were chosen.
+        assert form.kind is not None and form.ballot is not None
         rows = [[Button(t._(TABLE), Pick(step, "create").pack())]]
-        closes = t._(motions.BY_HAND) if not data.get("closes_at") else data["closes_at"]
-        source = turn.session.get(Motion, int(data.get("source") or 0) or -1)
+        closes = form.closes_at.isoformat() if form.closes_at else t._(motions.BY_HAND)
+        source = turn.session.get(Motion, form.source or -1)
         text = t._(
             REVIEW,
             # Art. 30: an amendment from the Board carries the Board's text.
-            text=source.text if source is not None else data["text"],
-            kind=message(motions.KIND_NAMES[MotionKind(data["kind"])]),
-            ballot=message(motions.BALLOT_NAMES[BallotKind(data["ballot"])]),
+            text=source.text if source is not None else form.text,
+            kind=message(motions.KIND_NAMES[form.kind]),
+            ballot=message(motions.BALLOT_NAMES[form.ballot]),
             closes=closes,
         )
-        turn.say(Html(text), nav(turn, FLOW, rows))
+        turn.say(Html(text), steps.with_nav(turn, MotionForm.FLOW, rows))
         return
     question = t._(QUESTIONS[step], zone=meeting.time_zone)
-    turn.say(question, nav(turn, FLOW, rows, back=step is not Step.TEXT))
+    turn.say(question, steps.with_nav(turn, MotionForm.FLOW, rows, back=step is not Step.TEXT))
 
 
-def advance(turn: Turn, step: Step) -> None:
-    data = _data(turn)
-    meeting = sessions.load(turn.session, int(data["meeting"]))
-    order = steps(data, Body(meeting.body))
-    ask(turn, order[order.index(step) + 1])
+def advance(turn: Turn, form: MotionForm, step: Step) -> None:
+    meeting = sessions.load(turn.session, form.meeting)
+    order = steps_of(form, Body(meeting.body))
+    ask(turn, form, order[order.index(step) + 1])
 
 
+@chooses(MotionForm.FLOW)
 def pick(turn: Turn, press: Pick) -> None:
-    """Buttons of this form (routed here by the session form's handler)."""
-    conversation = turn.conversation
-    if conversation is None or conversation.flow != FLOW or conversation.step != press.step:
+    """A choice at a step of this form; a refusal is told with its reason (``choices``)."""
+    form = turn.state(MotionForm)
+    if form is None or form.step != press.step:
         turn.toast(turn.t._(OTHER_STEP), alert=True)
         return
-    step = Step(press.step)
+    step = form.step
     if step is Step.REVIEW:
-        create(turn)
+        create(turn, form)
         return
-    data = _data(turn)
-    meeting = sessions.load(turn.session, int(data["meeting"]))
+    meeting = sessions.load(turn.session, form.meeting)
     offered = {
         Step.KIND: {k.value for k in MotionKind if motion_kind_allowed(Body(meeting.body), k)},
         Step.BALLOT: {b.value for b in BallotKind},
         Step.CLOSING: {*CLOSINGS, "type", "hand"},
+        # Typed, never pressed.
+        Step.TEXT: set(),
+        Step.CLOSES_AT: set(),
     }
     if step in offered and press.value not in offered[step]:
         log.warning("user %s: forged %s %r in the motion form", turn.user.id, step, press.value)
@@ -159,86 +171,85 @@ def pick(turn: Turn, press: Pick) -> None:
         )
         if refusal is not None:
             log.warning("user %s: refused amendment source %r", turn.user.id, press.value)
-            tell(turn, NotAllowed("not the Board's amendment", reason=refusal))
-            return
-    if step is Step.CLOSING:
+            raise NotAllowed("not the Board's amendment", reason=refusal)
+    if step is Step.KIND:
+        form.kind = MotionKind(press.value)
+    elif step is Step.SOURCE:
+        form.source = int(press.value)
+    elif step is Step.BALLOT:
+        form.ballot = BallotKind(press.value)
+    elif step is Step.CLOSING:
         minutes = CLOSINGS.get(press.value)
-        closes = turn.uow.clock.now() + timedelta(minutes=minutes) if minutes else None
-        turn.move(step.value, closing=press.value, closes_at=closes.isoformat() if closes else "")
-    else:
-        turn.move(step.value, **{step.value: press.value})
-    advance(turn, step)
+        form.closing = press.value
+        form.closes_at = turn.uow.clock.now() + timedelta(minutes=minutes) if minutes else None
+    advance(turn, form, step)
 
 
-@router.flow(FLOW)
+@router.flow(MotionForm.FLOW)
 def typed(turn: Turn) -> None:
-    conversation = turn.conversation
-    assert conversation is not None
-    step = Step(conversation.step)
+    form = turn.state(MotionForm)
+    if form is None:
+        turn.finish()
+        turn.say(turn.t._(CLOSED_FORM))
+        return
+    step = form.step
     t = turn.t
     if step is Step.TEXT:
         text = clean_line(turn.event.text, minimum=5, maximum=3000)
         if text is None:
-            turn.say(t._(TEXT_LENGTH), nav(turn, FLOW, back=False))
+            turn.say(t._(TEXT_LENGTH), steps.with_nav(turn, MotionForm.FLOW, back=False))
             return
-        turn.move(step.value, text=text)
+        form.text = text
     elif step is Step.CLOSES_AT:
-        local = parse_when(turn.event.text)
-        meeting = sessions.load(turn.session, int(conversation.data["meeting"]))
+        local = parse_moment(turn.event.text)
+        meeting = sessions.load(turn.session, form.meeting)
         if local is None:
-            turn.say(t._(BAD_TIME), nav(turn, FLOW))
+            turn.say(t._(BAD_TIME), steps.with_nav(turn, MotionForm.FLOW))
             return
         closes = local.replace(tzinfo=ZoneInfo(meeting.time_zone))
         if closes <= turn.uow.clock.now():
-            turn.say(t._(PAST_TIME), nav(turn, FLOW))
+            turn.say(t._(PAST_TIME), steps.with_nav(turn, MotionForm.FLOW))
             return
-        turn.move(step.value, closes_at=closes.isoformat())
+        form.closes_at = closes
     else:
         turn.say(t._(ASKED_AGAIN))
-        ask(turn, step)
+        ask(turn, form, step)
         return
-    advance(turn, step)
+    advance(turn, form, step)
 
 
-def navigate(turn: Turn, press: FormNav) -> None:
-    conversation = turn.conversation
-    if conversation is None or conversation.flow != FLOW or press.flow != FLOW:
+@steps.navigates(MotionForm.FLOW)
+def navigate(turn: Turn, action: Nav) -> None:
+    form = turn.state(MotionForm)
+    if form is None:
+        turn.finish()
         turn.edit(turn.t._(CLOSED_FORM))
         return
-    if press.action is Nav.CANCEL:
+    if action is Nav.CANCEL:
         turn.finish()
         turn.edit(turn.t._(CANCELLED))
         return
-    data = _data(turn)
-    meeting = sessions.load(turn.session, int(data["meeting"]))
-    order = steps(data, Body(meeting.body))
-    step = Step(conversation.step)
-    ask(turn, order[max(0, order.index(step) - 1)] if step in order else Step.TEXT)
+    meeting = sessions.load(turn.session, form.meeting)
+    order = steps_of(form, Body(meeting.body))
+    step = form.step
+    ask(turn, form, order[max(0, order.index(step) - 1)] if step in order else Step.TEXT)
 
 
-def create(turn: Turn) -> None:
-    from datetime import datetime
-
-    data = _data(turn)
-    source = int(data.get("source") or 0) or None
-    try:
-        motion = motions.propose(
-            turn.session,
-            int(data["meeting"]),
-            turn.user,
-            text=data["text"],
-            kind=MotionKind(data["kind"]),
-            ballot=BallotKind(data["ballot"]),
-            closes_at=datetime.fromisoformat(data["closes_at"]) if data.get("closes_at") else None,
-            source_motion_id=source,
-            now=turn.uow.clock.now(),
-        )
-    except NotAllowed as refusal:
-        tell(turn, refusal)
-        return
+def create(turn: Turn, form: MotionForm) -> None:
+    # Tabled from the review, which comes after the kind and the ballot were chosen.
+    assert form.kind is not None and form.ballot is not None
+    motion = motions.propose(
+        turn.session,
+        form.meeting,
+        turn.user,
+        text=form.text,
+        kind=form.kind,
+        ballot=form.ballot,
+        closes_at=form.closes_at,
+        source_motion_id=form.source or None,
+        now=turn.uow.clock.now(),
+    )
     turn.finish()
-    from bot.conversations.meetings import votes
-
     votes.motion_page(turn, motion)
 
 
@@ -268,7 +279,6 @@ BAD_TIME = N_(
     "01/12/2026 18:00 (or 2026-12-01 18:00)."
 )
 PAST_TIME = N_("That time has passed; please type a later one.")
-OTHER_STEP = N_("This button belongs to another step of the form.")
 NOT_OFFERED = N_("This choice is not one the form offers; please use its buttons.")
 CLOSED_FORM = N_("This form is closed.")
 CANCELLED = N_("Cancelled; nothing was created.")

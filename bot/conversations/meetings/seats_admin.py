@@ -1,12 +1,16 @@
 """Seats on the boards, for the Secretariat: who holds which seat, assigning one
 (refused with the rule when the composition is full, Art. 6, 8, 10), vacating one."""
 
+import enum
 from dataclasses import dataclass
+from typing import ClassVar
 
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
+from bot.conversations import steps
+from bot.conversations.meetings.callbacks import SeatsHome
 from bot.conversations.refusals import explained
-from bot.engine import Router, Turn
+from bot.engine import FlowState, Router, Turn
 from bot.i18n import Html
 from models import User
 from workflows.charter.bodies import COMPOSITIONS, Body, SeatKind
@@ -14,12 +18,6 @@ from workflows.meetings import attendance, seats, sessions
 from workflows.platform.values import N_
 
 router = Router("seats_admin")
-FLOW = "seat_holder"
-
-
-@dataclass(frozen=True)
-class SeatsHome(Callback, prefix="seats"):
-    pass
 
 
 @dataclass(frozen=True)
@@ -36,6 +34,19 @@ class SeatKindPick(Callback, prefix="skind"):
 @dataclass(frozen=True)
 class Vacate(Callback, prefix="svac"):
     seat_id: int
+
+
+class HolderStep(enum.StrEnum):
+    TEXT = "text"
+
+
+class SeatHolder(FlowState):
+    """The Secretariat typing who takes a seat of ``kind`` on ``body``."""
+
+    FLOW: ClassVar[str] = "seat_holder"
+    step: HolderStep = HolderStep.TEXT
+    body: Body
+    kind: SeatKind
 
 
 @router.button(SeatsHome)
@@ -86,20 +97,23 @@ def show_body(turn: Turn, press: SeatBody) -> None:
 @explained
 def pick_kind(turn: Turn, press: SeatKindPick) -> None:
     seats.require_staff(turn.session, turn.user)
-    turn.begin(FLOW, "text", body=press.body.value, kind=press.kind.value)
+    turn.start(SeatHolder(body=press.body, kind=press.kind))
     turn.say(turn.t._(WHO, kind=Html(turn.t._(KIND_NAMES[press.kind]))))
 
 
-@router.flow(FLOW)
+@router.flow(SeatHolder.FLOW)
 @explained
 def typed_holder(turn: Turn) -> None:
-    conversation = turn.conversation
-    assert conversation is not None
+    asked = turn.state(SeatHolder)
+    if asked is None:
+        turn.finish()
+        turn.say(turn.t._(steps.CLOSED))
+        return
     person = attendance.find_person(turn.session, turn.event.text or "")
     if person is None:
         turn.say(turn.t._(NO_SUCH_PERSON))
         return
-    body, kind = Body(conversation.data["body"]), SeatKind(conversation.data["kind"])
+    body, kind = asked.body, asked.kind
     turn.finish()
     seats.assign(turn.session, body, kind, person, turn.user, now=turn.uow.clock.now())
     turn.say(turn.t._(ASSIGNED, name=person.first_name, kind=Html(turn.t._(KIND_NAMES[kind]))))

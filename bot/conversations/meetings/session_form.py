@@ -4,23 +4,28 @@ languages, group chat and the language of its posts; then a review and Create.
 
 Art. 3: the title and agenda are asked first in the clerk's language, then in the
 other, which may be left for later (readers see the first meanwhile) and written
-from the session's page (``TextsFor``). Answers live in the conversation row, so
-a restart loses nothing; every step has Back and Cancel.
+from the session's page (``TextsFor``). Answers live in the conversation row
+(``NewSessionForm``, ``SessionTexts``), so a restart loses nothing; every step has
+Back and Cancel (``steps``).
 """
 
 import enum
-from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import ClassVar
+from zoneinfo import ZoneInfo
 
+from pydantic import field_serializer
 from sqlmodel import col, select
 
-from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
-from bot.conversations.dates import parse_moment
+from bot.conversations import steps
+from bot.conversations.dates import ZONES, parse_moment, zone_of
 from bot.conversations.forms import ASKED_AGAIN, Nav, clean_line
+from bot.conversations.meetings import home as pages
+from bot.conversations.meetings.callbacks import NewSession, TextsFor
+from bot.conversations.meetings.choices import OTHER_STEP, Pick, chooses
 from bot.conversations.refusals import explained
-from bot.engine import Router, Turn
+from bot.engine import FlowState, Router, Turn
 from bot.i18n import Html, language_name
 from models import GroupChat
 from workflows.charter.bodies import Body
@@ -29,21 +34,8 @@ from workflows.meetings import seats, sessions, speakers
 from workflows.platform.values import N_, Texts, message
 
 router = Router("session_form")
-FLOW = "meet_new"
-TEXTS_FLOW = "meet_texts"
 LATER = "later"
 KEEP = "keep"
-ZONES = (
-    "Asia/Riyadh",
-    "Asia/Tehran",
-    "Africa/Cairo",
-    "Europe/Istanbul",
-    "Asia/Dubai",
-    "Asia/Karachi",
-    "Asia/Jakarta",
-    "Africa/Casablanca",
-    "UTC",
-)
 
 
 class Step(enum.StrEnum):
@@ -64,31 +56,46 @@ class Step(enum.StrEnum):
 ORDER = list(Step)
 #: The group's posts: both working languages, or the one the Secretariat chose.
 GROUP_LANGUAGES = (sessions.BOTH_LANGUAGES, "en", "ar")
+#: The steps whose text is in the clerk's language; the others' is in the other one.
+FIRST_LANGUAGE = (Step.TITLE, Step.AGENDA)
 
 
-@dataclass(frozen=True)
-class NewSession(Callback, prefix="mnew"):
-    pass
+class NewSessionForm(FlowState):
+    """The answers so far; an empty text is one not given (or left for later)."""
 
+    FLOW: ClassVar[str] = "meet_new"
+    step: Step = Step.BODY
+    body: Body | None = None
+    kind: SessionKind | None = None
+    title_en: str = ""
+    title_ar: str = ""
+    #: The start, naive, in ``zone``.
+    when: datetime | None = None
+    zone: str = ""
+    place: str = ""
+    agenda_en: str = ""
+    agenda_ar: str = ""
+    #: The group chat's id, 0 for none.
+    group: int = 0
+    group_language: str = ""
 
-@dataclass(frozen=True)
-class FormNav(Callback, prefix="mnav"):
-    flow: str
-    action: Nav
+    @field_serializer("when")
+    def _minutes(self, when: datetime | None) -> str | None:
+        # Kept as the clerk would read it: "2026-12-01 10:00".
+        return None if when is None else f"{when:%Y-%m-%d %H:%M}"
 
-
-@dataclass(frozen=True)
-class Pick(Callback, prefix="mform"):
-    step: str
-    value: str
-
-
-@dataclass(frozen=True)
-class TextsFor(Callback, prefix="mtxt"):
-    """Write or rewrite a session's title and agenda in one language."""
-
-    meeting_id: int
-    language: str
+    def write(self, step: Step, language: str, text: str) -> None:
+        """Keep a title or agenda step's answer, in ``language``."""
+        title = step in (Step.TITLE, Step.TITLE_OTHER)
+        if language == "ar":
+            if title:
+                self.title_ar = text
+            else:
+                self.agenda_ar = text
+        elif title:
+            self.title_en = text
+        else:
+            self.agenda_en = text
 
 
 def languages(turn: Turn) -> tuple[str, str]:
@@ -96,16 +103,10 @@ def languages(turn: Turn) -> tuple[str, str]:
     return ("ar", "en") if turn.t.rtl else ("en", "ar")
 
 
-def field_of(turn: Turn, step: Step) -> str:
-    """Where a step's answer is kept: title_en, title_ar, agenda_en, agenda_ar."""
+def language_of(turn: Turn, step: Step) -> str:
+    """The language a title or agenda step is answered in."""
     first, second = languages(turn)
-    names = {
-        Step.TITLE: f"title_{first}",
-        Step.TITLE_OTHER: f"title_{second}",
-        Step.AGENDA: f"agenda_{first}",
-        Step.AGENDA_OTHER: f"agenda_{second}",
-    }
-    return names.get(step, step.value)
+    return first if step in FIRST_LANGUAGE else second
 
 
 def clean_lines(text: str | None, *, maximum: int) -> str | None:
@@ -119,37 +120,26 @@ def clean_lines(text: str | None, *, maximum: int) -> str | None:
     return value
 
 
-def nav(turn: Turn, flow: str, rows: Keyboard | None = None, *, back: bool = True) -> Keyboard:
-    row = [Button(turn.t._(BACK), FormNav(flow, Nav.BACK).pack())] if back else []
-    row.append(Button(turn.t._(CANCEL), FormNav(flow, Nav.CANCEL).pack()))
-    return [*(rows or []), row]
-
-
-def parse_when(text: str | None) -> datetime | None:
-    """A date and time as every form reads them ("01/12/2026 10:00", "2026-12-01 10:00",
-    Arabic-Indic digits); naive, in the stated zone."""
-    return parse_moment(text)
-
-
-def zone_of(name: str) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
+def closed(turn: Turn) -> None:
+    """The form's answers can no longer be read: it ends."""
+    turn.finish()
+    turn.say(turn.t._(CLOSED_FORM))
 
 
 @router.button(NewSession)
 @explained
 def start(turn: Turn, _press: NewSession) -> None:
     seats.require_staff(turn.session, turn.user)
-    turn.begin(FLOW, Step.BODY.value)
-    ask(turn, Step.BODY)
+    form = NewSessionForm()
+    turn.start(form)
+    ask(turn, form, Step.BODY)
 
 
-def ask(turn: Turn, step: Step) -> None:
+def ask(turn: Turn, form: NewSessionForm, step: Step) -> None:
     t = turn.t
-    turn.move(step.value)
-    data = turn.conversation.data if turn.conversation else {}
+    form.step = step
+    turn.save(form)
+    flow = NewSessionForm.FLOW
     rows: Keyboard = []
     if step is Step.BODY:
         rows = [[Button(t._(sessions.BODY_NAMES[b]), Pick(step, b.value).pack())] for b in Body]
@@ -175,122 +165,131 @@ def ask(turn: Turn, step: Step) -> None:
         rows = [[Button(t._(LATER_LABEL), Pick(step, LATER).pack())]]
     elif step is Step.REVIEW:
         rows = [[Button(t._(CREATE), Pick(step, "create").pack())]]
-        turn.say(Html(t._(REVIEW, **review_args(turn, data))), nav(turn, FLOW, rows))
+        turn.say(Html(t._(REVIEW, **review_args(turn, form))), steps.with_nav(turn, flow, rows))
         return
     if step in (Step.TITLE, Step.TITLE_OTHER, Step.AGENDA, Step.AGENDA_OTHER):
-        question = t._(TEXT_QUESTIONS[field_of(turn, step)])
+        kind = "title" if step in (Step.TITLE, Step.TITLE_OTHER) else "agenda"
+        question = t._(TEXT_QUESTIONS[f"{kind}_{language_of(turn, step)}"])
         if step in (Step.TITLE_OTHER, Step.AGENDA_OTHER):
             question = f"{question}\n{t._(LATER_NOTE)}"
     else:
         question = t._(QUESTIONS[step])
-    turn.say(question, nav(turn, FLOW, rows, back=step is not Step.BODY))
+    turn.say(question, steps.with_nav(turn, flow, rows, back=step is not Step.BODY))
 
 
 def group_language_name(turn: Turn, code: str) -> str:
     return turn.t._(BOTH_LANGUAGES) if code == sessions.BOTH_LANGUAGES else language_name(code)
 
 
-def review_args(turn: Turn, data: dict[str, str]) -> dict[str, object]:
+def review_args(turn: Turn, form: NewSessionForm) -> dict[str, object]:
+    # The review comes after every step that has no default.
+    assert form.body is not None and form.kind is not None and form.when is not None
     later = message(LATER_TEXT)
-    group = int(data.get("group") or 0)
-    chat = turn.session.get(GroupChat, group) if group else None
+    chat = turn.session.get(GroupChat, form.group) if form.group else None
     return {
-        "body": message(sessions.BODY_NAMES[Body(data["body"])]),
-        "kind": message(sessions.KIND_NAMES[SessionKind(data["kind"])]),
-        "title_en": data.get("title_en") or later,
-        "title_ar": data.get("title_ar") or later,
-        "when": data["when"],
-        "zone": data["zone"],
-        "where": data.get("place") or "—",
-        "agenda_en": Texts(data.get("agenda_en") or "—", "") if data.get("agenda_en") else later,
-        "agenda_ar": Texts("", data.get("agenda_ar") or "—") if data.get("agenda_ar") else later,
+        "body": message(sessions.BODY_NAMES[form.body]),
+        "kind": message(sessions.KIND_NAMES[form.kind]),
+        "title_en": form.title_en or later,
+        "title_ar": form.title_ar or later,
+        "when": f"{form.when:%Y-%m-%d %H:%M}",
+        "zone": form.zone,
+        "where": form.place or "—",
+        "agenda_en": Texts(form.agenda_en, "") if form.agenda_en else later,
+        "agenda_ar": Texts("", form.agenda_ar) if form.agenda_ar else later,
         "group": (
-            f"{chat.title or chat.id} ({group_language_name(turn, data.get('group_language', 'en'))})"
+            f"{chat.title or chat.id} ({group_language_name(turn, form.group_language or 'en')})"
             if chat
             else message(NO_GROUP)
         ),
     }
 
 
-def following(step: Step, data: dict[str, str]) -> Step:
+def following(form: NewSessionForm, step: Step) -> Step:
     after = ORDER[ORDER.index(step) + 1]
-    if after is Step.GROUP_LANGUAGE and not int(data.get("group") or 0):
+    if after is Step.GROUP_LANGUAGE and not form.group:
         return Step.REVIEW
     return after
 
 
-def preceding(step: Step, data: dict[str, str]) -> Step:
+def preceding(form: NewSessionForm, step: Step) -> Step:
     before = ORDER[max(0, ORDER.index(step) - 1)]
-    if before is Step.GROUP_LANGUAGE and not int(data.get("group") or 0):
+    if before is Step.GROUP_LANGUAGE and not form.group:
         return Step.GROUP
     return before
 
 
-@router.button(Pick)
-@explained
+@chooses(NewSessionForm.FLOW)
 def pick(turn: Turn, press: Pick) -> None:
-    conversation = turn.conversation
-    if conversation is not None and conversation.flow == TEXTS_FLOW:
-        texts_pick(turn, press)
+    form = turn.state(NewSessionForm)
+    if form is None or form.step != press.step:
+        turn.toast(turn.t._(OTHER_STEP), alert=True)
         return
-    if conversation is None or conversation.flow != FLOW or conversation.step != press.step:
-        from bot.conversations.meetings import motion_form
-
-        motion_form.pick(turn, press)
-        return
-    step = Step(press.step)
-    value = press.value
-    if step is Step.ZONE:
+    step, value = form.step, press.value
+    if step is Step.BODY:
+        form.body = Body(value)
+    elif step is Step.KIND:
+        form.kind = SessionKind(value)
+    elif step is Step.ZONE:
         if not value.isdigit() or int(value) >= len(ZONES):
             return
-        value = ZONES[int(value)]
-    if step is Step.BODY:
-        value = Body(value).value
-    if step is Step.GROUP_LANGUAGE and value not in GROUP_LANGUAGES:
-        return
-    if step in (Step.TITLE_OTHER, Step.AGENDA_OTHER):
+        form.zone = ZONES[int(value)]
+    elif step is Step.GROUP:
+        form.group = int(value)
+    elif step is Step.GROUP_LANGUAGE:
+        if value not in GROUP_LANGUAGES:
+            return
+        form.group_language = value
+    elif step in (Step.TITLE_OTHER, Step.AGENDA_OTHER):
         if value != LATER:
             return
-        value = ""
-    if step is Step.REVIEW:
-        create(turn, conversation.data)
+        form.write(step, language_of(turn, step), "")
+    elif step is Step.REVIEW:
+        create(turn, form)
         return
-    data = turn.move(step.value, **{field_of(turn, step): value}).data
-    ask(turn, following(step, data))
+    else:
+        # A step answered by typing: no button of its own.
+        return
+    ask(turn, form, following(form, step))
 
 
-@router.flow(FLOW)
+@router.flow(NewSessionForm.FLOW)
 def typed(turn: Turn) -> None:
-    conversation = turn.conversation
-    assert conversation is not None
-    step = Step(conversation.step)
+    form = turn.state(NewSessionForm)
+    if form is None:
+        closed(turn)
+        return
+    step = form.step
     t = turn.t
     text = turn.event.text
+    flow = NewSessionForm.FLOW
     if step is Step.WHEN:
-        if parse_when(text) is None:
-            turn.say(t._(BAD_WHEN), nav(turn, FLOW))
+        moment = parse_moment(text)
+        if moment is None:
+            turn.say(t._(BAD_WHEN), steps.with_nav(turn, flow))
             return
-        value = str(parse_when(text))[:16]
+        form.when = moment
     elif step is Step.ZONE:
         zone = zone_of(text or "")
         if zone is None:
-            turn.say(t._(BAD_ZONE), nav(turn, FLOW))
+            turn.say(t._(BAD_ZONE), steps.with_nav(turn, flow))
             return
-        value = str(zone)
+        form.zone = str(zone)
     elif step in (Step.TITLE, Step.TITLE_OTHER, Step.PLACE, Step.AGENDA, Step.AGENDA_OTHER):
         maximum = MAXIMA[step]
         agenda = step in (Step.AGENDA, Step.AGENDA_OTHER)
         cleaned = (clean_lines if agenda else clean_line)(text, maximum=maximum)
         if cleaned is None:
-            turn.say(t._(LENGTH, maximum=maximum), nav(turn, FLOW))
+            turn.say(t._(LENGTH, maximum=maximum), steps.with_nav(turn, flow))
             return
-        value = cleaned
+        if step is Step.PLACE:
+            form.place = cleaned
+        else:
+            form.write(step, language_of(turn, step), cleaned)
     else:
         turn.say(t._(ASKED_AGAIN))
-        ask(turn, step)
+        ask(turn, form, step)
         return
-    data = turn.move(step.value, **{field_of(turn, step): value}).data
-    ask(turn, following(step, data))
+    ask(turn, form, following(form, step))
 
 
 MAXIMA = {
@@ -302,55 +301,44 @@ MAXIMA = {
 }
 
 
-def navigate(turn: Turn, press: FormNav) -> None:
-    conversation = turn.conversation
-    if conversation is None or conversation.flow != FLOW:
-        turn.edit(turn.t._(CLOSED_FORM))
+@steps.navigates(NewSessionForm.FLOW)
+def navigate(turn: Turn, action: Nav) -> None:
+    form = turn.state(NewSessionForm)
+    if form is None:
+        closed(turn)
         return
-    if press.action is Nav.CANCEL:
+    if action is Nav.CANCEL:
         turn.finish()
         turn.edit(turn.t._(CANCELLED))
         return
-    step = Step(conversation.step)
-    ask(turn, preceding(step, conversation.data))
+    ask(turn, form, preceding(form, form.step))
 
 
-@router.button(FormNav)
-def form_nav(turn: Turn, press: FormNav) -> None:
-    if press.flow == FLOW:
-        navigate(turn, press)
-    elif press.flow == TEXTS_FLOW:
-        texts_navigate(turn, press)
-    else:
-        from bot.conversations.meetings import motion_form
-
-        motion_form.navigate(turn, press)
-
-
-def create(turn: Turn, data: dict[str, str]) -> None:
-    zone = ZoneInfo(data["zone"])
-    local = datetime.fromisoformat(data["when"]).replace(tzinfo=zone)
-    place = data.get("place")
+def create(turn: Turn, form: NewSessionForm) -> None:
+    # Created from the review, which comes after every step that has no default.
+    assert form.body is not None and form.kind is not None and form.when is not None
+    local = form.when.replace(tzinfo=ZoneInfo(form.zone))
+    place = form.place or None
     link = place if place and place.startswith(("http://", "https://")) else None
-    group = int(data.get("group") or 0) or None
+    group = form.group or None
     if group is not None:
         chat = turn.session.get(GroupChat, group)
         if chat is not None:
-            chat.language = data.get("group_language") or sessions.BOTH_LANGUAGES
+            chat.language = form.group_language or sessions.BOTH_LANGUAGES
             turn.session.add(chat)
     meeting = sessions.convene(
         turn.session,
         sessions.Convening(
-            body=Body(data["body"]),
-            kind=SessionKind(data["kind"]),
-            title=data.get("title_en") or "",
-            title_ar=data.get("title_ar") or None,
+            body=form.body,
+            kind=form.kind,
+            title=form.title_en,
+            title_ar=form.title_ar or None,
             starts_at=local,
-            time_zone=data["zone"],
+            time_zone=form.zone,
             place=None if link else place,
             link=link,
-            agenda=data.get("agenda_en") or "",
-            agenda_ar=data.get("agenda_ar") or None,
+            agenda=form.agenda_en,
+            agenda_ar=form.agenda_ar or None,
             group_chat_id=group,
         ),
         turn.user,
@@ -365,8 +353,6 @@ def create(turn: Turn, data: dict[str, str]) -> None:
             title=sessions.title_of(meeting),
         )
     )
-    from bot.conversations.meetings import home as pages
-
     pages.page(turn, meeting)
 
 
@@ -378,6 +364,16 @@ class TextsStep(enum.StrEnum):
     AGENDA = "agenda"
 
 
+class SessionTexts(FlowState):
+    """A session's title and agenda being written in ``language`` ("en" or "ar")."""
+
+    FLOW: ClassVar[str] = "meet_texts"
+    step: TextsStep = TextsStep.TITLE
+    meeting: int
+    language: str
+    title: str = ""
+
+
 @router.button(TextsFor)
 @explained
 def texts_start(turn: Turn, press: TextsFor) -> None:
@@ -385,95 +381,93 @@ def texts_start(turn: Turn, press: TextsFor) -> None:
     if press.language not in ("en", "ar"):
         return
     meeting = sessions.load(turn.session, press.meeting_id)
-    turn.begin(TEXTS_FLOW, TextsStep.TITLE.value, meeting=meeting.id, language=press.language)
-    texts_ask(turn, TextsStep.TITLE)
+    form = SessionTexts(meeting=meeting.id or 0, language=press.language)
+    turn.start(form)
+    texts_ask(turn, form, TextsStep.TITLE)
 
 
-def texts_current(turn: Turn) -> tuple[str, str, str]:
-    """(language, title, agenda) as the session has them in the language being written."""
-    data = turn.conversation.data if turn.conversation else {}
-    meeting = sessions.load(turn.session, int(data["meeting"]))
-    language = data["language"]
-    if language == "ar":
-        return language, meeting.title_ar or "", meeting.agenda_ar or ""
-    return language, meeting.title, meeting.agenda
+def texts_current(turn: Turn, form: SessionTexts) -> tuple[str, str]:
+    """(title, agenda) as the session has them in the language being written."""
+    meeting = sessions.load(turn.session, form.meeting)
+    if form.language == "ar":
+        return meeting.title_ar or "", meeting.agenda_ar or ""
+    return meeting.title, meeting.agenda
 
 
-def texts_ask(turn: Turn, step: TextsStep) -> None:
+def texts_ask(turn: Turn, form: SessionTexts, step: TextsStep) -> None:
     t = turn.t
-    turn.move(step.value)
-    language, title, agenda = texts_current(turn)
+    form.step = step
+    turn.save(form)
+    title, agenda = texts_current(turn, form)
     current = title if step is TextsStep.TITLE else agenda
-    question = t._(TEXT_QUESTIONS[f"{step.value}_{language}"])
+    question = t._(TEXT_QUESTIONS[f"{step.value}_{form.language}"])
     rows: Keyboard = []
     if current:
         question = f"{question}\n{t._(NOW_READS)}\n{t.show(Texts(current, current))}"
         rows = [[Button(t._(KEEP_LABEL), Pick(step.value, KEEP).pack())]]
     elif step is TextsStep.AGENDA:
         rows = [[Button(t._(LATER_LABEL), Pick(step.value, LATER).pack())]]
-    turn.say(Html(question), nav(turn, TEXTS_FLOW, rows, back=step is not TextsStep.TITLE))
+    turn.say(
+        Html(question),
+        steps.with_nav(turn, SessionTexts.FLOW, rows, back=step is not TextsStep.TITLE),
+    )
 
 
+@chooses(SessionTexts.FLOW)
 def texts_pick(turn: Turn, press: Pick) -> None:
-    conversation = turn.conversation
-    assert conversation is not None
-    if press.step != conversation.step or press.value not in (KEEP, LATER):
+    form = turn.state(SessionTexts)
+    if form is None or press.step != form.step or press.value not in (KEEP, LATER):
         return
-    _, title, agenda = texts_current(turn)
-    step = TextsStep(press.step)
-    kept = title if step is TextsStep.TITLE else agenda
-    texts_answer(turn, step, kept if press.value == KEEP else "")
+    title, agenda = texts_current(turn, form)
+    kept = title if form.step is TextsStep.TITLE else agenda
+    texts_answer(turn, form, kept if press.value == KEEP else "")
 
 
-@router.flow(TEXTS_FLOW)
+@router.flow(SessionTexts.FLOW)
 def texts_typed(turn: Turn) -> None:
-    conversation = turn.conversation
-    assert conversation is not None
-    step = TextsStep(conversation.step)
-    maximum = 200 if step is TextsStep.TITLE else 2000
-    cleaner = clean_line if step is TextsStep.TITLE else clean_lines
-    value = cleaner(turn.event.text, maximum=maximum)
+    form = turn.state(SessionTexts)
+    if form is None:
+        closed(turn)
+        return
+    title = form.step is TextsStep.TITLE
+    maximum = 200 if title else 2000
+    value = (clean_line if title else clean_lines)(turn.event.text, maximum=maximum)
     if value is None:
-        turn.say(turn.t._(LENGTH, maximum=maximum), nav(turn, TEXTS_FLOW))
+        turn.say(turn.t._(LENGTH, maximum=maximum), steps.with_nav(turn, SessionTexts.FLOW))
         return
-    texts_answer(turn, step, value)
+    texts_answer(turn, form, value)
 
 
-def texts_answer(turn: Turn, step: TextsStep, value: str) -> None:
-    if step is TextsStep.TITLE:
-        turn.move(step.value, title=value)
-        texts_ask(turn, TextsStep.AGENDA)
+def texts_answer(turn: Turn, form: SessionTexts, value: str) -> None:
+    if form.step is TextsStep.TITLE:
+        form.title = value
+        texts_ask(turn, form, TextsStep.AGENDA)
         return
-    conversation = turn.conversation
-    assert conversation is not None
-    data = conversation.data
     meeting = sessions.write_texts(
         turn.session,
-        int(data["meeting"]),
+        form.meeting,
         turn.user,
-        language=data["language"],
-        title=data.get("title", ""),
+        language=form.language,
+        title=form.title,
         agenda=value,
         now=turn.uow.clock.now(),
     )
     turn.finish()
-    saved = TEXTS_SAVED[data["language"]]
-    turn.say(turn.t._(saved))
-    from bot.conversations.meetings import home as pages
-
+    turn.say(turn.t._(TEXTS_SAVED[form.language]))
     pages.page(turn, meeting)
 
 
-def texts_navigate(turn: Turn, press: FormNav) -> None:
-    conversation = turn.conversation
-    if conversation is None or conversation.flow != TEXTS_FLOW:
-        turn.edit(turn.t._(CLOSED_FORM))
+@steps.navigates(SessionTexts.FLOW)
+def texts_navigate(turn: Turn, action: Nav) -> None:
+    form = turn.state(SessionTexts)
+    if form is None:
+        closed(turn)
         return
-    if press.action is Nav.CANCEL:
+    if action is Nav.CANCEL:
         turn.finish()
         turn.edit(turn.t._(TEXTS_CANCELLED))
         return
-    texts_ask(turn, TextsStep.TITLE)
+    texts_ask(turn, form, TextsStep.TITLE)
 
 
 QUESTIONS = {
@@ -533,5 +527,3 @@ BAD_ZONE = N_(
 LENGTH = N_("Please type between 2 and {maximum} characters.")
 CLOSED_FORM = N_("This form is closed.")
 CANCELLED = N_("Cancelled; nothing was created.")
-BACK = N_("« Back")
-CANCEL = N_("Cancel")

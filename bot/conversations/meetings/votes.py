@@ -17,7 +17,7 @@ from sqlmodel import col, select
 
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
-from bot.conversations.meetings import home as meeting_pages
+from bot.conversations.meetings.callbacks import NewMotion
 from bot.conversations.refusals import explained
 from bot.engine import Router, Turn
 from bot.i18n import Html
@@ -103,9 +103,7 @@ def motion_buttons(turn: Turn, meeting: Meeting) -> Keyboard:
         label = f"No. {motion.id}: {motion.text[:30]} · {state}"
         rows.append([Button(label, MotionAct(motion.id or 0, Act.VIEW).pack())])
     if turn.roles & STAFF and meeting.state in ("scheduled", "open"):
-        from bot.conversations.meetings import motion_form
-
-        rows.append([Button(turn.t._(NEW_MOTION), motion_form.NewMotion(meeting.id or 0).pack())])
+        rows.append([Button(turn.t._(NEW_MOTION), NewMotion(meeting.id or 0).pack())])
     return rows
 
 
@@ -139,7 +137,7 @@ def motion_page(turn: Turn, motion: Motion, *, edit: bool = False) -> None:
             rows.append(
                 [
                     Button(
-                        ("✓ " if base is current else "") + t._(meeting_pages.BASE_LABELS[base]),
+                        ("✓ " if base is current else "") + t._(BASE_LABELS[base]),
                         MotionBase(motion.id, base).pack(),
                     )
                     for base in MajorityBase
@@ -329,3 +327,9 @@ CONFIRM_PRIVATELY = N_(
 RECORDED = N_("Recorded.")
 SUPPORTED = N_("Your support is counted.")
 ALREADY_SUPPORTED = N_("Your member's support was already counted.")
+#: A majority base as its button says it (a session's page, a motion's page).
+BASE_LABELS = {
+    MajorityBase.YES_NO: N_("Majority of Yes+No"),
+    MajorityBase.YES_NO_ABSTAIN: N_("of Yes+No+Abstain"),
+    MajorityBase.PRESENT: N_("of all present"),
+}

@@ -5,15 +5,18 @@ English and Arabic (Telegram HTML, checked here with the same parser the sandbox
 uses to refuse bad markup as Telegram does); an optional document; now or a time
 in a stated zone; then the preview, one message per language group exactly as its
 readers will see it, and the confirmation. Every answer is kept in the form's
-data, so Back shows it again and a mistake loses nothing.
+state (``BroadcastForm``), so Back shows it again and a mistake loses nothing.
+Only the Secretariat broadcasts: anyone else is told why (``explained``).
 """
 
+import enum
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
+from pydantic import Field
 from sqlmodel import col, select
 
 from bot import lengths
@@ -21,16 +24,16 @@ from bot.callbacks import Callback
 from bot.chat import Button, Document, Keyboard, Reply
 from bot.conversations import countries as country_names
 from bot.conversations import steps
-from bot.conversations.dates import parse_moment
+from bot.conversations.dates import ZONES, parse_moment, zone_of
 from bot.conversations.forms import Nav, letter_problem
-from bot.conversations.meetings.session_form import ZONES, zone_of
 from bot.conversations.membership.directory import CATEGORY_GROUPS
+from bot.conversations.refusals import explained
 from bot.conversations.start import Item, opens
-from bot.engine import Router, Turn
+from bot.engine import FlowState, Router, Turn
 from bot.i18n import Html, text_for
 from models import Broadcast, Meeting, Member
 from sandbox.formatting import EntityParseError, parse_html
-from workflows.charter.errors import IllegalTransition, NotAllowed
+from workflows.charter.errors import IllegalTransition
 from workflows.charter.membership import MemberCategory, Standing
 from workflows.outreach import broadcasts
 from workflows.outreach.broadcasts import (
@@ -50,7 +53,6 @@ from workflows.platform.values import N_, Markup
 
 log = logging.getLogger(__name__)
 router = Router("broadcast")
-FLOW = "broadcast"
 
 
 @dataclass(frozen=True)
@@ -79,16 +81,40 @@ class ReportCsv(Callback, prefix=broadcasts.REPORT_CSV):
     broadcast_id: int
 
 
-SEGMENTS, TEXT_EN, TEXT_AR, DOCUMENT, WHEN, ZONE, PREVIEW = (
-    "segments",
-    "text_en",
-    "text_ar",
-    "document",
-    "when",
-    "zone",
-    "preview",
-)
+class Step(enum.StrEnum):
+    SEGMENTS = "segments"
+    TEXT_EN = "text_en"
+    TEXT_AR = "text_ar"
+    DOCUMENT = "document"
+    WHEN = "when"
+    ZONE = "zone"
+    PREVIEW = "preview"
+
+
+#: The steps by their short names, in the order of ``Step``.
+SEGMENTS, TEXT_EN, TEXT_AR, DOCUMENT, WHEN, ZONE, PREVIEW = Step
 ORDER = [SEGMENTS, TEXT_EN, TEXT_AR, DOCUMENT, WHEN, PREVIEW]
+
+
+class BroadcastForm(FlowState):
+    """The broadcast being written; an empty text is a language skipped."""
+
+    FLOW: ClassVar[str] = "broadcast"
+    step: Step = SEGMENTS
+    #: As in ``workflows.outreach.broadcasts`` (``broadcasts.segment``).
+    segments: list[str] = Field(default_factory=list)
+    text_en: str = ""
+    text_ar: str = ""
+    #: Readers of a language left out get the other text.
+    other_language: bool = False
+    file_id: str | None = None
+    file_name: str | None = None
+    #: When it is sent (None: now), and the zone that time was typed in.
+    when: datetime | None = None
+    zone: str | None = None
+
+
+FLOW = BroadcastForm.FLOW
 
 BODIES = {
     "trustees": N_("Board of Trustees"),
@@ -101,19 +127,12 @@ STANDING_LABELS = {
 }
 
 
-def data(turn: Turn) -> dict[str, Any]:
-    conversation = turn.conversation
-    return dict(conversation.data) if conversation and conversation.flow == FLOW else {}
-
-
-def allowed(turn: Turn) -> bool:
-    try:
-        broadcasts.require_staff(turn.session, turn.user.id)
-    except NotAllowed:
-        text = turn.t._(NOT_STAFF)
-        turn.toast(text, alert=True) if turn.event.callback_id else turn.say(text)
-        return False
-    return True
+def here(turn: Turn) -> BroadcastForm | None:
+    """The broadcast being written in this chat; else a word and None."""
+    form = turn.state(BroadcastForm)
+    if form is None:
+        turn.say(turn.t._(steps.CLOSED))
+    return form
 
 
 @router.command("broadcast")
@@ -121,12 +140,13 @@ def broadcast_command(turn: Turn) -> None:
     start(turn)
 
 
+@explained
 def start(turn: Turn) -> None:
-    if not allowed(turn):
-        return
-    kept = data(turn)
-    turn.begin(FLOW, SEGMENTS, **kept)
-    ask_segments(turn)
+    broadcasts.require_staff(turn.session, turn.user.id)
+    form = turn.state(BroadcastForm) or BroadcastForm()
+    form.step = SEGMENTS
+    turn.start(form)
+    ask_segments(turn, form)
 
 
 # --- Segments ------------------------------------------------------------------------------
@@ -154,9 +174,9 @@ def label(turn: Turn, chosen: str) -> str:
     return t._("Not answered: {title}", title=Html(title))
 
 
-def ask_segments(turn: Turn, *, edit: bool = False) -> None:
+def ask_segments(turn: Turn, form: BroadcastForm, *, edit: bool = False) -> None:
     t = turn.t
-    chosen: list[str] = data(turn).get("segments", [])
+    chosen = form.segments
     found = broadcasts.audience(turn.session, chosen, now=turn.uow.clock.now())
 
     def toggle(kind: str, value: str, text: str) -> Button:
@@ -202,64 +222,84 @@ def reach(turn: Turn, found: broadcasts.Audience) -> str:
 
 
 @router.button(Toggle)
+@explained
 def toggle_segment(turn: Turn, press: Toggle) -> None:
-    if not allowed(turn) or steps.at(turn, FLOW) is None:
+    broadcasts.require_staff(turn.session, turn.user.id)
+    form = here(turn)
+    if form is None:
         return
     chosen = broadcasts.segment(press.kind, press.value)
     if not broadcasts.valid_segment(chosen):
         log.warning("forged segment from user %s: %r", turn.user.id, chosen)
         turn.toast(turn.t._(STALE), alert=True)
         return
-    segments: list[str] = data(turn).get("segments", [])
-    segments = [s for s in segments if s != chosen] if chosen in segments else [*segments, chosen]
-    turn.move(SEGMENTS, segments=segments)
-    ask_segments(turn, edit=True)
+    segments = form.segments
+    form.segments = (
+        [s for s in segments if s != chosen] if chosen in segments else [*segments, chosen]
+    )
+    form.step = SEGMENTS
+    turn.save(form)
+    ask_segments(turn, form, edit=True)
 
 
 @router.button(Go)
+@explained
 def go(turn: Turn, press: Go) -> None:
-    if not allowed(turn) or steps.at(turn, FLOW) is None:
+    broadcasts.require_staff(turn.session, turn.user.id)
+    form = here(turn)
+    if form is None:
         return
     action = press.action
     if action == "countries":
-        countries(turn, int(press.value) if press.value.isdigit() else 0)
+        countries(turn, form, int(press.value) if press.value.isdigit() else 0)
     elif action == "sessions":
         sessions(turn)
     elif action == "segments":
-        ask_segments(turn, edit=True)
+        ask_segments(turn, form, edit=True)
     elif action == "next":
-        ask(turn, TEXT_EN)
+        ask(turn, form, TEXT_EN)
     elif action == "skip":
-        current = (turn.conversation.step if turn.conversation else "") or ""
-        turn.move(current, **{current: ""})
-        after_text(turn, current)
+        skip(form)
+        turn.save(form)
+        after_text(turn, form, form.step)
     elif action == "keep":
-        current = (turn.conversation.step if turn.conversation else "") or ""
-        after_text(turn, current)
+        after_text(turn, form, form.step)
     elif action == "write" and press.value in ("en", "ar"):
-        ask(turn, TEXT_EN if press.value == "en" else TEXT_AR)
+        ask(turn, form, TEXT_EN if press.value == "en" else TEXT_AR)
     elif action == "other":
-        turn.move(DOCUMENT, other_language=True)
-        ask(turn, DOCUMENT)
+        form.other_language = True
+        ask(turn, form, DOCUMENT)
     elif action == "nodoc":
-        turn.move(DOCUMENT, file_id=None, file_name=None)
-        ask(turn, WHEN)
+        form.file_id, form.file_name = None, None
+        ask(turn, form, WHEN)
     elif action == "now":
-        turn.move(WHEN, when=None, zone=None)
-        preview(turn)
+        form.when, form.zone = None, None
+        preview(turn, form)
     elif action == "later":
-        ask(turn, ZONE)
+        ask(turn, form, ZONE)
     elif action == "zone" and press.value.isdigit() and int(press.value) < len(ZONES):
-        turn.move(ZONE, zone=ZONES[int(press.value)])
-        ask(turn, WHEN)
+        form.zone = ZONES[int(press.value)]
+        ask(turn, form, WHEN)
     elif action == "confirm":
-        confirm(turn)
+        confirm(turn, form)
     else:
         log.warning("forged or stale broadcast button from user %s: %r", turn.user.id, press)
         turn.toast(turn.t._(STALE), alert=True)
 
 
-def countries(turn: Turn, page: int) -> None:
+def skip(form: BroadcastForm) -> None:
+    """Leave the answer of the step the form is at empty."""
+    if form.step is TEXT_EN:
+        form.text_en = ""
+    elif form.step is TEXT_AR:
+        form.text_ar = ""
+    elif form.step is WHEN:
+        form.when = None
+    elif form.step is ZONE:
+        form.zone = None
+
+
+def countries(turn: Turn, form: BroadcastForm, page: int) -> None:
     t = turn.t
     codes = sorted(
         {
@@ -271,7 +311,7 @@ def countries(turn: Turn, page: int) -> None:
         },
         key=lambda code: country_names.sort_key(t.country(code)),
     )
-    chosen: list[str] = data(turn).get("segments", [])
+    chosen = form.segments
     shown = codes[page * 10 : (page + 1) * 10]
     buttons = [
         Button(
@@ -321,14 +361,14 @@ def sessions(turn: Turn) -> None:
 # --- Texts, document, time -------------------------------------------------------------------
 
 
-def following(step: str) -> str:
+def following(step: Step) -> Step:
     return ORDER[ORDER.index(step) + 1] if step in ORDER and step != PREVIEW else PREVIEW
 
 
-def ask(turn: Turn, step: str) -> None:
+def ask(turn: Turn, form: BroadcastForm, step: Step) -> None:
     t = turn.t
-    kept = data(turn)
-    turn.move(step)
+    form.step = step
+    turn.save(form)
     if step in (TEXT_EN, TEXT_AR):
         question = (
             t._(
@@ -342,17 +382,17 @@ def ask(turn: Turn, step: str) -> None:
             )
         )
         rows: Keyboard = []
-        if kept.get(step):
+        if form.text_en if step == TEXT_EN else form.text_ar:
             rows.append([Button(t._("Keep the text already written"), Go("keep", "").pack())])
         rows.append([Button(t._("Skip this language"), Go("skip", "").pack())])
         turn.say(question, steps.with_nav(turn, FLOW, rows))
     elif step == DOCUMENT:
         rows = []
-        if kept.get("file_id"):
+        if form.file_id:
             rows.append(
                 [
                     Button(
-                        t._("Keep: {name}", name=Html(kept.get("file_name") or "—")),
+                        t._("Keep: {name}", name=Html(form.file_name or "—")),
                         Go("keep", "").pack(),
                     )
                 ]
@@ -366,12 +406,12 @@ def ask(turn: Turn, step: str) -> None:
             steps.with_nav(turn, FLOW, rows),
         )
     elif step == WHEN:
-        if kept.get("zone"):
+        if form.zone:
             turn.say(
                 t._(
                     "When should it be sent, in {zone}? Type the date and time, such as "
                     "01/12/2026 10:00.",
-                    zone=Html(kept["zone"]),
+                    zone=Html(form.zone),
                 ),
                 steps.with_nav(turn, FLOW, [[Button(t._("Send now"), Go("now", "").pack())]]),
             )
@@ -399,7 +439,7 @@ def ask(turn: Turn, step: str) -> None:
             steps.with_nav(turn, FLOW, rows),
         )
     else:
-        preview(turn)
+        preview(turn, form)
 
 
 def checked_html(turn: Turn, text: str, *, caption: bool) -> str | None:
@@ -428,44 +468,51 @@ def checked_html(turn: Turn, text: str, *, caption: bool) -> str | None:
 
 @router.step(FLOW, TEXT_EN, TEXT_AR)
 def typed_text(turn: Turn) -> None:
-    step = turn.conversation.step if turn.conversation else TEXT_EN
+    form = here(turn)
+    if form is None:
+        return
+    step = form.step
     text = (turn.event.text or "").strip()
-    problem = checked_html(turn, text, caption=bool(data(turn).get("file_id")))
+    problem = checked_html(turn, text, caption=bool(form.file_id))
     if problem is not None:
         turn.say(problem, steps.with_nav(turn, FLOW))
         if text:
             # The text as typed, so that nothing is lost: copy, correct, send again.
             turn.say(turn.t._("Your text:\n{text}", text=text))
         return
-    turn.move(step, **{step: text})
-    after_text(turn, step)
+    if step is TEXT_AR:
+        form.text_ar = text
+    else:
+        form.text_en = text
+    turn.save(form)
+    after_text(turn, form, step)
 
 
-def after_text(turn: Turn, step: str) -> None:
+def after_text(turn: Turn, form: BroadcastForm, step: Step) -> None:
     """On from a step: after the Arabic text, the check of both languages."""
     if step == TEXT_AR:
-        after_texts(turn)
+        after_texts(turn, form)
     else:
-        ask(turn, following(step))
+        ask(turn, form, following(step))
 
 
-def after_texts(turn: Turn) -> None:
+def after_texts(turn: Turn, form: BroadcastForm) -> None:
     """Both texts asked: a language left out is refused, or the other is sent to its
     readers if the sender says so."""
     t = turn.t
-    kept = data(turn)
-    found = broadcasts.audience(turn.session, kept.get("segments", []), now=turn.uow.clock.now())
-    en, ar = kept.get(TEXT_EN, ""), kept.get(TEXT_AR, "")
+    found = broadcasts.audience(turn.session, form.segments, now=turn.uow.clock.now())
+    en, ar = form.text_en, form.text_ar
     if not en and not ar:
         turn.say(t._("Please write the message in at least one language."))
-        ask(turn, TEXT_EN)
+        ask(turn, form, TEXT_EN)
         return
     missing = "en" if not en else "ar" if not ar else None
     readers = found.readers(missing) if missing else 0
     if missing and readers:
         language = t._("English") if missing == "en" else t._("Arabic")
         other = t._("Arabic") if missing == "en" else t._("English")
-        turn.move(TEXT_AR, other_language=False)
+        form.step, form.other_language = TEXT_AR, False
+        turn.save(form)
         turn.say(
             t.n_(
                 "{count} recipient reads {language}, and there is no {language} text. Write it, "
@@ -491,12 +538,15 @@ def after_texts(turn: Turn) -> None:
             ),
         )
         return
-    turn.move(TEXT_AR, other_language=False)
-    ask(turn, DOCUMENT)
+    form.other_language = False
+    ask(turn, form, DOCUMENT)
 
 
 @router.step(FLOW, DOCUMENT)
 def document(turn: Turn) -> None:
+    form = here(turn)
+    if form is None:
+        return
     file = turn.event.file
     limit = int(turn.uow.settings.letter_max_mb * 1024 * 1024)
     problem = letter_problem(file, max_bytes=limit)
@@ -507,9 +557,7 @@ def document(turn: Turn) -> None:
             steps.with_nav(turn, FLOW, [[Button(turn.t._("No document"), Go("nodoc", "").pack())]]),
         )
         return
-    kept = data(turn)
-    for language in ("en", "ar"):
-        text = kept.get(f"text_{language}") or ""
+    for text in (form.text_en, form.text_ar):
         if text and checked_html(turn, text, caption=True) is not None:
             turn.say(
                 turn.t._(
@@ -522,12 +570,15 @@ def document(turn: Turn) -> None:
                 ),
             )
             return
-    turn.move(DOCUMENT, file_id=file.file_id, file_name=file.file_name or "document")
-    ask(turn, WHEN)
+    form.file_id, form.file_name = file.file_id, file.file_name or "document"
+    ask(turn, form, WHEN)
 
 
 @router.step(FLOW, ZONE)
 def typed_zone(turn: Turn) -> None:
+    form = here(turn)
+    if form is None:
+        return
     zone = zone_of(turn.event.text or "")
     if zone is None:
         turn.say(
@@ -535,54 +586,58 @@ def typed_zone(turn: Turn) -> None:
             steps.with_nav(turn, FLOW),
         )
         return
-    turn.move(ZONE, zone=str(zone))
-    ask(turn, WHEN)
+    form.zone = str(zone)
+    ask(turn, form, WHEN)
 
 
 @router.step(FLOW, WHEN)
 def typed_when(turn: Turn) -> None:
-    kept = data(turn)
+    form = here(turn)
+    if form is None:
+        return
     moment = parse_moment(turn.event.text)
-    if moment is None or not kept.get("zone"):
+    if moment is None or not form.zone:
         turn.say(
             turn.t._("Please type the date and time, such as 01/12/2026 10:00."),
             steps.with_nav(turn, FLOW),
         )
         return
-    when = moment.replace(tzinfo=ZoneInfo(kept["zone"]))
+    when = moment.replace(tzinfo=ZoneInfo(form.zone))
     if when <= turn.uow.clock.now():
         turn.say(
             turn.t._("This time has passed. Please type a later one, or send it now."),
             steps.with_nav(turn, FLOW, [[Button(turn.t._("Send now"), Go("now", "").pack())]]),
         )
         return
-    turn.move(WHEN, when=when.isoformat())
-    preview(turn)
+    form.when = when
+    preview(turn, form)
 
 
 # --- Preview, confirmation, cancelling ---------------------------------------------------------
 
 
-def preview(turn: Turn) -> None:
+def preview(turn: Turn, form: BroadcastForm) -> None:
     t = turn.t
-    kept = data(turn)
-    turn.move(PREVIEW)
+    form.step = PREVIEW
+    turn.save(form)
     now = turn.uow.clock.now()
-    found = broadcasts.audience(turn.session, kept.get("segments", []), now=now)
-    en, ar = kept.get(TEXT_EN, ""), kept.get(TEXT_AR, "")
-    other = bool(kept.get("other_language"))
+    found = broadcasts.audience(turn.session, form.segments, now=now)
+    en, ar = form.text_en, form.text_ar
     try:
-        broadcasts.check_languages(found, text_en=en, text_ar=ar, other_language=other)
+        broadcasts.check_languages(
+            found, text_en=en, text_ar=ar, other_language=form.other_language
+        )
     except broadcasts.MissingTranslation:
-        after_texts(turn)
+        after_texts(turn, form)
         return
-    when = kept.get("when")
-    moment = t.moment(datetime.fromisoformat(when), ZoneInfo(kept["zone"])) if when else t._("now")
+    moment = (
+        t.moment(form.when, ZoneInfo(form.zone or "UTC")) if form.when is not None else t._("now")
+    )
     summary = [
         t._("<b>Preview.</b> Below, the exact message each language group will receive."),
         t._(
             "Segments: {segments}",
-            segments=Html(", ".join(label(turn, s) for s in kept.get("segments", []))),
+            segments=Html(", ".join(label(turn, s) for s in form.segments)),
         ),
         reach(turn, found),
         t._(
@@ -590,7 +645,7 @@ def preview(turn: Turn) -> None:
             en=found.readers("en"),
             ar=found.readers("ar"),
         ),
-        t._("Document: {name}", name=kept.get("file_name") or "—"),
+        t._("Document: {name}", name=form.file_name or "—"),
         t._("Sent: {when}", when=Html(moment)),
     ]
     turn.say(Html("\n".join(summary)))
@@ -605,43 +660,41 @@ def preview(turn: Turn) -> None:
         )
         turn.say(heading)
         shown = reader.key(broadcasts.BODY_KEY, **{"body": Markup(text)})
-        turn.say(Html(shown + (f"\n📎 {kept['file_name']}" if kept.get("file_id") else "")))
+        turn.say(Html(shown + (f"\n📎 {form.file_name}" if form.file_id else "")))
     turn.say(
         t._("Send this broadcast?"),
         steps.with_nav(turn, FLOW, [[Button(t._("Confirm and send"), Go("confirm", "").pack())]]),
     )
 
 
-def confirm(turn: Turn) -> None:
+def confirm(turn: Turn, form: BroadcastForm) -> None:
     t = turn.t
-    kept = data(turn)
-    if (turn.conversation.step if turn.conversation else None) != PREVIEW:
+    if form.step is not PREVIEW:
         turn.toast(t._(STALE), alert=True)
         return
     now = turn.uow.clock.now()
-    when = datetime.fromisoformat(kept["when"]) if kept.get("when") else now
     try:
         broadcast = broadcasts.create(
             turn.session,
             sender_id=turn.user.id,
-            segments=kept.get("segments", []),
-            text_en=kept.get(TEXT_EN, ""),
-            text_ar=kept.get(TEXT_AR, ""),
-            other_language=bool(kept.get("other_language")),
-            file=(kept["file_id"], kept.get("file_name") or "") if kept.get("file_id") else None,
-            due_at=when,
-            time_zone=kept.get("zone") or "UTC",
+            segments=form.segments,
+            text_en=form.text_en,
+            text_ar=form.text_ar,
+            other_language=form.other_language,
+            file=(form.file_id, form.file_name or "") if form.file_id else None,
+            due_at=form.when or now,
+            time_zone=form.zone or "UTC",
             now=now,
         )
     except broadcasts.NoRecipients:
         turn.edit(t._("These segments reach nobody now; nothing was sent."))
-        ask_segments(turn)
+        ask_segments(turn, form)
         return
     except broadcasts.MissingTranslation:
-        after_texts(turn)
+        after_texts(turn, form)
         return
     turn.finish()
-    if kept.get("when"):
+    if form.when:
         turn.edit(
             t._(
                 "Broadcast No. {number} is scheduled for {when}. You can cancel it until it "
@@ -661,9 +714,9 @@ def confirm(turn: Turn) -> None:
 
 
 @router.button(CancelBroadcast)
+@explained
 def cancel_broadcast(turn: Turn, press: CancelBroadcast) -> None:
-    if not allowed(turn):
-        return
+    broadcasts.require_staff(turn.session, turn.user.id)
     try:
         with turn.session.begin_nested():
             broadcast = broadcasts.cancel(
@@ -694,23 +747,28 @@ def navigate(turn: Turn, action: Nav) -> None:
         turn.finish()
         turn.edit(turn.t._(steps.NOTHING_SENT))
         return
-    current = (turn.conversation.step if turn.conversation else SEGMENTS) or SEGMENTS
+    form = here(turn)
+    if form is None:
+        turn.finish()
+        return
+    current = form.step
     back_to = {ZONE: DOCUMENT, WHEN: DOCUMENT, PREVIEW: WHEN}.get(current)
     if back_to is None:
         index = ORDER.index(current) if current in ORDER else 0
         back_to = ORDER[max(index - 1, 0)]
-    if back_to == SEGMENTS:
-        turn.move(SEGMENTS)
-        ask_segments(turn)
+    if back_to is SEGMENTS:
+        form.step = SEGMENTS
+        turn.save(form)
+        ask_segments(turn, form)
     else:
-        ask(turn, back_to)
+        ask(turn, form, back_to)
 
 
 @router.button(ReportCsv)
+@explained
 def report_csv(turn: Turn, press: ReportCsv) -> None:
     t = turn.t
-    if not allowed(turn):
-        return
+    broadcasts.require_staff(turn.session, turn.user.id)
     if turn.session.get(Broadcast, press.broadcast_id) is None:
         turn.toast(t._(STALE), alert=True)
         return
@@ -761,7 +819,6 @@ def report_csv(turn: Turn, press: ReportCsv) -> None:
 
 
 NO_FILE = N_("Please send the document as a file (PDF, JPEG or PNG), or choose below.")
-NOT_STAFF = N_("Broadcasts are sent by the Secretariat and the Secretary-General.")
 STALE = N_("This button is no longer valid. Please use the latest message or /menu.")
 
 opens(Item.BROADCAST, start)
