@@ -20,8 +20,9 @@ from workflows.charter import fees as rules
 from workflows.charter.errors import AmountProblem, InvalidAmount, NotAllowed
 from workflows.charter.machines import FEE_PAYMENT, PaymentEvent, PaymentState
 from workflows.charter.money import Money
-from workflows.charter.roles import Actor, Party, Role
+from workflows.charter.roles import Role
 from workflows.fees import periods, statements, voting_rights
+from workflows.membership import representation
 from workflows.platform import audit, locks, outbox, people, prompts
 from workflows.platform.settings import Settings
 from workflows.platform.values import N_, Message, Name, button, message
@@ -51,14 +52,6 @@ class PaymentReport:
     paid_on: date
     reference: str
     receipt: Receipt | None = None
-
-
-def actor_roles(session: Session, user: User, *, member_id: int) -> frozenset[Actor]:
-    """The user's roles, with ``Party.OWNER`` when they speak for the member (Art. 24)."""
-    roles: set[Actor] = {Role.GUEST, *people.roles_of(session, user.id)}
-    if user.id in periods.representatives(session, member_id):
-        roles.add(Party.OWNER)
-    return frozenset(roles)
 
 
 def largest_payment(due: FeeDue) -> Decimal:
@@ -102,7 +95,9 @@ def _step(
         FEE_PAYMENT,
         payment,
         event,
-        actor_roles(session, user, member_id=payment.member_id),
+        people.actor_roles(
+            session, user, owner=representation.represents(session, user.id, payment.member_id)
+        ),
         entity="fee_payment",
         actor_id=user.id,
         now=now,
@@ -134,9 +129,8 @@ def report_payment(
 ) -> FeePayment:
     """A representative reports what the member paid; the Secretariat is asked to confirm."""
     due = periods.lock_due(session, due_id)
-    FEE_PAYMENT.check(
-        None, PaymentEvent.REPORT, actor_roles(session, user, member_id=due.member_id)
-    )
+    owner = representation.represents(session, user.id, due.member_id)
+    FEE_PAYMENT.check(None, PaymentEvent.REPORT, people.actor_roles(session, user, owner=owner))
     if report.receipt is None:
         raise NotAllowed("a report needs its receipt", reason="receipt_missing")
     amount = _amount(due, report, now.date())
@@ -315,7 +309,7 @@ def _tell_member(session: Session, payment: FeePayment, line: statements.DueLine
         args["balance"] = message(PAID_IN_FULL)
     else:
         args["balance"] = message(STILL_OWED, balance=line.balance)
-    for chat_id in periods.representatives(session, payment.member_id):
+    for chat_id in representation.representatives(session, payment.member_id):
         outbox.notify(session, chat_id=chat_id, key=key, args=args)
 
 
@@ -351,7 +345,7 @@ def dispute_payment(
     _resolve(session, payment, user, "dispute", DISPUTED_BY, now, reason=reason)
     member = session.get(Member, payment.member_id)
     assert member is not None
-    for chat_id in periods.representatives(session, payment.member_id):
+    for chat_id in representation.representatives(session, payment.member_id):
         outbox.notify(
             session,
             chat_id=chat_id,
@@ -387,9 +381,8 @@ def record_payment(
     """The Secretariat records a payment it saw itself (a transfer on the bank statement):
     confirmed at once, without a member's report."""
     due = periods.lock_due(session, due_id)
-    FEE_PAYMENT.check(
-        None, PaymentEvent.RECORD, actor_roles(session, user, member_id=due.member_id)
-    )
+    owner = representation.represents(session, user.id, due.member_id)
+    FEE_PAYMENT.check(None, PaymentEvent.RECORD, people.actor_roles(session, user, owner=owner))
     amount = _amount(due, report, now.date())
     payment = FeePayment(
         due_id=due_id,

@@ -22,7 +22,7 @@ from workflows.charter.membership import (
     Standing,
     pays_fees,
 )
-from workflows.charter.roles import Actor, Party, Role
+from workflows.charter.roles import Actor, Role
 from workflows.fees import periods
 from workflows.platform import audit, locks, outbox, people, prompts, schedule
 from workflows.platform.settings import Settings
@@ -59,13 +59,6 @@ class Actors:
     roles: frozenset[Actor]
 
 
-def actor_roles(session: Session, user: User, *, owner: bool) -> frozenset[Actor]:
-    roles: set[Actor] = {Role.GUEST, *people.roles_of(session, user.id)}
-    if owner:
-        roles.add(Party.OWNER)
-    return frozenset(roles)
-
-
 def _step(
     session: Session,
     application: Application,
@@ -76,10 +69,8 @@ def _step(
     reason: str | None = None,
 ) -> ApplicationState:
     """Check and apply one transition, with its audit record."""
-    if user is None:
-        roles: frozenset[Actor] = frozenset({Party.SYSTEM})
-    else:
-        roles = actor_roles(session, user, owner=application.applicant_id == user.id)
+    owner = user is not None and application.applicant_id == user.id
+    roles = people.actor_roles(session, user, owner=owner)
     application.updated_at = now
     return audit.transition(
         session,
@@ -117,7 +108,7 @@ def start_draft(session: Session, user: User, *, now: datetime) -> Application:
     existing = draft_of(session, user.id)
     if existing is not None:
         return existing
-    APPLICATION.check(None, ApplicationEvent.START, actor_roles(session, user, owner=True))
+    APPLICATION.check(None, ApplicationEvent.START, people.actor_roles(session, user, owner=True))
     application = Application(applicant_id=user.id, created_at=now, updated_at=now)
     session.add(application)
     session.flush()

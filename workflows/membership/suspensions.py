@@ -15,8 +15,8 @@ from models import Member, SuspensionCase, User
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import SUSPENSION, SuspensionEvent, SuspensionState
 from workflows.charter.membership import MEMBERSHIP, Standing, StandingEvent
-from workflows.charter.roles import Actor, Role
-from workflows.membership import standing
+from workflows.charter.roles import Role
+from workflows.membership import representation, standing
 from workflows.platform import audit, locks, people, prompts
 from workflows.platform.settings import Settings
 from workflows.platform.values import N_, Message, button, message
@@ -29,12 +29,8 @@ DECISION = "sus"
 OPEN_STATES = {SuspensionState.PROPOSED, SuspensionState.SUSPENDED, SuspensionState.LIFT_PROPOSED}
 
 
-def actor_roles(session: Session, user: User) -> frozenset[Actor]:
-    return frozenset({Role.GUEST, *people.roles_of(session, user.id)})
-
-
 def may_propose(session: Session, user: User) -> bool:
-    return SuspensionEvent.PROPOSE in SUSPENSION.events_for(None, actor_roles(session, user))
+    return SuspensionEvent.PROPOSE in SUSPENSION.events_for(None, people.actor_roles(session, user))
 
 
 def lock(session: Session, case_id: int) -> SuspensionCase:
@@ -83,7 +79,7 @@ def _step(
         SUSPENSION,
         case,
         event,
-        actor_roles(session, user),
+        people.actor_roles(session, user),
         entity="suspension",
         actor_id=user.id,
         now=now,
@@ -94,7 +90,7 @@ def _step(
 
 
 def check(session: Session, case: SuspensionCase, event: SuspensionEvent, user: User) -> None:
-    SUSPENSION.check(case.state, event, actor_roles(session, user), subject=case.id)
+    SUSPENSION.check(case.state, event, people.actor_roles(session, user), subject=case.id)
 
 
 def summary(session: Session, case: SuspensionCase, member: Member, *, heading: str) -> Message:
@@ -123,7 +119,7 @@ def propose(
 ) -> SuspensionCase:
     """Art. 22: the Secretariat proposes; the Secretary-General is asked to decide."""
     member = standing.lock_member(session, member_id)
-    SUSPENSION.check(None, SuspensionEvent.PROPOSE, actor_roles(session, user))
+    SUSPENSION.check(None, SuspensionEvent.PROPOSE, people.actor_roles(session, user))
     if not MEMBERSHIP.can(member.standing, StandingEvent.SUSPEND):
         raise NotAllowed(f"member is {member.standing}", reason="not_active")
     if open_case(session, member_id) is not None:
@@ -248,7 +244,7 @@ def decide(
         "name_ar": member.name_ar,
         "reason": case.reason,
     }
-    representatives = standing.representatives(session, member.id)
+    representatives = representation.representatives(session, member.id)
     if event in TO_MEMBER:
         standing.tell(session, representatives, TO_MEMBER[event], args)
     standing.tell(

@@ -22,8 +22,8 @@ from workflows.charter.membership import (
     needs_signature_of_highest_authority,
 )
 from workflows.charter.roles import Role
-from workflows.membership import standing, suspensions
-from workflows.platform import audit, locks, outbox, prompts
+from workflows.membership import representation, standing, suspensions
+from workflows.platform import audit, locks, outbox, people, prompts
 from workflows.platform.settings import Settings
 from workflows.platform.values import N_, Message, button, message
 
@@ -70,7 +70,8 @@ def may_request(session: Session, member: Member, user: User) -> None:
     assert member.id is not None
     if member.standing == Standing.WITHDRAWN.value:
         raise NotAllowed("the member has withdrawn", reason="withdrawn")
-    roles = standing.actor_roles(session, user, member_id=member.id)
+    owner = representation.represents(session, user.id, member.id)
+    roles = people.actor_roles(session, user, owner=owner)
     WITHDRAWAL.check(None, WithdrawalEvent.REQUEST, roles)
     if open_for(session, member.id) is not None:
         raise NotAllowed("a request is already open", reason="duplicate")
@@ -171,12 +172,13 @@ def _step(
     now: datetime,
     reason: str | None = None,
 ) -> WithdrawalState:
+    owner = representation.represents(session, user.id, withdrawal.member_id)
     return audit.transition(
         session,
         WITHDRAWAL,
         withdrawal,
         event,
-        standing.actor_roles(session, user, member_id=withdrawal.member_id),
+        people.actor_roles(session, user, owner=owner),
         entity="withdrawal",
         actor_id=user.id,
         now=now,
@@ -188,7 +190,8 @@ def check(
     session: Session, withdrawal: WithdrawalRequest, event: WithdrawalEvent, user: User
 ) -> None:
     """Refuse early, before a reason is asked for, what the charter would refuse anyway."""
-    roles = standing.actor_roles(session, user, member_id=withdrawal.member_id)
+    owner = representation.represents(session, user.id, withdrawal.member_id)
+    roles = people.actor_roles(session, user, owner=owner)
     WITHDRAWAL.check(withdrawal.state, event, roles, subject=withdrawal.id)
 
 
@@ -299,7 +302,7 @@ def refuse(session: Session, request_id: int, user: User, reason: str, *, now: d
         "reason": reason,
     }
     assert member.id is not None
-    told = [withdrawal.requested_by, *standing.representatives(session, member.id)]
+    told = [withdrawal.requested_by, *representation.representatives(session, member.id)]
     standing.tell(session, told, REFUSED_TO_MEMBER, args)
     standing.tell(session, standing.secretariat(session), REFUSED_NOTICE, args, skip=set(told))
 

@@ -10,7 +10,8 @@ from bot.engine import Router, Turn
 from bot.i18n import Html
 from models import User
 from workflows.charter.bodies import COMPOSITIONS, Body, SeatKind
-from workflows.meetings import attendance, seats, sessions
+from workflows.meetings import seats, sessions
+from workflows.platform import people
 from workflows.platform.values import N_
 
 router = Router("seats_admin")
@@ -95,7 +96,7 @@ def pick_kind(turn: Turn, press: SeatKindPick) -> None:
 def typed_holder(turn: Turn) -> None:
     conversation = turn.conversation
     assert conversation is not None
-    person = attendance.find_person(turn.session, turn.event.text or "")
+    person = people.find_person(turn.session, turn.event.text or "")
     if person is None:
         turn.say(turn.t._(NO_SUCH_PERSON))
         return
