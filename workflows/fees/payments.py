@@ -10,7 +10,7 @@ suspended voting right at once (Art. 25).
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlmodel import Session, select
@@ -146,16 +146,13 @@ def report_payment(
         reported_at=now,
     )
     _fill(payment, amount, report)
-    session.add(payment)
-    session.flush()
-    audit.record(
+    audit.create(
         session,
+        payment,
+        PaymentEvent.REPORT,
         entity="fee_payment",
-        entity_id=payment.id,
-        action=PaymentEvent.REPORT.value,
         actor_id=user.id,
-        to_state=PaymentState.REPORTED.value,
-        at=now,
+        now=now,
         amount=str(amount),
         paid_on=report.paid_on.isoformat(),
         reference=payment.reference,
@@ -209,8 +206,7 @@ def _ask_secretariat(
         text=summary(session, payment, heading=heading),
         buttons=decision_buttons(payment.id),
         now=now,
-        remind_after=timedelta(hours=settings.prompt_remind_hours),
-        escalate_after=timedelta(hours=settings.prompt_escalate_hours),
+        settings=settings,
         attachment=receipt,
         caption=message(RECEIPT_CAPTION, number=str(payment.id)),
     )
@@ -266,16 +262,10 @@ def _resolve(
     now: datetime,
     **args: object,
 ) -> None:
-    prompt = prompts.open_for(session, CONFIRM, payment.id or 0)
-    if prompt is not None:
-        prompts.resolve(
-            session,
-            prompt,
-            actor=user,
-            outcome=outcome,
-            outcome_text=prompts.outcome(key, user, now, **args),
-            now=now,
-        )
+    text = prompts.outcome(key, user, now, **args)
+    prompts.close(
+        session, CONFIRM, payment.id or 0, actor=user, outcome=outcome, outcome_text=text, now=now
+    )
 
 
 def _settle(session: Session, due: FeeDue, *, now: datetime) -> statements.DueLine:
@@ -398,16 +388,13 @@ def record_payment(
         decided_at=now,
     )
     _fill(payment, amount, report)
-    session.add(payment)
-    session.flush()
-    audit.record(
+    audit.create(
         session,
+        payment,
+        PaymentEvent.RECORD,
         entity="fee_payment",
-        entity_id=payment.id,
-        action=PaymentEvent.RECORD.value,
         actor_id=user.id,
-        to_state=PaymentState.CONFIRMED.value,
-        at=now,
+        now=now,
         amount=str(amount),
         paid_on=report.paid_on.isoformat(),
         reference=payment.reference,

@@ -144,16 +144,13 @@ def propose(
         proposed_by=actor.id,
         created_at=now,
     )
-    session.add(motion)
-    session.flush()
-    audit.record(
+    audit.create(
         session,
+        motion,
+        MotionEvent.PROPOSE,
         entity="motion",
-        entity_id=motion.id,
-        action=MotionEvent.PROPOSE.value,
         actor_id=actor.id,
-        to_state=motion.state,
-        at=now,
+        now=now,
         meeting=meeting_id,
     )
     members_amendment = (

@@ -126,16 +126,8 @@ def convene(session: Session, details: Convening, actor: User, *, now: datetime)
         majority_base=body_base(session, details.body).value,
         fee_suspended_in_quorum_base=_fee_suspended_in_base(session),
     )
-    session.add(meeting)
-    session.flush()
-    audit.record(
-        session,
-        entity="meeting",
-        entity_id=meeting.id,
-        action=MeetingEvent.CONVENE.value,
-        actor_id=actor.id,
-        to_state=meeting.state,
-        at=now,
+    audit.create(
+        session, meeting, MeetingEvent.CONVENE, entity="meeting", actor_id=actor.id, now=now
     )
     assert meeting.id is not None
     invitees = _invitees(session, details.body)

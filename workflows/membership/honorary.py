@@ -6,7 +6,7 @@ The second confirmation creates the honorary member (no fees, no vote:
 Art. 18, 25); a decline by either ends the nomination.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from sqlmodel import Session, col, select
@@ -104,18 +104,10 @@ def nominate(
         state=HonoraryState.NOMINATED.value,
         created_at=now,
     )
-    session.add(nomination)
-    session.flush()
-    assert nomination.id is not None
-    audit.record(
-        session,
-        entity="honorary",
-        entity_id=nomination.id,
-        action=HonoraryEvent.NOMINATE.value,
-        actor_id=user.id,
-        to_state=HonoraryState.NOMINATED.value,
-        at=now,
+    audit.create(
+        session, nomination, HonoraryEvent.NOMINATE, entity="honorary", actor_id=user.id, now=now
     )
+    assert nomination.id is not None
     for capacity, role in ROLE.items():
         prompts.open_prompt(
             session,
@@ -125,9 +117,7 @@ def nominate(
             text=summary(session, nomination, capacity),
             buttons=decision_buttons(nomination.id, capacity),
             now=now,
-            remind_after=timedelta(hours=settings.prompt_remind_hours),
-            # Only the signatory can sign: there is no one to escalate to.
-            escalate_after=None,
+            settings=settings,
         )
     outbox.notify(
         session,
@@ -217,9 +207,10 @@ def _resolve(
     now: datetime,
 ) -> None:
     assert nomination.id is not None
-    prompt = prompts.open_for(session, PROMPT[capacity], nomination.id)
-    if prompt is not None:
-        prompts.resolve(session, prompt, actor=user, outcome=outcome, outcome_text=text, now=now)
+    kind = PROMPT[capacity]
+    prompts.close(
+        session, kind, nomination.id, actor=user, outcome=outcome, outcome_text=text, now=now
+    )
 
 
 def confirm(

@@ -7,7 +7,7 @@ proposed by the Secretariat and decided by the Secretary-General in the same
 way. One case per suspension, from the proposal to the lifting.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -131,20 +131,17 @@ def propose(
         state=SuspensionState.PROPOSED.value,
         created_at=now,
     )
-    session.add(case)
-    session.flush()
-    assert case.id is not None
-    audit.record(
+    audit.create(
         session,
+        case,
+        SuspensionEvent.PROPOSE,
         entity="suspension",
-        entity_id=case.id,
-        action=SuspensionEvent.PROPOSE.value,
         actor_id=user.id,
-        to_state=SuspensionState.PROPOSED.value,
+        now=now,
         reason=reason,
-        at=now,
         member=member_id,
     )
+    assert case.id is not None
     prompts.open_prompt(
         session,
         kind=DECIDE,
@@ -158,8 +155,7 @@ def propose(
             ]
         ],
         now=now,
-        remind_after=timedelta(hours=settings.prompt_remind_hours),
-        escalate_after=None,
+        settings=settings,
     )
     return case
 
@@ -195,8 +191,7 @@ def propose_lift(
             ]
         ],
         now=now,
-        remind_after=timedelta(hours=settings.prompt_remind_hours),
-        escalate_after=None,
+        settings=settings,
     )
     return case
 
@@ -204,12 +199,10 @@ def propose_lift(
 def _resolve(
     session: Session, kind: str, case: SuspensionCase, user: User, outcome: str, text: Message
 ) -> None:
-    assert case.id is not None
-    prompt = prompts.open_for(session, kind, case.id)
-    if prompt is not None:
-        now = case.decided_at
-        assert now is not None
-        prompts.resolve(session, prompt, actor=user, outcome=outcome, outcome_text=text, now=now)
+    assert case.id is not None and case.decided_at is not None
+    prompts.close(
+        session, kind, case.id, actor=user, outcome=outcome, outcome_text=text, now=case.decided_at
+    )
 
 
 def decide(

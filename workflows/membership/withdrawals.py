@@ -8,7 +8,7 @@ representative role of those left representing no one, and so its votes.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -105,20 +105,17 @@ def request(
         withdrawal.letter_name = letter.name
         withdrawal.letter_mime = letter.mime
         withdrawal.letter_size = letter.size
-    session.add(withdrawal)
-    session.flush()
-    assert withdrawal.id is not None
-    audit.record(
+    audit.create(
         session,
+        withdrawal,
+        WithdrawalEvent.REQUEST,
         entity="withdrawal",
-        entity_id=withdrawal.id,
-        action=WithdrawalEvent.REQUEST.value,
         actor_id=user.id,
-        to_state=WithdrawalState.REQUESTED.value,
+        now=now,
         reason=reason,
-        at=now,
         member=member_id,
     )
+    assert withdrawal.id is not None
     prompts.open_prompt(
         session,
         kind=ACKNOWLEDGE,
@@ -127,8 +124,7 @@ def request(
         text=summary(session, withdrawal, member, heading=ACKNOWLEDGE_HEADING),
         buttons=[[button(ACKNOWLEDGE_LABEL, DECISION, withdrawal.id, "ack")]],
         now=now,
-        remind_after=timedelta(hours=settings.prompt_remind_hours),
-        escalate_after=timedelta(hours=settings.prompt_escalate_hours),
+        settings=settings,
         attachment=_letter(withdrawal),
     )
     outbox.notify(
@@ -205,9 +201,9 @@ def _resolve(
     now: datetime,
 ) -> None:
     assert withdrawal.id is not None
-    prompt = prompts.open_for(session, kind, withdrawal.id)
-    if prompt is not None:
-        prompts.resolve(session, prompt, actor=user, outcome=outcome, outcome_text=text, now=now)
+    prompts.close(
+        session, kind, withdrawal.id, actor=user, outcome=outcome, outcome_text=text, now=now
+    )
 
 
 def acknowledge(
@@ -240,8 +236,7 @@ def acknowledge(
             ]
         ],
         now=now,
-        remind_after=timedelta(hours=settings.prompt_remind_hours),
-        escalate_after=None,
+        settings=settings,
         attachment=_letter(withdrawal),
     )
     outbox.notify(
