@@ -118,6 +118,47 @@ def _fill(payment: FeePayment, amount: Money, report: PaymentReport) -> None:
         payment.receipt_size = report.receipt.size
 
 
+def _create(
+    session: Session,
+    due: FeeDue,
+    user: User,
+    report: PaymentReport,
+    event: PaymentEvent,
+    *,
+    now: datetime,
+) -> FeePayment:
+    """The payment ``user`` reports or records against ``due``, with its audit record;
+    refused when the amount, date or reference cannot be right."""
+    assert due.id is not None
+    amount = _amount(due, report, now.date())
+    payment = FeePayment(
+        due_id=due.id,
+        member_id=due.member_id,
+        state=FEE_PAYMENT.next(None, event).value,
+        amount_minor=amount.minor,
+        currency=amount.currency,
+        paid_on=report.paid_on,
+        reference="",
+        reported_by=user.id,
+        reported_at=now,
+    )
+    if event is PaymentEvent.RECORD:
+        # The Secretariat records what it saw itself: decided as it is written.
+        payment.decided_by, payment.decided_at = user.id, now
+    _fill(payment, amount, report)
+    return audit.create(
+        session,
+        payment,
+        event,
+        entity="fee_payment",
+        actor_id=user.id,
+        now=now,
+        amount=str(amount),
+        paid_on=report.paid_on.isoformat(),
+        reference=payment.reference,
+    )
+
+
 def report_payment(
     session: Session,
     due_id: int,
@@ -133,30 +174,7 @@ def report_payment(
     FEE_PAYMENT.check(None, PaymentEvent.REPORT, people.actor_roles(session, user, owner=owner))
     if report.receipt is None:
         raise NotAllowed("a report needs its receipt", reason="receipt_missing")
-    amount = _amount(due, report, now.date())
-    payment = FeePayment(
-        due_id=due_id,
-        member_id=due.member_id,
-        state=PaymentState.REPORTED.value,
-        amount_minor=amount.minor,
-        currency=amount.currency,
-        paid_on=report.paid_on,
-        reference="",
-        reported_by=user.id,
-        reported_at=now,
-    )
-    _fill(payment, amount, report)
-    audit.create(
-        session,
-        payment,
-        PaymentEvent.REPORT,
-        entity="fee_payment",
-        actor_id=user.id,
-        now=now,
-        amount=str(amount),
-        paid_on=report.paid_on.isoformat(),
-        reference=payment.reference,
-    )
+    payment = _create(session, due, user, report, PaymentEvent.REPORT, now=now)
     _ask_secretariat(session, payment, heading=REPORTED_HEADING, now=now, settings=settings)
     return payment
 
@@ -373,32 +391,7 @@ def record_payment(
     due = periods.lock_due(session, due_id)
     owner = representation.represents(session, user.id, due.member_id)
     FEE_PAYMENT.check(None, PaymentEvent.RECORD, people.actor_roles(session, user, owner=owner))
-    amount = _amount(due, report, now.date())
-    payment = FeePayment(
-        due_id=due_id,
-        member_id=due.member_id,
-        state=PaymentState.CONFIRMED.value,
-        amount_minor=amount.minor,
-        currency=amount.currency,
-        paid_on=report.paid_on,
-        reference="",
-        reported_by=user.id,
-        reported_at=now,
-        decided_by=user.id,
-        decided_at=now,
-    )
-    _fill(payment, amount, report)
-    audit.create(
-        session,
-        payment,
-        PaymentEvent.RECORD,
-        entity="fee_payment",
-        actor_id=user.id,
-        now=now,
-        amount=str(amount),
-        paid_on=report.paid_on.isoformat(),
-        reference=payment.reference,
-    )
+    payment = _create(session, due, user, report, PaymentEvent.RECORD, now=now)
     line = _settle(session, due, now=now)
     _tell_member(session, payment, line, RECORDED_TO_MEMBER)
     voting_rights.restore_if_paid_up(session, due.member_id, now=now)
