@@ -2,9 +2,10 @@
 
 :func:`open_prompt` sends a copy to every holder of the audience role (and, for
 the Secretariat, to its bound group chat), and schedules a reminder and, for the
-Secretariat, an escalation to the Secretary-General. :func:`resolve` closes it once, atomically:
-a second tap, on any copy, finds it resolved and is refused. Every copy is then
-edited to say who did what and when.
+Secretariat, an escalation to the Secretary-General. :func:`resolve` closes it
+once, atomically: a second tap, on any copy, finds it resolved and is refused.
+Every copy is then edited to say who did what and when; :func:`close` does so for
+the prompt about a request still open, if there is one.
 """
 
 from datetime import datetime, timedelta
@@ -205,8 +206,8 @@ def close(
     outcome_text: Message,
     now: datetime,
 ) -> None:
-    """:func:`resolve` the prompt ``kind`` about ``subject_id`` that is still open, if any
-    (a request decided without one, or after an earlier decision closed it)."""
+    """:func:`resolve` the prompt ``kind`` about ``subject_id`` if one is still open; a
+    request decided at another stage has none, and nothing is written."""
     prompt = open_for(session, kind, subject_id)
     if prompt is not None:
         resolve(session, prompt, actor=actor, outcome=outcome, outcome_text=outcome_text, now=now)
