@@ -10,7 +10,7 @@ suspended voting right at once (Art. 25).
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlmodel import Session, select
@@ -20,8 +20,9 @@ from workflows.charter import fees as rules
 from workflows.charter.errors import AmountProblem, InvalidAmount, NotAllowed
 from workflows.charter.machines import FEE_PAYMENT, PaymentEvent, PaymentState
 from workflows.charter.money import Money
-from workflows.charter.roles import Actor, Party, Role
+from workflows.charter.roles import Role
 from workflows.fees import periods, statements, voting_rights
+from workflows.membership import representation
 from workflows.platform import audit, locks, outbox, people, prompts
 from workflows.platform.settings import Settings
 from workflows.platform.values import N_, Message, Name, button, message
@@ -51,14 +52,6 @@ class PaymentReport:
     paid_on: date
     reference: str
     receipt: Receipt | None = None
-
-
-def actor_roles(session: Session, user: User, *, member_id: int) -> frozenset[Actor]:
-    """The user's roles, with ``Party.OWNER`` when they speak for the member (Art. 24)."""
-    roles: set[Actor] = {Role.GUEST, *people.roles_of(session, user.id)}
-    if user.id in periods.representatives(session, member_id):
-        roles.add(Party.OWNER)
-    return frozenset(roles)
 
 
 def largest_payment(due: FeeDue) -> Decimal:
@@ -102,7 +95,9 @@ def _step(
         FEE_PAYMENT,
         payment,
         event,
-        actor_roles(session, user, member_id=payment.member_id),
+        people.actor_roles(
+            session, user, owner=representation.represents(session, user.id, payment.member_id)
+        ),
         entity="fee_payment",
         actor_id=user.id,
         now=now,
@@ -123,6 +118,47 @@ def _fill(payment: FeePayment, amount: Money, report: PaymentReport) -> None:
         payment.receipt_size = report.receipt.size
 
 
+def _create(
+    session: Session,
+    due: FeeDue,
+    user: User,
+    report: PaymentReport,
+    event: PaymentEvent,
+    *,
+    now: datetime,
+) -> FeePayment:
+    """The payment ``user`` reports or records against ``due``, with its audit record;
+    refused when the amount, date or reference cannot be right."""
+    assert due.id is not None
+    amount = _amount(due, report, now.date())
+    payment = FeePayment(
+        due_id=due.id,
+        member_id=due.member_id,
+        state=FEE_PAYMENT.next(None, event).value,
+        amount_minor=amount.minor,
+        currency=amount.currency,
+        paid_on=report.paid_on,
+        reference="",
+        reported_by=user.id,
+        reported_at=now,
+    )
+    if event is PaymentEvent.RECORD:
+        # The Secretariat records what it saw itself: decided as it is written.
+        payment.decided_by, payment.decided_at = user.id, now
+    _fill(payment, amount, report)
+    return audit.create(
+        session,
+        payment,
+        event,
+        entity="fee_payment",
+        actor_id=user.id,
+        now=now,
+        amount=str(amount),
+        paid_on=report.paid_on.isoformat(),
+        reference=payment.reference,
+    )
+
+
 def report_payment(
     session: Session,
     due_id: int,
@@ -134,38 +170,11 @@ def report_payment(
 ) -> FeePayment:
     """A representative reports what the member paid; the Secretariat is asked to confirm."""
     due = periods.lock_due(session, due_id)
-    FEE_PAYMENT.check(
-        None, PaymentEvent.REPORT, actor_roles(session, user, member_id=due.member_id)
-    )
+    owner = representation.represents(session, user.id, due.member_id)
+    FEE_PAYMENT.check(None, PaymentEvent.REPORT, people.actor_roles(session, user, owner=owner))
     if report.receipt is None:
         raise NotAllowed("a report needs its receipt", reason="receipt_missing")
-    amount = _amount(due, report, now.date())
-    payment = FeePayment(
-        due_id=due_id,
-        member_id=due.member_id,
-        state=PaymentState.REPORTED.value,
-        amount_minor=amount.minor,
-        currency=amount.currency,
-        paid_on=report.paid_on,
-        reference="",
-        reported_by=user.id,
-        reported_at=now,
-    )
-    _fill(payment, amount, report)
-    session.add(payment)
-    session.flush()
-    audit.record(
-        session,
-        entity="fee_payment",
-        entity_id=payment.id,
-        action=PaymentEvent.REPORT.value,
-        actor_id=user.id,
-        to_state=PaymentState.REPORTED.value,
-        at=now,
-        amount=str(amount),
-        paid_on=report.paid_on.isoformat(),
-        reference=payment.reference,
-    )
+    payment = _create(session, due, user, report, PaymentEvent.REPORT, now=now)
     _ask_secretariat(session, payment, heading=REPORTED_HEADING, now=now, settings=settings)
     return payment
 
@@ -215,8 +224,7 @@ def _ask_secretariat(
         text=summary(session, payment, heading=heading),
         buttons=decision_buttons(payment.id),
         now=now,
-        remind_after=timedelta(hours=settings.prompt_remind_hours),
-        escalate_after=timedelta(hours=settings.prompt_escalate_hours),
+        settings=settings,
         attachment=receipt,
         caption=message(RECEIPT_CAPTION, number=str(payment.id)),
     )
@@ -272,16 +280,10 @@ def _resolve(
     now: datetime,
     **args: object,
 ) -> None:
-    prompt = prompts.open_for(session, CONFIRM, payment.id or 0)
-    if prompt is not None:
-        prompts.resolve(
-            session,
-            prompt,
-            actor=user,
-            outcome=outcome,
-            outcome_text=prompts.outcome(key, user, now, **args),
-            now=now,
-        )
+    text = prompts.outcome(key, user, now, **args)
+    prompts.close(
+        session, CONFIRM, payment.id or 0, actor=user, outcome=outcome, outcome_text=text, now=now
+    )
 
 
 def _settle(session: Session, due: FeeDue, *, now: datetime) -> statements.DueLine:
@@ -315,7 +317,7 @@ def _tell_member(session: Session, payment: FeePayment, line: statements.DueLine
         args["balance"] = message(PAID_IN_FULL)
     else:
         args["balance"] = message(STILL_OWED, balance=line.balance)
-    for chat_id in periods.representatives(session, payment.member_id):
+    for chat_id in representation.representatives(session, payment.member_id):
         outbox.notify(session, chat_id=chat_id, key=key, args=args)
 
 
@@ -351,7 +353,7 @@ def dispute_payment(
     _resolve(session, payment, user, "dispute", DISPUTED_BY, now, reason=reason)
     member = session.get(Member, payment.member_id)
     assert member is not None
-    for chat_id in periods.representatives(session, payment.member_id):
+    for chat_id in representation.representatives(session, payment.member_id):
         outbox.notify(
             session,
             chat_id=chat_id,
@@ -387,38 +389,9 @@ def record_payment(
     """The Secretariat records a payment it saw itself (a transfer on the bank statement):
     confirmed at once, without a member's report."""
     due = periods.lock_due(session, due_id)
-    FEE_PAYMENT.check(
-        None, PaymentEvent.RECORD, actor_roles(session, user, member_id=due.member_id)
-    )
-    amount = _amount(due, report, now.date())
-    payment = FeePayment(
-        due_id=due_id,
-        member_id=due.member_id,
-        state=PaymentState.CONFIRMED.value,
-        amount_minor=amount.minor,
-        currency=amount.currency,
-        paid_on=report.paid_on,
-        reference="",
-        reported_by=user.id,
-        reported_at=now,
-        decided_by=user.id,
-        decided_at=now,
-    )
-    _fill(payment, amount, report)
-    session.add(payment)
-    session.flush()
-    audit.record(
-        session,
-        entity="fee_payment",
-        entity_id=payment.id,
-        action=PaymentEvent.RECORD.value,
-        actor_id=user.id,
-        to_state=PaymentState.CONFIRMED.value,
-        at=now,
-        amount=str(amount),
-        paid_on=report.paid_on.isoformat(),
-        reference=payment.reference,
-    )
+    owner = representation.represents(session, user.id, due.member_id)
+    FEE_PAYMENT.check(None, PaymentEvent.RECORD, people.actor_roles(session, user, owner=owner))
+    payment = _create(session, due, user, report, PaymentEvent.RECORD, now=now)
     line = _settle(session, due, now=now)
     _tell_member(session, payment, line, RECORDED_TO_MEMBER)
     voting_rights.restore_if_paid_up(session, due.member_id, now=now)

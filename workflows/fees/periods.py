@@ -16,13 +16,14 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from models import FeeDue, FeePeriod, Member, Representation, User, bulk
+from models import FeeDue, FeePeriod, Member, User, bulk
 from workflows.charter import fees as rules
 from workflows.charter.errors import NotAllowed
 from workflows.charter.membership import MemberCategory, Standing, VotingRight
 from workflows.charter.money import Money
 from workflows.charter.roles import STAFF, Role
 from workflows.fees.statements import DueStatus, fee_of
+from workflows.membership import representation
 from workflows.platform import audit, locks, outbox, people, prompts, schedule
 from workflows.platform.unit_of_work import SETTINGS
 from workflows.platform.values import N_, button, n_
@@ -99,46 +100,7 @@ def require_staff(session: Session, user: User) -> None:
         raise NotAllowed("fees are kept by the Secretariat", reason="role_not_allowed")
 
 
-# --- Who owes, who speaks for a member ------------------------------------------
-
-
-def representatives(session: Session, member_id: int) -> list[int]:
-    """The users who speak for the member now (Art. 24), oldest first."""
-    query = (
-        select(Representation.user_id)
-        .where(Representation.member_id == member_id, col(Representation.until).is_(None))
-        .order_by(col(Representation.since), col(Representation.id))
-    )
-    return list(session.exec(query))
-
-
-def representatives_of(session: Session, member_ids: list[int]) -> dict[int, list[int]]:
-    """:func:`representatives` of many members, read in one statement per slice."""
-    found: dict[int, list[int]] = {member_id: [] for member_id in member_ids}
-    for part in outbox.slices(member_ids):
-        query = (
-            select(Representation.member_id, Representation.user_id)
-            .where(col(Representation.member_id).in_(part), col(Representation.until).is_(None))
-            .order_by(col(Representation.since), col(Representation.id))
-        )
-        for member_id, user_id in session.exec(query):
-            found[member_id].append(user_id)
-    return found
-
-
-def represented_by(session: Session, user_id: int) -> list[Member]:
-    """The members ``user_id`` speaks for now, withdrawn ones left out, by name."""
-    query = (
-        select(Member)
-        .join(Representation, Representation.member_id == Member.id)  # type: ignore[arg-type]
-        .where(
-            Representation.user_id == user_id,
-            col(Representation.until).is_(None),
-            Member.standing != Standing.WITHDRAWN.value,
-        )
-        .order_by(col(Member.name_en))
-    )
-    return list(session.exec(query))
+# --- Who owes ----------------------------------------------------------------
 
 
 def owes_notice(member: Member) -> bool:
@@ -340,7 +302,8 @@ def issue_due(session: Session, period: FeePeriod, member: Member, *, now: datet
         period=period.id,
     )
     outbox.notify_many(
-        session, _notices(period, member, due.id, representatives(session, member.id))
+        session,
+        _notices(period, member, due.id, representation.representatives(session, member.id)),
     )
     if member.fee_notice_due_at is not None:
         member.fee_notice_due_at = None
@@ -376,7 +339,7 @@ def issue_dues(session: Session, period: FeePeriod, members: list[Member], *, no
         # member by member, as it does for a single due.
         return sum(1 for member in owing if issue_due(session, period, member, now=now))
     due_ids = {member_id: due_id for due_id, member_id in written}
-    speakers = representatives_of(session, list(due_ids))
+    speakers = representation.representatives_of(session, list(due_ids))
     records: list[dict[str, Any]] = []
     notices: list[outbox.Owed] = []
     for member in owing:

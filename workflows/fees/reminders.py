@@ -26,10 +26,10 @@ from workflows.fees.periods import (
     owes_notice,
     period_args,
     policy_of,
-    representatives_of,
     suspends_automatically,
 )
 from workflows.fees.statements import DueLine, DueStatus, line_of, lines_of
+from workflows.membership.representation import representatives_of
 from workflows.platform import locks, outbox, prompts, schedule
 from workflows.platform.values import N_, Name, button, n_
 

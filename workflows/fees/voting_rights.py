@@ -26,8 +26,9 @@ from workflows.charter.membership import (
     VotingRightEvent,
     may_vote,
 )
-from workflows.charter.roles import Actor, Party, Role
+from workflows.charter.roles import Role
 from workflows.fees import periods, statements
+from workflows.membership import representation
 from workflows.platform import audit, locks, outbox, people, prompts
 from workflows.platform.values import N_, Name, message
 
@@ -46,12 +47,6 @@ def _lock(session: Session, member_id: int) -> Member:
     return locks.lock(session, Member, member_id)
 
 
-def _roles(session: Session, user: User | None) -> frozenset[Actor]:
-    if user is None:
-        return frozenset({Party.SYSTEM})
-    return frozenset({Role.GUEST, *people.roles_of(session, user.id)})
-
-
 def _step(
     session: Session,
     member: Member,
@@ -68,7 +63,7 @@ def _step(
         VOTING_RIGHT,
         member,
         event,
-        _roles(session, user),
+        people.actor_roles(session, user),
         entity="member",
         actor_id=user.id if user else None,
         now=now,
@@ -102,7 +97,7 @@ def suspend(
     session.add(suspension)
     session.flush()
     why = message(AUTOMATIC) if user is None else message(DECIDED, reason=reason)
-    for chat_id in periods.representatives(session, member_id):
+    for chat_id in representation.representatives(session, member_id):
         outbox.notify(
             session,
             chat_id=chat_id,
@@ -127,7 +122,7 @@ def restore(
         suspension.restore_reason = reason
         session.add(suspension)
     why = message(PAID_UP) if user is None else message(DECIDED, reason=reason)
-    for chat_id in periods.representatives(session, member_id):
+    for chat_id in representation.representatives(session, member_id):
         outbox.notify(
             session,
             chat_id=chat_id,

@@ -21,7 +21,8 @@ from workflows.charter.voting import (
     amendment_may_be_put_to_vote,
     amendment_support_needed,
 )
-from workflows.meetings import ballots, sessions, speakers
+from workflows.meetings import ballots, sessions
+from workflows.membership import representation
 from workflows.platform import audit, live, locks, outbox, prompts, schedule
 from workflows.platform.values import N_, button
 
@@ -119,7 +120,7 @@ def seek_support(session: Session, motion: Motion, actor: User, *, now: datetime
     )
     for member in full:
         assert member.id is not None
-        for chat_id in speakers.representatives(session, member.id):
+        for chat_id in representation.representatives(session, member.id):
             outbox.notify(
                 session,
                 chat_id=chat_id,
@@ -152,7 +153,7 @@ def support(session: Session, motion_id: int, member_id: int, user: User, *, now
     if motion.state != MotionState.COLLECTING_SUPPORT.value:
         raise NotAllowed("no support is being collected", reason="procedure.support_closed")
     member = session.get(Member, member_id)
-    if member is None or user.id not in speakers.representatives(session, member_id):
+    if member is None or user.id not in representation.representatives(session, member_id):
         raise NotAllowed("not the member's representative", reason="not_representative")
     may_support_amendment(MemberCategory(member.category), Standing(member.standing)).require()
     base = sessions.bases_of(session, sessions.load(session, motion.meeting_id))

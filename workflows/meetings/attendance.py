@@ -1,10 +1,8 @@
 """Delegates (Art. 24) and attendance (Art. 26): naming and accepting a delegate,
 checking in by button, and the Secretariat's record of attendance in the room."""
 
-import re
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -20,24 +18,12 @@ from workflows.charter.meetings import (
     voter_key,
 )
 from workflows.charter.membership import MemberCategory, Standing
-from workflows.meetings import seats, sessions, speakers, tallies
+from workflows.meetings import ballots, seats, sessions, speakers, tallies
+from workflows.membership import representation
 from workflows.platform import audit, live, locks, outbox
 from workflows.platform.values import N_, button
 
 DELEGATION = "dlg"
-USERNAME = re.compile(r"@?([A-Za-z][A-Za-z0-9_]{3,31})")
-
-
-def find_person(session: Session, typed: str) -> User | None:
-    """Someone who has started the bot, by Telegram id or @username."""
-    text = typed.strip()
-    if text.isdecimal():
-        return session.get(User, int(text)) if len(text) <= 16 else None
-    match = USERNAME.fullmatch(text)
-    if match is None:
-        return None
-    name = match.group(1).lower()
-    return session.exec(select(User).where(func.lower(User.username) == name)).first()
 
 
 # --- Delegates (Art. 24) -----------------------------------------------------
@@ -53,7 +39,7 @@ def name_delegate(
     """
     meeting = sessions.lock(session, meeting_id)
     member = session.get(Member, member_id)
-    if member is None or user.id not in speakers.representatives(session, member_id):
+    if member is None or user.id not in representation.representatives(session, member_id):
         raise NotAllowed(
             "only the member's representative names its delegate", reason="not_representative"
         )
@@ -62,7 +48,7 @@ def name_delegate(
     may_name_delegate(
         MemberCategory(member.category), Standing(member.standing), Body(meeting.body)
     ).require()
-    if delegate.id == user.id or delegate.id in speakers.representatives(session, member_id):
+    if delegate.id == user.id or delegate.id in representation.representatives(session, member_id):
         raise NotAllowed(
             "a representative needs no delegation", reason="delegate_is_representative"
         )
@@ -150,7 +136,7 @@ def answer_delegation(
         **sessions.describe(session, meeting, for_member=row.member_id),
         "delegate": user.first_name,
     }
-    for chat_id in speakers.representatives(session, row.member_id):
+    for chat_id in representation.representatives(session, row.member_id):
         outbox.notify(
             session,
             chat_id=chat_id,
@@ -163,30 +149,6 @@ def answer_delegation(
 # --- Check-in and attendance (Art. 24, 26) -----------------------------------
 
 
-def _voter_for(
-    session: Session, meeting: Meeting, user: User, member_id: int | None
-) -> tuple[str, Member | None]:
-    """Whom ``user`` checks in for: a member they speak for, or their own seat."""
-    if Body(meeting.body) != Body.ASSEMBLY:
-        if user.id not in seats.holders(session, Body(meeting.body)):
-            raise NotAllowed(
-                "not a seat holder", reason=f"art{ARTICLE[meeting.body]}.not_a_seat_holder"
-            )
-        return voter_key(user_id=user.id), None
-    members = speakers.members_of(session, meeting, user.id)
-    if member_id:
-        members = [m for m in members if m.id == member_id]
-    if not members:
-        raise NotAllowed(
-            "speaks for no member here", reason="art24.not_a_representative_or_delegate"
-        )
-    if len(members) > 1:
-        raise NotAllowed("speaks for several members", reason="several_members")
-    member = members[0]
-    assert member.id is not None
-    return voter_key(member_id=member.id), member
-
-
 ARTICLE = {Body.TRUSTEES.value: 6, Body.STEERING.value: 8, Body.COUNCIL.value: 10}
 
 
@@ -195,7 +157,12 @@ def check_in(
 ) -> bool:
     """Record that ``user`` attends for their member or seat; False if already recorded."""
     meeting = sessions.load(session, meeting_id)
-    voter, member = _voter_for(session, meeting, user, member_id)
+    body = Body(meeting.body)
+    if body != Body.ASSEMBLY and user.id not in seats.holders(session, body):
+        raise NotAllowed(
+            "not a seat holder", reason=f"art{ARTICLE[meeting.body]}.not_a_seat_holder"
+        )
+    voter, member = ballots.voter_of(session, meeting, user, member_id)
     may_check_in(
         MeetingState(meeting.state), Standing(member.standing) if member else None
     ).require()

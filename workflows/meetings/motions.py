@@ -24,7 +24,7 @@ from workflows.charter.meetings import (
     motion_kind_allowed,
     reminder_time,
 )
-from workflows.charter.roles import STAFF, Actor, Party
+from workflows.charter.roles import STAFF
 from workflows.charter.voting import (
     MajorityBase,
     MotionKind,
@@ -39,7 +39,7 @@ from workflows.meetings.ballots import BALLOT_NAMES as BALLOT_NAMES
 from workflows.meetings.ballots import BY_HAND as BY_HAND
 from workflows.meetings.ballots import KIND_NAMES as KIND_NAMES
 from workflows.meetings.ballots import describe
-from workflows.platform import audit, live, locks, outbox, schedule
+from workflows.platform import audit, live, locks, outbox, people, schedule
 from workflows.platform.settings import Settings
 from workflows.platform.values import N_, Message, message
 
@@ -60,7 +60,7 @@ def choose_majority_base(
     """The Secretariat sets this motion's majority base before its vote opens
     (Art. 26 leaves it open); the session's applies otherwise."""
     motion = lock(session, motion_id)
-    if not sessions.roles_of(session, actor) & STAFF:
+    if not people.actor_roles(session, actor) & STAFF:
         raise NotAllowed("the Secretariat sets the base", reason="role_not_allowed")
     if motion.state not in (MotionState.DRAFT.value, MotionState.COLLECTING_SUPPORT.value):
         raise NotAllowed("the vote has opened", reason="procedure.rules_fixed_once_open")
@@ -85,9 +85,7 @@ def lock(session: Session, motion_id: int) -> Motion:
 def step(
     session: Session, motion: Motion, event: MotionEvent, user: User | None, *, now: datetime
 ) -> None:
-    roles: frozenset[Actor] = (
-        frozenset({Party.SYSTEM}) if user is None else sessions.roles_of(session, user)
-    )
+    roles = people.actor_roles(session, user)
     audit.transition(
         session,
         MOTION,
@@ -114,7 +112,7 @@ def propose(
 ) -> Motion:
     """The Secretariat tables a motion; a members' amendment starts collecting support."""
     meeting = sessions.load(session, meeting_id)
-    MOTION.check(None, MotionEvent.PROPOSE, sessions.roles_of(session, actor))
+    MOTION.check(None, MotionEvent.PROPOSE, people.actor_roles(session, actor))
     motion_kind_allowed(Body(meeting.body), kind).require()
     if meeting.state in (MeetingState.CLOSED.value, MeetingState.CANCELLED.value):
         raise NotAllowed("the session is over", reason="procedure.session_over")
@@ -140,16 +138,13 @@ def propose(
         proposed_by=actor.id,
         created_at=now,
     )
-    session.add(motion)
-    session.flush()
-    audit.record(
+    audit.create(
         session,
+        motion,
+        MotionEvent.PROPOSE,
         entity="motion",
-        entity_id=motion.id,
-        action=MotionEvent.PROPOSE.value,
         actor_id=actor.id,
-        to_state=motion.state,
-        at=now,
+        now=now,
         meeting=meeting_id,
     )
     members_amendment = (

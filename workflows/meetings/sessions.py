@@ -27,7 +27,6 @@ from workflows.charter.meetings import (
     voter_key,
 )
 from workflows.charter.membership import MemberCategory, Standing, VotingRight
-from workflows.charter.roles import Actor, Role
 from workflows.charter.voting import (
     Bases,
     MajorityBase,
@@ -37,6 +36,7 @@ from workflows.charter.voting import (
     bases,
 )
 from workflows.meetings import seats, speakers
+from workflows.membership import representation
 from workflows.platform import audit, live, locks, outbox, people, schedule
 from workflows.platform.unit_of_work import SETTINGS
 from workflows.platform.values import N_, Message, Texts, button, message
@@ -46,10 +46,6 @@ CHECK_IN = "chk"
 BOARD = "meeting.board"
 #: A group chat's language when its posts carry both working languages (Art. 3).
 BOTH_LANGUAGES = "both"
-
-
-def roles_of(session: Session, user: User) -> frozenset[Actor]:
-    return frozenset({Role.GUEST, *people.roles_of(session, user.id)})
 
 
 def lock(session: Session, meeting_id: int) -> Meeting:
@@ -71,7 +67,7 @@ def _step(
         MEETING,
         meeting,
         event,
-        roles_of(session, user),
+        people.actor_roles(session, user),
         entity="meeting",
         actor_id=user.id,
         now=now,
@@ -112,7 +108,7 @@ class Convening:
 
 def convene(session: Session, details: Convening, actor: User, *, now: datetime) -> Meeting:
     """Create the session and invite everyone entitled (Art. 23, 24)."""
-    MEETING.check(None, MeetingEvent.CONVENE, roles_of(session, actor))
+    MEETING.check(None, MeetingEvent.CONVENE, people.actor_roles(session, actor))
     ZoneInfo(details.time_zone)  # refuses an unknown zone before anything is written
     meeting = Meeting(
         body=details.body.value,
@@ -131,16 +127,8 @@ def convene(session: Session, details: Convening, actor: User, *, now: datetime)
         majority_base=body_base(session, details.body).value,
         fee_suspended_in_quorum_base=_fee_suspended_in_base(session),
     )
-    session.add(meeting)
-    session.flush()
-    audit.record(
-        session,
-        entity="meeting",
-        entity_id=meeting.id,
-        action=MeetingEvent.CONVENE.value,
-        actor_id=actor.id,
-        to_state=meeting.state,
-        at=now,
+    audit.create(
+        session, meeting, MeetingEvent.CONVENE, entity="meeting", actor_id=actor.id, now=now
     )
     assert meeting.id is not None
     invitees = _invitees(session, details.body)
@@ -312,7 +300,7 @@ def answer_invitation(
     meeting = load(session, invitation.meeting_id)
     if user.id not in speakers.invitation_recipients(session, meeting, invitation) and (
         invitation.member_id is None
-        or user.id not in speakers.representatives(session, invitation.member_id)
+        or user.id not in representation.representatives(session, invitation.member_id)
     ):
         raise NotAllowed("not this invitation's addressee", reason="not_invited")
     if meeting.state in (MeetingState.CLOSED.value, MeetingState.CANCELLED.value):

@@ -6,17 +6,8 @@ from sqlmodel import Session, col, select
 from models import Attendance, Delegation, Invitation, Meeting, Member, Representation
 from workflows.charter.meetings import DelegationState
 from workflows.charter.roles import Role
+from workflows.membership import representation
 from workflows.platform import outbox, prompts
-
-
-def representatives(session: Session, member_id: int) -> list[int]:
-    return list(
-        session.exec(
-            select(Representation.user_id).where(
-                Representation.member_id == member_id, col(Representation.until).is_(None)
-            )
-        )
-    )
 
 
 def delegation(session: Session, meeting_id: int, member_id: int) -> Delegation | None:
@@ -30,7 +21,7 @@ def delegation(session: Session, meeting_id: int, member_id: int) -> Delegation 
 def speakers(session: Session, meeting_id: int, member_id: int) -> list[int]:
     """Who may act for ``member_id`` at this session: its representatives and its
     accepted delegate (Art. 24)."""
-    people_ids = representatives(session, member_id)
+    people_ids = representation.representatives(session, member_id)
     named = delegation(session, meeting_id, member_id)
     if named is not None and named.state == DelegationState.ACCEPTED.value:
         people_ids.append(named.delegate_id)
@@ -39,14 +30,11 @@ def speakers(session: Session, meeting_id: int, member_id: int) -> list[int]:
 
 def speakers_of(session: Session, meeting_id: int, member_ids: list[int]) -> dict[int, list[int]]:
     """:func:`speakers` of many members, in two statements per slice of members."""
-    found: dict[int, set[int]] = {member_id: set() for member_id in member_ids}
+    found: dict[int, set[int]] = {
+        member_id: set(user_ids)
+        for member_id, user_ids in representation.representatives_of(session, member_ids).items()
+    }
     for part in outbox.slices(member_ids):
-        for member_id, user_id in session.exec(
-            select(Representation.member_id, Representation.user_id).where(
-                col(Representation.member_id).in_(part), col(Representation.until).is_(None)
-            )
-        ):
-            found[member_id].add(user_id)
         for member_id, delegate_id in session.exec(
             select(Delegation.member_id, Delegation.delegate_id).where(
                 Delegation.meeting_id == meeting_id,

@@ -22,7 +22,7 @@ from workflows.charter.membership import (
     Standing,
     pays_fees,
 )
-from workflows.charter.roles import Actor, Party, Role
+from workflows.charter.roles import Actor, Role
 from workflows.fees import periods
 from workflows.platform import audit, locks, outbox, people, prompts, schedule
 from workflows.platform.settings import Settings
@@ -59,13 +59,6 @@ class Actors:
     roles: frozenset[Actor]
 
 
-def actor_roles(session: Session, user: User, *, owner: bool) -> frozenset[Actor]:
-    roles: set[Actor] = {Role.GUEST, *people.roles_of(session, user.id)}
-    if owner:
-        roles.add(Party.OWNER)
-    return frozenset(roles)
-
-
 def _step(
     session: Session,
     application: Application,
@@ -76,10 +69,8 @@ def _step(
     reason: str | None = None,
 ) -> ApplicationState:
     """Check and apply one transition, with its audit record."""
-    if user is None:
-        roles: frozenset[Actor] = frozenset({Party.SYSTEM})
-    else:
-        roles = actor_roles(session, user, owner=application.applicant_id == user.id)
+    owner = user is not None and application.applicant_id == user.id
+    roles = people.actor_roles(session, user, owner=owner)
     application.updated_at = now
     return audit.transition(
         session,
@@ -117,20 +108,15 @@ def start_draft(session: Session, user: User, *, now: datetime) -> Application:
     existing = draft_of(session, user.id)
     if existing is not None:
         return existing
-    APPLICATION.check(None, ApplicationEvent.START, actor_roles(session, user, owner=True))
-    application = Application(applicant_id=user.id, created_at=now, updated_at=now)
-    session.add(application)
-    session.flush()
-    audit.record(
+    APPLICATION.check(None, ApplicationEvent.START, people.actor_roles(session, user, owner=True))
+    return audit.create(
         session,
+        Application(applicant_id=user.id, created_at=now, updated_at=now),
+        ApplicationEvent.START,
         entity="application",
-        entity_id=application.id,
-        action=ApplicationEvent.START.value,
         actor_id=user.id,
-        to_state=ApplicationState.DRAFT.value,
-        at=now,
+        now=now,
     )
-    return application
 
 
 def fill(session: Session, application: Application, user: User, **fields: Any) -> None:
@@ -274,8 +260,7 @@ def _ask_secretariat(
         text=summary(session, application, heading=SCREEN_HEADING),
         buttons=decision_buttons(application.id, SCREEN) + same_city_buttons(session, application),
         now=now,
-        remind_after=timedelta(hours=settings.prompt_remind_hours),
-        escalate_after=timedelta(hours=settings.prompt_escalate_hours),
+        settings=settings,
         attachment=_letter(application),
     )
 
@@ -352,11 +337,6 @@ def _facts(session: Session, application: Application, *, heading: str) -> Messa
 # --- Screening and decision ------------------------------------------------
 
 
-def _prompt(session: Session, kind: str, application: Application) -> prompts.Prompt | None:
-    assert application.id is not None
-    return prompts.open_for(session, kind, application.id)
-
-
 def forward(
     session: Session, application_id: int, user: User, *, now: datetime, settings: Settings
 ) -> None:
@@ -373,8 +353,7 @@ def forward(
         text=summary(session, application, heading=DECIDE_HEADING),
         buttons=decision_buttons(application.id, DECIDE) + same_city_buttons(session, application),
         now=now,
-        remind_after=timedelta(hours=settings.prompt_remind_hours),
-        escalate_after=None,
+        settings=settings,
         attachment=_letter(application),
     )
     outbox.notify(
@@ -395,16 +374,11 @@ def _resolve(
     now: datetime,
     **args: Any,
 ) -> None:
-    prompt = _prompt(session, kind, application)
-    if prompt is not None:
-        prompts.resolve(
-            session,
-            prompt,
-            actor=user,
-            outcome=outcome,
-            outcome_text=prompts.outcome(outcome_key, user, now, **args),
-            now=now,
-        )
+    assert application.id is not None
+    text = prompts.outcome(outcome_key, user, now, **args)
+    prompts.close(
+        session, kind, application.id, actor=user, outcome=outcome, outcome_text=text, now=now
+    )
 
 
 def ask(
@@ -478,8 +452,7 @@ def answer(
         ),
         buttons=decision_buttons(application.id, SCREEN),
         now=now,
-        remind_after=timedelta(hours=settings.prompt_remind_hours),
-        escalate_after=timedelta(hours=settings.prompt_escalate_hours),
+        settings=settings,
     )
 
 
@@ -605,18 +578,9 @@ def _join(
 
 def cancel(session: Session, application_id: int, user: User, *, now: datetime) -> None:
     application = lock(session, application_id)
-    stage = _prompt(session, SCREEN, application)
     _step(session, application, ApplicationEvent.CANCEL, user, now=now)
     schedule.cancel(session, dedupe_prefix=f"application:{application.id}:", now=now)
-    if stage is not None:
-        prompts.resolve(
-            session,
-            stage,
-            actor=user,
-            outcome="cancel",
-            outcome_text=prompts.outcome(CANCELLED_BY_APPLICANT, user, now),
-            now=now,
-        )
+    _resolve(session, SCREEN, application, user, "cancel", CANCELLED_BY_APPLICANT, now)
 
 
 #: Submitted and not yet decided: with the Secretariat, the applicant or the Secretary-General.

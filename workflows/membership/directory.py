@@ -105,7 +105,9 @@ def entries(
 
 
 def _entries(session: Session, members: list[Member]) -> list[Entry]:
-    names = representatives(session, [member.id for member in members if member.id is not None])
+    names = representative_names(
+        session, [member.id for member in members if member.id is not None]
+    )
     found = [
         Entry(
             id=member.id or 0,
@@ -123,7 +125,7 @@ def _entries(session: Session, members: list[Member]) -> list[Entry]:
     return sorted(found, key=lambda entry: (entry.name_en.casefold(), entry.id))
 
 
-def representatives(session: Session, member_ids: list[int]) -> dict[int, list[str]]:
+def representative_names(session: Session, member_ids: list[int]) -> dict[int, list[str]]:
     """The names of who currently speaks for each member (Art. 24)."""
     if not member_ids:
         return {}

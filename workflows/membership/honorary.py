@@ -6,7 +6,7 @@ The second confirmation creates the honorary member (no fees, no vote:
 Art. 18, 25); a decline by either ends the nomination.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from sqlmodel import Session, col, select
@@ -15,7 +15,7 @@ from models import HonoraryNomination, Member, User
 from workflows.charter.errors import IllegalTransition, NotAllowed
 from workflows.charter.machines import HONORARY, HonoraryEvent, HonoraryState
 from workflows.charter.membership import MemberCategory, Standing
-from workflows.charter.roles import Actor, Role
+from workflows.charter.roles import Role
 from workflows.membership import standing
 from workflows.platform import audit, locks, outbox, people, prompts
 from workflows.platform.settings import Settings
@@ -46,12 +46,8 @@ CONFIRM_EVENT = {
 PROMPT = {Capacity.CHAIR: "honorary.chair", Capacity.SECRETARY_GENERAL: "honorary.sg"}
 
 
-def actor_roles(session: Session, user: User) -> frozenset[Actor]:
-    return frozenset({Role.GUEST, *people.roles_of(session, user.id)})
-
-
 def may_nominate(session: Session, user: User) -> bool:
-    return HonoraryEvent.NOMINATE in HONORARY.events_for(None, actor_roles(session, user))
+    return HonoraryEvent.NOMINATE in HONORARY.events_for(None, people.actor_roles(session, user))
 
 
 def lock(session: Session, nomination_id: int) -> HonoraryNomination:
@@ -92,7 +88,7 @@ def nominate(
     settings: Settings,
 ) -> HonoraryNomination:
     """Record the nomination and ask both signatories (Art. 15)."""
-    HONORARY.check(None, HonoraryEvent.NOMINATE, actor_roles(session, user))
+    HONORARY.check(None, HonoraryEvent.NOMINATE, people.actor_roles(session, user))
     for capacity, role in ROLE.items():
         if not people.holders_of(session, role):
             raise NotAllowed(f"no one holds {role}", reason=f"no_{capacity.value}")
@@ -108,18 +104,10 @@ def nominate(
         state=HonoraryState.NOMINATED.value,
         created_at=now,
     )
-    session.add(nomination)
-    session.flush()
-    assert nomination.id is not None
-    audit.record(
-        session,
-        entity="honorary",
-        entity_id=nomination.id,
-        action=HonoraryEvent.NOMINATE.value,
-        actor_id=user.id,
-        to_state=HonoraryState.NOMINATED.value,
-        at=now,
+    audit.create(
+        session, nomination, HonoraryEvent.NOMINATE, entity="honorary", actor_id=user.id, now=now
     )
+    assert nomination.id is not None
     for capacity, role in ROLE.items():
         prompts.open_prompt(
             session,
@@ -129,9 +117,7 @@ def nominate(
             text=summary(session, nomination, capacity),
             buttons=decision_buttons(nomination.id, capacity),
             now=now,
-            remind_after=timedelta(hours=settings.prompt_remind_hours),
-            # Only the signatory can sign: there is no one to escalate to.
-            escalate_after=None,
+            settings=settings,
         )
     outbox.notify(
         session,
@@ -177,7 +163,7 @@ def check(
     the event (the Chair who confirmed cannot decline from the same prompt).
     """
     assert nomination.id is not None
-    roles = actor_roles(session, user)
+    roles = people.actor_roles(session, user)
     # The role first: whether the prompt is still open is none of a stranger's business.
     if ROLE[capacity] not in roles:
         raise NotAllowed(f"{capacity} prompt answered by someone else", reason="role_not_allowed")
@@ -203,7 +189,7 @@ def _step(
         HONORARY,
         nomination,
         event,
-        actor_roles(session, user),
+        people.actor_roles(session, user),
         entity="honorary",
         actor_id=user.id,
         now=now,
@@ -221,9 +207,10 @@ def _resolve(
     now: datetime,
 ) -> None:
     assert nomination.id is not None
-    prompt = prompts.open_for(session, PROMPT[capacity], nomination.id)
-    if prompt is not None:
-        prompts.resolve(session, prompt, actor=user, outcome=outcome, outcome_text=text, now=now)
+    kind = PROMPT[capacity]
+    prompts.close(
+        session, kind, nomination.id, actor=user, outcome=outcome, outcome_text=text, now=now
+    )
 
 
 def confirm(

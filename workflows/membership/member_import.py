@@ -34,7 +34,7 @@ from workflows.charter.errors import MajlisError, NotAllowed
 from workflows.charter.membership import MemberCategory, Standing, VotingRight, pays_fees
 from workflows.charter.roles import STAFF, Role
 from workflows.fees import periods
-from workflows.membership import standing
+from workflows.membership import representation, standing
 from workflows.membership.applications import city_name_key
 from workflows.platform import audit, locks, people, spreadsheets
 from workflows.platform.values import Name
@@ -763,7 +763,7 @@ def _representatives(
             link.until = now
             session.add(link)
             session.flush()
-            if not standing.represented_by(session, person.user.id):
+            if not representation.represented_by(session, person.user.id):
                 people.revoke_role(
                     session, user_id=person.user.id, role=Role.REPRESENTATIVE, actor_id=actor_id
                 )

@@ -1,8 +1,8 @@
 """A member's standing (Art. 21, 22) and the people who speak for it (Art. 24).
 
 The withdrawal and suspension workflows change a member's standing through the
-charter's ``MEMBERSHIP`` machine, here, with its audit record; they ask here
-who represents a member (the ``Party.OWNER`` of its requests) and tell them.
+charter's ``MEMBERSHIP`` machine, here, with its audit record, and tell those who
+speak for it (:mod:`workflows.membership.representation`) here.
 """
 
 from datetime import datetime
@@ -12,52 +12,14 @@ from sqlmodel import Session, col, select
 
 from models import Member, Representation, User
 from workflows.charter.membership import MEMBERSHIP, Standing, StandingEvent
-from workflows.charter.roles import Actor, Party, Role
+from workflows.charter.roles import Role
 from workflows.fees import voting_rights
+from workflows.membership import representation
 from workflows.platform import audit, locks, outbox, people, prompts
 
 
 def lock_member(session: Session, member_id: int) -> Member:
     return locks.lock(session, Member, member_id)
-
-
-def representatives(session: Session, member_id: int) -> list[int]:
-    """The users who speak for the member now, oldest first."""
-    return [
-        user_id
-        for user_id in session.exec(
-            select(Representation.user_id)
-            .where(Representation.member_id == member_id, col(Representation.until).is_(None))
-            .order_by(col(Representation.since), col(Representation.id))
-        )
-    ]
-
-
-def represented_by(session: Session, user_id: int) -> list[Member]:
-    """The members ``user_id`` speaks for now, withdrawn ones left out, by name."""
-    query = (
-        select(Member)
-        .join(Representation, Representation.member_id == Member.id)  # type: ignore[arg-type]
-        .where(
-            Representation.user_id == user_id,
-            col(Representation.until).is_(None),
-            Member.standing != Standing.WITHDRAWN.value,
-        )
-        .order_by(col(Member.name_en))
-    )
-    return list(session.exec(query))
-
-
-def represents(session: Session, user_id: int, member_id: int) -> bool:
-    return user_id in representatives(session, member_id)
-
-
-def actor_roles(session: Session, user: User, *, member_id: int) -> frozenset[Actor]:
-    """The user's roles, with ``Party.OWNER`` when they speak for the member."""
-    roles: set[Actor] = {Role.GUEST, *people.roles_of(session, user.id)}
-    if represents(session, user.id, member_id):
-        roles.add(Party.OWNER)
-    return frozenset(roles)
 
 
 def change(
@@ -76,7 +38,7 @@ def change(
         MEMBERSHIP,
         member,
         event,
-        {Role.GUEST, *people.roles_of(session, user.id)},
+        people.actor_roles(session, user),
         entity="member",
         actor_id=user.id,
         now=now,
@@ -105,19 +67,19 @@ def end_representation(session: Session, member: Member, user: User, *, now: dat
             Representation.member_id == member.id, col(Representation.until).is_(None)
         )
     ).all()
-    for representation in ended:
-        representation.until = now
-        session.add(representation)
+    for link in ended:
+        link.until = now
+        session.add(link)
     session.flush()
-    for representation in ended:
-        if not represented_by(session, representation.user_id):
+    for link in ended:
+        if not representation.represented_by(session, link.user_id):
             people.revoke_role(
                 session,
-                user_id=representation.user_id,
+                user_id=link.user_id,
                 role=Role.REPRESENTATIVE,
                 actor_id=user.id,
             )
-    return [representation.user_id for representation in ended]
+    return [link.user_id for link in ended]
 
 
 def tell(

@@ -7,7 +7,7 @@ proposed by the Secretariat and decided by the Secretary-General in the same
 way. One case per suspension, from the proposal to the lifting.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -15,8 +15,8 @@ from models import Member, SuspensionCase, User
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import SUSPENSION, SuspensionEvent, SuspensionState
 from workflows.charter.membership import MEMBERSHIP, Standing, StandingEvent
-from workflows.charter.roles import Actor, Role
-from workflows.membership import standing
+from workflows.charter.roles import Role
+from workflows.membership import representation, standing
 from workflows.platform import audit, locks, people, prompts
 from workflows.platform.settings import Settings
 from workflows.platform.values import N_, Message, button, message
@@ -29,12 +29,8 @@ DECISION = "sus"
 OPEN_STATES = {SuspensionState.PROPOSED, SuspensionState.SUSPENDED, SuspensionState.LIFT_PROPOSED}
 
 
-def actor_roles(session: Session, user: User) -> frozenset[Actor]:
-    return frozenset({Role.GUEST, *people.roles_of(session, user.id)})
-
-
 def may_propose(session: Session, user: User) -> bool:
-    return SuspensionEvent.PROPOSE in SUSPENSION.events_for(None, actor_roles(session, user))
+    return SuspensionEvent.PROPOSE in SUSPENSION.events_for(None, people.actor_roles(session, user))
 
 
 def lock(session: Session, case_id: int) -> SuspensionCase:
@@ -83,7 +79,7 @@ def _step(
         SUSPENSION,
         case,
         event,
-        actor_roles(session, user),
+        people.actor_roles(session, user),
         entity="suspension",
         actor_id=user.id,
         now=now,
@@ -94,7 +90,7 @@ def _step(
 
 
 def check(session: Session, case: SuspensionCase, event: SuspensionEvent, user: User) -> None:
-    SUSPENSION.check(case.state, event, actor_roles(session, user), subject=case.id)
+    SUSPENSION.check(case.state, event, people.actor_roles(session, user), subject=case.id)
 
 
 def summary(session: Session, case: SuspensionCase, member: Member, *, heading: str) -> Message:
@@ -123,7 +119,7 @@ def propose(
 ) -> SuspensionCase:
     """Art. 22: the Secretariat proposes; the Secretary-General is asked to decide."""
     member = standing.lock_member(session, member_id)
-    SUSPENSION.check(None, SuspensionEvent.PROPOSE, actor_roles(session, user))
+    SUSPENSION.check(None, SuspensionEvent.PROPOSE, people.actor_roles(session, user))
     if not MEMBERSHIP.can(member.standing, StandingEvent.SUSPEND):
         raise NotAllowed(f"member is {member.standing}", reason="not_active")
     if open_case(session, member_id) is not None:
@@ -135,20 +131,17 @@ def propose(
         state=SuspensionState.PROPOSED.value,
         created_at=now,
     )
-    session.add(case)
-    session.flush()
-    assert case.id is not None
-    audit.record(
+    audit.create(
         session,
+        case,
+        SuspensionEvent.PROPOSE,
         entity="suspension",
-        entity_id=case.id,
-        action=SuspensionEvent.PROPOSE.value,
         actor_id=user.id,
-        to_state=SuspensionState.PROPOSED.value,
+        now=now,
         reason=reason,
-        at=now,
         member=member_id,
     )
+    assert case.id is not None
     prompts.open_prompt(
         session,
         kind=DECIDE,
@@ -162,8 +155,7 @@ def propose(
             ]
         ],
         now=now,
-        remind_after=timedelta(hours=settings.prompt_remind_hours),
-        escalate_after=None,
+        settings=settings,
     )
     return case
 
@@ -199,8 +191,7 @@ def propose_lift(
             ]
         ],
         now=now,
-        remind_after=timedelta(hours=settings.prompt_remind_hours),
-        escalate_after=None,
+        settings=settings,
     )
     return case
 
@@ -208,12 +199,10 @@ def propose_lift(
 def _resolve(
     session: Session, kind: str, case: SuspensionCase, user: User, outcome: str, text: Message
 ) -> None:
-    assert case.id is not None
-    prompt = prompts.open_for(session, kind, case.id)
-    if prompt is not None:
-        now = case.decided_at
-        assert now is not None
-        prompts.resolve(session, prompt, actor=user, outcome=outcome, outcome_text=text, now=now)
+    assert case.id is not None and case.decided_at is not None
+    prompts.close(
+        session, kind, case.id, actor=user, outcome=outcome, outcome_text=text, now=case.decided_at
+    )
 
 
 def decide(
@@ -248,7 +237,7 @@ def decide(
         "name_ar": member.name_ar,
         "reason": case.reason,
     }
-    representatives = standing.representatives(session, member.id)
+    representatives = representation.representatives(session, member.id)
     if event in TO_MEMBER:
         standing.tell(session, representatives, TO_MEMBER[event], args)
     standing.tell(

@@ -8,7 +8,7 @@ representative role of those left representing no one, and so its votes.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -22,8 +22,8 @@ from workflows.charter.membership import (
     needs_signature_of_highest_authority,
 )
 from workflows.charter.roles import Role
-from workflows.membership import standing, suspensions
-from workflows.platform import audit, locks, outbox, prompts
+from workflows.membership import representation, standing, suspensions
+from workflows.platform import audit, locks, outbox, people, prompts
 from workflows.platform.settings import Settings
 from workflows.platform.values import N_, Message, button, message
 
@@ -70,7 +70,8 @@ def may_request(session: Session, member: Member, user: User) -> None:
     assert member.id is not None
     if member.standing == Standing.WITHDRAWN.value:
         raise NotAllowed("the member has withdrawn", reason="withdrawn")
-    roles = standing.actor_roles(session, user, member_id=member.id)
+    owner = representation.represents(session, user.id, member.id)
+    roles = people.actor_roles(session, user, owner=owner)
     WITHDRAWAL.check(None, WithdrawalEvent.REQUEST, roles)
     if open_for(session, member.id) is not None:
         raise NotAllowed("a request is already open", reason="duplicate")
@@ -104,20 +105,17 @@ def request(
         withdrawal.letter_name = letter.name
         withdrawal.letter_mime = letter.mime
         withdrawal.letter_size = letter.size
-    session.add(withdrawal)
-    session.flush()
-    assert withdrawal.id is not None
-    audit.record(
+    audit.create(
         session,
+        withdrawal,
+        WithdrawalEvent.REQUEST,
         entity="withdrawal",
-        entity_id=withdrawal.id,
-        action=WithdrawalEvent.REQUEST.value,
         actor_id=user.id,
-        to_state=WithdrawalState.REQUESTED.value,
+        now=now,
         reason=reason,
-        at=now,
         member=member_id,
     )
+    assert withdrawal.id is not None
     prompts.open_prompt(
         session,
         kind=ACKNOWLEDGE,
@@ -126,8 +124,7 @@ def request(
         text=summary(session, withdrawal, member, heading=ACKNOWLEDGE_HEADING),
         buttons=[[button(ACKNOWLEDGE_LABEL, DECISION, withdrawal.id, "ack")]],
         now=now,
-        remind_after=timedelta(hours=settings.prompt_remind_hours),
-        escalate_after=timedelta(hours=settings.prompt_escalate_hours),
+        settings=settings,
         attachment=_letter(withdrawal),
     )
     outbox.notify(
@@ -171,12 +168,13 @@ def _step(
     now: datetime,
     reason: str | None = None,
 ) -> WithdrawalState:
+    owner = representation.represents(session, user.id, withdrawal.member_id)
     return audit.transition(
         session,
         WITHDRAWAL,
         withdrawal,
         event,
-        standing.actor_roles(session, user, member_id=withdrawal.member_id),
+        people.actor_roles(session, user, owner=owner),
         entity="withdrawal",
         actor_id=user.id,
         now=now,
@@ -188,7 +186,8 @@ def check(
     session: Session, withdrawal: WithdrawalRequest, event: WithdrawalEvent, user: User
 ) -> None:
     """Refuse early, before a reason is asked for, what the charter would refuse anyway."""
-    roles = standing.actor_roles(session, user, member_id=withdrawal.member_id)
+    owner = representation.represents(session, user.id, withdrawal.member_id)
+    roles = people.actor_roles(session, user, owner=owner)
     WITHDRAWAL.check(withdrawal.state, event, roles, subject=withdrawal.id)
 
 
@@ -202,9 +201,9 @@ def _resolve(
     now: datetime,
 ) -> None:
     assert withdrawal.id is not None
-    prompt = prompts.open_for(session, kind, withdrawal.id)
-    if prompt is not None:
-        prompts.resolve(session, prompt, actor=user, outcome=outcome, outcome_text=text, now=now)
+    prompts.close(
+        session, kind, withdrawal.id, actor=user, outcome=outcome, outcome_text=text, now=now
+    )
 
 
 def acknowledge(
@@ -237,8 +236,7 @@ def acknowledge(
             ]
         ],
         now=now,
-        remind_after=timedelta(hours=settings.prompt_remind_hours),
-        escalate_after=None,
+        settings=settings,
         attachment=_letter(withdrawal),
     )
     outbox.notify(
@@ -299,7 +297,7 @@ def refuse(session: Session, request_id: int, user: User, reason: str, *, now: d
         "reason": reason,
     }
     assert member.id is not None
-    told = [withdrawal.requested_by, *standing.representatives(session, member.id)]
+    told = [withdrawal.requested_by, *representation.representatives(session, member.id)]
     standing.tell(session, told, REFUSED_TO_MEMBER, args)
     standing.tell(session, standing.secretariat(session), REFUSED_NOTICE, args, skip=set(told))
 

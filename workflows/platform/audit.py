@@ -1,9 +1,10 @@
-"""Appending to the audit trail, in the transaction of the change it records."""
+"""Appending to the audit trail, in the transaction of the change it records: a row
+created (:func:`create`) or moved by its machine (:func:`transition`)."""
 
 from collections.abc import Collection
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -69,6 +70,11 @@ def entry(
     }
 
 
+class Row(Protocol):
+    id: int | None
+
+
+R = TypeVar("R", bound=Row)
 S = TypeVar("S", bound=StrEnum)
 E = TypeVar("E", bound=StrEnum)
 
@@ -107,6 +113,37 @@ def transition(
         **details,
     )
     return target
+
+
+def create(
+    session: Session,
+    row: R,
+    event: StrEnum,
+    *,
+    entity: str,
+    actor_id: int | None,
+    now: datetime,
+    reason: str | None = None,
+    field: str = "state",
+    **details: Any,
+) -> R:
+    """Insert ``row``, already in the state ``event`` starts it in, and record ``event``
+    with that state: the one way a workflow creates what its machine then moves
+    (:func:`transition`). The row has its id when this returns."""
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        entity=entity,
+        entity_id=row.id,
+        action=event.value,
+        actor_id=actor_id,
+        to_state=getattr(row, field),
+        reason=reason,
+        at=now,
+        **details,
+    )
+    return row
 
 
 def history(session: Session, entity: str, entity_id: object) -> list[AuditRecord]:

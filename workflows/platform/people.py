@@ -11,7 +11,7 @@ from models import GroupChat, Member, PendingRepresentative, Representation, Rol
 from models.columns import utcnow
 from workflows.charter.errors import NotAllowed
 from workflows.charter.membership import Standing
-from workflows.charter.roles import STAFF, Role
+from workflows.charter.roles import STAFF, Actor, Party, Role
 from workflows.platform import audit, locks, outbox
 from workflows.platform.values import N_, Name, message
 
@@ -161,6 +161,18 @@ def set_language(session: Session, user: User, language: str) -> None:
 def roles_of(session: Session, user_id: int) -> set[Role]:
     grants = session.exec(select(RoleGrant.role).where(RoleGrant.user_id == user_id))
     return {Role(role) for role in grants if role in Role.__members__.values()}
+
+
+def actor_roles(session: Session, user: User | None, *, owner: bool = False) -> frozenset[Actor]:
+    """Whom ``user`` acts as in the charter's machines: a guest with the roles granted
+    them, and ``Party.OWNER`` when the request is theirs (``owner``: they made it, or
+    speak for its member). No user is the system itself (a due item): ``Party.SYSTEM``."""
+    if user is None:
+        return frozenset({Party.SYSTEM})
+    roles: set[Actor] = {Role.GUEST, *roles_of(session, user.id)}
+    if owner:
+        roles.add(Party.OWNER)
+    return frozenset(roles)
 
 
 def holders_of(session: Session, role: Role) -> list[User]:

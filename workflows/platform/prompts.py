@@ -1,10 +1,11 @@
 """Approval prompts: a decision owed by the holders of a role, first to act wins.
 
 :func:`open_prompt` sends a copy to every holder of the audience role (and, for
-the Secretariat, to its bound group chat), and schedules a reminder and an
-escalation to the Secretary-General. :func:`resolve` closes it once, atomically:
-a second tap, on any copy, finds it resolved and is refused. Every copy is then
-edited to say who did what and when.
+the Secretariat, to its bound group chat), and schedules a reminder and, for the
+Secretariat, an escalation to the Secretary-General. :func:`resolve` closes it
+once, atomically: a second tap, on any copy, finds it resolved and is refused.
+Every copy is then edited to say who did what and when; :func:`close` does so for
+the prompt about a request still open, if there is one.
 """
 
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from models import GroupChat, Notification, Prompt, User
 from workflows.charter.errors import IllegalTransition
 from workflows.charter.roles import Role
 from workflows.platform import outbox, people, schedule, values
+from workflows.platform.settings import Settings
 from workflows.platform.values import N_, Message, message
 
 SECRETARIAT_GROUP = "secretariat"
@@ -47,13 +49,21 @@ def open_prompt(
     text: Message,
     buttons: list[list[dict[str, str]]],
     now: datetime,
-    remind_after: timedelta,
-    escalate_after: timedelta | None,
+    settings: Settings,
     attachment: tuple[str, str] | None = None,
     caption: Message | None = None,
 ) -> Prompt:
     """Ask the holders of ``audience`` to decide; ``attachment`` is (file_id, kind), sent
-    first with ``caption`` (by default: the signed letter, for the request below)."""
+    first with ``caption`` (by default: the signed letter, for the request below).
+
+    They are reminded after ``settings.prompt_remind_hours``. A prompt to the
+    Secretariat left unanswered ``settings.prompt_escalate_hours`` goes to the
+    Secretary-General; one to a signatory (the Secretary-General, the Chair) has no
+    one above to go to."""
+    remind_after = timedelta(hours=settings.prompt_remind_hours)
+    escalate_after = (
+        timedelta(hours=settings.prompt_escalate_hours) if audience is Role.SECRETARIAT else None
+    )
     prompt = Prompt(kind=kind, subject_id=subject_id, audience=audience.value, created_at=now)
     session.add(prompt)
     session.flush()
@@ -184,6 +194,23 @@ def resolve(
             edit_of=copy.id,
         )
     schedule.cancel(session, dedupe_prefix=f"prompt:{prompt.id}:", now=now)
+
+
+def close(
+    session: Session,
+    kind: str,
+    subject_id: int,
+    *,
+    actor: User | None,
+    outcome: str,
+    outcome_text: Message,
+    now: datetime,
+) -> None:
+    """:func:`resolve` the prompt ``kind`` about ``subject_id`` if one is still open; a
+    request decided at another stage has none, and nothing is written."""
+    prompt = open_for(session, kind, subject_id)
+    if prompt is not None:
+        resolve(session, prompt, actor=actor, outcome=outcome, outcome_text=outcome_text, now=now)
 
 
 def latest_resolved(session: Session, kinds: tuple[str, ...], subject_id: int) -> Prompt | None:

@@ -18,6 +18,7 @@ from workflows.charter.errors import IllegalTransition, NotAllowed
 from workflows.charter.machines import PaymentState
 from workflows.charter.membership import MemberCategory
 from workflows.fees import payments, periods, statements
+from workflows.membership import representation
 from workflows.platform.values import N_, Name
 
 router = Router("fees")
@@ -66,7 +67,7 @@ PAYMENT_STATES = {
 
 
 def my_members(turn: Turn) -> list[Member]:
-    return periods.represented_by(turn.session, turn.user.id)
+    return representation.represented_by(turn.session, turn.user.id)
 
 
 @router.command("statement")
@@ -212,7 +213,7 @@ def pay_fee(turn: Turn, press: PayFee) -> None:
     due = turn.session.get(FeeDue, press.due_id)
     if due is None:
         raise NotAllowed("no such due", reason="not_found")
-    if turn.user.id not in periods.representatives(turn.session, due.member_id):
+    if turn.user.id not in representation.representatives(turn.session, due.member_id):
         raise NotAllowed("only the member's representatives report", reason="not_owner")
     start_form(turn, due, Mode.REPORT)
 
@@ -222,7 +223,7 @@ def fix_payment(turn: Turn, press: FixPayment) -> None:
     payment = turn.session.get(FeePayment, press.payment_id)
     if payment is None:
         raise NotAllowed("no such payment", reason="not_found")
-    if turn.user.id not in periods.representatives(turn.session, payment.member_id):
+    if turn.user.id not in representation.representatives(turn.session, payment.member_id):
         raise NotAllowed("only the member's representatives correct", reason="not_owner")
     if press.action is Fix.CANCEL:
         payments.cancel_payment(turn.session, payment.id or 0, turn.user, now=turn.uow.clock.now())

@@ -27,6 +27,8 @@ from workflows.charter.machines import FEE_PAYMENT, PaymentEvent
 from workflows.charter.membership import VotingRight
 from workflows.charter.roles import STAFF
 from workflows.fees import payments, periods, statements, voting_rights
+from workflows.membership import representation
+from workflows.platform import people
 from workflows.platform.values import Name
 
 router = Router("fees_admin")
@@ -332,7 +334,8 @@ def load_payment(turn: Turn, payment_id: int) -> FeePayment:
 def decide(turn: Turn, press: PaymentDecision) -> None:
     payment = load_payment(turn, press.payment_id)
     event = PaymentEvent.CONFIRM if press.action is Verdict.CONFIRM else PaymentEvent.DISPUTE
-    roles = payments.actor_roles(turn.session, turn.user, member_id=payment.member_id)
+    owner = representation.represents(turn.session, turn.user.id, payment.member_id)
+    roles = people.actor_roles(turn.session, turn.user, owner=owner)
     FEE_PAYMENT.check(payment.state, event, roles, subject=payment.id)
     t = turn.t
     if press.action is Verdict.CONFIRM:

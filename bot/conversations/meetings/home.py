@@ -29,6 +29,8 @@ from workflows.charter.meetings import MeetingState, Rsvp
 from workflows.charter.roles import STAFF
 from workflows.charter.voting import MajorityBase
 from workflows.meetings import attendance, minutes, seats, sessions, speakers
+from workflows.membership import representation
+from workflows.platform import people
 from workflows.platform.values import N_
 
 router = Router("meetings")
@@ -348,7 +350,7 @@ def ask_delegate(turn: Turn, meeting: Meeting, member_id: int | None = None) -> 
     members = [
         m
         for m in speakers.members_of(turn.session, meeting, turn.user.id)
-        if turn.user.id in speakers.representatives(turn.session, m.id or 0)
+        if turn.user.id in representation.representatives(turn.session, m.id or 0)
         and (member_id is None or m.id == member_id)
     ]
     if not members:
@@ -365,7 +367,7 @@ def typed_delegate(turn: Turn) -> None:
         turn.finish()
         turn.say(turn.t._(steps.CLOSED))
         return
-    person = attendance.find_person(turn.session, turn.event.text or "")
+    person = people.find_person(turn.session, turn.event.text or "")
     if person is None:
         turn.say(turn.t._(NO_SUCH_PERSON))
         return

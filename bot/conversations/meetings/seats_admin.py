@@ -14,7 +14,8 @@ from bot.engine import FlowState, Router, Turn
 from bot.i18n import Html
 from models import User
 from workflows.charter.bodies import COMPOSITIONS, Body, SeatKind
-from workflows.meetings import attendance, seats, sessions
+from workflows.meetings import seats, sessions
+from workflows.platform import people
 from workflows.platform.values import N_
 
 router = Router("seats_admin")
@@ -109,7 +110,7 @@ def typed_holder(turn: Turn) -> None:
         turn.finish()
         turn.say(turn.t._(steps.CLOSED))
         return
-    person = attendance.find_person(turn.session, turn.event.text or "")
+    person = people.find_person(turn.session, turn.event.text or "")
     if person is None:
         turn.say(turn.t._(NO_SUCH_PERSON))
         return

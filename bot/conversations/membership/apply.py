@@ -30,7 +30,7 @@ from models import Application
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import ApplicationState
 from workflows.charter.membership import APPLICABLE_CATEGORIES, MemberCategory
-from workflows.membership import applications, standing
+from workflows.membership import applications, representation
 from workflows.platform.values import N_, Name
 
 router = Router("apply")
@@ -171,7 +171,7 @@ def apply_command(turn: Turn) -> None:
                 [[Button(t._("Where my application stands"), FormChoice(Choice.STATUS).pack())]],
             )
             return
-        members = standing.represented_by(turn.session, turn.user.id)
+        members = representation.represented_by(turn.session, turn.user.id)
         if members:
             turn.say(
                 t._(

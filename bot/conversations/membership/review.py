@@ -27,7 +27,7 @@ from workflows.charter.errors import IllegalTransition, NotAllowed
 from workflows.charter.machines import APPLICATION, ApplicationEvent, ApplicationState
 from workflows.charter.roles import STAFF, Role
 from workflows.membership import applications
-from workflows.platform import audit, prompts, values
+from workflows.platform import audit, people, prompts, values
 from workflows.platform.values import N_, Name
 
 router = Router("review")
@@ -108,7 +108,7 @@ def load(turn: Turn, application_id: int) -> Application:
 
 def check(turn: Turn, application: Application, action: Action) -> None:
     """Refuse early, before asking for a reason, what the charter would refuse anyway."""
-    roles = applications.actor_roles(
+    roles = people.actor_roles(
         turn.session, turn.user, owner=application.applicant_id == turn.user.id
     )
     APPLICATION.check(application.state, EVENTS[action], roles, subject=application.id)

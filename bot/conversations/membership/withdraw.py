@@ -22,7 +22,7 @@ from bot.i18n import Html
 from models import Member, WithdrawalRequest
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import WithdrawalEvent, WithdrawalState
-from workflows.membership import standing, withdrawals
+from workflows.membership import representation, withdrawals
 from workflows.platform.values import N_
 
 router = Router("withdraw")
@@ -113,7 +113,7 @@ def withdraw_command(turn: Turn) -> None:
 def start(turn: Turn) -> None:
     """The entry of the flow, from /withdraw or the menu."""
     t = turn.t
-    members = standing.represented_by(turn.session, turn.user.id)
+    members = representation.represented_by(turn.session, turn.user.id)
     if not members:
         turn.say(
             t._(
@@ -169,7 +169,7 @@ def pick_member(turn: Turn, press: PickMember) -> None:
         turn.toast(turn.t._(steps.OTHER_STEP), alert=True)
         return
     member = turn.session.get(Member, press.member_id)
-    if member is None or not standing.represents(turn.session, turn.user.id, press.member_id):
+    if member is None or not representation.represents(turn.session, turn.user.id, press.member_id):
         raise NotAllowed("not a representative of this member", reason="not_owner")
     try:
         choose(turn, member, several=True)
