@@ -240,3 +240,10 @@ GENERIC = N_("You are not allowed to do this. If you think you should be, ask th
 
 def sentence_for(t: Text, reason: str) -> str:
     return t._(REFUSALS.get(reason, GENERIC))
+
+
+def in_words_of(flow: str, reason: str) -> str | None:
+    """The key of ``reason`` said in ``flow``'s own words (``flow.reason``), if the
+    table has them: a form may say a refusal its own way, keeping its context."""
+    own = f"{flow}.{reason}"
+    return own if own in REFUSALS else None

@@ -6,7 +6,7 @@ from functools import wraps
 from typing import Concatenate, ParamSpec
 
 from bot.engine import Turn
-from bot.reasons import sentence_for
+from bot.reasons import in_words_of, sentence_for
 from workflows.charter.errors import NotAllowed
 
 
@@ -14,9 +14,13 @@ def sentence(turn: Turn, reason: str) -> str:
     return sentence_for(turn.t, reason)
 
 
-def tell(turn: Turn, refusal: NotAllowed) -> None:
-    """The refusal's reason, as an alert on a button or a message otherwise."""
-    text = sentence(turn, refusal.reason)
+def tell(turn: Turn, refusal: NotAllowed, *, words: str | None = None, otherwise: str = "") -> None:
+    """The refusal's reason, as an alert on a button or a message otherwise; with
+    ``words``, in that flow's own words where it has them, else ``otherwise``'s."""
+    reason = refusal.reason
+    if words is not None:
+        reason = in_words_of(words, reason) or otherwise or reason
+    text = sentence(turn, reason)
     if turn.event.callback_id:
         turn.toast(text, alert=True)
     else:

@@ -17,7 +17,6 @@ from bot.conversations.forms import BACK
 from bot.conversations.start import Item, opens
 from bot.engine import Router, Turn
 from bot.i18n import Html
-from bot.reasons import REFUSALS
 from workflows.charter.errors import NotAllowed
 from workflows.charter.membership import MemberCategory, Standing
 from workflows.charter.roles import STAFF
@@ -93,9 +92,7 @@ STANDING_GROUPS = {
 def refuse(turn: Turn, refusal: NotAllowed) -> None:
     """A refusal in the directory's words (``directory.*`` in :mod:`bot.reasons`); any
     other reason is told as not being one of its readers."""
-    own = f"directory.{refusal.reason}"
-    reason = own if own in REFUSALS else "directory.reader"
-    refusals.tell(turn, NotAllowed(str(refusal), reason=reason))
+    refusals.tell(turn, refusal, words="directory", otherwise="directory.reader")
 
 
 def staff(turn: Turn) -> bool:

@@ -16,7 +16,7 @@ from bot.conversations import refusals, steps
 from bot.conversations.forms import ARABIC_LETTER, ASKED_AGAIN, LATIN_LETTER, Nav, clean_line
 from bot.engine import FlowState, Router, Turn
 from bot.i18n import Html
-from bot.reasons import REFUSALS
+from bot.reasons import in_words_of
 from models import HonoraryNomination
 from workflows.charter.errors import NotAllowed
 from workflows.membership import honorary
@@ -201,8 +201,8 @@ def submit(turn: Turn, _: SubmitNomination) -> None:
         )
     except NotAllowed as refusal:
         # Said in this form's words, with the form kept open to try again.
-        own = f"nomination.{refusal.reason}"
-        if own not in REFUSALS:
+        own = in_words_of("nomination", refusal.reason)
+        if own is None:
             raise
         turn.say(refusals.sentence(turn, own), steps.with_nav(turn, FLOW))
         return

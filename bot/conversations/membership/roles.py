@@ -16,7 +16,6 @@ from bot.conversations.forms import BACK, CANCEL
 from bot.conversations.start import Item, opens
 from bot.engine import STALE_BUTTON, FlowState, Router, Turn
 from bot.i18n import Html, isolate
-from bot.reasons import REFUSALS
 from models import User
 from workflows.charter.errors import NotAllowed
 from workflows.charter.roles import GRANTABLE, STAFF, Role
@@ -100,8 +99,9 @@ ORDER = [role for role in Role if role in GRANTABLE]
 def refuse(turn: Turn, reason: str) -> None:
     """A refusal in this flow's words (``roles.*`` in :mod:`bot.reasons`); any other
     reason is told as not being the Secretariat."""
-    own = f"roles.{reason}"
-    refusals.tell(turn, NotAllowed(reason, reason=own if own in REFUSALS else "roles.not_staff"))
+    refusals.tell(
+        turn, NotAllowed(reason, reason=reason), words="roles", otherwise="roles.not_staff"
+    )
 
 
 def is_staff(turn: Turn) -> bool:

@@ -17,7 +17,7 @@ from bot.conversations.countries import fold
 from bot.conversations.forms import ASKED_AGAIN, Nav
 from bot.engine import FlowState, Router, Turn
 from bot.i18n import Html
-from bot.reasons import REFUSALS
+from bot.reasons import in_words_of
 from models import Member, SuspensionCase
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import SuspensionEvent
@@ -353,8 +353,8 @@ def submit(turn: Turn, _: SubmitProposal) -> None:
         )
     except NotAllowed as refusal:
         # Said in this form's words, and the form closed: the member's case has moved on.
-        own = f"suspension.{refusal.reason}"
-        if own not in REFUSALS:
+        own = in_words_of("suspension", refusal.reason)
+        if own is None:
             raise
         turn.finish()
         turn.say(refusals.sentence(turn, own))
