@@ -134,25 +134,16 @@ class Turn:
     def conversation(self) -> Conversation | None:
         return self.session.get(Conversation, (self.user.id, self.event.chat_id))
 
-    def begin(self, flow: str, step: str, **data: Any) -> Conversation:
-        return self._begin_in(self.event.chat_id, flow, step, data)
-
-    def begin_private(self, flow: str, step: str, **data: Any) -> Conversation:
-        """Wait for this user's typed input in their private chat, wherever they pressed."""
-        return self._begin_in(self.user.id, flow, step, data)
-
-    def _begin_in(self, chat_id: int, flow: str, step: str, data: dict[str, Any]) -> Conversation:
-        row = self.session.get(Conversation, (self.user.id, chat_id)) or Conversation(
-            user_id=self.user.id, chat_id=chat_id, flow=flow, step=step
-        )
-        row.flow, row.step, row.data, row.updated_at = flow, step, dict(data), utcnow()
-        self.session.add(row)
-        return row
-
     def start(self, state: FlowState, *, private: bool = False) -> None:
-        """Begin ``state``'s flow here, or in the user's private chat with ``private``."""
+        """Begin ``state``'s flow here, or, with ``private``, in the user's private chat
+        (their typed input is awaited there, wherever they pressed)."""
         chat_id = self.user.id if private else self.event.chat_id
-        self._begin_in(chat_id, state.FLOW, state.step.value, state.data())
+        row = self.session.get(Conversation, (self.user.id, chat_id)) or Conversation(
+            user_id=self.user.id, chat_id=chat_id, flow=state.FLOW, step=state.step.value
+        )
+        row.flow, row.step, row.data = state.FLOW, state.step.value, state.data()
+        row.updated_at = utcnow()
+        self.session.add(row)
 
     def state(self, kind: type[S]) -> S | None:
         """The typed state of the flow the user is in here, if it is ``kind``'s."""
@@ -180,16 +171,6 @@ class Turn:
             return
         self.out.append(Reply(text=text, buttons=buttons or [], chat_id=self.user.id))
         self.toast(self.t._(WROTE_PRIVATELY))
-
-    def move(self, step: str, **data: Any) -> Conversation:
-        row = self.conversation
-        if row is None:
-            raise LookupError("no conversation to move on")
-        row.step = step
-        row.data = {**row.data, **data}
-        row.updated_at = utcnow()
-        self.session.add(row)
-        return row
 
     def finish(self) -> None:
         row = self.conversation

@@ -7,7 +7,7 @@ from bot.conversations.forms import Nav
 from bot.conversations.steps import StepNav
 
 
-@pytest.mark.parametrize("former", ["nav", "fnav"])
+@pytest.mark.parametrize("former", ["nav", "fnav", "mnav"])
 def test_a_back_or_cancel_sent_before_navigation_was_one_button_still_navigates(
     former: str,
 ) -> None:

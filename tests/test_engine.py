@@ -1,8 +1,10 @@
 """The conversation engine without Telegram: events in, replies out."""
 
+import enum
 import itertools
 import json
 import logging
+from typing import ClassVar
 
 import pytest
 
@@ -10,7 +12,7 @@ from bot import chat
 from bot.chat import Button, ChatEvent, Document, Reply, Toast
 from bot.conversations import FALLBACK, ROUTERS
 from bot.conversations.start import Item, Menu, PickLanguage
-from bot.engine import Engine
+from bot.engine import Engine, FlowState, Router, Turn
 from models import Conversation, User
 from models.db import Database
 from workflows.charter.roles import Role
@@ -151,29 +153,69 @@ def test_unknown_text_points_the_way(engine: Engine) -> None:
     assert "Help" in buttons(replies)
 
 
-def test_conversation_state_is_kept_in_the_database(uow: UnitOfWork) -> None:
-    from bot.engine import Router, Turn
+class Asking(FlowState):
+    FLOW: ClassVar[str] = "echo"
 
+    class Step(enum.StrEnum):
+        CITY = "city"
+        COUNTRY = "country"
+
+    step: Step = Step.CITY
+    city: str | None = None
+
+
+def test_conversation_state_is_kept_in_the_database(uow: UnitOfWork) -> None:
     router = Router("echo")
 
     @router.command("ask")
     def ask(turn: Turn) -> None:
-        turn.begin("echo", "waiting")
+        turn.start(Asking())
         turn.say("What is your city?")
 
-    @router.step("echo", "waiting")
-    def answer(turn: Turn) -> None:
-        turn.say(f"City: {turn.event.text}")
+    @router.step(Asking.FLOW, Asking.Step.CITY)
+    def city(turn: Turn) -> None:
+        state = turn.state(Asking)
+        assert state is not None
+        state.city, state.step = turn.event.text, Asking.Step.COUNTRY
+        turn.save(state)
+        turn.say("And your country?")
+
+    @router.step(Asking.FLOW, Asking.Step.COUNTRY)
+    def country(turn: Turn) -> None:
+        state = turn.state(Asking)
+        assert state is not None
+        turn.say(f"City: {state.city}, {turn.event.text}")
         turn.finish()
 
     first = Engine(uow, [router], fallback=lambda turn: turn.say("?"))
     first.handle(event(text="/ask"))
+    first.handle(event(text="Fez"))
     with uow.db.session() as session:
-        assert session.get(Conversation, (501, 501)) is not None
+        row = session.get(Conversation, (501, 501))
+        assert row is not None and (row.step, row.data) == ("country", {"city": "Fez"})
     restarted = Engine(uow, [router], fallback=lambda turn: turn.say("?"))
-    assert texts(restarted.handle(event(text="Fez"))) == "City: Fez"
+    assert texts(restarted.handle(event(text="Morocco"))) == "City: Fez, Morocco"
     with uow.db.session() as session:
         assert session.get(Conversation, (501, 501)) is None
+
+
+def test_a_state_this_version_cannot_read_ends_the_flow_quietly(uow: UnitOfWork) -> None:
+    """A row left by an older version, with a step it no longer has, reads as no state."""
+    router = Router("echo")
+    seen: list[Asking | None] = []
+
+    @router.flow(Asking.FLOW)
+    def anything(turn: Turn) -> None:
+        seen.append(turn.state(Asking))
+        turn.finish()
+        turn.say("This form is closed.")
+
+    with uow.begin() as session:
+        session.add(User(id=501, language="en", first_name="Amina"))
+        session.add(Conversation(user_id=501, chat_id=501, flow="echo", step="gone", data={}))
+    engine = Engine(uow, [router], fallback=lambda turn: turn.say("?"))
+    assert texts(engine.handle(event(text="Fez"))) == "This form is closed."
+    assert seen == [None]
 
 
 def test_group_commands_stay_short(engine: Engine) -> None:

@@ -43,7 +43,7 @@ class Typed(FlowState):
 
 
 @dataclass(frozen=True)
-class StepNav(Callback, prefix="step", formerly=("nav", "fnav")):
+class StepNav(Callback, prefix="step", formerly=("nav", "fnav", "mnav")):
     flow: str
     action: Nav
 
