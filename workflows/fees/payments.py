@@ -12,6 +12,7 @@ suspended voting right at once (Art. 25).
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlmodel import Session, select
 
@@ -23,15 +24,43 @@ from workflows.charter.money import Money
 from workflows.charter.roles import Actor, Party, Role
 from workflows.fees import periods, statements, voting_rights
 from workflows.platform import audit, locks, outbox, people, prompts
+from workflows.platform.buttons import Button
 from workflows.platform.settings import Settings
-from workflows.platform.values import N_, Message, Name, button, message
+from workflows.platform.values import N_, Message, Name, message
 
 CONFIRM = "fee.confirm"
-#: Callback prefixes of the buttons this workflow sends.
-DECISION = "feedec"
-CORRECT = "feefix"
 #: A payment more than this many times the fee is a typing mistake, not a payment.
 MOST_TIMES_THE_FEE = 10
+
+
+class Verdict(StrEnum):
+    """The Secretariat's answer to a reported payment."""
+
+    CONFIRM = "confirm"
+    DISPUTE = "dispute"
+
+
+class Fix(StrEnum):
+    """The member's answer to a dispute: correct the report, or withdraw it."""
+
+    CORRECT = "correct"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class DecisionButton(Button, kind="payment.decide"):
+    """Under a reported payment: confirm or dispute it."""
+
+    payment_id: int
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class CorrectionButton(Button, kind="payment.correct"):
+    """Under a dispute: correct the report, or withdraw it."""
+
+    payment_id: int
+    action: Fix
 
 
 @dataclass(frozen=True)
@@ -222,13 +251,8 @@ def _ask_secretariat(
     )
 
 
-def decision_buttons(payment_id: int) -> list[list[dict[str, str]]]:
-    return [
-        [
-            button(CONFIRM_LABEL, DECISION, payment_id, "confirm"),
-            button(DISPUTE_LABEL, DECISION, payment_id, "dispute"),
-        ]
-    ]
+def decision_buttons(payment_id: int) -> list[list[Button]]:
+    return [[DecisionButton(payment_id, verdict) for verdict in Verdict]]
 
 
 def summary(session: Session, payment: FeePayment, *, heading: str) -> Message:
@@ -365,8 +389,8 @@ def dispute_payment(
             },
             buttons=[
                 [
-                    button(CORRECT_LABEL, CORRECT, payment.id, "correct"),
-                    button(WITHDRAW_LABEL, CORRECT, payment.id, "cancel"),
+                    CorrectionButton(payment.id or 0, Fix.CORRECT),
+                    CorrectionButton(payment.id or 0, Fix.CANCEL),
                 ]
             ],
         )
@@ -436,10 +460,6 @@ def waiting(session: Session) -> list[FeePayment]:
     )
 
 
-CONFIRM_LABEL = N_("Confirm")
-DISPUTE_LABEL = N_("Dispute")
-CORRECT_LABEL = N_("Correct the report")
-WITHDRAW_LABEL = N_("Withdraw the report")
 REPORTED_HEADING = N_("<b>Fee payment No. {number}</b> reported — please confirm or dispute it.")
 CORRECTED_HEADING = N_(
     "<b>Fee payment No. {number}</b>, corrected after a dispute — please confirm or dispute it."

@@ -24,16 +24,22 @@ from workflows.charter.money import Money
 from workflows.charter.roles import STAFF, Role
 from workflows.fees.statements import DueStatus, fee_of
 from workflows.platform import audit, locks, outbox, people, prompts, schedule
+from workflows.platform.buttons import Button
 from workflows.platform.unit_of_work import SETTINGS
-from workflows.platform.values import N_, button, n_
+from workflows.platform.values import N_, n_
 
 #: Reminders and the end of the grace period fall at this hour on their day:
 #: 09:00 in Mecca, 07:00 in Rabat, 13:00 in Jakarta, read in working hours.
 DAILY_HOUR = time(6, 0, tzinfo=UTC)
-#: Callback prefix of the "Report a payment" button on notices and reminders.
-PAY = "feepay"
 REMIND = "fees.remind"
 GRACE_OVER = "fees.grace_over"
+
+
+@dataclass(frozen=True)
+class PayButton(Button, kind="fee.pay"):
+    """Under a fee notice or a reminder: report a payment of this due."""
+
+    due_id: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -339,6 +345,7 @@ def issue_due(session: Session, period: FeePeriod, member: Member, *, now: datet
         member=member.id,
         period=period.id,
     )
+    assert due.id is not None
     outbox.notify_many(
         session, _notices(period, member, due.id, representatives(session, member.id))
     )
@@ -404,14 +411,14 @@ def issue_dues(session: Session, period: FeePeriod, members: list[Member], *, no
 
 
 def _notices(
-    period: FeePeriod, member: Member, due_id: int | None, chat_ids: list[int]
+    period: FeePeriod, member: Member, due_id: int, chat_ids: list[int]
 ) -> list[outbox.Owed]:
     return [
         outbox.Owed(
             chat_id=chat_id,
             key=NOTICE,
             args={**period_args(period), "member": member.name_en, "member_ar": member.name_ar},
-            buttons=[[button(REPORT_LABEL, PAY, due_id)]],
+            buttons=[[PayButton(due_id)]],
             dedupe_key=f"fees:notice:{due_id}:{chat_id}",
         )
         for chat_id in chat_ids
@@ -439,7 +446,6 @@ def lock_due(session: Session, due_id: int) -> FeeDue:
     return locks.lock(session, FeeDue, due_id)
 
 
-REPORT_LABEL = N_("Report a payment")
 NOTICE = N_(
     "<b>Membership fee notice</b> — {member} ({member_ar})\n\n"
     "The Executive Supreme Council has set the membership fee for the biennium "

@@ -20,9 +20,8 @@ from workflows.charter.roles import Role
 from workflows.fees import voting_rights
 from workflows.fees.periods import (
     GRACE_OVER,
-    PAY,
     REMIND,
-    REPORT_LABEL,
+    PayButton,
     owes_notice,
     period_args,
     policy_of,
@@ -31,7 +30,7 @@ from workflows.fees.periods import (
 )
 from workflows.fees.statements import DueLine, DueStatus, line_of, lines_of
 from workflows.platform import locks, outbox, prompts, schedule
-from workflows.platform.values import N_, Name, button, n_
+from workflows.platform.values import N_, Name, n_
 
 
 def still_owes(line: DueLine) -> bool:
@@ -67,7 +66,7 @@ def remind(session: Session, args: dict[str, Any], now: datetime) -> None:
                 key=REMINDER_BEFORE if before else REMINDER_AFTER,
                 plural_key=REMINDER_BEFORE_PLURAL if before else None,
                 args=details,
-                buttons=[[button(REPORT_LABEL, PAY, line.due.id)]],
+                buttons=[[PayButton(line.due.id or 0)]],
                 dedupe_key=f"fees:remind:{line.due.id}:{on}:{chat_id}",
             )
             for chat_id in speakers[line.member.id or 0]

@@ -2,6 +2,7 @@
 the support of two thirds of the full members, collected through the bot with a
 button and counted live on the Secretariat's copy."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,10 +24,18 @@ from workflows.charter.voting import (
 )
 from workflows.meetings import motions, sessions, speakers
 from workflows.platform import audit, live, locks, outbox, prompts, schedule
-from workflows.platform.values import N_, button
+from workflows.platform.buttons import Button
+from workflows.platform.values import N_
 
-SUPPORT = "sup"
 SUPPORT_BOARD = "motion.support"
+
+
+@dataclass(frozen=True)
+class SupportButton(Button, kind="amendment.support"):
+    """Under the call for support: the member supports the proposed amendment."""
+
+    motion_id: int
+    member_id: int
 
 
 def supporting_voters(session: Session, motion_id: int) -> list[str]:
@@ -124,7 +133,7 @@ def seek_support(session: Session, motion: Motion, actor: User, *, now: datetime
                 chat_id=chat_id,
                 key=SUPPORT_CALL,
                 args={**motions.describe(motion), "member": sessions.member_name(member)},
-                buttons=[[button(SUPPORT_LABEL, SUPPORT, motion.id, member.id)]],
+                buttons=[[SupportButton(motion.id or 0, member.id)]],
             )
     board = outbox.notify(
         session, chat_id=actor.id, key=SUPPORT_COUNT, args=support_args(session, motion)
@@ -206,7 +215,6 @@ def _refresh_support(session: Session, args: dict[str, Any], now: datetime) -> N
         )
 
 
-SUPPORT_LABEL = N_("Support")
 SUPPORT_CALL = N_(
     "<b>Proposed amendment to the charter — No. {number}</b>\n\n{text}\n\nUnder Art. 30 it is "
     "put to the vote when two thirds of the full members support it. Does {member} support it?"

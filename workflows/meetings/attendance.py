@@ -2,6 +2,7 @@
 checking in by button, and the Secretariat's record of attendance in the room."""
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
@@ -22,9 +23,18 @@ from workflows.charter.meetings import (
 from workflows.charter.membership import MemberCategory, Standing
 from workflows.meetings import seats, sessions, speakers
 from workflows.platform import audit, live, locks, outbox
-from workflows.platform.values import N_, button
+from workflows.platform.buttons import Button
+from workflows.platform.values import N_
 
-DELEGATION = "dlg"
+
+@dataclass(frozen=True)
+class DelegationButton(Button, kind="meeting.delegation"):
+    """Under a request to be a member's delegate: accept it, or refuse."""
+
+    delegation_id: int
+    accept: bool
+
+
 USERNAME = re.compile(r"@?([A-Za-z][A-Za-z0-9_]{3,31})")
 
 
@@ -108,8 +118,8 @@ def name_delegate(
         args={**sessions.describe(session, meeting, for_member=member_id), "by": user.first_name},
         buttons=[
             [
-                button(ACCEPT_LABEL, DELEGATION, row.id, "yes"),
-                button(REFUSE_LABEL, DELEGATION, row.id, "no"),
+                DelegationButton(row.id or 0, accept=True),
+                DelegationButton(row.id or 0, accept=False),
             ]
         ],
     )
@@ -273,8 +283,6 @@ DELEGATE_ASKED = N_(
     "When: {when} ({zone})\nWhere: {where}\n\nYou would check in and vote for {member}. "
     "Do you accept?"
 )
-ACCEPT_LABEL = N_("Accept")
-REFUSE_LABEL = N_("Refuse")
 DELEGATE_ACCEPTED = N_("{delegate} accepted to be the delegate of {member} at <b>{title}</b>.")
 DELEGATE_REFUSED = N_(
     "{delegate} refused to be the delegate of {member} at <b>{title}</b>. You may name another."

@@ -37,11 +37,10 @@ from workflows.charter.voting import (
 )
 from workflows.meetings import seats, speakers
 from workflows.platform import audit, live, locks, outbox, people, schedule
+from workflows.platform.buttons import Button
 from workflows.platform.unit_of_work import SETTINGS
-from workflows.platform.values import N_, Message, Texts, button, message
+from workflows.platform.values import N_, Message, Texts, message
 
-RSVP = "rsvp"
-CHECK_IN = "chk"
 BOARD = "meeting.board"
 #: A group chat's language when its posts carry both working languages (Art. 3).
 BOTH_LANGUAGES = "both"
@@ -217,18 +216,34 @@ def _fee_suspended_in_base(session: Session) -> bool:
     return bool(settings.fee_suspended_in_quorum_base) if settings is not None else False
 
 
-def rsvp_buttons(
-    session: Session, meeting: Meeting, invitation: Invitation
-) -> list[list[dict[str, str]]]:
+@dataclass(frozen=True)
+class RsvpButton(Button, kind="meeting.rsvp"):
+    """Under an invitation: the answer of the invited member's representative."""
+
+    meeting_id: int
+    invitation_id: int
+    answer: Rsvp
+
+
+@dataclass(frozen=True)
+class CheckInButton(Button, kind="meeting.check_in"):
+    """Under "the session is open": the member's representative is present."""
+
+    meeting_id: int
+    member_id: int
+
+
+def rsvp_buttons(session: Session, meeting: Meeting, invitation: Invitation) -> list[list[Button]]:
     """Attend, Decline, and for a full member at the Assembly, Send a delegate (Art. 24)."""
+    assert meeting.id is not None and invitation.id is not None
     member = session.get(Member, invitation.member_id) if invitation.member_id else None
-    row = [button(ATTEND_LABEL, RSVP, meeting.id, invitation.id, Rsvp.ATTEND.value)]
+    answers = [Rsvp.ATTEND]
     if member is not None and may_name_delegate(
         MemberCategory(member.category), Standing(member.standing), Body(meeting.body)
     ):
-        row.append(button(DELEGATE_LABEL, RSVP, meeting.id, invitation.id, Rsvp.DELEGATE.value))
-    row.append(button(DECLINE_LABEL, RSVP, meeting.id, invitation.id, Rsvp.DECLINE.value))
-    return [row]
+        answers.append(Rsvp.DELEGATE)
+    answers.append(Rsvp.DECLINE)
+    return [[RsvpButton(meeting.id, invitation.id, answer) for answer in answers]]
 
 
 def local_start(meeting: Meeting) -> datetime:
@@ -355,7 +370,7 @@ def open_session(session: Session, meeting_id: int, actor: User, *, now: datetim
                 chat_id=chat_id,
                 key=CHECK_IN_NOW,
                 args=describe(session, meeting, for_member=invitation.member_id),
-                buttons=[[button(CHECK_IN_LABEL, CHECK_IN, meeting.id, invitation.member_id or 0)]],
+                buttons=[[CheckInButton(meeting.id or 0, invitation.member_id or 0)]],
             )
             for invitation, chat_ids in _recipients(session, meeting, invited)
             for chat_id in chat_ids
@@ -595,14 +610,10 @@ ANNOUNCED = N_(
     "Announced: <b>{title}</b>\n{body}, {kind}\nWhen: {when} ({zone})\nWhere: {where}\n"
     "Agenda:\n{agenda}"
 )
-ATTEND_LABEL = N_("Attend")
-DELEGATE_LABEL = N_("Send a delegate")
-DECLINE_LABEL = N_("Decline")
 CHECK_IN_NOW = N_(
     "<b>{title}</b> is open. Press Check in when you are present, to be counted for the "
     "quorum and to vote. {member}"
 )
-CHECK_IN_LABEL = N_("Check in")
 CANCELLED = N_("<b>{title}</b> ({when}) is cancelled.")
 BOARD_TEXT = N_(
     "<b>Attendance: {title}</b>\nPresent: {present} of {invited} invited.\n{quorum}\n{rules}"

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -25,8 +26,9 @@ from workflows.charter.membership import (
 from workflows.charter.roles import Actor, Party, Role
 from workflows.fees import periods
 from workflows.platform import audit, locks, outbox, people, prompts, schedule
+from workflows.platform.buttons import Button
 from workflows.platform.settings import Settings
-from workflows.platform.values import N_, Country, Message, Name, button, message
+from workflows.platform.values import N_, Country, Message, Name, message
 
 OPEN_STATES = {
     ApplicationState.SUBMITTED,
@@ -34,10 +36,6 @@ OPEN_STATES = {
     ApplicationState.FORWARDED,
 }
 SCREEN = "application.screen"
-#: Callback prefixes of the buttons this workflow sends (the bot's typed callbacks).
-DECISION = "app"
-HISTORY = "ahist"
-ANSWER = "answer"
 DECIDE = "application.decide"
 #: What the form asks, in order; ``institutional`` only for associates.
 FIELDS = (
@@ -286,20 +284,51 @@ def _letter(application: Application) -> tuple[str, str] | None:
     return application.letter_file_id, application.letter_kind or "document"
 
 
-def decision_buttons(application_id: int, stage: str) -> list[list[dict[str, str]]]:
-    """Buttons of a prompt; the bot layer encodes the same data as its typed callbacks."""
+class Action(StrEnum):
+    """What a prompt's button does to an application."""
+
+    FORWARD = "forward"
+    ASK = "ask"
+    REJECT = "reject"
+    ADMIT = "admit"
+
+
+@dataclass(frozen=True)
+class DecisionButton(Button, kind="application.decide"):
+    """Under an application's prompt: one step of screening or of the decision."""
+
+    application_id: int
+    action: Action
+
+
+@dataclass(frozen=True)
+class HistoryButton(Button, kind="application.history"):
+    """Opens another application (of the same city)."""
+
+    application_id: int
+
+
+@dataclass(frozen=True)
+class AnswerButton(Button, kind="application.answer"):
+    """Under the Secretariat's question: the applicant answers it."""
+
+    application_id: int
+
+
+def decision_buttons(application_id: int, stage: str) -> list[list[Button]]:
+    """Buttons of a prompt: screening (forward; ask, reject) or the decision."""
     if stage == SCREEN:
         return [
-            [button(FORWARD_LABEL, DECISION, application_id, "forward")],
+            [DecisionButton(application_id, Action.FORWARD)],
             [
-                button(ASK_LABEL, DECISION, application_id, "ask"),
-                button(REJECT_LABEL, DECISION, application_id, "reject"),
+                DecisionButton(application_id, Action.ASK),
+                DecisionButton(application_id, Action.REJECT),
             ],
         ]
     return [
         [
-            button(ADMIT_LABEL, DECISION, application_id, "admit"),
-            button(REJECT_LABEL, DECISION, application_id, "reject"),
+            DecisionButton(application_id, Action.ADMIT),
+            DecisionButton(application_id, Action.REJECT),
         ]
     ]
 
@@ -318,7 +347,7 @@ def summary(session: Session, application: Application, *, heading: str) -> Mess
     return message(WITH_WARNING, summary=facts, warning=warning)
 
 
-def same_city_buttons(session: Session, application: Application) -> list[list[dict[str, str]]]:
+def same_city_buttons(session: Session, application: Application) -> list[list[Button]]:
     """A link to the other application of the same city, or to the member's own."""
     same = same_city_as(session, application)
     if isinstance(same, Member):
@@ -329,7 +358,7 @@ def same_city_buttons(session: Session, application: Application) -> list[list[d
         ).first()
     if same is None or same.id is None:
         return []
-    return [[button(SAME_CITY_LINK, HISTORY, same.id)]]
+    return [[HistoryButton(same.id)]]
 
 
 def _facts(session: Session, application: Application, *, heading: str) -> Message:
@@ -427,7 +456,7 @@ def ask(
         chat_id=application.applicant_id,
         key=QUESTION,
         args={"number": str(application.id), "question": question},
-        buttons=[[button(ANSWER_LABEL, ANSWER, application.id)]],
+        buttons=[[AnswerButton(application.id or 0)]],
     )
     key = f"application:{application.id}:question:{now.isoformat()}"
     schedule.schedule(
@@ -680,7 +709,7 @@ def remind_applicant(session: Session, args: dict[str, Any], now: datetime) -> N
         chat_id=application.applicant_id,
         key=QUESTION_REMINDER,
         args={"number": str(application.id), "question": application.question or ""},
-        buttons=[[button(ANSWER_LABEL, ANSWER, application.id)]],
+        buttons=[[AnswerButton(application.id or 0)]],
     )
 
 
@@ -737,7 +766,6 @@ SAME_CITY_APPLICATION = N_(
     "Application No. {number} ({name}) for the same city is still open. A city is one member "
     "(Art. 13, 25): this one cannot be admitted while the other is open."
 )
-SAME_CITY_LINK = N_("Open the application of the same city")
 JOINED_MEMBER = N_(
     "Your application No. {number} is decided: {name} is already a member of the Assembly, "
     "and you are now one of its representatives (Art. 24)."
@@ -747,11 +775,6 @@ JOINED_NOTICE = N_(
     "now one of its representatives."
 )
 ANSWERED_SUMMARY = N_("{summary}\n\n<b>Question:</b> {question}\n<b>Answer:</b> {answer}")
-FORWARD_LABEL = N_("Forward to the Secretary-General")
-ASK_LABEL = N_("Ask the applicant")
-REJECT_LABEL = N_("Reject")
-ADMIT_LABEL = N_("Admit")
-ANSWER_LABEL = N_("Answer")
 RECEIVED = N_(
     "Your application No. {number} has been received by the Secretariat. "
     "You will be told of every step; /status shows where it stands."

@@ -6,6 +6,7 @@ The second confirmation creates the honorary member (no fees, no vote:
 Art. 18, 25); a decline by either ends the nomination.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -18,11 +19,10 @@ from workflows.charter.membership import MemberCategory, Standing
 from workflows.charter.roles import Actor, Role
 from workflows.membership import standing
 from workflows.platform import audit, locks, outbox, people, prompts
+from workflows.platform.buttons import Button
 from workflows.platform.settings import Settings
-from workflows.platform.values import N_, Message, Name, button, message
+from workflows.platform.values import N_, Message, Name, message
 
-#: Callback prefix of the prompts' buttons (the bot's typed callback).
-DECISION = "hon"
 OPEN_STATES = {HonoraryState.NOMINATED, HonoraryState.CHAIR_CONFIRMED, HonoraryState.SG_CONFIRMED}
 
 
@@ -36,6 +36,15 @@ class Capacity(StrEnum):
 class Verdict(StrEnum):
     CONFIRM = "confirm"
     DECLINE = "decline"
+
+
+@dataclass(frozen=True)
+class DecisionButton(Button, kind="honorary.decide"):
+    """Under a signatory's prompt: confirm the nomination in this capacity, or decline it."""
+
+    nomination_id: int
+    capacity: Capacity
+    verdict: Verdict
 
 
 ROLE = {Capacity.CHAIR: Role.CHAIR, Capacity.SECRETARY_GENERAL: Role.SECRETARY_GENERAL}
@@ -154,13 +163,8 @@ def summary(session: Session, nomination: HonoraryNomination, capacity: Capacity
     )
 
 
-def decision_buttons(nomination_id: int, capacity: Capacity) -> list[list[dict[str, str]]]:
-    return [
-        [
-            button(CONFIRM_LABEL, DECISION, nomination_id, capacity.value, Verdict.CONFIRM.value),
-            button(DECLINE_LABEL, DECISION, nomination_id, capacity.value, Verdict.DECLINE.value),
-        ]
-    ]
+def decision_buttons(nomination_id: int, capacity: Capacity) -> list[list[Button]]:
+    return [[DecisionButton(nomination_id, capacity, verdict) for verdict in Verdict]]
 
 
 def check(
@@ -349,8 +353,6 @@ SUMMARY = N_(
     "Nominated by: {nominator}\n\n"
     "Honorary membership needs the confirmation of both the Chair and the Secretary-General."
 )
-CONFIRM_LABEL = N_("Confirm")
-DECLINE_LABEL = N_("Decline the nomination")
 CONFIRMED_BY = N_("✅ Confirmed by {name} as {capacity}, {when}.")
 DECLINED_BY = N_("❌ Declined by {name} as {capacity}, {when}. Reason: {reason}")
 NOMINATED = N_(

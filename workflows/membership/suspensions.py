@@ -7,7 +7,9 @@ proposed by the Secretariat and decided by the Secretary-General in the same
 way. One case per suspension, from the proposal to the lifting.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
@@ -18,15 +20,31 @@ from workflows.charter.membership import MEMBERSHIP, Standing, StandingEvent
 from workflows.charter.roles import Actor, Role
 from workflows.membership import standing
 from workflows.platform import audit, locks, people, prompts
+from workflows.platform.buttons import Button
 from workflows.platform.settings import Settings
-from workflows.platform.values import N_, Message, button, message
+from workflows.platform.values import N_, Message, message
 
 DECIDE = "suspension.decide"
 LIFT = "suspension.lift"
-#: Callback prefix of the prompts' buttons (the bot's typed callback).
-DECISION = "sus"
 #: A case in one of these states is still the member's current story.
 OPEN_STATES = {SuspensionState.PROPOSED, SuspensionState.SUSPENDED, SuspensionState.LIFT_PROPOSED}
+
+
+class Action(StrEnum):
+    """The Secretary-General's decisions on a case: the events of its machine."""
+
+    SUSPEND = SuspensionEvent.SUSPEND.value
+    REJECT = SuspensionEvent.REJECT.value
+    LIFT = SuspensionEvent.LIFT.value
+    KEEP = SuspensionEvent.KEEP.value
+
+
+@dataclass(frozen=True)
+class DecisionButton(Button, kind="suspension.decide"):
+    """Under a proposal: suspend or reject it; under a proposed lifting: lift or keep."""
+
+    case_id: int
+    action: Action
 
 
 def actor_roles(session: Session, user: User) -> frozenset[Actor]:
@@ -157,8 +175,8 @@ def propose(
         text=summary(session, case, member, heading=DECIDE_HEADING),
         buttons=[
             [
-                button(SUSPEND_LABEL, DECISION, case.id, SuspensionEvent.SUSPEND.value),
-                button(REJECT_LABEL, DECISION, case.id, SuspensionEvent.REJECT.value),
+                DecisionButton(case.id, Action.SUSPEND),
+                DecisionButton(case.id, Action.REJECT),
             ]
         ],
         now=now,
@@ -194,8 +212,8 @@ def propose_lift(
         text=summary(session, case, member, heading=LIFT_HEADING),
         buttons=[
             [
-                button(LIFT_LABEL, DECISION, case.id, SuspensionEvent.LIFT.value),
-                button(KEEP_LABEL, DECISION, case.id, SuspensionEvent.KEEP.value),
+                DecisionButton(case.id, Action.LIFT),
+                DecisionButton(case.id, Action.KEEP),
             ]
         ],
         now=now,
@@ -297,10 +315,6 @@ SUMMARY = N_(
     "Proposed by: {proposer}"
 )
 LIFT_SUMMARY = N_("{summary}\n\n<b>Why lift it:</b> {reason}")
-SUSPEND_LABEL = N_("Suspend the member")
-REJECT_LABEL = N_("Reject the proposal")
-LIFT_LABEL = N_("Lift the suspension")
-KEEP_LABEL = N_("Keep suspended")
 OUTCOMES = {
     SuspensionEvent.SUSPEND: N_("⛔ Suspended by {name}, {when}."),
     SuspensionEvent.REJECT: N_("❌ Proposal rejected by {name}, {when}."),

@@ -9,6 +9,7 @@ representative role of those left representing no one, and so its votes.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
@@ -24,14 +25,30 @@ from workflows.charter.membership import (
 from workflows.charter.roles import Role
 from workflows.membership import standing, suspensions
 from workflows.platform import audit, locks, outbox, prompts
+from workflows.platform.buttons import Button
 from workflows.platform.settings import Settings
-from workflows.platform.values import N_, Message, button, message
+from workflows.platform.values import N_, Message, message
 
 ACKNOWLEDGE = "withdrawal.acknowledge"
 DECIDE = "withdrawal.decide"
-#: Callback prefix of the prompts' buttons (the bot's typed callback).
-DECISION = "wdr"
 OPEN_STATES = {WithdrawalState.REQUESTED, WithdrawalState.ACKNOWLEDGED}
+
+
+class Action(StrEnum):
+    """What a button does to a withdrawal request."""
+
+    ACKNOWLEDGE = "ack"
+    ACCEPT = "accept"
+    REFUSE = "refuse"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class DecisionButton(Button, kind="withdrawal.decide"):
+    """Under a withdrawal's prompt: acknowledge it, or accept or refuse it."""
+
+    request_id: int
+    action: Action
 
 
 @dataclass(frozen=True)
@@ -124,7 +141,7 @@ def request(
         subject_id=withdrawal.id,
         audience=Role.SECRETARIAT,
         text=summary(session, withdrawal, member, heading=ACKNOWLEDGE_HEADING),
-        buttons=[[button(ACKNOWLEDGE_LABEL, DECISION, withdrawal.id, "ack")]],
+        buttons=[[DecisionButton(withdrawal.id, Action.ACKNOWLEDGE)]],
         now=now,
         remind_after=timedelta(hours=settings.prompt_remind_hours),
         escalate_after=timedelta(hours=settings.prompt_escalate_hours),
@@ -232,8 +249,8 @@ def acknowledge(
         text=summary(session, withdrawal, member, heading=DECIDE_HEADING),
         buttons=[
             [
-                button(ACCEPT_LABEL, DECISION, withdrawal.id, "accept"),
-                button(REFUSE_LABEL, DECISION, withdrawal.id, "refuse"),
+                DecisionButton(withdrawal.id, Action.ACCEPT),
+                DecisionButton(withdrawal.id, Action.REFUSE),
             ]
         ],
         now=now,
@@ -338,9 +355,6 @@ SUMMARY = N_(
 )
 LETTER_ATTACHED = N_("attached above")
 LETTER_NOT_NEEDED = N_("not required for this member")
-ACKNOWLEDGE_LABEL = N_("Acknowledge receipt")
-ACCEPT_LABEL = N_("Accept the withdrawal")
-REFUSE_LABEL = N_("Refuse the withdrawal")
 ACKNOWLEDGED_BY = N_("✅ Acknowledged by {name}, {when}; sent to the Secretary-General.")
 ACCEPTED_BY = N_("✅ Withdrawal accepted by {name}, {when}.")
 REFUSED_BY = N_("❌ Refused by {name}, {when}. Reason: {reason}")

@@ -7,6 +7,7 @@ a second tap, on any copy, finds it resolved and is refused. Every copy is then
 edited to say who did what and when.
 """
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from models import GroupChat, Notification, Prompt, User
 from workflows.charter.errors import IllegalTransition
 from workflows.charter.roles import Role
 from workflows.platform import outbox, people, schedule
+from workflows.platform.buttons import Cell
 from workflows.platform.values import N_, Message, message
 
 SECRETARIAT_GROUP = "secretariat"
@@ -45,7 +47,7 @@ def open_prompt(
     subject_id: int,
     audience: Role,
     text: Message,
-    buttons: list[list[dict[str, str]]],
+    buttons: Sequence[Sequence[Cell]],
     now: datetime,
     remind_after: timedelta,
     escalate_after: timedelta | None,
@@ -83,7 +85,7 @@ def send_copy(
     prompt: Prompt,
     chat_id: int,
     text: Message,
-    buttons: list[list[dict[str, str]]],
+    buttons: Sequence[Sequence[Cell]],
     attachment: tuple[str, str] | None = None,
     caption: Message | None = None,
 ) -> None:

@@ -9,6 +9,7 @@ declines it on their own prompt; a decline asks for a reason, typed privately.
 import enum
 from dataclasses import dataclass
 
+from bot.buttons import HonoraryDecision
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations import steps
@@ -39,13 +40,6 @@ ORDER = list(Step)
 @dataclass(frozen=True)
 class SubmitNomination(Callback, prefix="nomsub"):
     pass
-
-
-@dataclass(frozen=True)
-class HonoraryDecision(Callback, prefix=honorary.DECISION):
-    nomination_id: int
-    capacity: Capacity
-    verdict: Verdict
 
 
 QUESTIONS = {

@@ -6,13 +6,13 @@ Questions and reasons are typed in the private chat, even when the button was
 pressed in the Secretariat's group.
 """
 
-import enum
 import html
 import re
 from dataclasses import dataclass
 
 from sqlmodel import select
 
+from bot.buttons import AnswerQuestion, Decision, History, keyboard
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations.forms import FormNav, Nav, clean_line, with_nav
@@ -24,6 +24,7 @@ from workflows.charter.errors import IllegalTransition, NotAllowed
 from workflows.charter.machines import APPLICATION, ApplicationEvent, ApplicationState
 from workflows.charter.roles import STAFF, Role
 from workflows.membership import applications
+from workflows.membership.applications import Action
 from workflows.platform import audit, prompts, values
 from workflows.platform.values import N_, Name
 
@@ -31,24 +32,6 @@ router = Router("review")
 ASK_FLOW = "app_ask"
 REJECT_FLOW = "app_reject"
 ANSWER_FLOW = "app_answer"
-
-
-class Action(enum.StrEnum):
-    FORWARD = "forward"
-    ASK = "ask"
-    REJECT = "reject"
-    ADMIT = "admit"
-
-
-@dataclass(frozen=True)
-class Decision(Callback, prefix=applications.DECISION):
-    application_id: int
-    action: Action
-
-
-@dataclass(frozen=True)
-class AnswerQuestion(Callback, prefix=applications.ANSWER):
-    application_id: int
 
 
 @dataclass(frozen=True)
@@ -268,10 +251,7 @@ def pending(turn: Turn) -> None:
 
 def rendered(turn: Turn, copy: Notification) -> tuple[str, Keyboard]:
     text = turn.t.key(copy.key, copy.plural_key, **values.decode(copy.args))
-    buttons = [
-        [Button(turn.t.key(cell["key"]), cell["data"]) for cell in row] for row in copy.buttons
-    ]
-    return text, buttons
+    return text, keyboard(turn.t, copy.buttons)
 
 
 def title(turn: Turn, copy: Notification) -> str:
@@ -312,11 +292,6 @@ def history(turn: Turn) -> None:
         turn.say(t._("Send /history followed by the application number, for example /history 12."))
         return
     show_history(turn, argument)
-
-
-@dataclass(frozen=True)
-class History(Callback, prefix=applications.HISTORY):
-    application_id: int
 
 
 @router.button(History)

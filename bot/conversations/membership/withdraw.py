@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from bot.buttons import WithdrawalDecision
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations import steps
@@ -22,6 +23,7 @@ from models import Member, WithdrawalRequest
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import WithdrawalEvent, WithdrawalState
 from workflows.membership import standing, withdrawals
+from workflows.membership.withdrawals import Action
 from workflows.platform.values import N_
 
 router = Router("withdraw")
@@ -36,13 +38,6 @@ class Step(enum.StrEnum):
     REVIEW = "review"
 
 
-class Action(enum.StrEnum):
-    ACKNOWLEDGE = "ack"
-    ACCEPT = "accept"
-    REFUSE = "refuse"
-    CANCEL = "cancel"
-
-
 @dataclass(frozen=True)
 class PickMember(Callback, prefix="wdm"):
     member_id: int
@@ -51,12 +46,6 @@ class PickMember(Callback, prefix="wdm"):
 @dataclass(frozen=True)
 class SubmitWithdrawal(Callback, prefix="wdsub"):
     pass
-
-
-@dataclass(frozen=True)
-class WithdrawalDecision(Callback, prefix=withdrawals.DECISION):
-    request_id: int
-    action: Action
 
 
 EVENTS = {
