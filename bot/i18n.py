@@ -23,6 +23,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, get_currency_symbol
 from babel.support import NullTranslations, Translations
 
+from bot.notices import template
 from locales import CATALOG_DIR, LANGUAGES
 from workflows.platform.values import N_, Country, Markup, Message, Money, Name, Texts
 
@@ -99,7 +100,7 @@ class Text:
 
     def _(self, message: str, /, **args: Any) -> str:
         """``message`` in the reader's language, with ``args`` escaped and isolated."""
-        translated = self._translations.gettext(message)
+        translated = self._translations.gettext(template(message))
         return self._format(translated, args)
 
     def n_(self, singular: str, plural: str, count: int, /, **args: Any) -> str:

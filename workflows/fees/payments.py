@@ -460,20 +460,11 @@ def waiting(session: Session) -> list[FeePayment]:
     )
 
 
-REPORTED_HEADING = N_("<b>Fee payment No. {number}</b> reported — please confirm or dispute it.")
-CORRECTED_HEADING = N_(
-    "<b>Fee payment No. {number}</b>, corrected after a dispute — please confirm or dispute it."
-)
-PAYMENT_SUMMARY = N_(
-    "{heading}\n\n"
-    "Member: {member} ({member_ar})\n"
-    "Fee {start} – {end}: {fee}; confirmed so far: {confirmed}\n"
-    "Amount paid: <b>{amount}</b>\n"
-    "Paid on: {paid_on}\n"
-    "Bank reference: {reference}\n"
-    "Reported by: {reporter} (id {reporter_id})"
-)
-CORRECTED_SUMMARY = N_("{summary}\n\n<b>Disputed earlier:</b> {reason}")
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+REPORTED_HEADING = "payments.reported_heading"
+CORRECTED_HEADING = "payments.corrected_heading"
+PAYMENT_SUMMARY = "payments.payment_summary"
+CORRECTED_SUMMARY = "payments.corrected_summary"
 RECEIPT_CAPTION = N_("The receipt of fee payment No. {number}, for the request below.")
 CONFIRMED_BY = N_("✅ {amount} confirmed by {name}, {when}.")
 DISPUTED_BY = N_("❌ Disputed by {name}, {when}: {reason}")

@@ -26,7 +26,7 @@ from workflows.fees.statements import DueStatus, fee_of
 from workflows.platform import audit, locks, outbox, people, prompts, schedule
 from workflows.platform.buttons import Button
 from workflows.platform.unit_of_work import SETTINGS
-from workflows.platform.values import N_, n_
+from workflows.platform.values import n_
 
 #: Reminders and the end of the grace period fall at this hour on their day:
 #: 09:00 in Mecca, 07:00 in Rabat, 13:00 in Jakarta, read in working hours.
@@ -446,16 +446,8 @@ def lock_due(session: Session, due_id: int) -> FeeDue:
     return locks.lock(session, FeeDue, due_id)
 
 
-NOTICE = N_(
-    "<b>Membership fee notice</b> — {member} ({member_ar})\n\n"
-    "The Executive Supreme Council has set the membership fee for the biennium "
-    "{start} – {end} (Art. 18):\n\n"
-    "Amount: <b>{fee}</b>\n"
-    "Due by: <b>{due}</b>\n\n"
-    "Once you have paid, press Report a payment (or send /pay) and give the amount, the date, "
-    "the bank reference and the receipt; the Secretariat confirms it. /statement shows what "
-    "is paid and what is owed."
-)
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+NOTICE = "periods.notice"
 OPENED, OPENED_PLURAL = n_(
     "The fee period {start} – {end} was opened by {name}: {fee}, due by {due}. "
     "{count} fee notice was sent.",

@@ -215,14 +215,9 @@ def _refresh_support(session: Session, args: dict[str, Any], now: datetime) -> N
         )
 
 
-SUPPORT_CALL = N_(
-    "<b>Proposed amendment to the charter — No. {number}</b>\n\n{text}\n\nUnder Art. 30 it is "
-    "put to the vote when two thirds of the full members support it. Does {member} support it?"
-)
-SUPPORT_COUNT = N_(
-    "<b>Support for amendment No. {number}</b>\n{supporters} of {full} full members support it; "
-    "{needed} are needed (Art. 30)."
-)
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+SUPPORT_CALL = "amendments.support_call"
+SUPPORT_COUNT = "amendments.support_count"
 SUPPORT_REACHED = N_(
     "Amendment No. {number} has the support of {supporters} of {full} full members: it may now "
     "be put to the vote (Art. 30)."

@@ -24,7 +24,6 @@ from workflows.charter.membership import MemberCategory, Standing
 from workflows.meetings import seats, sessions, speakers
 from workflows.platform import audit, live, locks, outbox
 from workflows.platform.buttons import Button
-from workflows.platform.values import N_
 
 
 @dataclass(frozen=True)
@@ -278,12 +277,7 @@ def _attend(
     return True
 
 
-DELEGATE_ASKED = N_(
-    "{by} names you the official delegate of {member} (Art. 24) for:\n\n<b>{title}</b>\n"
-    "When: {when} ({zone})\nWhere: {where}\n\nYou would check in and vote for {member}. "
-    "Do you accept?"
-)
-DELEGATE_ACCEPTED = N_("{delegate} accepted to be the delegate of {member} at <b>{title}</b>.")
-DELEGATE_REFUSED = N_(
-    "{delegate} refused to be the delegate of {member} at <b>{title}</b>. You may name another."
-)
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+DELEGATE_ASKED = "attendance.delegate_asked"
+DELEGATE_ACCEPTED = "attendance.delegate_accepted"
+DELEGATE_REFUSED = "attendance.delegate_refused"

@@ -329,11 +329,8 @@ KIND_NAMES = {
 }
 BALLOT_NAMES = {BallotKind.NAMED: N_("named vote"), BallotKind.SECRET: N_("secret ballot")}
 BY_HAND = N_("when the Secretariat closes it")
-RESULT = N_(
-    "<b>Result — motion No. {number}</b> ({ballot}, {kind})\n\n{text}\n\n"
-    "Yes: {yes} · No: {no} · Abstain: {abstain} · votes cast: {cast}\n{quorum}\n{rules}\n"
-    "<b>{outcome}</b>\n{rule}"
-)
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+RESULT = "motions.result"
 OUTCOMES = {
     Result.PASSED: N_("The motion is adopted."),
     Result.FAILED: N_("The motion is not adopted."),

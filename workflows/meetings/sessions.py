@@ -599,25 +599,13 @@ KIND_NAMES = {
     SessionKind.EXTRAORDINARY: N_("extraordinary session"),
 }
 MEMBER_NAME = N_("{name_en} ({name_ar})")
-SESSION_LINES = N_(
-    "<b>{title}</b>\n{body}, {kind}\nWhen: {when} ({zone})\nWhere: {where}\nAgenda:\n{agenda}"
-)
-INVITATION = N_(
-    "You are invited, for {member}, to:\n\n<b>{title}</b>\n{body}, {kind}\n"
-    "When: {when} ({zone})\nWhere: {where}\nAgenda:\n{agenda}\n\nWill you attend?"
-)
-ANNOUNCED = N_(
-    "Announced: <b>{title}</b>\n{body}, {kind}\nWhen: {when} ({zone})\nWhere: {where}\n"
-    "Agenda:\n{agenda}"
-)
-CHECK_IN_NOW = N_(
-    "<b>{title}</b> is open. Press Check in when you are present, to be counted for the "
-    "quorum and to vote. {member}"
-)
-CANCELLED = N_("<b>{title}</b> ({when}) is cancelled.")
-BOARD_TEXT = N_(
-    "<b>Attendance: {title}</b>\nPresent: {present} of {invited} invited.\n{quorum}\n{rules}"
-)
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+SESSION_LINES = "sessions.session_lines"
+INVITATION = "sessions.invitation"
+ANNOUNCED = "sessions.announced"
+CHECK_IN_NOW = "sessions.check_in_now"
+CANCELLED = "sessions.cancelled"
+BOARD_TEXT = "sessions.board_text"
 BASE_NAMES = {
     MajorityBase.YES_NO: N_("Yes and No (abstentions are not counted)"),
     MajorityBase.YES_NO_ABSTAIN: N_("Yes, No and abstentions"),

@@ -454,21 +454,16 @@ def remind(session: Session, args: dict[str, Any], now: datetime) -> None:
 
 
 LABELS = {Choice.YES: N_("Yes"), Choice.NO: N_("No"), Choice.ABSTAIN: N_("Abstain")}
-PRIVATE_BALLOT = N_(
-    "<b>Ballot — motion No. {number}</b> ({ballot}, {kind})\n\n{text}\n\n"
-    "Closes: {closes}. You vote for {member}. Choose, then confirm."
-)
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+PRIVATE_BALLOT = "tallies.private_ballot"
 REMINDER = N_(
     "Reminder: you have not voted yet on motion No. {number}. Closes: {closes}.\n\n{text}"
 )
-GROUP_BALLOT = N_(
-    "<b>Vote — motion No. {number}</b> ({ballot}, {kind})\n\n{text}\n\nCloses: {closes}.\n"
-    "{counts}\nVoted: {voted} of {entitled} entitled.\n{names}"
-)
+GROUP_BALLOT = "tallies.group_ballot"
 NAMED_COUNTS = N_("Yes {yes} · No {no} · Abstain {abstain}")
 SECRET_COUNTS = N_("Secret ballot: the choices are counted at the close.")
 AND_MORE = N_("… and {count} more (see the minutes)")
-CONFIRM = N_("Motion No. {number}: {text}\n\nYou chose: <b>{choice}</b>. {final}\nConfirm?")
+CONFIRM = "tallies.confirm"
 SECRET_FINAL = N_("This is a secret ballot: once cast it cannot be changed.")
 NAMED_CHANGE = N_("You may change it until the vote closes.")
 NAMED_CAST = N_("✅ Your vote on motion No. {number} is recorded: {choice}.")
@@ -477,10 +472,7 @@ SECRET_CAST_COPY = N_(
     "✅ Your secret ballot on motion No. {number} is cast. It is recorded apart from your "
     "name, and cannot be changed."
 )
-BALLOT_CLOSED = N_(
-    "<b>Motion No. {number}: the vote is closed.</b>\n\n{text}\n\n{yours}\n"
-    "Yes: {yes} · No: {no} · Abstain: {abstain}\n<b>{outcome}</b>\n{rule}"
-)
+BALLOT_CLOSED = "tallies.ballot_closed"
 YOUR_VOTE = N_("Your vote: {choice}.")
 SECRET_COUNTED = N_("Your secret ballot was counted.")
 DID_NOT_VOTE = N_("You did not vote.")

@@ -741,11 +741,9 @@ CATEGORY_NAMES = {
     MemberCategory.OBSERVER: N_("Observer member"),
     MemberCategory.HONORARY: N_("Honorary member"),
 }
-SCREEN_HEADING = N_("<b>Membership application No. {number}</b> — please screen it.")
-DECIDE_HEADING = N_(
-    "<b>Membership application No. {number}</b>, forwarded by the Secretariat — "
-    "please admit or reject it (Art. 20)."
-)
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+SCREEN_HEADING = "applications.screen_heading"
+DECIDE_HEADING = "applications.decide_heading"
 SUMMARY = N_(
     "{heading}\n\n"
     "Category: {category}\n"
@@ -774,7 +772,7 @@ JOINED_NOTICE = N_(
     "Application No. {number}: {name} ({name_ar}) was already a member; the applicant is "
     "now one of its representatives."
 )
-ANSWERED_SUMMARY = N_("{summary}\n\n<b>Question:</b> {question}\n<b>Answer:</b> {answer}")
+ANSWERED_SUMMARY = "applications.answered_summary"
 RECEIVED = N_(
     "Your application No. {number} has been received by the Secretariat. "
     "You will be told of every step; /status shows where it stands."

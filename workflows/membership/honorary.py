@@ -341,10 +341,8 @@ CAPACITY = {
     Capacity.CHAIR: N_("Chair of the Assembly"),
     Capacity.SECRETARY_GENERAL: N_("Secretary-General"),
 }
-HEADING = N_(
-    "<b>Honorary membership: nomination No. {number}</b> — please confirm or decline it "
-    "as {capacity} (Art. 15)."
-)
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+HEADING = "honorary.heading"
 SUMMARY = N_(
     "{heading}\n\n"
     "Name (English): {name_en}\n"

@@ -300,21 +300,16 @@ def close_for_withdrawn(session: Session, member: Member, user: User, *, now: da
     )
 
 
-DECIDE_HEADING = N_(
-    "<b>Suspension proposed, case No. {number}</b> (Art. 22) — please suspend the member or "
-    "reject the proposal. A suspended member keeps its access to information but does not vote."
-)
-LIFT_HEADING = N_(
-    "<b>Lifting of suspension proposed, case No. {number}</b> — please lift the suspension or "
-    "keep it."
-)
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+DECIDE_HEADING = "suspensions.decide_heading"
+LIFT_HEADING = "suspensions.lift_heading"
 SUMMARY = N_(
     "{heading}\n\n"
     "Member: {name_en} ({name_ar})\n"
     "Breach of the charter: {reason}\n"
     "Proposed by: {proposer}"
 )
-LIFT_SUMMARY = N_("{summary}\n\n<b>Why lift it:</b> {reason}")
+LIFT_SUMMARY = "suspensions.lift_summary"
 OUTCOMES = {
     SuspensionEvent.SUSPEND: N_("⛔ Suspended by {name}, {when}."),
     SuspensionEvent.REJECT: N_("❌ Proposal rejected by {name}, {when}."),

@@ -337,14 +337,9 @@ CATEGORY_NAMES = {
     MemberCategory.OBSERVER: N_("Observer member"),
     MemberCategory.HONORARY: N_("Honorary member"),
 }
-ACKNOWLEDGE_HEADING = N_(
-    "<b>Withdrawal request No. {number}</b> (Art. 21) — please acknowledge it; it then goes "
-    "to the Secretary-General for decision."
-)
-DECIDE_HEADING = N_(
-    "<b>Withdrawal request No. {number}</b>, acknowledged by the Secretariat — please accept "
-    "or refuse it (Art. 21). Accepting ends the membership and its voting right."
-)
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+ACKNOWLEDGE_HEADING = "withdrawals.acknowledge_heading"
+DECIDE_HEADING = "withdrawals.decide_heading"
 SUMMARY = N_(
     "{heading}\n\n"
     "Member: {name_en} ({name_ar})\n"

@@ -347,11 +347,8 @@ def cancel(session: Session, *, broadcast_id: int, actor_id: int, now: datetime)
 BODY_KEY = N_("{body}")
 PROGRESS_TEXT = N_("📣 Broadcast No. {number}: sent {sent} of {total}.")
 PROGRESS_DONE = N_("📣 Broadcast No. {number}: finished, {sent} of {total} handled.")
-REPORT = N_(
-    "<b>Broadcast No. {number}: report</b>\n"
-    "Delivered: {delivered}\nBlocked the bot: {blocked}\nNever started the bot: {never}\n"
-    "Failed: {failed}\nMembers reached: {members}"
-)
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+REPORT = "broadcasts.report"
 
 
 @schedule.handles(START)
