@@ -26,7 +26,7 @@ from workflows.fees import periods, statements, voting_rights
 from workflows.platform import audit, locks, outbox, people, prompts
 from workflows.platform.buttons import Button
 from workflows.platform.settings import Settings
-from workflows.platform.values import N_, Message, Name, message
+from workflows.platform.values import Message, Name, message
 
 CONFIRM = "fee.confirm"
 #: A payment more than this many times the fee is a typing mistake, not a payment.
@@ -465,23 +465,12 @@ REPORTED_HEADING = "payments.reported_heading"
 CORRECTED_HEADING = "payments.corrected_heading"
 PAYMENT_SUMMARY = "payments.payment_summary"
 CORRECTED_SUMMARY = "payments.corrected_summary"
-RECEIPT_CAPTION = N_("The receipt of fee payment No. {number}, for the request below.")
-CONFIRMED_BY = N_("✅ {amount} confirmed by {name}, {when}.")
-DISPUTED_BY = N_("❌ Disputed by {name}, {when}: {reason}")
-WITHDRAWN_BY_MEMBER = N_("↩️ Withdrawn by the member, {when}.")
-PAID_IN_FULL = N_("The fee is paid in full. Thank you.")
-STILL_OWED = N_("Still owed: {balance}.")
-CONFIRMED_TO_MEMBER = N_(
-    "The Secretariat confirmed the payment of {amount} made on {paid_on} by {member} for the "
-    "fee {start} – {end}. {balance}"
-)
-RECORDED_TO_MEMBER = N_(
-    "The Secretariat recorded a payment of {amount} received on {paid_on} from {member} for "
-    "the fee {start} – {end}. {balance}"
-)
-DISPUTED_TO_MEMBER = N_(
-    "The Secretariat could not confirm the payment of {amount} reported for {member} "
-    "(paid on {paid_on}, reference {reference}).\n\nReason: {reason}\n\n"
-    "Press Correct the report to send the right details, or Withdraw the report if it was "
-    "made in error."
-)
+RECEIPT_CAPTION = "payments.receipt_caption"
+CONFIRMED_BY = "payments.confirmed_by"
+DISPUTED_BY = "payments.disputed_by"
+WITHDRAWN_BY_MEMBER = "payments.withdrawn_by_member"
+PAID_IN_FULL = "payments.paid_in_full"
+STILL_OWED = "payments.still_owed"
+CONFIRMED_TO_MEMBER = "payments.confirmed_to_member"
+RECORDED_TO_MEMBER = "payments.recorded_to_member"
+DISPUTED_TO_MEMBER = "payments.disputed_to_member"

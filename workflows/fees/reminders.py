@@ -30,7 +30,7 @@ from workflows.fees.periods import (
 )
 from workflows.fees.statements import DueLine, DueStatus, line_of, lines_of
 from workflows.platform import locks, outbox, prompts, schedule
-from workflows.platform.values import N_, Name, n_
+from workflows.platform.values import Name, n_
 
 
 def still_owes(line: DueLine) -> bool:
@@ -133,18 +133,7 @@ REMINDER_BEFORE, REMINDER_BEFORE_PLURAL = n_(
     "Reminder: the membership fee of {member} for {start} – {end}, {balance}, is due on "
     "{due}, in {count} days.",
 )
-REMINDER_AFTER = N_(
-    "Reminder: the membership fee of {member} for {start} – {end} was due on {due}; "
-    "{balance} is still owed. If it is not paid, the member's voting right may be suspended "
-    "from {suspension} (Art. 25). Press Report a payment once you have paid."
-)
-GRACE_SUSPENDED = N_(
-    "The grace period of the fee {start} – {end} is over. The voting right of these members "
-    "was suspended for unpaid fees (Art. 25); it is restored once their payment is "
-    "confirmed:\n{names}"
-)
-GRACE_BY_HAND = N_(
-    "The grace period of the fee {start} – {end} is over and these members still owe. By "
-    "the current policy their voting rights are suspended only by a decision of the Council, "
-    "which you record under /fees:\n{names}"
-)
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+REMINDER_AFTER = "reminders.reminder_after"
+GRACE_SUSPENDED = "reminders.grace_suspended"
+GRACE_BY_HAND = "reminders.grace_by_hand"

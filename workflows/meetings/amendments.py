@@ -25,7 +25,6 @@ from workflows.charter.voting import (
 from workflows.meetings import motions, sessions, speakers
 from workflows.platform import audit, live, locks, outbox, prompts, schedule
 from workflows.platform.buttons import Button
-from workflows.platform.values import N_
 
 SUPPORT_BOARD = "motion.support"
 
@@ -218,7 +217,4 @@ def _refresh_support(session: Session, args: dict[str, Any], now: datetime) -> N
 #: Notices by their stable names: their words and tags are in bot/notices.py.
 SUPPORT_CALL = "amendments.support_call"
 SUPPORT_COUNT = "amendments.support_count"
-SUPPORT_REACHED = N_(
-    "Amendment No. {number} has the support of {supporters} of {full} full members: it may now "
-    "be put to the vote (Art. 30)."
-)
+SUPPORT_REACHED = "amendments.support_reached"

@@ -328,7 +328,7 @@ KIND_NAMES = {
     MotionKind.CHARTER_AMENDMENT: N_("charter amendment"),
 }
 BALLOT_NAMES = {BallotKind.NAMED: N_("named vote"), BallotKind.SECRET: N_("secret ballot")}
-BY_HAND = N_("when the Secretariat closes it")
+BY_HAND = "motions.by_hand"
 #: Notices by their stable names: their words and tags are in bot/notices.py.
 RESULT = "motions.result"
 OUTCOMES = {
@@ -347,7 +347,7 @@ RULE_TEXTS = {
         "session could not decide."
     ),
 }
-UNKNOWN_RULE = N_("Rule {rule}.")
+UNKNOWN_RULE = "motions.unknown_rule"
 MAJORITY_OF = {
     MajorityBase.YES_NO: N_("the votes cast"),
     MajorityBase.YES_NO_ABSTAIN: N_("the ballots, abstentions included"),

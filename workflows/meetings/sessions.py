@@ -598,7 +598,7 @@ KIND_NAMES = {
     SessionKind.REGULAR: N_("regular session"),
     SessionKind.EXTRAORDINARY: N_("extraordinary session"),
 }
-MEMBER_NAME = N_("{name_en} ({name_ar})")
+MEMBER_NAME = "sessions.member_name"
 #: Notices by their stable names: their words and tags are in bot/notices.py.
 SESSION_LINES = "sessions.session_lines"
 INVITATION = "sessions.invitation"
@@ -611,17 +611,9 @@ BASE_NAMES = {
     MajorityBase.YES_NO_ABSTAIN: N_("Yes, No and abstentions"),
     MajorityBase.PRESENT: N_("all the voting members present"),
 }
-RULES_LINE = N_("Majority of: {base} (Art. 26). Members suspended for fees: {unpaid} (Art. 25).")
-UNPAID_LEFT_OUT = N_("not counted among the full members")
-UNPAID_IN_BASE = N_("counted among the full members, their presence not")
-TOO_FEW_SEATED = N_(
-    "Only {seated} of the {seats} seats of the {body} are filled, and {needed} members must "
-    "attend for a quorum (Art. {article}): no vote of this session can be decided until "
-    "more seats are filled."
-)
-QUORUM_MET = N_(
-    "Quorum met: {attending} of {total} voting members present, {needed} needed (Art. {article})."
-)
-QUORUM_NOT_MET = N_(
-    "No quorum: {attending} of {total} voting members present, {needed} needed (Art. {article})."
-)
+RULES_LINE = "sessions.rules_line"
+UNPAID_LEFT_OUT = "sessions.unpaid_left_out"
+UNPAID_IN_BASE = "sessions.unpaid_in_base"
+TOO_FEW_SEATED = "sessions.too_few_seated"
+QUORUM_MET = "sessions.quorum_met"
+QUORUM_NOT_MET = "sessions.quorum_not_met"

@@ -456,23 +456,18 @@ def remind(session: Session, args: dict[str, Any], now: datetime) -> None:
 LABELS = {Choice.YES: N_("Yes"), Choice.NO: N_("No"), Choice.ABSTAIN: N_("Abstain")}
 #: Notices by their stable names: their words and tags are in bot/notices.py.
 PRIVATE_BALLOT = "tallies.private_ballot"
-REMINDER = N_(
-    "Reminder: you have not voted yet on motion No. {number}. Closes: {closes}.\n\n{text}"
-)
+REMINDER = "tallies.reminder"
 GROUP_BALLOT = "tallies.group_ballot"
-NAMED_COUNTS = N_("Yes {yes} · No {no} · Abstain {abstain}")
-SECRET_COUNTS = N_("Secret ballot: the choices are counted at the close.")
-AND_MORE = N_("… and {count} more (see the minutes)")
+NAMED_COUNTS = "tallies.named_counts"
+SECRET_COUNTS = "tallies.secret_counts"
+AND_MORE = "tallies.and_more"
 CONFIRM = "tallies.confirm"
-SECRET_FINAL = N_("This is a secret ballot: once cast it cannot be changed.")
-NAMED_CHANGE = N_("You may change it until the vote closes.")
-NAMED_CAST = N_("✅ Your vote on motion No. {number} is recorded: {choice}.")
-CHANGED = N_("✅ Your vote on motion No. {number} is changed: {choice}.")
-SECRET_CAST_COPY = N_(
-    "✅ Your secret ballot on motion No. {number} is cast. It is recorded apart from your "
-    "name, and cannot be changed."
-)
+SECRET_FINAL = "tallies.secret_final"
+NAMED_CHANGE = "tallies.named_change"
+NAMED_CAST = "tallies.named_cast"
+CHANGED = "tallies.changed"
+SECRET_CAST_COPY = "tallies.secret_cast_copy"
 BALLOT_CLOSED = "tallies.ballot_closed"
-YOUR_VOTE = N_("Your vote: {choice}.")
-SECRET_COUNTED = N_("Your secret ballot was counted.")
-DID_NOT_VOTE = N_("You did not vote.")
+YOUR_VOTE = "tallies.your_vote"
+SECRET_COUNTED = "tallies.secret_counted"
+DID_NOT_VOTE = "tallies.did_not_vote"

@@ -744,64 +744,25 @@ CATEGORY_NAMES = {
 #: Notices by their stable names: their words and tags are in bot/notices.py.
 SCREEN_HEADING = "applications.screen_heading"
 DECIDE_HEADING = "applications.decide_heading"
-SUMMARY = N_(
-    "{heading}\n\n"
-    "Category: {category}\n"
-    "Name (English): {name_en}\n"
-    "Name (Arabic): {name_ar}\n"
-    "Country: {country}\n"
-    "Signed by: {signatory}, {title}\n"
-    "Contact: {contact}\n"
-    "Adherence to the charter's principles: confirmed\n"
-    "Applicant: {applicant} (id {applicant_id})"
-)
-WITH_WARNING = N_("{summary}\n\n⚠️ {warning}")
-SAME_CITY_MEMBER = N_(
-    "This city is already a member: {name} ({name_ar}). A city is one member (Art. 13, 25); "
-    "admitting this application makes the applicant one more representative of that member."
-)
-SAME_CITY_APPLICATION = N_(
-    "Application No. {number} ({name}) for the same city is still open. A city is one member "
-    "(Art. 13, 25): this one cannot be admitted while the other is open."
-)
-JOINED_MEMBER = N_(
-    "Your application No. {number} is decided: {name} is already a member of the Assembly, "
-    "and you are now one of its representatives (Art. 24)."
-)
-JOINED_NOTICE = N_(
-    "Application No. {number}: {name} ({name_ar}) was already a member; the applicant is "
-    "now one of its representatives."
-)
+SUMMARY = "applications.summary"
+WITH_WARNING = "applications.with_warning"
+SAME_CITY_MEMBER = "applications.same_city_member"
+SAME_CITY_APPLICATION = "applications.same_city_application"
+JOINED_MEMBER = "applications.joined_member"
+JOINED_NOTICE = "applications.joined_notice"
 ANSWERED_SUMMARY = "applications.answered_summary"
-RECEIVED = N_(
-    "Your application No. {number} has been received by the Secretariat. "
-    "You will be told of every step; /status shows where it stands."
-)
-FORWARDED_TO_APPLICANT = N_(
-    "Your application No. {number} has been screened and forwarded to the Secretary-General."
-)
-FORWARDED_BY = N_("✅ Forwarded to the Secretary-General by {name}, {when}.")
-ASKED_BY = N_("❓ {name} asked the applicant, {when}: {question}")
-REJECTED_BY = N_("❌ Rejected by {name}, {when}. Reason: {reason}")
-ADMITTED_BY = N_("✅ Admitted by {name}, {when}.")
-CANCELLED_BY_APPLICANT = N_("↩️ Withdrawn by the applicant, {when}.")
-QUESTION = N_(
-    "The Secretariat has a question about your application No. {number}:\n\n{question}\n\n"
-    "Press Answer and type your reply."
-)
-QUESTION_REMINDER = N_(
-    "Reminder: the Secretariat is still waiting for your answer about application "
-    "No. {number}:\n\n{question}"
-)
-ANSWER_RECEIVED = N_("Thank you. Your answer was added to application No. {number}.")
-REJECTED_TO_APPLICANT = N_("Your application No. {number} was not accepted. Reason: {reason}")
-WELCOME_MEMBER = N_(
-    "Welcome to the World Assembly of Islamic Cities! {name} is now a member: {category}. "
-    "You are its representative; /menu shows what you can do."
-)
-ADMITTED_NOTICE = N_("Application No. {number} was admitted: {name} ({name_ar}) is now a member.")
-LAPSED_TO_APPLICANT = N_(
-    "Your application No. {number} has lapsed because the Secretariat's question was not "
-    "answered in time. You may apply again with /apply."
-)
-LAPSED_TO_STAFF = N_("Application No. {number} lapsed: the applicant did not answer your question.")
+RECEIVED = "applications.received"
+FORWARDED_TO_APPLICANT = "applications.forwarded_to_applicant"
+FORWARDED_BY = "applications.forwarded_by"
+ASKED_BY = "applications.asked_by"
+REJECTED_BY = "applications.rejected_by"
+ADMITTED_BY = "applications.admitted_by"
+CANCELLED_BY_APPLICANT = "applications.cancelled_by_applicant"
+QUESTION = "applications.question"
+QUESTION_REMINDER = "applications.question_reminder"
+ANSWER_RECEIVED = "applications.answer_received"
+REJECTED_TO_APPLICANT = "applications.rejected_to_applicant"
+WELCOME_MEMBER = "applications.welcome_member"
+ADMITTED_NOTICE = "applications.admitted_notice"
+LAPSED_TO_APPLICANT = "applications.lapsed_to_applicant"
+LAPSED_TO_STAFF = "applications.lapsed_to_staff"

@@ -343,32 +343,11 @@ CAPACITY = {
 }
 #: Notices by their stable names: their words and tags are in bot/notices.py.
 HEADING = "honorary.heading"
-SUMMARY = N_(
-    "{heading}\n\n"
-    "Name (English): {name_en}\n"
-    "Name (Arabic): {name_ar}\n"
-    "Contribution to the purposes of the Assembly: {contribution}\n"
-    "Nominated by: {nominator}\n\n"
-    "Honorary membership needs the confirmation of both the Chair and the Secretary-General."
-)
-CONFIRMED_BY = N_("✅ Confirmed by {name} as {capacity}, {when}.")
-DECLINED_BY = N_("❌ Declined by {name} as {capacity}, {when}. Reason: {reason}")
-NOMINATED = N_(
-    "Your nomination No. {number} of {name} for honorary membership was sent to the Chair "
-    "and the Secretary-General. You will be told when they have decided."
-)
-HALF_CONFIRMED = N_(
-    "Nomination No. {number} ({name}): the {signatory} has confirmed it. "
-    "The confirmation of the {other} is still awaited."
-)
-CONFIRMED_TO_NOMINATOR = N_(
-    "Nomination No. {number} is confirmed by both the Chair and the Secretary-General: "
-    "{name} is now an honorary member of the Assembly."
-)
-CONFIRMED_NOTICE = N_(
-    "Honorary membership conferred (nomination No. {number}): {name} ({name_ar}) is now an "
-    "honorary member."
-)
-DECLINED_TO_NOMINATOR = N_(
-    "Nomination No. {number} ({name}) was declined by the {signatory}. Reason: {reason}"
-)
+SUMMARY = "honorary.summary"
+CONFIRMED_BY = "honorary.confirmed_by"
+DECLINED_BY = "honorary.declined_by"
+NOMINATED = "honorary.nominated"
+HALF_CONFIRMED = "honorary.half_confirmed"
+CONFIRMED_TO_NOMINATOR = "honorary.confirmed_to_nominator"
+CONFIRMED_NOTICE = "honorary.confirmed_notice"
+DECLINED_TO_NOMINATOR = "honorary.declined_to_nominator"

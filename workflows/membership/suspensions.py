@@ -303,12 +303,7 @@ def close_for_withdrawn(session: Session, member: Member, user: User, *, now: da
 #: Notices by their stable names: their words and tags are in bot/notices.py.
 DECIDE_HEADING = "suspensions.decide_heading"
 LIFT_HEADING = "suspensions.lift_heading"
-SUMMARY = N_(
-    "{heading}\n\n"
-    "Member: {name_en} ({name_ar})\n"
-    "Breach of the charter: {reason}\n"
-    "Proposed by: {proposer}"
-)
+SUMMARY = "suspensions.summary"
 LIFT_SUMMARY = "suspensions.lift_summary"
 OUTCOMES = {
     SuspensionEvent.SUSPEND: N_("⛔ Suspended by {name}, {when}."),
@@ -316,7 +311,7 @@ OUTCOMES = {
     SuspensionEvent.LIFT: N_("✅ Suspension lifted by {name}, {when}."),
     SuspensionEvent.KEEP: N_("⛔ Kept suspended by {name}, {when}."),
 }
-CLOSED_BY_WITHDRAWAL = N_("↩️ Closed: the member has withdrawn from the Assembly ({name}, {when}).")
+CLOSED_BY_WITHDRAWAL = "suspensions.closed_by_withdrawal"
 TO_MEMBER = {
     SuspensionEvent.SUSPEND: N_(
         "The Secretary-General has suspended the membership of {name} ({name_ar}) for a "

@@ -340,44 +340,16 @@ CATEGORY_NAMES = {
 #: Notices by their stable names: their words and tags are in bot/notices.py.
 ACKNOWLEDGE_HEADING = "withdrawals.acknowledge_heading"
 DECIDE_HEADING = "withdrawals.decide_heading"
-SUMMARY = N_(
-    "{heading}\n\n"
-    "Member: {name_en} ({name_ar})\n"
-    "Category: {category}\n"
-    "Reason: {reason}\n"
-    "Signed request: {letter}\n"
-    "Requested by: {requester} (id {requester_id})"
-)
-LETTER_ATTACHED = N_("attached above")
-LETTER_NOT_NEEDED = N_("not required for this member")
-ACKNOWLEDGED_BY = N_("✅ Acknowledged by {name}, {when}; sent to the Secretary-General.")
-ACCEPTED_BY = N_("✅ Withdrawal accepted by {name}, {when}.")
-REFUSED_BY = N_("❌ Refused by {name}, {when}. Reason: {reason}")
-CANCELLED_BY = N_("↩️ Cancelled by the member's representative {name}, {when}.")
-RECEIVED = N_(
-    "Your withdrawal request No. {number} for {name} ({name_ar}) has been sent to the "
-    "Secretariat. "
-    "You will be told of every step; you may cancel it with /withdraw until it is decided."
-)
-ACKNOWLEDGED_TO_REQUESTER = N_(
-    "Your withdrawal request No. {number} ({name}, {name_ar}) was acknowledged by the "
-    "Secretariat and "
-    "is now with the Secretary-General for decision."
-)
-ACCEPTED_TO_MEMBER = N_(
-    "The Secretary-General has accepted withdrawal request No. {number}: {name} ({name_ar}) "
-    "is no longer a member of the Assembly. Its representation and voting right have ended. "
-    "Thank you for the years of cooperation."
-)
-ACCEPTED_NOTICE = N_(
-    "Withdrawal request No. {number} was accepted: {name} ({name_ar}) has left the Assembly."
-)
-REFUSED_TO_MEMBER = N_(
-    "The Secretary-General did not accept withdrawal request No. {number} ({name}, "
-    "{name_ar}); the "
-    "membership continues. Reason: {reason}"
-)
-REFUSED_NOTICE = N_(
-    "Withdrawal request No. {number} ({name}) was refused by the Secretary-General. "
-    "Reason: {reason}"
-)
+SUMMARY = "withdrawals.summary"
+LETTER_ATTACHED = "withdrawals.letter_attached"
+LETTER_NOT_NEEDED = "withdrawals.letter_not_needed"
+ACKNOWLEDGED_BY = "withdrawals.acknowledged_by"
+ACCEPTED_BY = "withdrawals.accepted_by"
+REFUSED_BY = "withdrawals.refused_by"
+CANCELLED_BY = "withdrawals.cancelled_by"
+RECEIVED = "withdrawals.received"
+ACKNOWLEDGED_TO_REQUESTER = "withdrawals.acknowledged_to_requester"
+ACCEPTED_TO_MEMBER = "withdrawals.accepted_to_member"
+ACCEPTED_NOTICE = "withdrawals.accepted_notice"
+REFUSED_TO_MEMBER = "withdrawals.refused_to_member"
+REFUSED_NOTICE = "withdrawals.refused_notice"

@@ -36,7 +36,7 @@ from workflows.charter.membership import MemberCategory, Standing, VotingRight
 from workflows.charter.roles import STAFF, Role
 from workflows.platform import audit, outbox, people, schedule, values
 from workflows.platform.buttons import Button
-from workflows.platform.values import N_, Markup
+from workflows.platform.values import Markup
 
 log = logging.getLogger(__name__)
 
@@ -344,9 +344,9 @@ def cancel(session: Session, *, broadcast_id: int, actor_id: int, now: datetime)
     return broadcast
 
 
-BODY_KEY = N_("{body}")
-PROGRESS_TEXT = N_("📣 Broadcast No. {number}: sent {sent} of {total}.")
-PROGRESS_DONE = N_("📣 Broadcast No. {number}: finished, {sent} of {total} handled.")
+BODY_KEY = "broadcasts.body_key"
+PROGRESS_TEXT = "broadcasts.progress_text"
+PROGRESS_DONE = "broadcasts.progress_done"
 #: Notices by their stable names: their words and tags are in bot/notices.py.
 REPORT = "broadcasts.report"
 

@@ -51,9 +51,10 @@ BY = {
     ("voting_right", "active"): N_("Voting right restored by {name}, {when}."),
 }
 #: A step someone took that has no sentence of its own above.
-SOMEONE = N_("{name} has already acted on this, {when}.")
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+SOMEONE = "decisions.someone"
 #: A step Majlis took itself: a deadline, a lapse, a fee's grace period.
-AUTOMATIC = N_("This was already settled automatically at its deadline, {when}.")
+AUTOMATIC = "decisions.automatic"
 
 
 def first_to_act(

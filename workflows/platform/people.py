@@ -292,11 +292,7 @@ ROLE_NAMES: dict[Role, str] = {
     Role.STEERING: N_("Member of the Steering Committee"),
     Role.COUNCIL: N_("Member of the Executive Supreme Council"),
 }
-GRANTED = N_(
-    "The Secretariat has given you the role: {role}. Send /menu to see what you can do now."
-)
-LINKED = N_(
-    "The Secretariat has registered you as a representative of {name}. Send /menu to see "
-    "what you can do now."
-)
-REVOKED = N_("The Secretariat has withdrawn your role: {role}. Send /menu to see your menu.")
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+GRANTED = "people.granted"
+LINKED = "people.linked"
+REVOKED = "people.revoked"

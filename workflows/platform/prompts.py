@@ -107,7 +107,8 @@ def send_copy(
     )
 
 
-ATTACHMENT_CAPTION = N_("The signed letter, for the request below.")
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+ATTACHMENT_CAPTION = "prompts.attachment_caption"
 
 
 def waiting_for(session: Session, roles: set[Role]) -> list[tuple[Prompt, Notification]]:
@@ -302,8 +303,5 @@ def escalate(session: Session, args: dict[str, Any], now: datetime) -> None:
             )
 
 
-REMINDER = N_("Reminder: the request above has been waiting for a decision since {since}.")
-ESCALATED = N_(
-    "Escalated to you: a request has been waiting for the Secretariat since {since}. "
-    "You can decide it below."
-)
+REMINDER = "prompts.reminder"
+ESCALATED = "prompts.escalated"
