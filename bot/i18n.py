@@ -4,7 +4,8 @@ Catalogs are read from the ``.po`` files under ``locales/`` when first needed an
 compiled in memory, so a checkout never runs with stale compiled catalogs.
 Messages are marked for extraction with ``_`` and ``n_`` (rendered now, for the
 person in the conversation) or ``N_`` (a key stored now, rendered later for a
-recipient, as the outbox does).
+recipient, as the outbox does). A notice's stable name stands for its template in
+``bot/notices.py``.
 """
 
 import html

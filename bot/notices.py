@@ -1,11 +1,15 @@
 """What notifications say: the words and Telegram HTML of each notice a workflow asks
 for by its stable name (``payments.REPORTED_HEADING`` is ``"payments.reported_heading"``).
 
-Workflows write no text: they store a notification's stable name and its arguments
-(``workflows/platform/outbox.py``); :class:`bot.i18n.Text` finds the template here,
-translates it (the Arabic catalog is keyed by the English template) and fills it in. A
-row stored before a notice had a stable name holds the English template itself as its
-key; it is not found here and is translated as it is, as before.
+A workflow stores a notification's stable name and its arguments, never its text
+(``workflows/platform/outbox.py``); :meth:`bot.i18n.Text._` finds the template here,
+translates it (the Arabic catalog is keyed by the English template) and fills it in.
+
+Rows stored before notices had stable names hold the English template itself as key:
+it is not found here, and is translated as it is, as before. Still gettext keys in
+workflows, for the same reason or because they are a vocabulary rather than a notice:
+``prompts.RESOLVED`` (stored rows are looked up by it), the plural pairs (``n_``) and
+the names of enum values (``sessions.BODY_NAMES``, ``tallies.LABELS``, ...).
 """
 
 from workflows.fees import payments, periods, reminders, voting_rights

@@ -245,3 +245,19 @@ def _with_templates(value: object) -> object:
             return {"$message": inner}
         return {name: _with_templates(item) for name, item in value.items()}
     return value
+
+
+def test_every_notice_a_workflow_names_has_its_words() -> None:
+    """A stable name (``NAME = "module.name"``) without a template would reach the
+    reader as it is."""
+    named = set()
+    for path in (ROOT / "workflows").rglob("*.py"):
+        for statement in ast.parse(path.read_text()).body:
+            if (
+                isinstance(statement, ast.Assign)
+                and isinstance(statement.targets[0], ast.Name)
+                and isinstance(statement.value, ast.Constant)
+                and statement.value.value == f"{path.stem}.{statement.targets[0].id.lower()}"
+            ):
+                named.add(statement.value.value)
+    assert named == set(notices.TEMPLATES)
