@@ -12,7 +12,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from bot.buttons import WithdrawalDecision
+from bot.buttons import WITHDRAWAL_LABELS, WithdrawalDecision
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations import steps
@@ -64,7 +64,7 @@ def cancel_button(turn: Turn, request: WithdrawalRequest) -> Keyboard:
     return [
         [
             Button(
-                turn.t._("Cancel the withdrawal request"),
+                turn.t._(WITHDRAWAL_LABELS[Action.CANCEL]),
                 WithdrawalDecision(request.id or 0, Action.CANCEL).pack(),
             )
         ]
