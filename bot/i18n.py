@@ -106,7 +106,7 @@ class Text:
 
     def n_(self, singular: str, plural: str, count: int, /, **args: Any) -> str:
         """The plural form for ``count`` (Arabic has six); ``count`` is passed as ``{count}``."""
-        translated = self._translations.ngettext(singular, plural, count)
+        translated = self._translations.ngettext(template(singular), template(plural), count)
         return self._format(translated, {"count": count, **args})
 
     def key(self, message: str, plural: str | None = None, /, **args: Any) -> str:

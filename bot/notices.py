@@ -8,8 +8,8 @@ translates it (the Arabic catalog is keyed by the English template) and fills it
 Rows stored before notices had stable names hold the English template itself as key:
 it is not found here, and is translated as it is, as before. Still gettext keys in
 workflows, for the same reason or because they are a vocabulary rather than a notice:
-``prompts.RESOLVED`` (stored rows are looked up by it), the plural pairs (``n_``) and
-the names of enum values (``sessions.BODY_NAMES``, ``tallies.LABELS``, ...).
+``prompts.RESOLVED`` (stored rows are looked up by it) and the names of enum values
+(``sessions.BODY_NAMES``, ``tallies.LABELS``, ...).
 """
 
 from workflows.fees import payments, periods, reminders, voting_rights
@@ -17,9 +17,9 @@ from workflows.meetings import amendments, attendance, motions, sessions, tallie
 from workflows.membership import applications, honorary, suspensions, withdrawals
 from workflows.outreach import broadcasts
 from workflows.platform import decisions, people, prompts
-from workflows.platform.values import N_
+from workflows.platform.values import N_, n_
 
-__all__ = ["TEMPLATES", "template"]
+__all__ = ["PLURALS", "TEMPLATES", "template"]
 
 TEMPLATES: dict[str, str] = {
     # --- Membership ---------------------------------------------------------------
@@ -423,6 +423,27 @@ TEMPLATES: dict[str, str] = {
         "You can decide it below."
     ),
 }
+#: Notices with plural forms: a stable name for each form, rendered with the reader's
+#: plural rule for ``count`` (Arabic has six).
+PLURALS: dict[tuple[str, str], tuple[str, str]] = {
+    (periods.OPENED, periods.OPENED_PLURAL): n_(
+        "The fee period {start} – {end} was opened by {name}: {fee}, due by {due}. "
+        "{count} fee notice was sent.",
+        "The fee period {start} – {end} was opened by {name}: {fee}, due by {due}. "
+        "{count} fee notices were sent.",
+    ),
+    (reminders.REMINDER_BEFORE, reminders.REMINDER_BEFORE_PLURAL): n_(
+        "Reminder: the membership fee of {member} for {start} – {end}, {balance}, is due on "
+        "{due}, in {count} day.",
+        "Reminder: the membership fee of {member} for {start} – {end}, {balance}, is due on "
+        "{due}, in {count} days.",
+    ),
+}
+TEMPLATES.update(
+    (name, text)
+    for names, texts in PLURALS.items()
+    for name, text in zip(names, texts, strict=True)
+)
 
 
 def template(key: str) -> str:

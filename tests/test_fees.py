@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from bot.buttons import keyboard
 from bot.i18n import text_for
+from bot.notices import template
 from models import (
     AuditRecord,
     DueItem,
@@ -144,7 +145,7 @@ def test_opening_a_period_notifies_every_full_member_and_schedules_reminders(
     assert pay.data == f"feepay:{due_id(uow, world['fez'])}"
     assert len(notes(uow, OTHER_MAYOR)) == 1
     assert notes(uow, STRANGER + 1) == []  # an associate pays no fee (Art. 18)
-    assert "2 fee notices" in periods.OPENED_PLURAL.replace("{count}", "2")
+    assert "2 fee notices" in template(periods.OPENED_PLURAL).replace("{count}", "2")
     with uow.begin() as session:
         items = session.exec(select(DueItem).order_by(col(DueItem.due_at))).all()
         reminders = [i.due_at for i in items if i.kind == periods.REMIND]

@@ -253,11 +253,19 @@ def test_every_notice_a_workflow_names_has_its_words() -> None:
     named = set()
     for path in (ROOT / "workflows").rglob("*.py"):
         for statement in ast.parse(path.read_text()).body:
-            if (
-                isinstance(statement, ast.Assign)
-                and isinstance(statement.targets[0], ast.Name)
-                and isinstance(statement.value, ast.Constant)
-                and statement.value.value == f"{path.stem}.{statement.targets[0].id.lower()}"
-            ):
-                named.add(statement.value.value)
+            if not isinstance(statement, ast.Assign):
+                continue
+            target, value = statement.targets[0], statement.value
+            pairs = (
+                zip(target.elts, value.elts, strict=True)
+                if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple)
+                else [(target, value)]
+            )
+            for name, constant in pairs:
+                if (
+                    isinstance(name, ast.Name)
+                    and isinstance(constant, ast.Constant)
+                    and constant.value == f"{path.stem}.{name.id.lower()}"
+                ):
+                    named.add(constant.value)
     assert named == set(notices.TEMPLATES)

@@ -26,7 +26,6 @@ from workflows.fees.statements import DueStatus, fee_of
 from workflows.platform import audit, locks, outbox, people, prompts, schedule
 from workflows.platform.buttons import Button
 from workflows.platform.unit_of_work import SETTINGS
-from workflows.platform.values import n_
 
 #: Reminders and the end of the grace period fall at this hour on their day:
 #: 09:00 in Mecca, 07:00 in Rabat, 13:00 in Jakarta, read in working hours.
@@ -448,9 +447,4 @@ def lock_due(session: Session, due_id: int) -> FeeDue:
 
 #: Notices by their stable names: their words and tags are in bot/notices.py.
 NOTICE = "periods.notice"
-OPENED, OPENED_PLURAL = n_(
-    "The fee period {start} – {end} was opened by {name}: {fee}, due by {due}. "
-    "{count} fee notice was sent.",
-    "The fee period {start} – {end} was opened by {name}: {fee}, due by {due}. "
-    "{count} fee notices were sent.",
-)
+OPENED, OPENED_PLURAL = "periods.opened", "periods.opened_plural"

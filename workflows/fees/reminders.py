@@ -30,7 +30,7 @@ from workflows.fees.periods import (
 )
 from workflows.fees.statements import DueLine, DueStatus, line_of, lines_of
 from workflows.platform import locks, outbox, prompts, schedule
-from workflows.platform.values import Name, n_
+from workflows.platform.values import Name
 
 
 def still_owes(line: DueLine) -> bool:
@@ -127,13 +127,11 @@ def grace_over(session: Session, args: dict[str, Any], now: datetime) -> None:
 
 #: Stored as the reason of an automatic suspension (the audit trail is in English).
 AUTOMATIC_REASON = "unpaid membership fee after the grace period (Art. 25)"
-REMINDER_BEFORE, REMINDER_BEFORE_PLURAL = n_(
-    "Reminder: the membership fee of {member} for {start} – {end}, {balance}, is due on "
-    "{due}, in {count} day.",
-    "Reminder: the membership fee of {member} for {start} – {end}, {balance}, is due on "
-    "{due}, in {count} days.",
-)
 #: Notices by their stable names: their words and tags are in bot/notices.py.
+REMINDER_BEFORE, REMINDER_BEFORE_PLURAL = (
+    "reminders.reminder_before",
+    "reminders.reminder_before_plural",
+)
 REMINDER_AFTER = "reminders.reminder_after"
 GRACE_SUSPENDED = "reminders.grace_suspended"
 GRACE_BY_HAND = "reminders.grace_by_hand"
