@@ -6,10 +6,8 @@ A workflow stores a notification's stable name and its arguments, never its text
 translates it (the Arabic catalog is keyed by the English template) and fills it in.
 
 Rows stored before notices had stable names hold the English template itself as key:
-it is not found here, and is translated as it is, as before. Still gettext keys in
-workflows, for the same reason or because they are a vocabulary rather than a notice:
-``prompts.RESOLVED`` (stored rows are looked up by it) and the names of enum values
-(``sessions.BODY_NAMES``, ``tallies.LABELS``, ...).
+it is not found here, and is translated as it is, as before. For that reason one key
+stays a gettext key in workflows: ``prompts.RESOLVED``, by which stored rows are found.
 """
 
 from workflows.fees import payments, periods, reminders, voting_rights
@@ -19,7 +17,7 @@ from workflows.outreach import broadcasts
 from workflows.platform import decisions, people, prompts
 from workflows.platform.values import N_, n_
 
-__all__ = ["PLURALS", "TEMPLATES", "template"]
+__all__ = ["PLURALS", "TABLES", "TEMPLATES", "template"]
 
 TEMPLATES: dict[str, str] = {
     # --- Membership ---------------------------------------------------------------
@@ -423,6 +421,106 @@ TEMPLATES: dict[str, str] = {
         "You can decide it below."
     ),
 }
+#: The words workflows keep in tables by case: names of enum values, and notices that
+#: depend on an event (``tallies.LABELS[Choice.YES]`` is ``"tallies.labels.yes"``).
+TABLES: dict[str, str] = {
+    # --- Membership ---------------------------------------------------------------
+    "applications.category_names.full": N_("Full member (a city, by its mayor)"),
+    "applications.category_names.associate": N_("Associate member (a person or organisation)"),
+    "applications.category_names.observer": N_("Observer member"),
+    "applications.category_names.honorary": N_("Honorary member"),
+    "honorary.capacity.chair": N_("Chair of the Assembly"),
+    "honorary.capacity.secretary_general": N_("Secretary-General"),
+    "suspensions.outcomes.suspend": N_("⛔ Suspended by {name}, {when}."),
+    "suspensions.outcomes.reject": N_("❌ Proposal rejected by {name}, {when}."),
+    "suspensions.outcomes.lift": N_("✅ Suspension lifted by {name}, {when}."),
+    "suspensions.outcomes.keep": N_("⛔ Kept suspended by {name}, {when}."),
+    "suspensions.to_member.suspend": N_(
+        "The Secretary-General has suspended the membership of {name} ({name_ar}) for a "
+        "breach of the charter (Art. 22). Reason: {reason}\n\nDuring the suspension you keep access to the "
+        "Assembly's information, but {name} does not vote. The Secretariat will tell you when "
+        "the suspension is lifted."
+    ),
+    "suspensions.to_member.lift": N_(
+        "The suspension of {name} ({name_ar}) has been lifted by the Secretary-General: the membership is "
+        "in good standing again, with its voting right."
+    ),
+    "suspensions.notices.suspend": N_(
+        "Case No. {number}: {name} ({name_ar}) is suspended by the Secretary-General."
+    ),
+    "suspensions.notices.reject": N_(
+        "Case No. {number}: the Secretary-General rejected the proposal to suspend {name} "
+        "({name_ar}); the membership continues."
+    ),
+    "suspensions.notices.lift": N_(
+        "Case No. {number}: the suspension of {name} ({name_ar}) is lifted by the "
+        "Secretary-General."
+    ),
+    "suspensions.notices.keep": N_(
+        "Case No. {number}: the Secretary-General keeps {name} ({name_ar}) suspended."
+    ),
+    "withdrawals.category_names.full": N_("Full member"),
+    "withdrawals.category_names.associate": N_("Associate member"),
+    "withdrawals.category_names.observer": N_("Observer member"),
+    "withdrawals.category_names.honorary": N_("Honorary member"),
+    # --- Meetings -----------------------------------------------------------------
+    "motions.kind_names.ordinary": N_("ordinary decision"),
+    "motions.kind_names.rules_of_procedure": N_("rules of procedure"),
+    "motions.kind_names.charter_amendment": N_("charter amendment"),
+    "motions.ballot_names.named": N_("named vote"),
+    "motions.ballot_names.secret": N_("secret ballot"),
+    "motions.outcomes.passed": N_("The motion is adopted."),
+    "motions.outcomes.failed": N_("The motion is not adopted."),
+    "motions.outcomes.no_quorum": N_("No decision: the quorum was not met."),
+    "motions.rule_texts.majority_of_votes_cast": N_(
+        "Art. {article}: Yes won a simple majority of {of}."
+    ),
+    "motions.rule_texts.no_majority_of_votes_cast": N_(
+        "Art. {article}: Yes did not win a simple majority of {of}."
+    ),
+    "motions.rule_texts.tie": N_("Art. {article}: as many Yes as No; a tie is not a majority."),
+    "motions.rule_texts.all_abstained": N_(
+        "Art. {article}: every ballot was an abstention; there is no majority."
+    ),
+    "motions.rule_texts.no_ballots": N_("Art. {article}: no ballot was cast."),
+    "motions.rule_texts.no_quorum": N_(
+        "Art. {article}: fewer than a simple majority of the full members attended, so the "
+        "session could not decide."
+    ),
+    "motions.majority_of.yes_no": N_("the votes cast"),
+    "motions.majority_of.yes_no_abstain": N_("the ballots, abstentions included"),
+    "motions.majority_of.present": N_("the voting members present"),
+    "sessions.body_names.assembly": N_("General Assembly"),
+    "sessions.body_names.trustees": N_("Board of Trustees"),
+    "sessions.body_names.steering": N_("Steering Committee"),
+    "sessions.body_names.council": N_("Executive Supreme Council"),
+    "sessions.kind_names.regular": N_("regular session"),
+    "sessions.kind_names.extraordinary": N_("extraordinary session"),
+    "sessions.base_names.yes_no": N_("Yes and No (abstentions are not counted)"),
+    "sessions.base_names.yes_no_abstain": N_("Yes, No and abstentions"),
+    "sessions.base_names.present": N_("all the voting members present"),
+    "tallies.labels.yes": N_("Yes"),
+    "tallies.labels.no": N_("No"),
+    "tallies.labels.abstain": N_("Abstain"),
+    # --- Platform -----------------------------------------------------------------
+    "decisions.by.motion_open": N_("🗳 Put to the vote by {name}, {when}."),
+    "decisions.by.motion_closed": N_("🔒 Vote closed by {name}, {when}."),
+    "decisions.by.motion_withdrawn": N_("↩️ Motion withdrawn by {name}, {when}."),
+    "decisions.by.meeting_open": N_("Session opened by {name}, {when}."),
+    "decisions.by.meeting_closed": N_("Session closed by {name}, {when}."),
+    "decisions.by.meeting_cancelled": N_("Session cancelled by {name}, {when}."),
+    "decisions.by.voting_right_suspended_for_fees": N_("Voting right suspended by {name}, {when}."),
+    "decisions.by.voting_right_active": N_("Voting right restored by {name}, {when}."),
+    "people.role_names.guest": N_("Guest"),
+    "people.role_names.representative": N_("Representative of a member"),
+    "people.role_names.secretariat": N_("Secretariat staff"),
+    "people.role_names.secretary_general": N_("Secretary-General"),
+    "people.role_names.chair": N_("Chair of the Assembly"),
+    "people.role_names.trustee": N_("Member of the Board of Trustees"),
+    "people.role_names.steering": N_("Member of the Steering Committee"),
+    "people.role_names.council": N_("Member of the Executive Supreme Council"),
+}
+TEMPLATES.update(TABLES)
 #: Notices with plural forms: a stable name for each form, rendered with the reader's
 #: plural rule for ``count`` (Arabic has six).
 PLURALS: dict[tuple[str, str], tuple[str, str]] = {

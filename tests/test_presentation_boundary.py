@@ -253,19 +253,32 @@ def test_every_notice_a_workflow_names_has_its_words() -> None:
     named = set()
     for path in (ROOT / "workflows").rglob("*.py"):
         for statement in ast.parse(path.read_text()).body:
-            if not isinstance(statement, ast.Assign):
+            if isinstance(statement, ast.Assign):
+                target, value = statement.targets[0], statement.value
+            elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+                target, value = statement.target, statement.value
+            else:
                 continue
-            target, value = statement.targets[0], statement.value
             pairs = (
                 zip(target.elts, value.elts, strict=True)
                 if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple)
                 else [(target, value)]
             )
-            for name, constant in pairs:
-                if (
-                    isinstance(name, ast.Name)
-                    and isinstance(constant, ast.Constant)
-                    and constant.value == f"{path.stem}.{name.id.lower()}"
-                ):
-                    named.add(constant.value)
+            for name, assigned in pairs:
+                if not isinstance(name, ast.Name):
+                    continue
+                stable = f"{path.stem}.{name.id.lower()}"
+                # A notice (NAME = "module.name"), or a table of them by case
+                # (NAMES = {Case.A: "module.names.a"}).
+                values = assigned.values if isinstance(assigned, ast.Dict) else [assigned]
+                named.update(
+                    value.value
+                    for value in values
+                    if isinstance(value, ast.Constant)
+                    and isinstance(value.value, str)
+                    and (
+                        value.value == stable
+                        or (isinstance(assigned, ast.Dict) and value.value.startswith(f"{stable}."))
+                    )
+                )
     assert named == set(notices.TEMPLATES)

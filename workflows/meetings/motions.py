@@ -37,7 +37,7 @@ from workflows.charter.voting import (
 from workflows.meetings import amendments, ballots, seals, sessions, speakers, tallies
 from workflows.platform import audit, live, locks, outbox, schedule
 from workflows.platform.settings import Settings
-from workflows.platform.values import N_, Message, message
+from workflows.platform.values import Message, message
 
 CLOSE = "motion.close"
 
@@ -323,33 +323,33 @@ def close_at_deadline(session: Session, args: dict[str, Any], now: datetime) -> 
 
 
 KIND_NAMES = {
-    MotionKind.ORDINARY: N_("ordinary decision"),
-    MotionKind.RULES_OF_PROCEDURE: N_("rules of procedure"),
-    MotionKind.CHARTER_AMENDMENT: N_("charter amendment"),
+    MotionKind.ORDINARY: "motions.kind_names.ordinary",
+    MotionKind.RULES_OF_PROCEDURE: "motions.kind_names.rules_of_procedure",
+    MotionKind.CHARTER_AMENDMENT: "motions.kind_names.charter_amendment",
 }
-BALLOT_NAMES = {BallotKind.NAMED: N_("named vote"), BallotKind.SECRET: N_("secret ballot")}
+BALLOT_NAMES = {
+    BallotKind.NAMED: "motions.ballot_names.named",
+    BallotKind.SECRET: "motions.ballot_names.secret",
+}
 BY_HAND = "motions.by_hand"
 #: Notices by their stable names: their words and tags are in bot/notices.py.
 RESULT = "motions.result"
 OUTCOMES = {
-    Result.PASSED: N_("The motion is adopted."),
-    Result.FAILED: N_("The motion is not adopted."),
-    Result.NO_QUORUM: N_("No decision: the quorum was not met."),
+    Result.PASSED: "motions.outcomes.passed",
+    Result.FAILED: "motions.outcomes.failed",
+    Result.NO_QUORUM: "motions.outcomes.no_quorum",
 }
 RULE_TEXTS = {
-    "majority_of_votes_cast": N_("Art. {article}: Yes won a simple majority of {of}."),
-    "no_majority_of_votes_cast": N_("Art. {article}: Yes did not win a simple majority of {of}."),
-    "tie": N_("Art. {article}: as many Yes as No; a tie is not a majority."),
-    "all_abstained": N_("Art. {article}: every ballot was an abstention; there is no majority."),
-    "no_ballots": N_("Art. {article}: no ballot was cast."),
-    "no_quorum": N_(
-        "Art. {article}: fewer than a simple majority of the full members attended, so the "
-        "session could not decide."
-    ),
+    "majority_of_votes_cast": "motions.rule_texts.majority_of_votes_cast",
+    "no_majority_of_votes_cast": "motions.rule_texts.no_majority_of_votes_cast",
+    "tie": "motions.rule_texts.tie",
+    "all_abstained": "motions.rule_texts.all_abstained",
+    "no_ballots": "motions.rule_texts.no_ballots",
+    "no_quorum": "motions.rule_texts.no_quorum",
 }
 UNKNOWN_RULE = "motions.unknown_rule"
 MAJORITY_OF = {
-    MajorityBase.YES_NO: N_("the votes cast"),
-    MajorityBase.YES_NO_ABSTAIN: N_("the ballots, abstentions included"),
-    MajorityBase.PRESENT: N_("the voting members present"),
+    MajorityBase.YES_NO: "motions.majority_of.yes_no",
+    MajorityBase.YES_NO_ABSTAIN: "motions.majority_of.yes_no_abstain",
+    MajorityBase.PRESENT: "motions.majority_of.present",
 }

@@ -39,7 +39,7 @@ from workflows.meetings import seats, speakers
 from workflows.platform import audit, live, locks, outbox, people, schedule
 from workflows.platform.buttons import Button
 from workflows.platform.unit_of_work import SETTINGS
-from workflows.platform.values import N_, Message, Texts, message
+from workflows.platform.values import Message, Texts, message
 
 BOARD = "meeting.board"
 #: A group chat's language when its posts carry both working languages (Art. 3).
@@ -589,14 +589,14 @@ def _refresh_board(session: Session, args: dict[str, Any], now: datetime) -> Non
 
 
 BODY_NAMES = {
-    Body.ASSEMBLY: N_("General Assembly"),
-    Body.TRUSTEES: N_("Board of Trustees"),
-    Body.STEERING: N_("Steering Committee"),
-    Body.COUNCIL: N_("Executive Supreme Council"),
+    Body.ASSEMBLY: "sessions.body_names.assembly",
+    Body.TRUSTEES: "sessions.body_names.trustees",
+    Body.STEERING: "sessions.body_names.steering",
+    Body.COUNCIL: "sessions.body_names.council",
 }
 KIND_NAMES = {
-    SessionKind.REGULAR: N_("regular session"),
-    SessionKind.EXTRAORDINARY: N_("extraordinary session"),
+    SessionKind.REGULAR: "sessions.kind_names.regular",
+    SessionKind.EXTRAORDINARY: "sessions.kind_names.extraordinary",
 }
 MEMBER_NAME = "sessions.member_name"
 #: Notices by their stable names: their words and tags are in bot/notices.py.
@@ -607,9 +607,9 @@ CHECK_IN_NOW = "sessions.check_in_now"
 CANCELLED = "sessions.cancelled"
 BOARD_TEXT = "sessions.board_text"
 BASE_NAMES = {
-    MajorityBase.YES_NO: N_("Yes and No (abstentions are not counted)"),
-    MajorityBase.YES_NO_ABSTAIN: N_("Yes, No and abstentions"),
-    MajorityBase.PRESENT: N_("all the voting members present"),
+    MajorityBase.YES_NO: "sessions.base_names.yes_no",
+    MajorityBase.YES_NO_ABSTAIN: "sessions.base_names.yes_no_abstain",
+    MajorityBase.PRESENT: "sessions.base_names.present",
 }
 RULES_LINE = "sessions.rules_line"
 UNPAID_LEFT_OUT = "sessions.unpaid_left_out"

@@ -26,7 +26,7 @@ from workflows.charter.meetings import BallotKind, Choice
 from workflows.meetings import ballots, sessions
 from workflows.platform import live, outbox, schedule
 from workflows.platform.buttons import Button
-from workflows.platform.values import N_, Message, message
+from workflows.platform.values import Message, message
 
 TALLY = ballots.TALLY
 REMIND = "motion.remind"
@@ -453,7 +453,11 @@ def remind(session: Session, args: dict[str, Any], now: datetime) -> None:
     )
 
 
-LABELS = {Choice.YES: N_("Yes"), Choice.NO: N_("No"), Choice.ABSTAIN: N_("Abstain")}
+LABELS = {
+    Choice.YES: "tallies.labels.yes",
+    Choice.NO: "tallies.labels.no",
+    Choice.ABSTAIN: "tallies.labels.abstain",
+}
 #: Notices by their stable names: their words and tags are in bot/notices.py.
 PRIVATE_BALLOT = "tallies.private_ballot"
 REMINDER = "tallies.reminder"

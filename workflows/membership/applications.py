@@ -28,7 +28,7 @@ from workflows.fees import periods
 from workflows.platform import audit, locks, outbox, people, prompts, schedule
 from workflows.platform.buttons import Button
 from workflows.platform.settings import Settings
-from workflows.platform.values import N_, Country, Message, Name, message
+from workflows.platform.values import Country, Message, Name, message
 
 OPEN_STATES = {
     ApplicationState.SUBMITTED,
@@ -736,10 +736,10 @@ def lapse(session: Session, args: dict[str, Any], now: datetime) -> None:
 
 
 CATEGORY_NAMES = {
-    MemberCategory.FULL: N_("Full member (a city, by its mayor)"),
-    MemberCategory.ASSOCIATE: N_("Associate member (a person or organisation)"),
-    MemberCategory.OBSERVER: N_("Observer member"),
-    MemberCategory.HONORARY: N_("Honorary member"),
+    MemberCategory.FULL: "applications.category_names.full",
+    MemberCategory.ASSOCIATE: "applications.category_names.associate",
+    MemberCategory.OBSERVER: "applications.category_names.observer",
+    MemberCategory.HONORARY: "applications.category_names.honorary",
 }
 #: Notices by their stable names: their words and tags are in bot/notices.py.
 SCREEN_HEADING = "applications.screen_heading"

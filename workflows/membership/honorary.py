@@ -21,7 +21,7 @@ from workflows.membership import standing
 from workflows.platform import audit, locks, outbox, people, prompts
 from workflows.platform.buttons import Button
 from workflows.platform.settings import Settings
-from workflows.platform.values import N_, Message, Name, message
+from workflows.platform.values import Message, Name, message
 
 OPEN_STATES = {HonoraryState.NOMINATED, HonoraryState.CHAIR_CONFIRMED, HonoraryState.SG_CONFIRMED}
 
@@ -338,8 +338,8 @@ def decline(
 
 
 CAPACITY = {
-    Capacity.CHAIR: N_("Chair of the Assembly"),
-    Capacity.SECRETARY_GENERAL: N_("Secretary-General"),
+    Capacity.CHAIR: "honorary.capacity.chair",
+    Capacity.SECRETARY_GENERAL: "honorary.capacity.secretary_general",
 }
 #: Notices by their stable names: their words and tags are in bot/notices.py.
 HEADING = "honorary.heading"

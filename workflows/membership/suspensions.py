@@ -22,7 +22,7 @@ from workflows.membership import standing
 from workflows.platform import audit, locks, people, prompts
 from workflows.platform.buttons import Button
 from workflows.platform.settings import Settings
-from workflows.platform.values import N_, Message, message
+from workflows.platform.values import Message, message
 
 DECIDE = "suspension.decide"
 LIFT = "suspension.lift"
@@ -306,37 +306,19 @@ LIFT_HEADING = "suspensions.lift_heading"
 SUMMARY = "suspensions.summary"
 LIFT_SUMMARY = "suspensions.lift_summary"
 OUTCOMES = {
-    SuspensionEvent.SUSPEND: N_("⛔ Suspended by {name}, {when}."),
-    SuspensionEvent.REJECT: N_("❌ Proposal rejected by {name}, {when}."),
-    SuspensionEvent.LIFT: N_("✅ Suspension lifted by {name}, {when}."),
-    SuspensionEvent.KEEP: N_("⛔ Kept suspended by {name}, {when}."),
+    SuspensionEvent.SUSPEND: "suspensions.outcomes.suspend",
+    SuspensionEvent.REJECT: "suspensions.outcomes.reject",
+    SuspensionEvent.LIFT: "suspensions.outcomes.lift",
+    SuspensionEvent.KEEP: "suspensions.outcomes.keep",
 }
 CLOSED_BY_WITHDRAWAL = "suspensions.closed_by_withdrawal"
 TO_MEMBER = {
-    SuspensionEvent.SUSPEND: N_(
-        "The Secretary-General has suspended the membership of {name} ({name_ar}) for a "
-        "breach of the charter (Art. 22). Reason: {reason}\n\nDuring the suspension you keep access to the "
-        "Assembly's information, but {name} does not vote. The Secretariat will tell you when "
-        "the suspension is lifted."
-    ),
-    SuspensionEvent.LIFT: N_(
-        "The suspension of {name} ({name_ar}) has been lifted by the Secretary-General: the membership is "
-        "in good standing again, with its voting right."
-    ),
+    SuspensionEvent.SUSPEND: "suspensions.to_member.suspend",
+    SuspensionEvent.LIFT: "suspensions.to_member.lift",
 }
 NOTICES = {
-    SuspensionEvent.SUSPEND: N_(
-        "Case No. {number}: {name} ({name_ar}) is suspended by the Secretary-General."
-    ),
-    SuspensionEvent.REJECT: N_(
-        "Case No. {number}: the Secretary-General rejected the proposal to suspend {name} "
-        "({name_ar}); the membership continues."
-    ),
-    SuspensionEvent.LIFT: N_(
-        "Case No. {number}: the suspension of {name} ({name_ar}) is lifted by the "
-        "Secretary-General."
-    ),
-    SuspensionEvent.KEEP: N_(
-        "Case No. {number}: the Secretary-General keeps {name} ({name_ar}) suspended."
-    ),
+    SuspensionEvent.SUSPEND: "suspensions.notices.suspend",
+    SuspensionEvent.REJECT: "suspensions.notices.reject",
+    SuspensionEvent.LIFT: "suspensions.notices.lift",
+    SuspensionEvent.KEEP: "suspensions.notices.keep",
 }

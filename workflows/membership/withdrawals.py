@@ -27,7 +27,7 @@ from workflows.membership import standing, suspensions
 from workflows.platform import audit, locks, outbox, prompts
 from workflows.platform.buttons import Button
 from workflows.platform.settings import Settings
-from workflows.platform.values import N_, Message, message
+from workflows.platform.values import Message, message
 
 ACKNOWLEDGE = "withdrawal.acknowledge"
 DECIDE = "withdrawal.decide"
@@ -332,10 +332,10 @@ def cancel(session: Session, request_id: int, user: User, *, now: datetime) -> N
 
 
 CATEGORY_NAMES = {
-    MemberCategory.FULL: N_("Full member"),
-    MemberCategory.ASSOCIATE: N_("Associate member"),
-    MemberCategory.OBSERVER: N_("Observer member"),
-    MemberCategory.HONORARY: N_("Honorary member"),
+    MemberCategory.FULL: "withdrawals.category_names.full",
+    MemberCategory.ASSOCIATE: "withdrawals.category_names.associate",
+    MemberCategory.OBSERVER: "withdrawals.category_names.observer",
+    MemberCategory.HONORARY: "withdrawals.category_names.honorary",
 }
 #: Notices by their stable names: their words and tags are in bot/notices.py.
 ACKNOWLEDGE_HEADING = "withdrawals.acknowledge_heading"
