@@ -23,6 +23,7 @@ import redis
 from sqlmodel import Session, col, select
 
 from bot import lengths
+from bot.buttons import keyboard
 from bot.chat import Button, Keyboard
 from bot.i18n import text_for
 from bot.telegram_api import ApiError, BotApi, FloodWait, Priority, RateLimiter
@@ -120,14 +121,7 @@ def render(session: Session, row: Notification) -> tuple[str, Keyboard]:
 def render_in(language: str, row: Notification) -> tuple[str, Keyboard]:
     t = text_for(language)
     text = t.key(row.key, row.plural_key, **values.decode(row.args))
-    buttons = [
-        [
-            Button(t.key(cell["key"]) if "key" in cell else cell["text"], cell["data"])
-            for cell in line
-        ]
-        for line in row.buttons
-    ]
-    return text, buttons
+    return text, keyboard(t, row.buttons)
 
 
 @dataclass(frozen=True)

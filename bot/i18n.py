@@ -4,7 +4,8 @@ Catalogs are read from the ``.po`` files under ``locales/`` when first needed an
 compiled in memory, so a checkout never runs with stale compiled catalogs.
 Messages are marked for extraction with ``_`` and ``n_`` (rendered now, for the
 person in the conversation) or ``N_`` (a key stored now, rendered later for a
-recipient, as the outbox does).
+recipient, as the outbox does). A notice's stable name stands for its template in
+``bot/notices.py``.
 """
 
 import html
@@ -23,6 +24,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, get_currency_symbol
 from babel.support import NullTranslations, Translations
 
+from bot.notices import template
 from locales import CATALOG_DIR, LANGUAGES
 from workflows.platform.values import N_, Country, Markup, Message, Money, Name, Texts
 
@@ -99,12 +101,12 @@ class Text:
 
     def _(self, message: str, /, **args: Any) -> str:
         """``message`` in the reader's language, with ``args`` escaped and isolated."""
-        translated = self._translations.gettext(message)
+        translated = self._translations.gettext(template(message))
         return self._format(translated, args)
 
     def n_(self, singular: str, plural: str, count: int, /, **args: Any) -> str:
         """The plural form for ``count`` (Arabic has six); ``count`` is passed as ``{count}``."""
-        translated = self._translations.ngettext(singular, plural, count)
+        translated = self._translations.ngettext(template(singular), template(plural), count)
         return self._format(translated, {"count": count, **args})
 
     def key(self, message: str, plural: str | None = None, /, **args: Any) -> str:

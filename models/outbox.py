@@ -16,11 +16,15 @@ class Notification(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(sa_type=BigInteger, index=True)
-    #: The gettext message id of the text; ``plural_key`` with ``count`` in args for plurals.
+    #: The notice's stable name, whose words are in ``bot/notices.py`` (rows written
+    #: before: the gettext message id of the text); ``plural_key`` with ``count`` in
+    #: args for plurals.
     key: str
     plural_key: str | None = None
     args: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    #: Rows of buttons: [[{"key": msgid, "data": callback data}, ...], ...].
+    #: Rows of buttons, each a fact ``{"$button": kind, field: value}`` that the bot
+    #: labels and packs (``bot/buttons.py``); rows written before hold
+    #: ``{"key": msgid, "data": callback data}``.
     buttons: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     #: Makes a notification that must exist once (a reminder for one due date) unique.
     dedupe_key: str | None = Field(default=None, unique=True, max_length=200)

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from bot.buttons import keyboard
+from bot.chat import Button
+from bot.i18n import text_for
 from models import Application, Member, Motion, Notification, Representation, User
 from tests.meetings_world import assembly, board_meeting, clerk, member, person
 from tests.test_fees import MAYOR, open_default, run_until, world  # noqa: F401
@@ -68,7 +71,9 @@ def test_a_city_is_one_member_whoever_applies_for_it(uow: UnitOfWork) -> None:
         assert text.key == applications.WITH_WARNING
         assert text.args["warning"].args["number"] == str(first.id)
         link = applications.same_city_buttons(session, second)
-        assert link == [[{"key": applications.SAME_CITY_LINK, "data": f"ahist:{first.id}"}]]
+        assert keyboard(text_for("en"), link) == [
+            [Button("Open the application of the same city", f"ahist:{first.id}")]
+        ]
         for application in (first, second):
             assert application.id is not None
             applications.forward(session, application.id, staff, now=now, settings=uow.settings)

@@ -6,6 +6,9 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, col, select
 
+from bot.buttons import keyboard
+from bot.i18n import text_for
+from bot.notices import template
 from models import (
     AuditRecord,
     DueItem,
@@ -138,10 +141,11 @@ def test_opening_a_period_notifies_every_full_member_and_schedules_reminders(
     assert notice.key == periods.NOTICE
     assert notice.args["fee"] == {"$money": {"amount": "1500.00", "currency": "USD"}}
     assert notice.args["due"] == {"$date": "2027-03-31"}
-    assert notice.buttons[0][0]["data"] == f"{periods.PAY}:{due_id(uow, world['fez'])}"
+    [[pay]] = keyboard(text_for("en"), notice.buttons)
+    assert pay.data == f"feepay:{due_id(uow, world['fez'])}"
     assert len(notes(uow, OTHER_MAYOR)) == 1
     assert notes(uow, STRANGER + 1) == []  # an associate pays no fee (Art. 18)
-    assert "2 fee notices" in periods.OPENED_PLURAL.replace("{count}", "2")
+    assert "2 fee notices" in template(periods.OPENED_PLURAL).replace("{count}", "2")
     with uow.begin() as session:
         items = session.exec(select(DueItem).order_by(col(DueItem.due_at))).all()
         reminders = [i.due_at for i in items if i.kind == periods.REMIND]
@@ -281,7 +285,7 @@ def test_a_disputed_report_is_corrected_then_confirmed(
     disputed = notes(uow, MAYOR)[-1]
     assert disputed.key == payments.DISPUTED_TO_MEMBER
     assert disputed.args["reason"] == "We received 1,500."
-    assert disputed.buttons[0][0]["data"] == f"{payments.CORRECT}:{payment_id}:correct"
+    assert keyboard(text_for("en"), disputed.buttons)[0][0].data == f"feefix:{payment_id}:correct"
     with uow.begin() as session:
         payments.correct_payment(
             session,

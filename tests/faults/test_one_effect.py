@@ -21,6 +21,7 @@ from sqlmodel import col, select
 
 from bot.engine import ACTED_FIRST
 from bot.i18n import text_for, translations
+from bot.notices import template
 from models import (
     Application,
     FeeDue,
@@ -127,7 +128,7 @@ def count(uow: UnitOfWork, model: Any, *where: Any) -> int:
 def said(person: SandboxUser, key: str) -> str:
     """The longest stretch of what ``key`` says in ``person``'s language between two
     placeholders: enough to tell that message from any other."""
-    text = re.sub(r"<[^>]+>", "", translations(person.language_code).gettext(key))
+    text = re.sub(r"<[^>]+>", "", translations(person.language_code).gettext(template(key)))
     return max((plain(part).strip() for part in re.split(r"\{\w+\}", text)), key=len)
 
 

@@ -12,6 +12,7 @@ suspended voting right at once (Art. 25).
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlmodel import Session, select
 
@@ -24,15 +25,43 @@ from workflows.charter.roles import Role
 from workflows.fees import periods, statements, voting_rights
 from workflows.membership import representation
 from workflows.platform import audit, locks, outbox, people, prompts
+from workflows.platform.buttons import Button
 from workflows.platform.settings import Settings
-from workflows.platform.values import N_, Message, Name, button, message
+from workflows.platform.values import Message, Name, message
 
 CONFIRM = "fee.confirm"
-#: Callback prefixes of the buttons this workflow sends.
-DECISION = "feedec"
-CORRECT = "feefix"
 #: A payment more than this many times the fee is a typing mistake, not a payment.
 MOST_TIMES_THE_FEE = 10
+
+
+class Verdict(StrEnum):
+    """The Secretariat's answer to a reported payment."""
+
+    CONFIRM = "confirm"
+    DISPUTE = "dispute"
+
+
+class Fix(StrEnum):
+    """The member's answer to a dispute: correct the report, or withdraw it."""
+
+    CORRECT = "correct"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class DecisionButton(Button, kind="payment.decide"):
+    """Under a reported payment: confirm or dispute it."""
+
+    payment_id: int
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class CorrectionButton(Button, kind="payment.correct"):
+    """Under a dispute: correct the report, or withdraw it."""
+
+    payment_id: int
+    action: Fix
 
 
 @dataclass(frozen=True)
@@ -230,13 +259,8 @@ def _ask_secretariat(
     )
 
 
-def decision_buttons(payment_id: int) -> list[list[dict[str, str]]]:
-    return [
-        [
-            button(CONFIRM_LABEL, DECISION, payment_id, "confirm"),
-            button(DISPUTE_LABEL, DECISION, payment_id, "dispute"),
-        ]
-    ]
+def decision_buttons(payment_id: int) -> list[list[Button]]:
+    return [[DecisionButton(payment_id, verdict) for verdict in Verdict]]
 
 
 def summary(session: Session, payment: FeePayment, *, heading: str) -> Message:
@@ -367,8 +391,8 @@ def dispute_payment(
             },
             buttons=[
                 [
-                    button(CORRECT_LABEL, CORRECT, payment.id, "correct"),
-                    button(WITHDRAW_LABEL, CORRECT, payment.id, "cancel"),
+                    CorrectionButton(payment.id or 0, Fix.CORRECT),
+                    CorrectionButton(payment.id or 0, Fix.CANCEL),
                 ]
             ],
         )
@@ -409,41 +433,17 @@ def waiting(session: Session) -> list[FeePayment]:
     )
 
 
-CONFIRM_LABEL = N_("Confirm")
-DISPUTE_LABEL = N_("Dispute")
-CORRECT_LABEL = N_("Correct the report")
-WITHDRAW_LABEL = N_("Withdraw the report")
-REPORTED_HEADING = N_("<b>Fee payment No. {number}</b> reported — please confirm or dispute it.")
-CORRECTED_HEADING = N_(
-    "<b>Fee payment No. {number}</b>, corrected after a dispute — please confirm or dispute it."
-)
-PAYMENT_SUMMARY = N_(
-    "{heading}\n\n"
-    "Member: {member} ({member_ar})\n"
-    "Fee {start} – {end}: {fee}; confirmed so far: {confirmed}\n"
-    "Amount paid: <b>{amount}</b>\n"
-    "Paid on: {paid_on}\n"
-    "Bank reference: {reference}\n"
-    "Reported by: {reporter} (id {reporter_id})"
-)
-CORRECTED_SUMMARY = N_("{summary}\n\n<b>Disputed earlier:</b> {reason}")
-RECEIPT_CAPTION = N_("The receipt of fee payment No. {number}, for the request below.")
-CONFIRMED_BY = N_("✅ {amount} confirmed by {name}, {when}.")
-DISPUTED_BY = N_("❌ Disputed by {name}, {when}: {reason}")
-WITHDRAWN_BY_MEMBER = N_("↩️ Withdrawn by the member, {when}.")
-PAID_IN_FULL = N_("The fee is paid in full. Thank you.")
-STILL_OWED = N_("Still owed: {balance}.")
-CONFIRMED_TO_MEMBER = N_(
-    "The Secretariat confirmed the payment of {amount} made on {paid_on} by {member} for the "
-    "fee {start} – {end}. {balance}"
-)
-RECORDED_TO_MEMBER = N_(
-    "The Secretariat recorded a payment of {amount} received on {paid_on} from {member} for "
-    "the fee {start} – {end}. {balance}"
-)
-DISPUTED_TO_MEMBER = N_(
-    "The Secretariat could not confirm the payment of {amount} reported for {member} "
-    "(paid on {paid_on}, reference {reference}).\n\nReason: {reason}\n\n"
-    "Press Correct the report to send the right details, or Withdraw the report if it was "
-    "made in error."
-)
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+REPORTED_HEADING = "payments.reported_heading"
+CORRECTED_HEADING = "payments.corrected_heading"
+PAYMENT_SUMMARY = "payments.payment_summary"
+CORRECTED_SUMMARY = "payments.corrected_summary"
+RECEIPT_CAPTION = "payments.receipt_caption"
+CONFIRMED_BY = "payments.confirmed_by"
+DISPUTED_BY = "payments.disputed_by"
+WITHDRAWN_BY_MEMBER = "payments.withdrawn_by_member"
+PAID_IN_FULL = "payments.paid_in_full"
+STILL_OWED = "payments.still_owed"
+CONFIRMED_TO_MEMBER = "payments.confirmed_to_member"
+RECORDED_TO_MEMBER = "payments.recorded_to_member"
+DISPUTED_TO_MEMBER = "payments.disputed_to_member"

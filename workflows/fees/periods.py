@@ -25,16 +25,21 @@ from workflows.charter.roles import STAFF, Role
 from workflows.fees.statements import DueStatus, fee_of
 from workflows.membership import representation
 from workflows.platform import audit, locks, outbox, people, prompts, schedule
+from workflows.platform.buttons import Button
 from workflows.platform.unit_of_work import SETTINGS
-from workflows.platform.values import N_, button, n_
 
 #: Reminders and the end of the grace period fall at this hour on their day:
 #: 09:00 in Mecca, 07:00 in Rabat, 13:00 in Jakarta, read in working hours.
 DAILY_HOUR = time(6, 0, tzinfo=UTC)
-#: Callback prefix of the "Report a payment" button on notices and reminders.
-PAY = "feepay"
 REMIND = "fees.remind"
 GRACE_OVER = "fees.grace_over"
+
+
+@dataclass(frozen=True)
+class PayButton(Button, kind="fee.pay"):
+    """Under a fee notice or a reminder: report a payment of this due."""
+
+    due_id: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -301,6 +306,7 @@ def issue_due(session: Session, period: FeePeriod, member: Member, *, now: datet
         member=member.id,
         period=period.id,
     )
+    assert due.id is not None
     outbox.notify_many(
         session,
         _notices(period, member, due.id, representation.representatives(session, member.id)),
@@ -367,14 +373,14 @@ def issue_dues(session: Session, period: FeePeriod, members: list[Member], *, no
 
 
 def _notices(
-    period: FeePeriod, member: Member, due_id: int | None, chat_ids: list[int]
+    period: FeePeriod, member: Member, due_id: int, chat_ids: list[int]
 ) -> list[outbox.Owed]:
     return [
         outbox.Owed(
             chat_id=chat_id,
             key=NOTICE,
             args={**period_args(period), "member": member.name_en, "member_ar": member.name_ar},
-            buttons=[[button(REPORT_LABEL, PAY, due_id)]],
+            buttons=[[PayButton(due_id)]],
             dedupe_key=f"fees:notice:{due_id}:{chat_id}",
         )
         for chat_id in chat_ids
@@ -402,20 +408,6 @@ def lock_due(session: Session, due_id: int) -> FeeDue:
     return locks.lock(session, FeeDue, due_id)
 
 
-REPORT_LABEL = N_("Report a payment")
-NOTICE = N_(
-    "<b>Membership fee notice</b> — {member} ({member_ar})\n\n"
-    "The Executive Supreme Council has set the membership fee for the biennium "
-    "{start} – {end} (Art. 18):\n\n"
-    "Amount: <b>{fee}</b>\n"
-    "Due by: <b>{due}</b>\n\n"
-    "Once you have paid, press Report a payment (or send /pay) and give the amount, the date, "
-    "the bank reference and the receipt; the Secretariat confirms it. /statement shows what "
-    "is paid and what is owed."
-)
-OPENED, OPENED_PLURAL = n_(
-    "The fee period {start} – {end} was opened by {name}: {fee}, due by {due}. "
-    "{count} fee notice was sent.",
-    "The fee period {start} – {end} was opened by {name}: {fee}, due by {due}. "
-    "{count} fee notices were sent.",
-)
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+NOTICE = "periods.notice"
+OPENED, OPENED_PLURAL = "periods.opened", "periods.opened_plural"

@@ -20,9 +20,8 @@ from workflows.charter.roles import Role
 from workflows.fees import voting_rights
 from workflows.fees.periods import (
     GRACE_OVER,
-    PAY,
     REMIND,
-    REPORT_LABEL,
+    PayButton,
     owes_notice,
     period_args,
     policy_of,
@@ -31,7 +30,7 @@ from workflows.fees.periods import (
 from workflows.fees.statements import DueLine, DueStatus, line_of, lines_of
 from workflows.membership.representation import representatives_of
 from workflows.platform import locks, outbox, prompts, schedule
-from workflows.platform.values import N_, Name, button, n_
+from workflows.platform.values import Name
 
 
 def still_owes(line: DueLine) -> bool:
@@ -67,7 +66,7 @@ def remind(session: Session, args: dict[str, Any], now: datetime) -> None:
                 key=REMINDER_BEFORE if before else REMINDER_AFTER,
                 plural_key=REMINDER_BEFORE_PLURAL if before else None,
                 args=details,
-                buttons=[[button(REPORT_LABEL, PAY, line.due.id)]],
+                buttons=[[PayButton(line.due.id or 0)]],
                 dedupe_key=f"fees:remind:{line.due.id}:{on}:{chat_id}",
             )
             for chat_id in speakers[line.member.id or 0]
@@ -128,24 +127,11 @@ def grace_over(session: Session, args: dict[str, Any], now: datetime) -> None:
 
 #: Stored as the reason of an automatic suspension (the audit trail is in English).
 AUTOMATIC_REASON = "unpaid membership fee after the grace period (Art. 25)"
-REMINDER_BEFORE, REMINDER_BEFORE_PLURAL = n_(
-    "Reminder: the membership fee of {member} for {start} – {end}, {balance}, is due on "
-    "{due}, in {count} day.",
-    "Reminder: the membership fee of {member} for {start} – {end}, {balance}, is due on "
-    "{due}, in {count} days.",
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+REMINDER_BEFORE, REMINDER_BEFORE_PLURAL = (
+    "reminders.reminder_before",
+    "reminders.reminder_before_plural",
 )
-REMINDER_AFTER = N_(
-    "Reminder: the membership fee of {member} for {start} – {end} was due on {due}; "
-    "{balance} is still owed. If it is not paid, the member's voting right may be suspended "
-    "from {suspension} (Art. 25). Press Report a payment once you have paid."
-)
-GRACE_SUSPENDED = N_(
-    "The grace period of the fee {start} – {end} is over. The voting right of these members "
-    "was suspended for unpaid fees (Art. 25); it is restored once their payment is "
-    "confirmed:\n{names}"
-)
-GRACE_BY_HAND = N_(
-    "The grace period of the fee {start} – {end} is over and these members still owe. By "
-    "the current policy their voting rights are suspended only by a decision of the Council, "
-    "which you record under /fees:\n{names}"
-)
+REMINDER_AFTER = "reminders.reminder_after"
+GRACE_SUSPENDED = "reminders.grace_suspended"
+GRACE_BY_HAND = "reminders.grace_by_hand"

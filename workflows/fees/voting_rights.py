@@ -30,7 +30,7 @@ from workflows.charter.roles import Role
 from workflows.fees import periods, statements
 from workflows.membership import representation
 from workflows.platform import audit, locks, outbox, people, prompts
-from workflows.platform.values import N_, Name, message
+from workflows.platform.values import Name, message
 
 
 def entitled_to_vote(member: Member) -> bool:
@@ -230,27 +230,13 @@ def oldest_unpaid_period(session: Session, member_id: int, *, today: date) -> in
 PAID_UP_REASON = "payment confirmed: nothing overdue is owed (Art. 25)"
 #: As the scheduler's at the end of a grace period (``reminders.AUTOMATIC_REASON``).
 AUTOMATIC_REASON = "unpaid membership fee after the grace period (Art. 25)"
-AUTOMATIC = N_(
-    "the membership fee was not paid by the end of the grace period, and the policy of the "
-    "Executive Supreme Council is to suspend the voting right then"
-)
-DECIDED = N_("by decision of the Executive Supreme Council: {reason}")
-PAID_UP = N_("the payment was confirmed and nothing overdue is owed")
-SUSPENDED_TO_MEMBER = N_(
-    "The voting right of {member} in the Assembly is suspended (Art. 25): {why}.\n\n"
-    "It is restored as soon as the payment is confirmed. /statement shows what is owed; "
-    "/pay reports a payment."
-)
-SUSPENDED_TO_STAFF = N_(
-    "The voting right of {member} ({member_ar}) was suspended (Art. 25): {why}."
-)
-REINSTATED_OWES = N_(
-    "{member} ({member_ar}) is back in active standing and still owes a fee past its grace "
-    "period: {why}."
-)
-BY_COUNCIL = N_(
-    "by the current policy its voting right is suspended only by a decision of the Executive "
-    "Supreme Council (Art. 25), recorded under /fees"
-)
-RESTORED_TO_MEMBER = N_("The voting right of {member} in the Assembly is restored: {why}.")
-RESTORED_TO_STAFF = N_("The voting right of {member} ({member_ar}) was restored: {why}.")
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+AUTOMATIC = "voting_rights.automatic"
+DECIDED = "voting_rights.decided"
+PAID_UP = "voting_rights.paid_up"
+SUSPENDED_TO_MEMBER = "voting_rights.suspended_to_member"
+SUSPENDED_TO_STAFF = "voting_rights.suspended_to_staff"
+REINSTATED_OWES = "voting_rights.reinstated_owes"
+BY_COUNCIL = "voting_rights.by_council"
+RESTORED_TO_MEMBER = "voting_rights.restored_to_member"
+RESTORED_TO_STAFF = "voting_rights.restored_to_staff"

@@ -2,6 +2,7 @@
 the support of two thirds of the full members, collected through the bot with a
 button and counted live on the Secretariat's copy."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,10 +25,17 @@ from workflows.charter.voting import (
 from workflows.meetings import ballots, sessions
 from workflows.membership import representation
 from workflows.platform import audit, live, locks, outbox, prompts, schedule
-from workflows.platform.values import N_, button
+from workflows.platform.buttons import Button
 
-SUPPORT = "sup"
 SUPPORT_BOARD = "motion.support"
+
+
+@dataclass(frozen=True)
+class SupportButton(Button, kind="amendment.support"):
+    """Under the call for support: the member supports the proposed amendment."""
+
+    motion_id: int
+    member_id: int
 
 
 def supporting_voters(session: Session, motion_id: int) -> list[str]:
@@ -126,7 +134,7 @@ def seek_support(session: Session, motion: Motion, actor: User, *, now: datetime
                 chat_id=chat_id,
                 key=SUPPORT_CALL,
                 args={**ballots.describe(motion), "member": sessions.member_name(member)},
-                buttons=[[button(SUPPORT_LABEL, SUPPORT, motion.id, member.id)]],
+                buttons=[[SupportButton(motion.id or 0, member.id)]],
             )
     board = outbox.notify(
         session, chat_id=actor.id, key=SUPPORT_COUNT, args=support_args(session, motion)
@@ -208,16 +216,7 @@ def _refresh_support(session: Session, args: dict[str, Any], now: datetime) -> N
         )
 
 
-SUPPORT_LABEL = N_("Support")
-SUPPORT_CALL = N_(
-    "<b>Proposed amendment to the charter — No. {number}</b>\n\n{text}\n\nUnder Art. 30 it is "
-    "put to the vote when two thirds of the full members support it. Does {member} support it?"
-)
-SUPPORT_COUNT = N_(
-    "<b>Support for amendment No. {number}</b>\n{supporters} of {full} full members support it; "
-    "{needed} are needed (Art. 30)."
-)
-SUPPORT_REACHED = N_(
-    "Amendment No. {number} has the support of {supporters} of {full} full members: it may now "
-    "be put to the vote (Art. 30)."
-)
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+SUPPORT_CALL = "amendments.support_call"
+SUPPORT_COUNT = "amendments.support_count"
+SUPPORT_REACHED = "amendments.support_reached"

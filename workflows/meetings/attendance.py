@@ -1,6 +1,7 @@
 """Delegates (Art. 24) and attendance (Art. 26): naming and accepting a delegate,
 checking in by button, and the Secretariat's record of attendance in the room."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -21,9 +22,15 @@ from workflows.charter.membership import MemberCategory, Standing
 from workflows.meetings import ballots, seats, sessions, speakers, tallies
 from workflows.membership import representation
 from workflows.platform import audit, live, locks, outbox
-from workflows.platform.values import N_, button
+from workflows.platform.buttons import Button
 
-DELEGATION = "dlg"
+
+@dataclass(frozen=True)
+class DelegationButton(Button, kind="meeting.delegation"):
+    """Under a request to be a member's delegate: accept it, or refuse."""
+
+    delegation_id: int
+    accept: bool
 
 
 # --- Delegates (Art. 24) -----------------------------------------------------
@@ -94,8 +101,8 @@ def name_delegate(
         args={**sessions.describe(session, meeting, for_member=member_id), "by": user.first_name},
         buttons=[
             [
-                button(ACCEPT_LABEL, DELEGATION, row.id, "yes"),
-                button(REFUSE_LABEL, DELEGATION, row.id, "no"),
+                DelegationButton(row.id or 0, accept=True),
+                DelegationButton(row.id or 0, accept=False),
             ]
         ],
     )
@@ -233,14 +240,7 @@ def _attend(
     return True
 
 
-DELEGATE_ASKED = N_(
-    "{by} names you the official delegate of {member} (Art. 24) for:\n\n<b>{title}</b>\n"
-    "When: {when} ({zone})\nWhere: {where}\n\nYou would check in and vote for {member}. "
-    "Do you accept?"
-)
-ACCEPT_LABEL = N_("Accept")
-REFUSE_LABEL = N_("Refuse")
-DELEGATE_ACCEPTED = N_("{delegate} accepted to be the delegate of {member} at <b>{title}</b>.")
-DELEGATE_REFUSED = N_(
-    "{delegate} refused to be the delegate of {member} at <b>{title}</b>. You may name another."
-)
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+DELEGATE_ASKED = "attendance.delegate_asked"
+DELEGATE_ACCEPTED = "attendance.delegate_accepted"
+DELEGATE_REFUSED = "attendance.delegate_refused"

@@ -37,7 +37,7 @@ from workflows.charter.voting import MotionKind
 from workflows.meetings import seals, seats, sessions, speakers
 from workflows.platform import audit, live, locks, outbox
 from workflows.platform.unit_of_work import SETTINGS
-from workflows.platform.values import N_, message
+from workflows.platform.values import message
 
 #: The due item that refreshes a motion's live tally (:mod:`workflows.meetings.tallies`).
 TALLY = "motion.tally"
@@ -399,9 +399,12 @@ def discard_seals(session: Session, motion: Motion) -> None:
 
 
 KIND_NAMES = {
-    MotionKind.ORDINARY: N_("ordinary decision"),
-    MotionKind.RULES_OF_PROCEDURE: N_("rules of procedure"),
-    MotionKind.CHARTER_AMENDMENT: N_("charter amendment"),
+    MotionKind.ORDINARY: "ballots.kind_names.ordinary",
+    MotionKind.RULES_OF_PROCEDURE: "ballots.kind_names.rules_of_procedure",
+    MotionKind.CHARTER_AMENDMENT: "ballots.kind_names.charter_amendment",
 }
-BALLOT_NAMES = {BallotKind.NAMED: N_("named vote"), BallotKind.SECRET: N_("secret ballot")}
-BY_HAND = N_("when the Secretariat closes it")
+BALLOT_NAMES = {
+    BallotKind.NAMED: "ballots.ballot_names.named",
+    BallotKind.SECRET: "ballots.ballot_names.secret",
+}
+BY_HAND = "ballots.by_hand"

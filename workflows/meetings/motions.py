@@ -35,13 +35,10 @@ from workflows.charter.voting import (
     tally,
 )
 from workflows.meetings import amendments, ballots, seals, sessions, speakers, tallies
-from workflows.meetings.ballots import BALLOT_NAMES as BALLOT_NAMES
-from workflows.meetings.ballots import BY_HAND as BY_HAND
-from workflows.meetings.ballots import KIND_NAMES as KIND_NAMES
 from workflows.meetings.ballots import describe
 from workflows.platform import audit, live, locks, outbox, people, schedule
 from workflows.platform.settings import Settings
-from workflows.platform.values import N_, Message, message
+from workflows.platform.values import Message, message
 
 CLOSE = "motion.close"
 
@@ -312,30 +309,24 @@ def close_at_deadline(session: Session, args: dict[str, Any], now: datetime) -> 
         close_motion(session, args["motion_id"], None, now=now)
 
 
-RESULT = N_(
-    "<b>Result — motion No. {number}</b> ({ballot}, {kind})\n\n{text}\n\n"
-    "Yes: {yes} · No: {no} · Abstain: {abstain} · votes cast: {cast}\n{quorum}\n{rules}\n"
-    "<b>{outcome}</b>\n{rule}"
-)
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+RESULT = "motions.result"
 OUTCOMES = {
-    Result.PASSED: N_("The motion is adopted."),
-    Result.FAILED: N_("The motion is not adopted."),
-    Result.NO_QUORUM: N_("No decision: the quorum was not met."),
+    Result.PASSED: "motions.outcomes.passed",
+    Result.FAILED: "motions.outcomes.failed",
+    Result.NO_QUORUM: "motions.outcomes.no_quorum",
 }
 RULE_TEXTS = {
-    "majority_of_votes_cast": N_("Art. {article}: Yes won a simple majority of {of}."),
-    "no_majority_of_votes_cast": N_("Art. {article}: Yes did not win a simple majority of {of}."),
-    "tie": N_("Art. {article}: as many Yes as No; a tie is not a majority."),
-    "all_abstained": N_("Art. {article}: every ballot was an abstention; there is no majority."),
-    "no_ballots": N_("Art. {article}: no ballot was cast."),
-    "no_quorum": N_(
-        "Art. {article}: fewer than a simple majority of the full members attended, so the "
-        "session could not decide."
-    ),
+    "majority_of_votes_cast": "motions.rule_texts.majority_of_votes_cast",
+    "no_majority_of_votes_cast": "motions.rule_texts.no_majority_of_votes_cast",
+    "tie": "motions.rule_texts.tie",
+    "all_abstained": "motions.rule_texts.all_abstained",
+    "no_ballots": "motions.rule_texts.no_ballots",
+    "no_quorum": "motions.rule_texts.no_quorum",
 }
-UNKNOWN_RULE = N_("Rule {rule}.")
+UNKNOWN_RULE = "motions.unknown_rule"
 MAJORITY_OF = {
-    MajorityBase.YES_NO: N_("the votes cast"),
-    MajorityBase.YES_NO_ABSTAIN: N_("the ballots, abstentions included"),
-    MajorityBase.PRESENT: N_("the voting members present"),
+    MajorityBase.YES_NO: "motions.majority_of.yes_no",
+    MajorityBase.YES_NO_ABSTAIN: "motions.majority_of.yes_no_abstain",
+    MajorityBase.PRESENT: "motions.majority_of.present",
 }

@@ -38,11 +38,10 @@ from workflows.charter.voting import (
 from workflows.meetings import seats, speakers
 from workflows.membership import representation
 from workflows.platform import audit, live, locks, outbox, people, schedule
+from workflows.platform.buttons import Button
 from workflows.platform.unit_of_work import SETTINGS
-from workflows.platform.values import N_, Message, Texts, button, message
+from workflows.platform.values import Message, Texts, message
 
-RSVP = "rsvp"
-CHECK_IN = "chk"
 BOARD = "meeting.board"
 #: A group chat's language when its posts carry both working languages (Art. 3).
 BOTH_LANGUAGES = "both"
@@ -206,18 +205,34 @@ def _fee_suspended_in_base(session: Session) -> bool:
     return bool(settings.fee_suspended_in_quorum_base) if settings is not None else False
 
 
-def rsvp_buttons(
-    session: Session, meeting: Meeting, invitation: Invitation
-) -> list[list[dict[str, str]]]:
+@dataclass(frozen=True)
+class RsvpButton(Button, kind="meeting.rsvp"):
+    """Under an invitation: the answer of the invited member's representative."""
+
+    meeting_id: int
+    invitation_id: int
+    answer: Rsvp
+
+
+@dataclass(frozen=True)
+class CheckInButton(Button, kind="meeting.check_in"):
+    """Under "the session is open": the member's representative is present."""
+
+    meeting_id: int
+    member_id: int
+
+
+def rsvp_buttons(session: Session, meeting: Meeting, invitation: Invitation) -> list[list[Button]]:
     """Attend, Decline, and for a full member at the Assembly, Send a delegate (Art. 24)."""
+    assert meeting.id is not None and invitation.id is not None
     member = session.get(Member, invitation.member_id) if invitation.member_id else None
-    row = [button(ATTEND_LABEL, RSVP, meeting.id, invitation.id, Rsvp.ATTEND.value)]
+    answers = [Rsvp.ATTEND]
     if member is not None and may_name_delegate(
         MemberCategory(member.category), Standing(member.standing), Body(meeting.body)
     ):
-        row.append(button(DELEGATE_LABEL, RSVP, meeting.id, invitation.id, Rsvp.DELEGATE.value))
-    row.append(button(DECLINE_LABEL, RSVP, meeting.id, invitation.id, Rsvp.DECLINE.value))
-    return [row]
+        answers.append(Rsvp.DELEGATE)
+    answers.append(Rsvp.DECLINE)
+    return [[RsvpButton(meeting.id, invitation.id, answer) for answer in answers]]
 
 
 def local_start(meeting: Meeting) -> datetime:
@@ -344,7 +359,7 @@ def open_session(session: Session, meeting_id: int, actor: User, *, now: datetim
                 chat_id=chat_id,
                 key=CHECK_IN_NOW,
                 args=describe(session, meeting, for_member=invitation.member_id),
-                buttons=[[button(CHECK_IN_LABEL, CHECK_IN, meeting.id, invitation.member_id or 0)]],
+                buttons=[[CheckInButton(meeting.id or 0, invitation.member_id or 0)]],
             )
             for invitation, chat_ids in _recipients(session, meeting, invited)
             for chat_id in chat_ids
@@ -560,55 +575,31 @@ def _refresh_board(session: Session, args: dict[str, Any], now: datetime) -> Non
 
 
 BODY_NAMES = {
-    Body.ASSEMBLY: N_("General Assembly"),
-    Body.TRUSTEES: N_("Board of Trustees"),
-    Body.STEERING: N_("Steering Committee"),
-    Body.COUNCIL: N_("Executive Supreme Council"),
+    Body.ASSEMBLY: "sessions.body_names.assembly",
+    Body.TRUSTEES: "sessions.body_names.trustees",
+    Body.STEERING: "sessions.body_names.steering",
+    Body.COUNCIL: "sessions.body_names.council",
 }
 KIND_NAMES = {
-    SessionKind.REGULAR: N_("regular session"),
-    SessionKind.EXTRAORDINARY: N_("extraordinary session"),
+    SessionKind.REGULAR: "sessions.kind_names.regular",
+    SessionKind.EXTRAORDINARY: "sessions.kind_names.extraordinary",
 }
-MEMBER_NAME = N_("{name_en} ({name_ar})")
-SESSION_LINES = N_(
-    "<b>{title}</b>\n{body}, {kind}\nWhen: {when} ({zone})\nWhere: {where}\nAgenda:\n{agenda}"
-)
-INVITATION = N_(
-    "You are invited, for {member}, to:\n\n<b>{title}</b>\n{body}, {kind}\n"
-    "When: {when} ({zone})\nWhere: {where}\nAgenda:\n{agenda}\n\nWill you attend?"
-)
-ANNOUNCED = N_(
-    "Announced: <b>{title}</b>\n{body}, {kind}\nWhen: {when} ({zone})\nWhere: {where}\n"
-    "Agenda:\n{agenda}"
-)
-ATTEND_LABEL = N_("Attend")
-DELEGATE_LABEL = N_("Send a delegate")
-DECLINE_LABEL = N_("Decline")
-CHECK_IN_NOW = N_(
-    "<b>{title}</b> is open. Press Check in when you are present, to be counted for the "
-    "quorum and to vote. {member}"
-)
-CHECK_IN_LABEL = N_("Check in")
-CANCELLED = N_("<b>{title}</b> ({when}) is cancelled.")
-BOARD_TEXT = N_(
-    "<b>Attendance: {title}</b>\nPresent: {present} of {invited} invited.\n{quorum}\n{rules}"
-)
+MEMBER_NAME = "sessions.member_name"
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+SESSION_LINES = "sessions.session_lines"
+INVITATION = "sessions.invitation"
+ANNOUNCED = "sessions.announced"
+CHECK_IN_NOW = "sessions.check_in_now"
+CANCELLED = "sessions.cancelled"
+BOARD_TEXT = "sessions.board_text"
 BASE_NAMES = {
-    MajorityBase.YES_NO: N_("Yes and No (abstentions are not counted)"),
-    MajorityBase.YES_NO_ABSTAIN: N_("Yes, No and abstentions"),
-    MajorityBase.PRESENT: N_("all the voting members present"),
+    MajorityBase.YES_NO: "sessions.base_names.yes_no",
+    MajorityBase.YES_NO_ABSTAIN: "sessions.base_names.yes_no_abstain",
+    MajorityBase.PRESENT: "sessions.base_names.present",
 }
-RULES_LINE = N_("Majority of: {base} (Art. 26). Members suspended for fees: {unpaid} (Art. 25).")
-UNPAID_LEFT_OUT = N_("not counted among the full members")
-UNPAID_IN_BASE = N_("counted among the full members, their presence not")
-TOO_FEW_SEATED = N_(
-    "Only {seated} of the {seats} seats of the {body} are filled, and {needed} members must "
-    "attend for a quorum (Art. {article}): no vote of this session can be decided until "
-    "more seats are filled."
-)
-QUORUM_MET = N_(
-    "Quorum met: {attending} of {total} voting members present, {needed} needed (Art. {article})."
-)
-QUORUM_NOT_MET = N_(
-    "No quorum: {attending} of {total} voting members present, {needed} needed (Art. {article})."
-)
+RULES_LINE = "sessions.rules_line"
+UNPAID_LEFT_OUT = "sessions.unpaid_left_out"
+UNPAID_IN_BASE = "sessions.unpaid_in_base"
+TOO_FEW_SEATED = "sessions.too_few_seated"
+QUORUM_MET = "sessions.quorum_met"
+QUORUM_NOT_MET = "sessions.quorum_not_met"

@@ -13,6 +13,7 @@ their buttons and show the result.
 """
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,16 +25,55 @@ from workflows.charter.machines import MotionState
 from workflows.charter.meetings import BallotKind, Choice
 from workflows.meetings import ballots, sessions
 from workflows.platform import live, outbox, schedule
-from workflows.platform.values import N_, Message, button, message
+from workflows.platform.buttons import Button
+from workflows.platform.values import Message, message
 
-PICK = "bal"
-CONFIRM_CAST = "cast"
-AGAIN = "again"
-GROUP_VOTE = "gv"
 TALLY = ballots.TALLY
 REMIND = "motion.remind"
 #: How many voters' names a group tally lists before "and N more" (4096 characters).
 NAMES_SHOWN = 30
+
+
+@dataclass(frozen=True)
+class PickButton(Button, kind="ballot.pick"):
+    """On a private ballot: the choice, to be confirmed."""
+
+    motion_id: int
+    member_id: int
+    choice: Choice
+
+
+@dataclass(frozen=True)
+class CastButton(Button, kind="ballot.cast"):
+    """Under the choice to confirm: cast it."""
+
+    motion_id: int
+    member_id: int
+    choice: Choice
+
+
+@dataclass(frozen=True)
+class PickAgainButton(Button, kind="ballot.pick_again"):
+    """Under the choice to confirm: choose another instead."""
+
+    motion_id: int
+    member_id: int
+
+
+@dataclass(frozen=True)
+class ChangeVoteButton(Button, kind="ballot.change"):
+    """Under a named vote cast while the vote is open: change it."""
+
+    motion_id: int
+    member_id: int
+
+
+@dataclass(frozen=True)
+class GroupVoteButton(Button, kind="ballot.group_vote"):
+    """Under a named vote's tally in a group: vote there."""
+
+    motion_id: int
+    choice: Choice
 
 
 def voter_name(session: Session, voter: str) -> Message | str:
@@ -66,9 +106,9 @@ def ballot_args(session: Session, motion: Motion, member: Member | None) -> dict
     return {**ballots.describe(motion), "member": sessions.member_name(member) if member else ""}
 
 
-def ballot_buttons(motion: Motion, member: Member | None) -> list[list[dict[str, str]]]:
-    member_id = member.id if member else 0
-    return [[button(LABELS[choice], PICK, motion.id, member_id, choice.value) for choice in Choice]]
+def ballot_buttons(motion: Motion, member: Member | None) -> list[list[Button]]:
+    member_id = member.id or 0 if member else 0
+    return [[PickButton(motion.id or 0, member_id, choice) for choice in Choice]]
 
 
 def copy_key(motion_id: int | None, voter: str, chat_id: int, *, fresh: bool = False) -> str:
@@ -118,7 +158,7 @@ def voter_of_copy(copy: Notification) -> str:
 
 def copy_content(
     session: Session, motion: Motion, voter: str, member: Member | None
-) -> tuple[str, dict[str, Any], list[list[dict[str, str]]]]:
+) -> tuple[str, dict[str, Any], list[list[Button]]]:
     """What a copy of ``voter``'s ballot shows now: the choices, or the choice recorded.
     A secret ballot's copies say only that it was cast, never what."""
     number = {"number": str(motion.id)}
@@ -135,29 +175,29 @@ def copy_content(
             select(Ballot).where(Ballot.motion_id == motion.id, Ballot.voter == voter)
         ).first()
         if ballot is not None:
-            member_id = member.id if member else 0
+            member_id = member.id or 0 if member else 0
             return (
                 CHANGED if ballot.changed_at is not None else NAMED_CAST,
                 {**number, "choice": message(LABELS[Choice(ballot.choice)])},
-                [[button(CHANGE_VOTE, AGAIN, motion.id, member_id)]],
+                [[ChangeVoteButton(motion.id or 0, member_id)]],
             )
     return PRIVATE_BALLOT, ballot_args(session, motion, member), ballot_buttons(motion, member)
 
 
 def _content(
     motion: Motion, voter: str, member: Member | None, cast: Ballot | bool | None
-) -> tuple[str, dict[str, Any], list[list[dict[str, str]]]] | None:
+) -> tuple[str, dict[str, Any], list[list[Button]]] | None:
     """:func:`copy_content` once the voter's ballot is read: ``cast`` is the named
     ballot, or for a secret one whether it was cast; None when still to choose."""
     number = {"number": str(motion.id)}
     if cast is True:
         return SECRET_CAST_COPY, number, []
     if isinstance(cast, Ballot):
-        member_id = member.id if member else 0
+        member_id = member.id or 0 if member else 0
         return (
             CHANGED if cast.changed_at is not None else NAMED_CAST,
             {**number, "choice": message(LABELS[Choice(cast.choice)])},
-            [[button(CHANGE_VOTE, AGAIN, motion.id, member_id)]],
+            [[ChangeVoteButton(motion.id or 0, member_id)]],
         )
     return None
 
@@ -237,14 +277,10 @@ def confirmation_args(motion: Motion, choice: Choice) -> dict[str, Any]:
 
 def confirmation_buttons(
     motion: Motion, member: Member | None, choice: Choice
-) -> list[list[dict[str, str]]]:
-    member_id = member.id if member else 0
-    return [
-        [
-            button(CONFIRM_LABEL, CONFIRM_CAST, motion.id, member_id, choice.value),
-            button(CHANGE_LABEL, AGAIN, motion.id, member_id),
-        ]
-    ]
+) -> list[list[Button]]:
+    member_id = member.id or 0 if member else 0
+    motion_id = motion.id or 0
+    return [[CastButton(motion_id, member_id, choice), PickAgainButton(motion_id, member_id)]]
 
 
 def ask_to_confirm(
@@ -366,10 +402,10 @@ def tally_args(session: Session, motion: Motion, meeting: Meeting) -> dict[str, 
     }
 
 
-def group_buttons(motion: Motion) -> list[list[dict[str, str]]]:
+def group_buttons(motion: Motion) -> list[list[Button]]:
     if motion.ballot == BallotKind.SECRET.value:
         return []
-    return [[button(LABELS[choice], GROUP_VOTE, motion.id, choice.value) for choice in Choice]]
+    return [[GroupVoteButton(motion.id or 0, choice) for choice in Choice]]
 
 
 @schedule.handles(TALLY)
@@ -413,37 +449,25 @@ def remind(session: Session, args: dict[str, Any], now: datetime) -> None:
     )
 
 
-LABELS = {Choice.YES: N_("Yes"), Choice.NO: N_("No"), Choice.ABSTAIN: N_("Abstain")}
-PRIVATE_BALLOT = N_(
-    "<b>Ballot — motion No. {number}</b> ({ballot}, {kind})\n\n{text}\n\n"
-    "Closes: {closes}. You vote for {member}. Choose, then confirm."
-)
-REMINDER = N_(
-    "Reminder: you have not voted yet on motion No. {number}. Closes: {closes}.\n\n{text}"
-)
-GROUP_BALLOT = N_(
-    "<b>Vote — motion No. {number}</b> ({ballot}, {kind})\n\n{text}\n\nCloses: {closes}.\n"
-    "{counts}\nVoted: {voted} of {entitled} entitled.\n{names}"
-)
-NAMED_COUNTS = N_("Yes {yes} · No {no} · Abstain {abstain}")
-SECRET_COUNTS = N_("Secret ballot: the choices are counted at the close.")
-AND_MORE = N_("… and {count} more (see the minutes)")
-CONFIRM = N_("Motion No. {number}: {text}\n\nYou chose: <b>{choice}</b>. {final}\nConfirm?")
-SECRET_FINAL = N_("This is a secret ballot: once cast it cannot be changed.")
-NAMED_CHANGE = N_("You may change it until the vote closes.")
-CONFIRM_LABEL = N_("Confirm")
-CHANGE_LABEL = N_("Choose again")
-NAMED_CAST = N_("✅ Your vote on motion No. {number} is recorded: {choice}.")
-CHANGED = N_("✅ Your vote on motion No. {number} is changed: {choice}.")
-CHANGE_VOTE = N_("Change my vote")
-SECRET_CAST_COPY = N_(
-    "✅ Your secret ballot on motion No. {number} is cast. It is recorded apart from your "
-    "name, and cannot be changed."
-)
-BALLOT_CLOSED = N_(
-    "<b>Motion No. {number}: the vote is closed.</b>\n\n{text}\n\n{yours}\n"
-    "Yes: {yes} · No: {no} · Abstain: {abstain}\n<b>{outcome}</b>\n{rule}"
-)
-YOUR_VOTE = N_("Your vote: {choice}.")
-SECRET_COUNTED = N_("Your secret ballot was counted.")
-DID_NOT_VOTE = N_("You did not vote.")
+LABELS = {
+    Choice.YES: "tallies.labels.yes",
+    Choice.NO: "tallies.labels.no",
+    Choice.ABSTAIN: "tallies.labels.abstain",
+}
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+PRIVATE_BALLOT = "tallies.private_ballot"
+REMINDER = "tallies.reminder"
+GROUP_BALLOT = "tallies.group_ballot"
+NAMED_COUNTS = "tallies.named_counts"
+SECRET_COUNTS = "tallies.secret_counts"
+AND_MORE = "tallies.and_more"
+CONFIRM = "tallies.confirm"
+SECRET_FINAL = "tallies.secret_final"
+NAMED_CHANGE = "tallies.named_change"
+NAMED_CAST = "tallies.named_cast"
+CHANGED = "tallies.changed"
+SECRET_CAST_COPY = "tallies.secret_cast_copy"
+BALLOT_CLOSED = "tallies.ballot_closed"
+YOUR_VOTE = "tallies.your_vote"
+SECRET_COUNTED = "tallies.secret_counted"
+DID_NOT_VOTE = "tallies.did_not_vote"

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -25,8 +26,9 @@ from workflows.charter.membership import (
 from workflows.charter.roles import Actor, Role
 from workflows.fees import periods
 from workflows.platform import audit, locks, outbox, people, prompts, schedule
+from workflows.platform.buttons import Button
 from workflows.platform.settings import Settings
-from workflows.platform.values import N_, Country, Message, Name, button, message
+from workflows.platform.values import Country, Message, Name, message
 
 OPEN_STATES = {
     ApplicationState.SUBMITTED,
@@ -34,10 +36,6 @@ OPEN_STATES = {
     ApplicationState.FORWARDED,
 }
 SCREEN = "application.screen"
-#: Callback prefixes of the buttons this workflow sends (the bot's typed callbacks).
-DECISION = "app"
-HISTORY = "ahist"
-ANSWER = "answer"
 DECIDE = "application.decide"
 #: What the form asks, in order; ``institutional`` only for associates.
 FIELDS = (
@@ -271,20 +269,51 @@ def _letter(application: Application) -> tuple[str, str] | None:
     return application.letter_file_id, application.letter_kind or "document"
 
 
-def decision_buttons(application_id: int, stage: str) -> list[list[dict[str, str]]]:
-    """Buttons of a prompt; the bot layer encodes the same data as its typed callbacks."""
+class Action(StrEnum):
+    """What a prompt's button does to an application."""
+
+    FORWARD = "forward"
+    ASK = "ask"
+    REJECT = "reject"
+    ADMIT = "admit"
+
+
+@dataclass(frozen=True)
+class DecisionButton(Button, kind="application.decide"):
+    """Under an application's prompt: one step of screening or of the decision."""
+
+    application_id: int
+    action: Action
+
+
+@dataclass(frozen=True)
+class HistoryButton(Button, kind="application.history"):
+    """Opens another application (of the same city)."""
+
+    application_id: int
+
+
+@dataclass(frozen=True)
+class AnswerButton(Button, kind="application.answer"):
+    """Under the Secretariat's question: the applicant answers it."""
+
+    application_id: int
+
+
+def decision_buttons(application_id: int, stage: str) -> list[list[Button]]:
+    """Buttons of a prompt: screening (forward; ask, reject) or the decision."""
     if stage == SCREEN:
         return [
-            [button(FORWARD_LABEL, DECISION, application_id, "forward")],
+            [DecisionButton(application_id, Action.FORWARD)],
             [
-                button(ASK_LABEL, DECISION, application_id, "ask"),
-                button(REJECT_LABEL, DECISION, application_id, "reject"),
+                DecisionButton(application_id, Action.ASK),
+                DecisionButton(application_id, Action.REJECT),
             ],
         ]
     return [
         [
-            button(ADMIT_LABEL, DECISION, application_id, "admit"),
-            button(REJECT_LABEL, DECISION, application_id, "reject"),
+            DecisionButton(application_id, Action.ADMIT),
+            DecisionButton(application_id, Action.REJECT),
         ]
     ]
 
@@ -303,7 +332,7 @@ def summary(session: Session, application: Application, *, heading: str) -> Mess
     return message(WITH_WARNING, summary=facts, warning=warning)
 
 
-def same_city_buttons(session: Session, application: Application) -> list[list[dict[str, str]]]:
+def same_city_buttons(session: Session, application: Application) -> list[list[Button]]:
     """A link to the other application of the same city, or to the member's own."""
     same = same_city_as(session, application)
     if isinstance(same, Member):
@@ -314,7 +343,7 @@ def same_city_buttons(session: Session, application: Application) -> list[list[d
         ).first()
     if same is None or same.id is None:
         return []
-    return [[button(SAME_CITY_LINK, HISTORY, same.id)]]
+    return [[HistoryButton(same.id)]]
 
 
 def _facts(session: Session, application: Application, *, heading: str) -> Message:
@@ -401,7 +430,7 @@ def ask(
         chat_id=application.applicant_id,
         key=QUESTION,
         args={"number": str(application.id), "question": question},
-        buttons=[[button(ANSWER_LABEL, ANSWER, application.id)]],
+        buttons=[[AnswerButton(application.id or 0)]],
     )
     key = f"application:{application.id}:question:{now.isoformat()}"
     schedule.schedule(
@@ -644,7 +673,7 @@ def remind_applicant(session: Session, args: dict[str, Any], now: datetime) -> N
         chat_id=application.applicant_id,
         key=QUESTION_REMINDER,
         args={"number": str(application.id), "question": application.question or ""},
-        buttons=[[button(ANSWER_LABEL, ANSWER, application.id)]],
+        buttons=[[AnswerButton(application.id or 0)]],
     )
 
 
@@ -671,80 +700,33 @@ def lapse(session: Session, args: dict[str, Any], now: datetime) -> None:
 
 
 CATEGORY_NAMES = {
-    MemberCategory.FULL: N_("Full member (a city, by its mayor)"),
-    MemberCategory.ASSOCIATE: N_("Associate member (a person or organisation)"),
-    MemberCategory.OBSERVER: N_("Observer member"),
-    MemberCategory.HONORARY: N_("Honorary member"),
+    MemberCategory.FULL: "applications.category_names.full",
+    MemberCategory.ASSOCIATE: "applications.category_names.associate",
+    MemberCategory.OBSERVER: "applications.category_names.observer",
+    MemberCategory.HONORARY: "applications.category_names.honorary",
 }
-SCREEN_HEADING = N_("<b>Membership application No. {number}</b> — please screen it.")
-DECIDE_HEADING = N_(
-    "<b>Membership application No. {number}</b>, forwarded by the Secretariat — "
-    "please admit or reject it (Art. 20)."
-)
-SUMMARY = N_(
-    "{heading}\n\n"
-    "Category: {category}\n"
-    "Name (English): {name_en}\n"
-    "Name (Arabic): {name_ar}\n"
-    "Country: {country}\n"
-    "Signed by: {signatory}, {title}\n"
-    "Contact: {contact}\n"
-    "Adherence to the charter's principles: confirmed\n"
-    "Applicant: {applicant} (id {applicant_id})"
-)
-WITH_WARNING = N_("{summary}\n\n⚠️ {warning}")
-SAME_CITY_MEMBER = N_(
-    "This city is already a member: {name} ({name_ar}). A city is one member (Art. 13, 25); "
-    "admitting this application makes the applicant one more representative of that member."
-)
-SAME_CITY_APPLICATION = N_(
-    "Application No. {number} ({name}) for the same city is still open. A city is one member "
-    "(Art. 13, 25): this one cannot be admitted while the other is open."
-)
-SAME_CITY_LINK = N_("Open the application of the same city")
-JOINED_MEMBER = N_(
-    "Your application No. {number} is decided: {name} is already a member of the Assembly, "
-    "and you are now one of its representatives (Art. 24)."
-)
-JOINED_NOTICE = N_(
-    "Application No. {number}: {name} ({name_ar}) was already a member; the applicant is "
-    "now one of its representatives."
-)
-ANSWERED_SUMMARY = N_("{summary}\n\n<b>Question:</b> {question}\n<b>Answer:</b> {answer}")
-FORWARD_LABEL = N_("Forward to the Secretary-General")
-ASK_LABEL = N_("Ask the applicant")
-REJECT_LABEL = N_("Reject")
-ADMIT_LABEL = N_("Admit")
-ANSWER_LABEL = N_("Answer")
-RECEIVED = N_(
-    "Your application No. {number} has been received by the Secretariat. "
-    "You will be told of every step; /status shows where it stands."
-)
-FORWARDED_TO_APPLICANT = N_(
-    "Your application No. {number} has been screened and forwarded to the Secretary-General."
-)
-FORWARDED_BY = N_("✅ Forwarded to the Secretary-General by {name}, {when}.")
-ASKED_BY = N_("❓ {name} asked the applicant, {when}: {question}")
-REJECTED_BY = N_("❌ Rejected by {name}, {when}. Reason: {reason}")
-ADMITTED_BY = N_("✅ Admitted by {name}, {when}.")
-CANCELLED_BY_APPLICANT = N_("↩️ Withdrawn by the applicant, {when}.")
-QUESTION = N_(
-    "The Secretariat has a question about your application No. {number}:\n\n{question}\n\n"
-    "Press Answer and type your reply."
-)
-QUESTION_REMINDER = N_(
-    "Reminder: the Secretariat is still waiting for your answer about application "
-    "No. {number}:\n\n{question}"
-)
-ANSWER_RECEIVED = N_("Thank you. Your answer was added to application No. {number}.")
-REJECTED_TO_APPLICANT = N_("Your application No. {number} was not accepted. Reason: {reason}")
-WELCOME_MEMBER = N_(
-    "Welcome to the World Assembly of Islamic Cities! {name} is now a member: {category}. "
-    "You are its representative; /menu shows what you can do."
-)
-ADMITTED_NOTICE = N_("Application No. {number} was admitted: {name} ({name_ar}) is now a member.")
-LAPSED_TO_APPLICANT = N_(
-    "Your application No. {number} has lapsed because the Secretariat's question was not "
-    "answered in time. You may apply again with /apply."
-)
-LAPSED_TO_STAFF = N_("Application No. {number} lapsed: the applicant did not answer your question.")
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+SCREEN_HEADING = "applications.screen_heading"
+DECIDE_HEADING = "applications.decide_heading"
+SUMMARY = "applications.summary"
+WITH_WARNING = "applications.with_warning"
+SAME_CITY_MEMBER = "applications.same_city_member"
+SAME_CITY_APPLICATION = "applications.same_city_application"
+JOINED_MEMBER = "applications.joined_member"
+JOINED_NOTICE = "applications.joined_notice"
+ANSWERED_SUMMARY = "applications.answered_summary"
+RECEIVED = "applications.received"
+FORWARDED_TO_APPLICANT = "applications.forwarded_to_applicant"
+FORWARDED_BY = "applications.forwarded_by"
+ASKED_BY = "applications.asked_by"
+REJECTED_BY = "applications.rejected_by"
+ADMITTED_BY = "applications.admitted_by"
+CANCELLED_BY_APPLICANT = "applications.cancelled_by_applicant"
+QUESTION = "applications.question"
+QUESTION_REMINDER = "applications.question_reminder"
+ANSWER_RECEIVED = "applications.answer_received"
+REJECTED_TO_APPLICANT = "applications.rejected_to_applicant"
+WELCOME_MEMBER = "applications.welcome_member"
+ADMITTED_NOTICE = "applications.admitted_notice"
+LAPSED_TO_APPLICANT = "applications.lapsed_to_applicant"
+LAPSED_TO_STAFF = "applications.lapsed_to_staff"

@@ -6,6 +6,7 @@ The second confirmation creates the honorary member (no fees, no vote:
 Art. 18, 25); a decline by either ends the nomination.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -18,11 +19,10 @@ from workflows.charter.membership import MemberCategory, Standing
 from workflows.charter.roles import Role
 from workflows.membership import standing
 from workflows.platform import audit, locks, outbox, people, prompts
+from workflows.platform.buttons import Button
 from workflows.platform.settings import Settings
-from workflows.platform.values import N_, Message, Name, button, message
+from workflows.platform.values import Message, Name, message
 
-#: Callback prefix of the prompts' buttons (the bot's typed callback).
-DECISION = "hon"
 OPEN_STATES = {HonoraryState.NOMINATED, HonoraryState.CHAIR_CONFIRMED, HonoraryState.SG_CONFIRMED}
 
 
@@ -36,6 +36,15 @@ class Capacity(StrEnum):
 class Verdict(StrEnum):
     CONFIRM = "confirm"
     DECLINE = "decline"
+
+
+@dataclass(frozen=True)
+class DecisionButton(Button, kind="honorary.decide"):
+    """Under a signatory's prompt: confirm the nomination in this capacity, or decline it."""
+
+    nomination_id: int
+    capacity: Capacity
+    verdict: Verdict
 
 
 ROLE = {Capacity.CHAIR: Role.CHAIR, Capacity.SECRETARY_GENERAL: Role.SECRETARY_GENERAL}
@@ -140,13 +149,8 @@ def summary(session: Session, nomination: HonoraryNomination, capacity: Capacity
     )
 
 
-def decision_buttons(nomination_id: int, capacity: Capacity) -> list[list[dict[str, str]]]:
-    return [
-        [
-            button(CONFIRM_LABEL, DECISION, nomination_id, capacity.value, Verdict.CONFIRM.value),
-            button(DECLINE_LABEL, DECISION, nomination_id, capacity.value, Verdict.DECLINE.value),
-        ]
-    ]
+def decision_buttons(nomination_id: int, capacity: Capacity) -> list[list[Button]]:
+    return [[DecisionButton(nomination_id, capacity, verdict) for verdict in Verdict]]
 
 
 def check(
@@ -321,41 +325,16 @@ def decline(
 
 
 CAPACITY = {
-    Capacity.CHAIR: N_("Chair of the Assembly"),
-    Capacity.SECRETARY_GENERAL: N_("Secretary-General"),
+    Capacity.CHAIR: "honorary.capacity.chair",
+    Capacity.SECRETARY_GENERAL: "honorary.capacity.secretary_general",
 }
-HEADING = N_(
-    "<b>Honorary membership: nomination No. {number}</b> — please confirm or decline it "
-    "as {capacity} (Art. 15)."
-)
-SUMMARY = N_(
-    "{heading}\n\n"
-    "Name (English): {name_en}\n"
-    "Name (Arabic): {name_ar}\n"
-    "Contribution to the purposes of the Assembly: {contribution}\n"
-    "Nominated by: {nominator}\n\n"
-    "Honorary membership needs the confirmation of both the Chair and the Secretary-General."
-)
-CONFIRM_LABEL = N_("Confirm")
-DECLINE_LABEL = N_("Decline the nomination")
-CONFIRMED_BY = N_("✅ Confirmed by {name} as {capacity}, {when}.")
-DECLINED_BY = N_("❌ Declined by {name} as {capacity}, {when}. Reason: {reason}")
-NOMINATED = N_(
-    "Your nomination No. {number} of {name} for honorary membership was sent to the Chair "
-    "and the Secretary-General. You will be told when they have decided."
-)
-HALF_CONFIRMED = N_(
-    "Nomination No. {number} ({name}): the {signatory} has confirmed it. "
-    "The confirmation of the {other} is still awaited."
-)
-CONFIRMED_TO_NOMINATOR = N_(
-    "Nomination No. {number} is confirmed by both the Chair and the Secretary-General: "
-    "{name} is now an honorary member of the Assembly."
-)
-CONFIRMED_NOTICE = N_(
-    "Honorary membership conferred (nomination No. {number}): {name} ({name_ar}) is now an "
-    "honorary member."
-)
-DECLINED_TO_NOMINATOR = N_(
-    "Nomination No. {number} ({name}) was declined by the {signatory}. Reason: {reason}"
-)
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+HEADING = "honorary.heading"
+SUMMARY = "honorary.summary"
+CONFIRMED_BY = "honorary.confirmed_by"
+DECLINED_BY = "honorary.declined_by"
+NOMINATED = "honorary.nominated"
+HALF_CONFIRMED = "honorary.half_confirmed"
+CONFIRMED_TO_NOMINATOR = "honorary.confirmed_to_nominator"
+CONFIRMED_NOTICE = "honorary.confirmed_notice"
+DECLINED_TO_NOMINATOR = "honorary.declined_to_nominator"

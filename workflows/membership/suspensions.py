@@ -7,7 +7,9 @@ proposed by the Secretariat and decided by the Secretary-General in the same
 way. One case per suspension, from the proposal to the lifting.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
@@ -18,15 +20,31 @@ from workflows.charter.membership import MEMBERSHIP, Standing, StandingEvent
 from workflows.charter.roles import Role
 from workflows.membership import representation, standing
 from workflows.platform import audit, locks, people, prompts
+from workflows.platform.buttons import Button
 from workflows.platform.settings import Settings
-from workflows.platform.values import N_, Message, button, message
+from workflows.platform.values import Message, message
 
 DECIDE = "suspension.decide"
 LIFT = "suspension.lift"
-#: Callback prefix of the prompts' buttons (the bot's typed callback).
-DECISION = "sus"
 #: A case in one of these states is still the member's current story.
 OPEN_STATES = {SuspensionState.PROPOSED, SuspensionState.SUSPENDED, SuspensionState.LIFT_PROPOSED}
+
+
+class Action(StrEnum):
+    """The Secretary-General's decisions on a case: the events of its machine."""
+
+    SUSPEND = SuspensionEvent.SUSPEND.value
+    REJECT = SuspensionEvent.REJECT.value
+    LIFT = SuspensionEvent.LIFT.value
+    KEEP = SuspensionEvent.KEEP.value
+
+
+@dataclass(frozen=True)
+class DecisionButton(Button, kind="suspension.decide"):
+    """Under a proposal: suspend or reject it; under a proposed lifting: lift or keep."""
+
+    case_id: int
+    action: Action
 
 
 def may_propose(session: Session, user: User) -> bool:
@@ -150,8 +168,8 @@ def propose(
         text=summary(session, case, member, heading=DECIDE_HEADING),
         buttons=[
             [
-                button(SUSPEND_LABEL, DECISION, case.id, SuspensionEvent.SUSPEND.value),
-                button(REJECT_LABEL, DECISION, case.id, SuspensionEvent.REJECT.value),
+                DecisionButton(case.id, Action.SUSPEND),
+                DecisionButton(case.id, Action.REJECT),
             ]
         ],
         now=now,
@@ -186,8 +204,8 @@ def propose_lift(
         text=summary(session, case, member, heading=LIFT_HEADING),
         buttons=[
             [
-                button(LIFT_LABEL, DECISION, case.id, SuspensionEvent.LIFT.value),
-                button(KEEP_LABEL, DECISION, case.id, SuspensionEvent.KEEP.value),
+                DecisionButton(case.id, Action.LIFT),
+                DecisionButton(case.id, Action.KEEP),
             ]
         ],
         now=now,
@@ -271,57 +289,25 @@ def close_for_withdrawn(session: Session, member: Member, user: User, *, now: da
     )
 
 
-DECIDE_HEADING = N_(
-    "<b>Suspension proposed, case No. {number}</b> (Art. 22) — please suspend the member or "
-    "reject the proposal. A suspended member keeps its access to information but does not vote."
-)
-LIFT_HEADING = N_(
-    "<b>Lifting of suspension proposed, case No. {number}</b> — please lift the suspension or "
-    "keep it."
-)
-SUMMARY = N_(
-    "{heading}\n\n"
-    "Member: {name_en} ({name_ar})\n"
-    "Breach of the charter: {reason}\n"
-    "Proposed by: {proposer}"
-)
-LIFT_SUMMARY = N_("{summary}\n\n<b>Why lift it:</b> {reason}")
-SUSPEND_LABEL = N_("Suspend the member")
-REJECT_LABEL = N_("Reject the proposal")
-LIFT_LABEL = N_("Lift the suspension")
-KEEP_LABEL = N_("Keep suspended")
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+DECIDE_HEADING = "suspensions.decide_heading"
+LIFT_HEADING = "suspensions.lift_heading"
+SUMMARY = "suspensions.summary"
+LIFT_SUMMARY = "suspensions.lift_summary"
 OUTCOMES = {
-    SuspensionEvent.SUSPEND: N_("⛔ Suspended by {name}, {when}."),
-    SuspensionEvent.REJECT: N_("❌ Proposal rejected by {name}, {when}."),
-    SuspensionEvent.LIFT: N_("✅ Suspension lifted by {name}, {when}."),
-    SuspensionEvent.KEEP: N_("⛔ Kept suspended by {name}, {when}."),
+    SuspensionEvent.SUSPEND: "suspensions.outcomes.suspend",
+    SuspensionEvent.REJECT: "suspensions.outcomes.reject",
+    SuspensionEvent.LIFT: "suspensions.outcomes.lift",
+    SuspensionEvent.KEEP: "suspensions.outcomes.keep",
 }
-CLOSED_BY_WITHDRAWAL = N_("↩️ Closed: the member has withdrawn from the Assembly ({name}, {when}).")
+CLOSED_BY_WITHDRAWAL = "suspensions.closed_by_withdrawal"
 TO_MEMBER = {
-    SuspensionEvent.SUSPEND: N_(
-        "The Secretary-General has suspended the membership of {name} ({name_ar}) for a "
-        "breach of the charter (Art. 22). Reason: {reason}\n\nDuring the suspension you keep access to the "
-        "Assembly's information, but {name} does not vote. The Secretariat will tell you when "
-        "the suspension is lifted."
-    ),
-    SuspensionEvent.LIFT: N_(
-        "The suspension of {name} ({name_ar}) has been lifted by the Secretary-General: the membership is "
-        "in good standing again, with its voting right."
-    ),
+    SuspensionEvent.SUSPEND: "suspensions.to_member.suspend",
+    SuspensionEvent.LIFT: "suspensions.to_member.lift",
 }
 NOTICES = {
-    SuspensionEvent.SUSPEND: N_(
-        "Case No. {number}: {name} ({name_ar}) is suspended by the Secretary-General."
-    ),
-    SuspensionEvent.REJECT: N_(
-        "Case No. {number}: the Secretary-General rejected the proposal to suspend {name} "
-        "({name_ar}); the membership continues."
-    ),
-    SuspensionEvent.LIFT: N_(
-        "Case No. {number}: the suspension of {name} ({name_ar}) is lifted by the "
-        "Secretary-General."
-    ),
-    SuspensionEvent.KEEP: N_(
-        "Case No. {number}: the Secretary-General keeps {name} ({name_ar}) suspended."
-    ),
+    SuspensionEvent.SUSPEND: "suspensions.notices.suspend",
+    SuspensionEvent.REJECT: "suspensions.notices.reject",
+    SuspensionEvent.LIFT: "suspensions.notices.lift",
+    SuspensionEvent.KEEP: "suspensions.notices.keep",
 }

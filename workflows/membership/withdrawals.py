@@ -9,6 +9,7 @@ representative role of those left representing no one, and so its votes.
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
@@ -24,14 +25,30 @@ from workflows.charter.membership import (
 from workflows.charter.roles import Role
 from workflows.membership import representation, standing, suspensions
 from workflows.platform import audit, locks, outbox, people, prompts
+from workflows.platform.buttons import Button
 from workflows.platform.settings import Settings
-from workflows.platform.values import N_, Message, button, message
+from workflows.platform.values import Message, message
 
 ACKNOWLEDGE = "withdrawal.acknowledge"
 DECIDE = "withdrawal.decide"
-#: Callback prefix of the prompts' buttons (the bot's typed callback).
-DECISION = "wdr"
 OPEN_STATES = {WithdrawalState.REQUESTED, WithdrawalState.ACKNOWLEDGED}
+
+
+class Action(StrEnum):
+    """What a button does to a withdrawal request."""
+
+    ACKNOWLEDGE = "ack"
+    ACCEPT = "accept"
+    REFUSE = "refuse"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class DecisionButton(Button, kind="withdrawal.decide"):
+    """Under a withdrawal's prompt: acknowledge it, or accept or refuse it."""
+
+    request_id: int
+    action: Action
 
 
 @dataclass(frozen=True)
@@ -122,7 +139,7 @@ def request(
         subject_id=withdrawal.id,
         audience=Role.SECRETARIAT,
         text=summary(session, withdrawal, member, heading=ACKNOWLEDGE_HEADING),
-        buttons=[[button(ACKNOWLEDGE_LABEL, DECISION, withdrawal.id, "ack")]],
+        buttons=[[DecisionButton(withdrawal.id, Action.ACKNOWLEDGE)]],
         now=now,
         settings=settings,
         attachment=_letter(withdrawal),
@@ -231,8 +248,8 @@ def acknowledge(
         text=summary(session, withdrawal, member, heading=DECIDE_HEADING),
         buttons=[
             [
-                button(ACCEPT_LABEL, DECISION, withdrawal.id, "accept"),
-                button(REFUSE_LABEL, DECISION, withdrawal.id, "refuse"),
+                DecisionButton(withdrawal.id, Action.ACCEPT),
+                DecisionButton(withdrawal.id, Action.REFUSE),
             ]
         ],
         now=now,
@@ -313,60 +330,24 @@ def cancel(session: Session, request_id: int, user: User, *, now: datetime) -> N
 
 
 CATEGORY_NAMES = {
-    MemberCategory.FULL: N_("Full member"),
-    MemberCategory.ASSOCIATE: N_("Associate member"),
-    MemberCategory.OBSERVER: N_("Observer member"),
-    MemberCategory.HONORARY: N_("Honorary member"),
+    MemberCategory.FULL: "withdrawals.category_names.full",
+    MemberCategory.ASSOCIATE: "withdrawals.category_names.associate",
+    MemberCategory.OBSERVER: "withdrawals.category_names.observer",
+    MemberCategory.HONORARY: "withdrawals.category_names.honorary",
 }
-ACKNOWLEDGE_HEADING = N_(
-    "<b>Withdrawal request No. {number}</b> (Art. 21) — please acknowledge it; it then goes "
-    "to the Secretary-General for decision."
-)
-DECIDE_HEADING = N_(
-    "<b>Withdrawal request No. {number}</b>, acknowledged by the Secretariat — please accept "
-    "or refuse it (Art. 21). Accepting ends the membership and its voting right."
-)
-SUMMARY = N_(
-    "{heading}\n\n"
-    "Member: {name_en} ({name_ar})\n"
-    "Category: {category}\n"
-    "Reason: {reason}\n"
-    "Signed request: {letter}\n"
-    "Requested by: {requester} (id {requester_id})"
-)
-LETTER_ATTACHED = N_("attached above")
-LETTER_NOT_NEEDED = N_("not required for this member")
-ACKNOWLEDGE_LABEL = N_("Acknowledge receipt")
-ACCEPT_LABEL = N_("Accept the withdrawal")
-REFUSE_LABEL = N_("Refuse the withdrawal")
-ACKNOWLEDGED_BY = N_("✅ Acknowledged by {name}, {when}; sent to the Secretary-General.")
-ACCEPTED_BY = N_("✅ Withdrawal accepted by {name}, {when}.")
-REFUSED_BY = N_("❌ Refused by {name}, {when}. Reason: {reason}")
-CANCELLED_BY = N_("↩️ Cancelled by the member's representative {name}, {when}.")
-RECEIVED = N_(
-    "Your withdrawal request No. {number} for {name} ({name_ar}) has been sent to the "
-    "Secretariat. "
-    "You will be told of every step; you may cancel it with /withdraw until it is decided."
-)
-ACKNOWLEDGED_TO_REQUESTER = N_(
-    "Your withdrawal request No. {number} ({name}, {name_ar}) was acknowledged by the "
-    "Secretariat and "
-    "is now with the Secretary-General for decision."
-)
-ACCEPTED_TO_MEMBER = N_(
-    "The Secretary-General has accepted withdrawal request No. {number}: {name} ({name_ar}) "
-    "is no longer a member of the Assembly. Its representation and voting right have ended. "
-    "Thank you for the years of cooperation."
-)
-ACCEPTED_NOTICE = N_(
-    "Withdrawal request No. {number} was accepted: {name} ({name_ar}) has left the Assembly."
-)
-REFUSED_TO_MEMBER = N_(
-    "The Secretary-General did not accept withdrawal request No. {number} ({name}, "
-    "{name_ar}); the "
-    "membership continues. Reason: {reason}"
-)
-REFUSED_NOTICE = N_(
-    "Withdrawal request No. {number} ({name}) was refused by the Secretary-General. "
-    "Reason: {reason}"
-)
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+ACKNOWLEDGE_HEADING = "withdrawals.acknowledge_heading"
+DECIDE_HEADING = "withdrawals.decide_heading"
+SUMMARY = "withdrawals.summary"
+LETTER_ATTACHED = "withdrawals.letter_attached"
+LETTER_NOT_NEEDED = "withdrawals.letter_not_needed"
+ACKNOWLEDGED_BY = "withdrawals.acknowledged_by"
+ACCEPTED_BY = "withdrawals.accepted_by"
+REFUSED_BY = "withdrawals.refused_by"
+CANCELLED_BY = "withdrawals.cancelled_by"
+RECEIVED = "withdrawals.received"
+ACKNOWLEDGED_TO_REQUESTER = "withdrawals.acknowledged_to_requester"
+ACCEPTED_TO_MEMBER = "withdrawals.accepted_to_member"
+ACCEPTED_NOTICE = "withdrawals.accepted_notice"
+REFUSED_TO_MEMBER = "withdrawals.refused_to_member"
+REFUSED_NOTICE = "withdrawals.refused_notice"

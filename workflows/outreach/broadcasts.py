@@ -35,16 +35,23 @@ from workflows.charter.errors import IllegalTransition, MajlisError, NotAllowed
 from workflows.charter.membership import MemberCategory, Standing, VotingRight
 from workflows.charter.roles import STAFF, Role
 from workflows.platform import audit, outbox, people, schedule, values
-from workflows.platform.values import N_, Markup, button
+from workflows.platform.buttons import Button
+from workflows.platform.values import Markup
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReportButton(Button, kind="broadcast.report"):
+    """Under a broadcast's report: the CSV of those it did not reach."""
+
+    broadcast_id: int
+
 
 START = "broadcast.start"
 PROGRESS = "broadcast.progress"
 #: How often the sender's progress message is brought up to date.
 PROGRESS_EVERY = timedelta(seconds=2)
-#: The callback prefix of the report's button for its CSV (bot.conversations.outreach.broadcast).
-REPORT_CSV = "bcsv"
 #: Rows per bulk insert: a 2,000-person broadcast is two statements.
 BATCH = 1000
 
@@ -337,15 +344,11 @@ def cancel(session: Session, *, broadcast_id: int, actor_id: int, now: datetime)
     return broadcast
 
 
-BODY_KEY = N_("{body}")
-PROGRESS_TEXT = N_("📣 Broadcast No. {number}: sent {sent} of {total}.")
-PROGRESS_DONE = N_("📣 Broadcast No. {number}: finished, {sent} of {total} handled.")
-REPORT = N_(
-    "<b>Broadcast No. {number}: report</b>\n"
-    "Delivered: {delivered}\nBlocked the bot: {blocked}\nNever started the bot: {never}\n"
-    "Failed: {failed}\nMembers reached: {members}"
-)
-REPORT_BUTTON = N_("CSV of those not reached")
+BODY_KEY = "broadcasts.body_key"
+PROGRESS_TEXT = "broadcasts.progress_text"
+PROGRESS_DONE = "broadcasts.progress_done"
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+REPORT = "broadcasts.report"
 
 
 @schedule.handles(START)
@@ -505,7 +508,7 @@ def progress(session: Session, args: dict[str, Any], now: datetime) -> None:
             "failed": counts.failed,
             "members": broadcast.members,
         },
-        buttons=[[button(REPORT_BUTTON, REPORT_CSV, broadcast_id)]] if missed else [],
+        buttons=[[ReportButton(broadcast_id)]] if missed else [],
         dedupe_key=f"broadcast:{broadcast_id}:report",
     )
     audit.record(

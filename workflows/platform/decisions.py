@@ -24,7 +24,7 @@ from workflows.charter.statemachine import StateMachine
 from workflows.fees import payments
 from workflows.membership import applications, honorary, suspensions, withdrawals
 from workflows.platform import prompts
-from workflows.platform.values import N_, Message, message
+from workflows.platform.values import Message, message
 
 #: The prompts that ask for each machine's decisions.
 PROMPTS: dict[str, tuple[str, ...]] = {
@@ -41,19 +41,20 @@ MACHINES: dict[str, StateMachine[Any, Any]] = {
 ENTITIES = {"membership": "member", "voting_right": "member"}
 
 BY = {
-    ("motion", "open"): N_("🗳 Put to the vote by {name}, {when}."),
-    ("motion", "closed"): N_("🔒 Vote closed by {name}, {when}."),
-    ("motion", "withdrawn"): N_("↩️ Motion withdrawn by {name}, {when}."),
-    ("meeting", "open"): N_("Session opened by {name}, {when}."),
-    ("meeting", "closed"): N_("Session closed by {name}, {when}."),
-    ("meeting", "cancelled"): N_("Session cancelled by {name}, {when}."),
-    ("voting_right", "suspended_for_fees"): N_("Voting right suspended by {name}, {when}."),
-    ("voting_right", "active"): N_("Voting right restored by {name}, {when}."),
+    ("motion", "open"): "decisions.by.motion_open",
+    ("motion", "closed"): "decisions.by.motion_closed",
+    ("motion", "withdrawn"): "decisions.by.motion_withdrawn",
+    ("meeting", "open"): "decisions.by.meeting_open",
+    ("meeting", "closed"): "decisions.by.meeting_closed",
+    ("meeting", "cancelled"): "decisions.by.meeting_cancelled",
+    ("voting_right", "suspended_for_fees"): "decisions.by.voting_right_suspended_for_fees",
+    ("voting_right", "active"): "decisions.by.voting_right_active",
 }
+#: Notices by their stable names: their words and tags are in bot/notices.py.
 #: A step someone took that has no sentence of its own above.
-SOMEONE = N_("{name} has already acted on this, {when}.")
+SOMEONE = "decisions.someone"
 #: A step Majlis took itself: a deadline, a lapse, a fee's grace period.
-AUTOMATIC = N_("This was already settled automatically at its deadline, {when}.")
+AUTOMATIC = "decisions.automatic"
 
 
 def first_to_act(

@@ -8,6 +8,7 @@ still waiting to be sent is rewritten in place rather than queued behind, so at
 most one waits per message and it always carries the latest text.
 """
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from models import DueItem, Notification
 from workflows.platform import outbox, schedule, values
+from workflows.platform.buttons import Cell, encode
 
 #: One edit per live message per window: at most 12 a minute, leaving room in a
 #: group's 20 for ballots, reminders and results.
@@ -50,7 +52,7 @@ def edit(
     target_id: int,
     key: str,
     args: dict[str, Any],
-    buttons: list[list[dict[str, str]]],
+    buttons: Sequence[Sequence[Cell]],
     now: datetime,
 ) -> None:
     """Give the message of notification ``target_id`` a new text and buttons."""
@@ -65,7 +67,7 @@ def edit(
             col(Notification.failed_at).is_(None),
             or_(col(Notification.claimed_until).is_(None), col(Notification.claimed_until) < now),
         )
-        .values(key=key, args=values.encode(args), buttons=buttons)
+        .values(key=key, args=values.encode(args), buttons=encode(buttons))
     )
     if waiting.rowcount:  # type: ignore[attr-defined]
         return

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from models import Notification, bulk
 from models.db import Database
 from workflows.platform import values
+from workflows.platform.buttons import Cell, encode
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def notify(
     key: str,
     args: dict[str, Any] | None = None,
     plural_key: str | None = None,
-    buttons: list[list[dict[str, str]]] | None = None,
+    buttons: Sequence[Sequence[Cell]] | None = None,
     dedupe_key: str | None = None,
     prompt_id: int | None = None,
     edit_of: int | None = None,
@@ -90,7 +91,7 @@ class Owed:
     key: str
     args: dict[str, Any] | None = None
     plural_key: str | None = None
-    buttons: list[list[dict[str, str]]] | None = None
+    buttons: Sequence[Sequence[Cell]] | None = None
     dedupe_key: str | None = None
     prompt_id: int | None = None
     edit_of: int | None = None
@@ -186,7 +187,7 @@ def _values(item: Owed) -> dict[str, Any]:
         "key": item.key,
         "plural_key": item.plural_key,
         "args": values.encode(item.args or {}),
-        "buttons": item.buttons or [],
+        "buttons": encode(item.buttons),
         "dedupe_key": item.dedupe_key,
         "prompt_id": item.prompt_id,
         "edit_of": item.edit_of,

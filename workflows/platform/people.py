@@ -13,7 +13,7 @@ from workflows.charter.errors import NotAllowed
 from workflows.charter.membership import Standing
 from workflows.charter.roles import STAFF, Actor, Party, Role
 from workflows.platform import audit, locks, outbox
-from workflows.platform.values import N_, Name, message
+from workflows.platform.values import Name, message
 
 LANGUAGES = ("en", "ar")
 #: Telegram usernames: 5 to 32 letters, digits and underscores, not starting with a digit.
@@ -295,20 +295,16 @@ def find_person(session: Session, typed: str) -> User | None:
 
 
 ROLE_NAMES: dict[Role, str] = {
-    Role.GUEST: N_("Guest"),
-    Role.REPRESENTATIVE: N_("Representative of a member"),
-    Role.SECRETARIAT: N_("Secretariat staff"),
-    Role.SECRETARY_GENERAL: N_("Secretary-General"),
-    Role.CHAIR: N_("Chair of the Assembly"),
-    Role.TRUSTEE: N_("Member of the Board of Trustees"),
-    Role.STEERING: N_("Member of the Steering Committee"),
-    Role.COUNCIL: N_("Member of the Executive Supreme Council"),
+    Role.GUEST: "people.role_names.guest",
+    Role.REPRESENTATIVE: "people.role_names.representative",
+    Role.SECRETARIAT: "people.role_names.secretariat",
+    Role.SECRETARY_GENERAL: "people.role_names.secretary_general",
+    Role.CHAIR: "people.role_names.chair",
+    Role.TRUSTEE: "people.role_names.trustee",
+    Role.STEERING: "people.role_names.steering",
+    Role.COUNCIL: "people.role_names.council",
 }
-GRANTED = N_(
-    "The Secretariat has given you the role: {role}. Send /menu to see what you can do now."
-)
-LINKED = N_(
-    "The Secretariat has registered you as a representative of {name}. Send /menu to see "
-    "what you can do now."
-)
-REVOKED = N_("The Secretariat has withdrawn your role: {role}. Send /menu to see your menu.")
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+GRANTED = "people.granted"
+LINKED = "people.linked"
+REVOKED = "people.revoked"

@@ -8,6 +8,7 @@ Every copy is then edited to say who did what and when; :func:`close` does so fo
 the prompt about a request still open, if there is one.
 """
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from models import GroupChat, Notification, Prompt, User
 from workflows.charter.errors import IllegalTransition
 from workflows.charter.roles import Role
 from workflows.platform import outbox, people, schedule, values
+from workflows.platform.buttons import Cell
 from workflows.platform.settings import Settings
 from workflows.platform.values import N_, Message, message
 
@@ -47,7 +49,7 @@ def open_prompt(
     subject_id: int,
     audience: Role,
     text: Message,
-    buttons: list[list[dict[str, str]]],
+    buttons: Sequence[Sequence[Cell]],
     now: datetime,
     settings: Settings,
     attachment: tuple[str, str] | None = None,
@@ -93,7 +95,7 @@ def send_copy(
     prompt: Prompt,
     chat_id: int,
     text: Message,
-    buttons: list[list[dict[str, str]]],
+    buttons: Sequence[Sequence[Cell]],
     attachment: tuple[str, str] | None = None,
     caption: Message | None = None,
 ) -> None:
@@ -115,7 +117,8 @@ def send_copy(
     )
 
 
-ATTACHMENT_CAPTION = N_("The signed letter, for the request below.")
+#: Notices by their stable names: their words and tags are in bot/notices.py.
+ATTACHMENT_CAPTION = "prompts.attachment_caption"
 
 
 def waiting_for(session: Session, roles: set[Role]) -> list[tuple[Prompt, Notification]]:
@@ -325,8 +328,5 @@ def escalate(session: Session, args: dict[str, Any], now: datetime) -> None:
             )
 
 
-REMINDER = N_("Reminder: the request above has been waiting for a decision since {since}.")
-ESCALATED = N_(
-    "Escalated to you: a request has been waiting for the Secretariat since {since}. "
-    "You can decide it below."
-)
+REMINDER = "prompts.reminder"
+ESCALATED = "prompts.escalated"

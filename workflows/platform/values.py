@@ -19,7 +19,6 @@ __all__ = [
     "Money",
     "Name",
     "Texts",
-    "button",
     "decode",
     "encode",
     "message",
@@ -90,12 +89,6 @@ class Name:
 
     def for_language(self, language: str) -> str:
         return self.ar if language == "ar" and self.ar else self.en
-
-
-def button(label: str, prefix: str, *parts: object) -> dict[str, str]:
-    """A stored button: its label key and the callback data the bot's typed callback
-    with ``prefix`` unpacks (fields joined by ":")."""
-    return {"key": label, "data": ":".join([prefix, *(str(part) for part in parts)])}
 
 
 def message(key: str, plural: str | None = None, /, **args: Any) -> Message:

@@ -3,10 +3,10 @@ report starts: /pay, the button under a notice or reminder, and the answer to a
 dispute. The form itself is :mod:`bot.conversations.fees.payment_form`.
 """
 
-import enum
 from dataclasses import dataclass
 from datetime import date
 
+from bot.buttons import REPORT_LABEL, FixPayment, PayFee
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations.fees.payment_form import Mode, start_form
@@ -17,31 +17,12 @@ from models import FeeDue, FeePayment, Member
 from workflows.charter.errors import IllegalTransition, NotAllowed
 from workflows.charter.machines import PaymentState
 from workflows.charter.membership import MemberCategory
-from workflows.fees import payments, periods, statements
+from workflows.fees import payments, statements
+from workflows.fees.payments import Fix
 from workflows.membership import representation
 from workflows.platform.values import N_, Name
 
 router = Router("fees")
-
-
-@dataclass(frozen=True)
-class PayFee(Callback, prefix=periods.PAY):
-    """The "Report a payment" button under a notice or a reminder: the due it is for."""
-
-    due_id: int
-
-
-class Fix(enum.StrEnum):
-    CORRECT = "correct"
-    CANCEL = "cancel"
-
-
-@dataclass(frozen=True)
-class FixPayment(Callback, prefix=payments.CORRECT):
-    """Under a dispute: correct the report, or withdraw it."""
-
-    payment_id: int
-    action: Fix
 
 
 @dataclass(frozen=True)
@@ -81,7 +62,7 @@ def statement_command(turn: Turn) -> None:
     for member in members:
         turn.say(
             statement_text(turn, member, today),
-            [[Button(t._(periods.REPORT_LABEL), PayMenu().pack())]],
+            [[Button(t._(REPORT_LABEL), PayMenu().pack())]],
         )
 
 

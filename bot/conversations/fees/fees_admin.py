@@ -10,6 +10,7 @@ import enum
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bot.buttons import PaymentDecision, keyboard
 from bot.callbacks import Callback
 from bot.chat import Button, Document, Keyboard, Reply
 from bot.conversations import steps
@@ -27,6 +28,7 @@ from workflows.charter.machines import FEE_PAYMENT, PaymentEvent
 from workflows.charter.membership import VotingRight
 from workflows.charter.roles import STAFF
 from workflows.fees import payments, periods, statements, voting_rights
+from workflows.fees.payments import Verdict
 from workflows.membership import representation
 from workflows.platform import people
 from workflows.platform.values import Name
@@ -56,17 +58,6 @@ class FeeAdmin(Callback, prefix="fadm"):
 class FeeList(Callback, prefix="flist"):
     period_id: int
     status: statements.DueStatus
-
-
-class Verdict(enum.StrEnum):
-    CONFIRM = "confirm"
-    DISPUTE = "dispute"
-
-
-@dataclass(frozen=True)
-class PaymentDecision(Callback, prefix=payments.DECISION):
-    payment_id: int
-    action: Verdict
 
 
 @dataclass(frozen=True)
@@ -384,10 +375,7 @@ def open_payment(turn: Turn, press: OpenPayment) -> None:
     require_staff(turn)
     payment = load_payment(turn, press.payment_id)
     text = payments.summary(turn.session, payment, heading=payments.REPORTED_HEADING)
-    buttons = [
-        [Button(turn.t.key(cell["key"]), cell["data"]) for cell in row]
-        for row in payments.decision_buttons(payment.id or 0)
-    ]
+    buttons = keyboard(turn.t, payments.decision_buttons(payment.id or 0))
     turn.say(turn.t.key(text.key, **text.args), buttons)
 
 

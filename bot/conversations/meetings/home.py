@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from sqlmodel import col, select
 
+from bot.buttons import CHECK_IN_LABEL, RSVP_LABELS, CheckIn, DelegationAnswer, RsvpPress
 from bot.callbacks import Callback
 from bot.chat import Button, Document, Keyboard, Reply
 from bot.conversations import steps
@@ -67,25 +68,6 @@ class MeetBase(Callback, prefix="mbb"):
 
     meeting_id: int
     base: MajorityBase
-
-
-@dataclass(frozen=True)
-class RsvpPress(Callback, prefix=sessions.RSVP):
-    meeting_id: int
-    invitation_id: int
-    answer: Rsvp
-
-
-@dataclass(frozen=True)
-class DelegationAnswer(Callback, prefix=attendance.DELEGATION):
-    delegation_id: int
-    answer: str
-
-
-@dataclass(frozen=True)
-class CheckIn(Callback, prefix=sessions.CHECK_IN):
-    meeting_id: int
-    member_id: int
 
 
 @dataclass(frozen=True)
@@ -215,11 +197,10 @@ def page(turn: Turn, meeting: Meeting, *, edit: bool = False) -> None:
         if state is MeetingState.OPEN:
             member_ids = [int(v[1:]) if v.startswith("m") else 0 for v in voters_for(turn, meeting)]
             rows += [
-                [Button(t._(sessions.CHECK_IN_LABEL), CheckIn(meeting.id, m).pack())]
-                for m in member_ids[:1]
+                [Button(t._(CHECK_IN_LABEL), CheckIn(meeting.id, m).pack())] for m in member_ids[:1]
             ]
         if meeting.body == Body.ASSEMBLY.value and state is not MeetingState.CLOSED:
-            rows.append([act(sessions.DELEGATE_LABEL, Act.DELEGATE)])
+            rows.append([act(RSVP_LABELS[Rsvp.DELEGATE], Act.DELEGATE)])
     rows += vote_pages.motion_buttons(turn, meeting)
     rows.append([act(REFRESH_LABEL, Act.VIEW)])
     if edit:

@@ -28,7 +28,7 @@ from babel.dates import format_time
 from bot.i18n import Html, Text
 from workflows.charter.meetings import BallotKind, DelegationState, SessionKind
 from workflows.charter.voting import MotionKind, Result, quorum
-from workflows.meetings import motions, sessions
+from workflows.meetings import ballots, motions, sessions
 from workflows.meetings.minutes import Minutes, MotionMinutes, Name
 from workflows.platform.values import N_, Message
 
@@ -351,10 +351,10 @@ class _Document:
         kind = MotionKind(motion.kind)
         self.field(
             t._(KIND),
-            f"{t._(motions.KIND_NAMES[kind])}، {t._(motions.BALLOT_NAMES[BallotKind(motion.ballot)])}"
+            f"{t._(ballots.KIND_NAMES[kind])}، {t._(ballots.BALLOT_NAMES[BallotKind(motion.ballot)])}"
             if t.rtl
-            else f"{t._(motions.KIND_NAMES[kind])}, "
-            f"{t._(motions.BALLOT_NAMES[BallotKind(motion.ballot)])}",
+            else f"{t._(ballots.KIND_NAMES[kind])}, "
+            f"{t._(ballots.BALLOT_NAMES[BallotKind(motion.ballot)])}",
         )
         rules = motions.rules_of(motion)
         self.field(t._(RULE), plain(t, MAJORITY_RULE, article=str(ARTICLES[kind])))

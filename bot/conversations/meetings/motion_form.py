@@ -24,7 +24,7 @@ from workflows.charter.bodies import Body
 from workflows.charter.errors import NotAllowed
 from workflows.charter.meetings import BallotKind, motion_kind_allowed
 from workflows.charter.voting import MotionKind
-from workflows.meetings import amendments, motions, seats, sessions
+from workflows.meetings import amendments, ballots, motions, seats, sessions
 from workflows.platform.values import N_, message
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ def ask(turn: Turn, form: MotionForm, step: Step) -> None:
     rows: Keyboard = []
     if step is Step.KIND:
         rows = [
-            [Button(t._(motions.KIND_NAMES[k]), Pick(step, k.value).pack())]
+            [Button(t._(ballots.KIND_NAMES[k]), Pick(step, k.value).pack())]
             for k in MotionKind
             if motion_kind_allowed(Body(meeting.body), k)
         ]
@@ -101,7 +101,7 @@ def ask(turn: Turn, form: MotionForm, step: Step) -> None:
         rows.append([Button(t._(COLLECT_SUPPORT), Pick(step, "0").pack())])
     elif step is Step.BALLOT:
         rows = [
-            [Button(t._(motions.BALLOT_NAMES[b]), Pick(step, b.value).pack())] for b in BallotKind
+            [Button(t._(ballots.BALLOT_NAMES[b]), Pick(step, b.value).pack())] for b in BallotKind
         ]
     elif step is Step.CLOSING:
         rows = [
@@ -115,14 +115,14 @@ def ask(turn: Turn, form: MotionForm, step: Step) -> None:
         # The review comes after the kind and the ballot were chosen.
         assert form.kind is not None and form.ballot is not None
         rows = [[Button(t._(TABLE), Pick(step, "create").pack())]]
-        closes = form.closes_at.isoformat() if form.closes_at else t._(motions.BY_HAND)
+        closes = form.closes_at.isoformat() if form.closes_at else t._(ballots.BY_HAND)
         source = turn.session.get(Motion, form.source or -1)
         text = t._(
             REVIEW,
             # Art. 30: an amendment from the Board carries the Board's text.
             text=source.text if source is not None else form.text,
-            kind=message(motions.KIND_NAMES[form.kind]),
-            ballot=message(motions.BALLOT_NAMES[form.ballot]),
+            kind=message(ballots.KIND_NAMES[form.kind]),
+            ballot=message(ballots.BALLOT_NAMES[form.ballot]),
             closes=closes,
         )
         turn.say(Html(text), steps.with_nav(turn, MotionForm.FLOW, rows))

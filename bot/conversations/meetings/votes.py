@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from sqlmodel import col, select
 
+from bot.buttons import BallotAgain, BallotConfirm, BallotPick, GroupVote, Support, keyboard
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations.meetings.callbacks import NewMotion
@@ -24,7 +25,7 @@ from bot.i18n import Html
 from models import Meeting, Member, Motion
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import MotionState
-from workflows.charter.meetings import BallotKind, Choice
+from workflows.charter.meetings import BallotKind
 from workflows.charter.roles import STAFF
 from workflows.charter.voting import MajorityBase
 from workflows.meetings import amendments, ballots, motions, sessions, tallies
@@ -54,38 +55,6 @@ class MotionBase(Callback, prefix="mob"):
     base: MajorityBase
 
 
-@dataclass(frozen=True)
-class BallotPick(Callback, prefix=tallies.PICK):
-    motion_id: int
-    member_id: int
-    choice: Choice
-
-
-@dataclass(frozen=True)
-class BallotConfirm(Callback, prefix=tallies.CONFIRM_CAST):
-    motion_id: int
-    member_id: int
-    choice: Choice
-
-
-@dataclass(frozen=True)
-class BallotAgain(Callback, prefix=tallies.AGAIN):
-    motion_id: int
-    member_id: int
-
-
-@dataclass(frozen=True)
-class GroupVote(Callback, prefix=tallies.GROUP_VOTE):
-    motion_id: int
-    choice: Choice
-
-
-@dataclass(frozen=True)
-class Support(Callback, prefix=amendments.SUPPORT):
-    motion_id: int
-    member_id: int
-
-
 def load(turn: Turn, motion_id: int) -> Motion:
     motion = turn.session.get(Motion, motion_id)
     if motion is None:
@@ -111,7 +80,7 @@ def motion_page(turn: Turn, motion: Motion, *, edit: bool = False) -> None:
     t = turn.t
     assert motion.id is not None
     lines = [
-        t._(HEADER, **motions.describe(motion)),
+        t._(HEADER, **ballots.describe(motion)),
         t._(STATE, state=Html(t._(STATES[MotionState(motion.state)]))),
     ]
     if motion.state == MotionState.COLLECTING_SUPPORT.value:
@@ -196,10 +165,6 @@ def ballot(turn: Turn, motion: Motion) -> None:
     turn.toast(turn.t._(BALLOT_SENT))
 
 
-def keyboard(turn: Turn, stored: list[list[dict[str, str]]]) -> Keyboard:
-    return [[Button(turn.t.key(cell["key"]), cell["data"]) for cell in row] for row in stored]
-
-
 @router.button(BallotPick)
 @explained
 def pick(turn: Turn, press: BallotPick) -> None:
@@ -214,7 +179,7 @@ def pick(turn: Turn, press: BallotPick) -> None:
         turn.keep_replies = False
     turn.edit(
         turn.t._(tallies.CONFIRM, **tallies.confirmation_args(motion, press.choice)),
-        keyboard(turn, tallies.confirmation_buttons(motion, member, press.choice)),
+        keyboard(turn.t, tallies.confirmation_buttons(motion, member, press.choice)),
     )
 
 
@@ -230,7 +195,7 @@ def again(turn: Turn, press: BallotAgain) -> None:
     member = turn.session.get(Member, press.member_id) if press.member_id else None
     turn.edit(
         turn.t._(tallies.PRIVATE_BALLOT, **tallies.ballot_args(turn.session, motion, member)),
-        keyboard(turn, tallies.ballot_buttons(motion, member)),
+        keyboard(turn.t, tallies.ballot_buttons(motion, member)),
     )
 
 
@@ -262,7 +227,7 @@ def confirm(turn: Turn, press: BallotConfirm) -> None:
         meeting = sessions.load(turn.session, motion.meeting_id)
         voter, member = ballots.voter_of(turn.session, meeting, turn.user, member_id)
         key, args, stored = tallies.copy_content(turn.session, motion, voter, member)
-        turn.edit(t.key(key, **args), keyboard(turn, stored))
+        turn.edit(t.key(key, **args), keyboard(turn.t, stored))
     # Otherwise a named ballot's copies, this one included, are edited through the
     # outbox in the order of the changes: an answer sent from here could land after
     # the close's edit and put "Change my vote" back on a closed ballot.

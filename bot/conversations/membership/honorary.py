@@ -10,6 +10,7 @@ import enum
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bot.buttons import HonoraryDecision
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations import refusals, steps
@@ -74,13 +75,6 @@ class Declining(steps.Typed):
 @dataclass(frozen=True)
 class SubmitNomination(Callback, prefix="nomsub"):
     pass
-
-
-@dataclass(frozen=True)
-class HonoraryDecision(Callback, prefix=honorary.DECISION):
-    nomination_id: int
-    capacity: Capacity
-    verdict: Verdict
 
 
 QUESTIONS = {

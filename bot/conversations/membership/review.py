@@ -6,7 +6,6 @@ Questions and reasons are typed in the private chat, even when the button was
 pressed in the Secretariat's group.
 """
 
-import enum
 import html
 import re
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from typing import ClassVar
 
 from sqlmodel import select
 
+from bot.buttons import AnswerQuestion, Decision, History, keyboard
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations import steps
@@ -27,6 +27,7 @@ from workflows.charter.errors import IllegalTransition, NotAllowed
 from workflows.charter.machines import APPLICATION, ApplicationEvent, ApplicationState
 from workflows.charter.roles import STAFF, Role
 from workflows.membership import applications
+from workflows.membership.applications import Action
 from workflows.platform import audit, people, prompts, values
 from workflows.platform.values import N_, Name
 
@@ -55,24 +56,6 @@ class Answering(steps.Typed):
 
     FLOW: ClassVar[str] = ANSWER_FLOW
     app: int
-
-
-class Action(enum.StrEnum):
-    FORWARD = "forward"
-    ASK = "ask"
-    REJECT = "reject"
-    ADMIT = "admit"
-
-
-@dataclass(frozen=True)
-class Decision(Callback, prefix=applications.DECISION):
-    application_id: int
-    action: Action
-
-
-@dataclass(frozen=True)
-class AnswerQuestion(Callback, prefix=applications.ANSWER):
-    application_id: int
 
 
 @dataclass(frozen=True)
@@ -284,10 +267,7 @@ def pending(turn: Turn) -> None:
 
 def rendered(turn: Turn, copy: Notification) -> tuple[str, Keyboard]:
     text = turn.t.key(copy.key, copy.plural_key, **values.decode(copy.args))
-    buttons = [
-        [Button(turn.t.key(cell["key"]), cell["data"]) for cell in row] for row in copy.buttons
-    ]
-    return text, buttons
+    return text, keyboard(turn.t, copy.buttons)
 
 
 def title(turn: Turn, copy: Notification) -> str:
@@ -328,11 +308,6 @@ def history(turn: Turn) -> None:
         turn.say(t._("Send /history followed by the application number, for example /history 12."))
         return
     show_history(turn, argument)
-
-
-@dataclass(frozen=True)
-class History(Callback, prefix=applications.HISTORY):
-    application_id: int
 
 
 @router.button(History)

@@ -10,6 +10,7 @@ import enum
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bot.buttons import SuspensionDecision
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations import refusals, steps
@@ -22,6 +23,7 @@ from models import Member, SuspensionCase
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import SuspensionEvent
 from workflows.membership import suspensions
+from workflows.membership.suspensions import Action
 from workflows.platform.values import N_
 
 router = Router("suspend")
@@ -69,13 +71,6 @@ class Say(enum.StrEnum):
     SENT = "sent"
 
 
-class Action(enum.StrEnum):
-    SUSPEND = SuspensionEvent.SUSPEND.value
-    REJECT = SuspensionEvent.REJECT.value
-    LIFT = SuspensionEvent.LIFT.value
-    KEEP = SuspensionEvent.KEEP.value
-
-
 @dataclass(frozen=True)
 class PickMember(Callback, prefix="susm"):
     member_id: int
@@ -89,12 +84,6 @@ class MemberPage(Callback, prefix="suspg"):
 @dataclass(frozen=True)
 class SubmitProposal(Callback, prefix="sussub"):
     pass
-
-
-@dataclass(frozen=True)
-class SuspensionDecision(Callback, prefix=suspensions.DECISION):
-    case_id: int
-    action: Action
 
 
 TEXTS = {

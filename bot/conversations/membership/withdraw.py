@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass
 from typing import ClassVar
 
+from bot.buttons import WITHDRAWAL_LABELS, WithdrawalDecision
 from bot.callbacks import Callback
 from bot.chat import Button, Keyboard
 from bot.conversations import refusals, steps
@@ -23,6 +24,7 @@ from models import Member, WithdrawalRequest
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import WithdrawalEvent, WithdrawalState
 from workflows.membership import representation, withdrawals
+from workflows.membership.withdrawals import Action
 from workflows.platform.values import N_
 
 router = Router("withdraw")
@@ -56,13 +58,6 @@ class Refusing(steps.Typed):
     request: int
 
 
-class Action(enum.StrEnum):
-    ACKNOWLEDGE = "ack"
-    ACCEPT = "accept"
-    REFUSE = "refuse"
-    CANCEL = "cancel"
-
-
 @dataclass(frozen=True)
 class PickMember(Callback, prefix="wdm"):
     member_id: int
@@ -71,12 +66,6 @@ class PickMember(Callback, prefix="wdm"):
 @dataclass(frozen=True)
 class SubmitWithdrawal(Callback, prefix="wdsub"):
     pass
-
-
-@dataclass(frozen=True)
-class WithdrawalDecision(Callback, prefix=withdrawals.DECISION):
-    request_id: int
-    action: Action
 
 
 EVENTS = {
@@ -95,7 +84,7 @@ def cancel_button(turn: Turn, request: WithdrawalRequest) -> Keyboard:
     return [
         [
             Button(
-                turn.t._("Cancel the withdrawal request"),
+                turn.t._(WITHDRAWAL_LABELS[Action.CANCEL]),
                 WithdrawalDecision(request.id or 0, Action.CANCEL).pack(),
             )
         ]

@@ -20,6 +20,7 @@ from pydantic import Field
 from sqlmodel import col, select
 
 from bot import lengths
+from bot.buttons import ReportCsv
 from bot.callbacks import Callback
 from bot.chat import Button, Document, Keyboard, Reply
 from bot.conversations import countries as country_names
@@ -73,11 +74,6 @@ class Go(Callback, prefix="bgo"):
 
 @dataclass(frozen=True)
 class CancelBroadcast(Callback, prefix="bcan"):
-    broadcast_id: int
-
-
-@dataclass(frozen=True)
-class ReportCsv(Callback, prefix=broadcasts.REPORT_CSV):
     broadcast_id: int
 
 
