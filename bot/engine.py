@@ -27,9 +27,10 @@ from bot.reasons import sentence_for
 from models import Conversation, ProcessedUpdate, User
 from models.columns import utcnow
 from models.db import unreachable
+from workflows import decisions
 from workflows.charter.errors import IllegalTransition, MajlisError, NotAllowed
 from workflows.charter.roles import Role
-from workflows.platform import decisions, people
+from workflows.platform import people
 from workflows.platform.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -10,11 +10,12 @@ it is not found here, and is translated as it is, as before. For that reason one
 stays a gettext key in workflows: ``prompts.RESOLVED``, by which stored rows are found.
 """
 
+from workflows import decisions
 from workflows.fees import payments, periods, reminders, voting_rights
 from workflows.meetings import amendments, attendance, ballots, motions, sessions, tallies
 from workflows.membership import applications, honorary, suspensions, withdrawals
 from workflows.outreach import broadcasts
-from workflows.platform import decisions, people, prompts
+from workflows.platform import people, prompts
 from workflows.platform.values import N_, n_
 
 __all__ = ["PLURALS", "TABLES", "TEMPLATES", "template"]

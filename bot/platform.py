@@ -24,7 +24,7 @@ from bot import delivery as delivery_jobs
 from bot.telegram_api import PACING, BotApi, Pacing, RateLimiter
 from models.db import Database, DatabaseUnavailable
 from models.migrate import revisions, upgrade
-from workflows.platform import jobs as workflow_jobs
+from workflows import jobs as workflow_jobs
 from workflows.platform.clock import Clock
 from workflows.platform.queue import (
     WORKER_TIMEOUT_MS,

@@ -244,6 +244,21 @@ def test_models_never_import_the_workflows() -> None:
     assert not upward, "\n".join(upward)
 
 
+FEATURES = ("membership", "fees", "meetings", "outreach")
+
+
+def test_the_workflows_platform_imports_no_feature() -> None:
+    """The features stand on the platform; only ``workflows.jobs`` and
+    ``workflows.decisions`` stand above the features."""
+    upward = [
+        where(arrow)
+        for arrow in ARROWS
+        if arrow.source.startswith("workflows.platform")
+        and arrow.target.split(".")[:2] in [["workflows", feature] for feature in FEATURES]
+    ]
+    assert not upward, "\n".join(upward)
+
+
 def test_the_sandbox_stands_apart() -> None:
     # The sandbox imports nothing of ours, and ours imports it only where allowed.
     crossing = [

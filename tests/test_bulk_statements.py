@@ -24,12 +24,12 @@ from sqlmodel import Session, col, func, select
 from models import FeeDue, GroupChat, Member, Motion, Notification, User
 from models.db import Database
 from tests.meetings_world import assembly, clerk, member, person
+from workflows import jobs
 from workflows.charter.meetings import BallotKind, Choice
 from workflows.charter.money import Money
 from workflows.charter.voting import MotionKind
 from workflows.fees import periods, reminders
 from workflows.meetings import attendance, ballots, motions, sessions, tallies
-from workflows.platform import jobs
 from workflows.platform.queue import DELIVERY_QUEUE
 from workflows.platform.unit_of_work import UnitOfWork
 

@@ -48,6 +48,7 @@ from models import (
     WithdrawalRequest,
 )
 from tests.meetings_world import assembly
+from workflows import decisions
 from workflows.charter.bodies import Body, SeatKind
 from workflows.charter.errors import IllegalTransition, MajlisError, NotAllowed
 from workflows.charter.meetings import BallotKind, Rsvp
@@ -59,7 +60,7 @@ from workflows.meetings import amendments, attendance, motions, seats, sessions
 from workflows.membership import applications, honorary, suspensions, withdrawals
 from workflows.membership.honorary import Capacity
 from workflows.membership.suspensions import SuspensionEvent
-from workflows.platform import decisions, people, prompts
+from workflows.platform import people, prompts
 from workflows.platform.unit_of_work import UnitOfWork
 
 PRESSES = 6

@@ -2,7 +2,10 @@
 
 ``platform/`` is what every feature stands on (unit of work, outbox, queue, schedule,
 audit, people, prompts, settings), ``charter/`` the pure rules, and the features are
-``membership/``, ``fees/``, ``meetings/`` and ``outreach/``. A use case takes plain values
+``membership/``, ``fees/``, ``meetings/`` and ``outreach/``. Two modules stand above the
+features and import them: ``jobs`` (the scheduler's periodic work, and every feature's due
+handlers, which a worker started alone must know) and ``decisions`` (what to tell someone
+whose decision came too late, by which prompt asks for which step). A use case takes plain values
 and a unit of work, asks the charter whether the step is allowed, writes the change, its
 audit record and the notifications it causes, and returns facts: the words, tags and
 callback strings people see are made in ``bot``. The workflows may import ``models``, the

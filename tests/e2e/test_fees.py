@@ -19,7 +19,7 @@ from tests.e2e.test_applications import tiny_png
 from workflows.charter.money import Money
 from workflows.charter.roles import Role
 from workflows.fees import periods, reminders
-from workflows.platform.jobs import tick_once
+from workflows.jobs import tick_once
 
 pytestmark = pytest.mark.e2e
 
