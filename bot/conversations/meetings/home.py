@@ -21,7 +21,7 @@ from bot.conversations.meetings import votes as vote_pages
 from bot.conversations.meetings.callbacks import NewSession, SeatsHome, TextsFor
 from bot.conversations.refusals import explained
 from bot.conversations.start import Item, opens
-from bot.engine import FlowState, Router, Turn
+from bot.engine import Router, Turn
 from bot.i18n import Html, text_for
 from models import Invitation, Meeting, Member, User
 from workflows.charter.bodies import Body
@@ -76,15 +76,10 @@ class RecordPresent(Callback, prefix="mrec"):
     invitation_id: int
 
 
-class DelegateStep(enum.StrEnum):
-    TEXT = "text"
-
-
-class DelegateNaming(FlowState):
+class DelegateNaming(steps.Typed):
     """A representative typing who is ``member``'s delegate at session ``meeting``."""
 
     FLOW: ClassVar[str] = "meet_delegate"
-    step: DelegateStep = DelegateStep.TEXT
     meeting: int
     member: int
 

@@ -1,7 +1,6 @@
 """Seats on the boards, for the Secretariat: who holds which seat, assigning one
 (refused with the rule when the composition is full, Art. 6, 8, 10), vacating one."""
 
-import enum
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -10,7 +9,7 @@ from bot.chat import Button, Keyboard
 from bot.conversations import steps
 from bot.conversations.meetings.callbacks import SeatsHome
 from bot.conversations.refusals import explained
-from bot.engine import FlowState, Router, Turn
+from bot.engine import Router, Turn
 from bot.i18n import Html
 from models import User
 from workflows.charter.bodies import COMPOSITIONS, Body, SeatKind
@@ -37,15 +36,10 @@ class Vacate(Callback, prefix="svac"):
     seat_id: int
 
 
-class HolderStep(enum.StrEnum):
-    TEXT = "text"
-
-
-class SeatHolder(FlowState):
+class SeatHolder(steps.Typed):
     """The Secretariat typing who takes a seat of ``kind`` on ``body``."""
 
     FLOW: ClassVar[str] = "seat_holder"
-    step: HolderStep = HolderStep.TEXT
     body: Body
     kind: SeatKind
 
