@@ -4,8 +4,9 @@
 ``session_form`` (the Secretariat's form for a new session), ``motion_form`` (the
 Secretariat's form for a motion), ``votes`` (a motion's page, opening and closing the vote,
 private and group ballots, support for an amendment), ``seats_admin`` (assigning and
-vacating seats on the boards), ``minutes`` (the minutes as CSV) and ``minutes_pdf`` (the
-minutes as a PDF in English or Arabic). It may import ``workflows.meetings``,
+vacating seats on the boards), ``callbacks`` (the buttons one page uses to open another's
+form), ``choices`` (a choice pressed in the form the user is in), ``minutes`` (the minutes
+as CSV) and ``minutes_pdf`` (the minutes as a PDF in English or Arabic, with its ``fonts/``). It may import ``workflows.meetings``,
 ``workflows.platform``, ``workflows.charter``, ``models``, the bot's core and the shared
 conversation modules; no other feature's conversations.
 """
