@@ -149,6 +149,9 @@ def test_a_short_ballot_key_is_refused_in_one_line(monkeypatch: pytest.MonkeyPat
 
 
 LSN = "SELECT pg_current_wal_insert_lsn()"
+#: Where the WAL is written to disk: a committed ballot is before it, and the WAL
+#: cannot be read past it (other sessions may have inserted records not yet flushed).
+FLUSHED = "SELECT pg_current_wal_flush_lsn()"
 
 
 def wal_records(
@@ -203,7 +206,7 @@ def test_the_wal_shows_the_same_records_whatever_the_choice(uow: UnitOfWork) -> 
             start = str(session.connection().execute(text(LSN)).scalar_one())
         cast(uow, motion_id, rep, choice)
         with uow.begin() as session:
-            end = str(session.connection().execute(text(LSN)).scalar_one())
+            end = str(session.connection().execute(text(FLUSHED)).scalar_one())
             seen[choice, rep.id] = wal_records(session, walinspect, start, end)
     records = list(seen.values())
     assert records[0], "no WAL records found for the ballot's transaction"

@@ -94,6 +94,13 @@ async def broadcast_through(
     await all_delivered(uow, ids)
     report = await secretary.wait_for("report", timeout=120, after=0)
     assert f"Delivered: {PEOPLE}" in plain(report["text"])
+    # The progress message's last edit is paced behind the report in the sender's chat
+    # (one message a second per chat): wait for it rather than for a fixed time.
+    await until(
+        lambda: any(f"finished, {PEOPLE} of {PEOPLE}" in text for text in seen),
+        timeout=60,
+        what="the progress message's last edit",
+    )
     await asyncio.sleep(2)  # a duplicate would be out by now
     stop.set()
     await watching
