@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from contextlib import suppress
 
 import redis.asyncio
@@ -72,24 +73,54 @@ def rate_limiter(platform: Platform) -> AsyncRateLimiter | None:
     )
 
 
-async def serve_bot(platform: Platform, stop: asyncio.Event) -> None:
-    """Serve Telegram updates with the configured runtime until ``stop``."""
+async def serve_bot(
+    platform: Platform, stop: asyncio.Event, *, ready: Callable[[], None] | None = None
+) -> None:
+    """Serve Telegram updates with the configured runtime until ``stop``.
+
+    Once updates are served (the first ``getUpdates`` answered, or the webhook set)
+    it prints ``bot: serving @name`` and tells ``ready``: not before, so that whoever
+    waits for the line can write to the bot at once.
+    """
     limiter = rate_limiter(platform)
     try:
-        await _serve_bot(platform, stop, limiter)
+        await _serve_bot(platform, stop, limiter, ready)
     finally:
         if limiter is not None:
             await limiter.client.aclose()
 
 
+def load_runtime(settings: Settings) -> None:
+    """Load the configured runtime and its Telegram library: seconds for aiogram, which
+    builds a validator for every type of the Bot API. Run in a thread, early, so that
+    the loading overlaps the waits of the rest of the start and this loop (with the
+    sandbox's server on it) keeps answering meanwhile."""
+    if settings.runtime == "ptb":
+        # One Telegram library of the two loads, the one configured (start-up time).
+        from bot.runtimes import ptb_runtime  # noqa: F401
+    else:
+        # One Telegram library of the two loads, the one configured (start-up time).
+        from bot.runtimes import aiogram_runtime  # noqa: F401
+
+
 async def _serve_bot(
-    platform: Platform, stop: asyncio.Event, limiter: AsyncRateLimiter | None
+    platform: Platform,
+    stop: asyncio.Event,
+    limiter: AsyncRateLimiter | None,
+    ready: Callable[[], None] | None,
 ) -> None:
     settings = platform.settings
     engine = build_engine(platform)
     token, api_url = bot_token(settings), bot_api_url(settings)
+    await asyncio.to_thread(load_runtime, settings)
+
+    def serving(username: str) -> None:
+        print(f"bot: serving @{username}", flush=True)
+        if ready is not None:
+            ready()
+
     if settings.runtime == "ptb":
-        # One Telegram library of the two loads, the one configured.
+        # One Telegram library of the two loads, the one configured (loaded above).
         from bot.runtimes import ptb_runtime
 
         await ptb_runtime.serve(
@@ -100,18 +131,22 @@ async def _serve_bot(
             stop=stop,
             commands=command_menu(),
             limiter=limiter,
+            ready=serving,
         )
         return
-    # One Telegram library of the two loads, the one configured.
+    # One Telegram library of the two loads, the one configured (loaded above).
     from bot.runtimes import aiogram_runtime
 
     bot = aiogram_runtime.make_bot(token, api_url)
     dispatcher = aiogram_runtime.build_dispatcher(engine, limiter)
     try:
         username = await aiogram_runtime.identify(bot, api_url)
-        log.info("serving @%s with aiogram", username)
-        print(f"bot: serving @{username}", flush=True)
         await aiogram_runtime.publish_commands(bot, command_menu())
+
+        def polling() -> None:
+            log.info("serving @%s with aiogram", username)
+            serving(username)
+
         if settings.webhook_url:
             assert settings.webhook_secret is not None
             await aiogram_runtime.run_webhook(
@@ -121,9 +156,10 @@ async def _serve_bot(
                 url=settings.webhook_url,
                 secret=settings.webhook_secret.get_secret_value(),
                 listen=settings.webhook_listen,
+                ready=polling,
             )
         else:
-            await aiogram_runtime.run_polling(bot, dispatcher, stop)
+            await aiogram_runtime.run_polling(bot, dispatcher, stop, ready=polling)
     finally:
         await bot.session.close()
 
@@ -152,10 +188,15 @@ def stop_on_signals(stop: asyncio.Event) -> None:
 
 
 async def run_everything(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
-    """``majlis run``: migrations, sandbox if no token, workers, scheduler and bot."""
+    """``majlis run``: migrations, sandbox if no token, workers, scheduler and bot.
+
+    With the sandbox, its address is printed (``Sandbox: URL``) only once the bot
+    serves updates and the workers run: whoever opens it can write at once.
+    """
     stop = stop or asyncio.Event()
     stop_on_signals(stop)
-    platform = await asyncio.to_thread(open_platform, settings)
+    loading = asyncio.ensure_future(asyncio.to_thread(load_runtime, settings))
+    platform = await _open_platform(settings, loading, migrate=True)
     sandbox = None
     scheduler = None
     try:
@@ -179,13 +220,19 @@ async def run_everything(settings: Settings, *, stop: asyncio.Event | None = Non
                     f"{settings.sandbox_port} ({exc.strerror}); set MAJLIS_SANDBOX_PORT to a "
                     "free port"
                 ) from None
-            print(f"Sandbox: {sandbox.url}", flush=True)
         else:
+            await loading
             await check_bot_api(settings)
         start_worker(platform, threads=settings.worker_threads)
         scheduler = Scheduler(platform)
         scheduler.start()
-        await serve_bot(platform, stop)
+        url = sandbox.url if sandbox is not None else None
+
+        def ready() -> None:
+            if url is not None:
+                print(f"Sandbox: {url}", flush=True)
+
+        await serve_bot(platform, stop, ready=ready)
     finally:
         if scheduler is not None:
             scheduler.stop()
@@ -198,8 +245,22 @@ async def run_bot_only(settings: Settings) -> None:
     """``majlis bot``: the bot alone; workers run elsewhere against the same Redis."""
     stop = asyncio.Event()
     stop_on_signals(stop)
-    platform = await asyncio.to_thread(open_platform, settings, migrate=False)
+    loading = asyncio.ensure_future(asyncio.to_thread(load_runtime, settings))
+    platform = await _open_platform(settings, loading, migrate=False)
     try:
         await serve_bot(platform, stop)
     finally:
         await asyncio.to_thread(platform.close)
+
+
+async def _open_platform(
+    settings: Settings, loading: "asyncio.Future[None]", *, migrate: bool
+) -> Platform:
+    """The platform, opened while the runtime loads; a failure to open waits for the
+    loading to end (a thread cannot be stopped) and is what is raised."""
+    try:
+        return await asyncio.to_thread(open_platform, settings, migrate=migrate)
+    except BaseException:
+        with suppress(Exception):
+            await loading
+        raise

@@ -23,7 +23,8 @@ from sqlalchemy.exc import ArgumentError
 from bot import delivery as delivery_jobs
 from bot.telegram_api import PACING, BotApi, Pacing, RateLimiter
 from models.db import Database, DatabaseUnavailable
-from models.migrate import revisions, upgrade
+from models.migrate import migrate as apply_migrations
+from models.migrate import revisions
 from workflows import jobs as workflow_jobs
 from workflows.platform.clock import Clock
 from workflows.platform.queue import (
@@ -173,7 +174,7 @@ def open_database(settings: Settings, *, migrate: bool) -> Database:
         db.dispose()
         raise ConfigurationError(f"{exc}; check MAJLIS_DATABASE_URL") from None
     if migrate:
-        upgrade(db)
+        apply_migrations(db)
     return db
 
 

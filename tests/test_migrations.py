@@ -8,7 +8,7 @@ from alembic.script import ScriptDirectory
 
 import models
 from models.db import Database
-from models.migrate import alembic_config, upgrade
+from models.migrate import alembic_config, current_revisions, heads, migrate, upgrade
 
 
 def test_migrations_match_the_models(db: Database) -> None:
@@ -26,6 +26,31 @@ def test_one_line_of_migrations_that_goes_down_and_up_again(db: Database) -> Non
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection)
         assert context.get_current_revision() == script.get_current_head()
+
+
+def test_the_revisions_read_without_alembic_are_alembics(db: Database) -> None:
+    """A start asks whether the database is behind without loading Alembic: the heads
+    read from the migration files and the revision read from the table are the ones
+    Alembic finds, at the head, one step behind and before any migration."""
+    config = alembic_config(db)
+    script = ScriptDirectory.from_config(config)
+    assert heads() == set(script.get_heads())
+
+    def alembics() -> set[str]:
+        with db.engine.connect() as connection:
+            return set(MigrationContext.configure(connection).get_current_heads())
+
+    assert current_revisions(db) == alembics() == heads()
+    command.downgrade(config, "-1")
+    assert current_revisions(db) == alembics() != heads()
+    migrate(db)
+    assert current_revisions(db) == heads()
+    command.downgrade(config, "base")
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE alembic_version"))
+    assert current_revisions(db) == alembics() == set()
+    migrate(db)
+    assert current_revisions(db) == alembics() == heads()
 
 
 def test_stored_amounts_keep_their_value_when_currencies_take_cldrs_digits(db: Database) -> None:

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -33,7 +34,6 @@ from bot.chat import ChatEvent, Document, Keyboard
 from bot.engine import Engine
 from bot.runtimes.common import (
     ALLOWED_UPDATES,
-    POLL_TIMEOUT,
     NotModified,
     RetryAfter,
     answer,
@@ -141,16 +141,23 @@ async def publish_commands(bot: Bot, commands: dict[str, dict[str, str]]) -> Non
         await bot.set_my_commands(listing, language_code=None if language == "en" else language)
 
 
-async def run_polling(bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event) -> None:
+async def run_polling(
+    bot: Bot,
+    dispatcher: Dispatcher,
+    stop: asyncio.Event,
+    *,
+    ready: Callable[[], None] | None = None,
+) -> None:
+    """Poll until ``stop``; ``ready`` is told once the first ``getUpdates`` has answered."""
     await bot.delete_webhook(drop_pending_updates=False)
 
-    async def fetch(offset: int | None) -> list[Update]:
+    async def fetch(offset: int | None, timeout: int) -> list[Update]:
         try:
             return await bot.get_updates(
                 offset=offset,
-                timeout=POLL_TIMEOUT,
+                timeout=timeout,
                 allowed_updates=ALLOWED_UPDATES,
-                request_timeout=POLL_TIMEOUT + 10,
+                request_timeout=timeout + 10,
             )
         except TelegramRetryAfter as flood:
             raise RetryAfter(flood.retry_after) from None
@@ -158,7 +165,7 @@ async def run_polling(bot: Bot, dispatcher: Dispatcher, stop: asyncio.Event) -> 
     async def handle(update: Update) -> None:
         await dispatcher.feed_update(bot, update)
 
-    await poll(fetch, handle, stop=stop)
+    await poll(fetch, handle, stop=stop, ready=ready)
 
 
 async def run_webhook(
@@ -169,8 +176,10 @@ async def run_webhook(
     url: str,
     secret: str,
     listen: str,
+    ready: Callable[[], None] | None = None,
 ) -> None:
-    """Serve the webhook; answer Telegram only once the update is handled, so none is lost."""
+    """Serve the webhook; answer Telegram only once the update is handled, so none is lost.
+    ``ready`` is told once the server listens and Telegram has the webhook."""
     app = web.Application()
     path = urlparse(url).path or "/"
     UpdateRequestHandler(
@@ -184,6 +193,8 @@ async def run_webhook(
     await site.start()
     await bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
     log.info("webhook listening on %s, path %s", listen, path)
+    if ready is not None:
+        ready()
     try:
         await stop.wait()
     finally:

@@ -276,20 +276,31 @@ async def _until_stopped(call: Awaitable[T], stop: asyncio.Event) -> T | None:
 
 
 async def poll(
-    fetch: Callable[[int | None], Awaitable[list[U]]],
+    fetch: Callable[[int | None, int], Awaitable[list[U]]],
     handle: Callable[[U], Awaitable[None]],
     *,
     stop: asyncio.Event,
+    ready: Callable[[], None] | None = None,
 ) -> None:
-    """Long-poll until ``stop``; confirm a batch only after it has been handled."""
+    """Long-poll until ``stop``; confirm a batch only after it has been handled.
+
+    ``fetch(offset, timeout)`` asks for updates. The first ask does not wait
+    (timeout 0): once the Bot API has answered it, updates are being served, and
+    ``ready`` is told so at once rather than after a long poll with nothing in it.
+    """
     offset: int | None = None
+    timeout = 0
     backoff = 1.0
     while not stop.is_set():
         try:
-            updates = await _until_stopped(fetch(offset), stop)
+            updates = await _until_stopped(fetch(offset, timeout), stop)
             if updates is None:
                 return
             backoff = 1.0
+            timeout = POLL_TIMEOUT
+            if ready is not None:
+                ready()
+                ready = None
         except asyncio.CancelledError:
             raise
         except RetryAfter as flood:

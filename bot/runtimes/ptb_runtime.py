@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -22,7 +23,6 @@ from bot.chat import ChatEvent, Document, Keyboard
 from bot.engine import Engine
 from bot.runtimes.common import (
     ALLOWED_UPDATES,
-    POLL_TIMEOUT,
     NotModified,
     RetryAfter,
     answer,
@@ -135,8 +135,11 @@ async def serve(
     stop: asyncio.Event,
     commands: dict[str, dict[str, str]],
     limiter: AsyncRateLimiter | None = None,
+    ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve until ``stop``; ``commands`` is the command menu by language."""
+    """Serve until ``stop``; ``commands`` is the command menu by language. ``ready`` is
+    told the bot's username once updates are served (the first ``getUpdates`` answered,
+    or the webhook set)."""
     application = build_application(engine, token=token, api_url=api_url, limiter=limiter)
     try:
         await application.initialize()  # asks getMe
@@ -147,35 +150,41 @@ async def serve(
     async with application:
         bot = application.bot
         me = await bot.get_me()
-        log.info("serving @%s with python-telegram-bot", me.username)
-        print(f"bot: serving @{me.username}", flush=True)
+
+        def serving() -> None:
+            log.info("serving @%s with python-telegram-bot", me.username)
+            if ready is not None:
+                ready(me.username or str(me.id))
+
         for language, entries in commands.items():
             await bot.set_my_commands(
                 [BotCommand(name, text) for name, text in entries.items()],
                 language_code=None if language == "en" else language,
             )
         if settings.webhook_url:
-            await _serve_webhook(application, settings, stop)
+            await _serve_webhook(application, settings, stop, serving)
             return
         await bot.delete_webhook(drop_pending_updates=False)
 
-        async def fetch(offset: int | None) -> list[Update]:
+        async def fetch(offset: int | None, timeout: int) -> list[Update]:
             try:
                 return list(
                     await bot.get_updates(
                         offset=offset,
-                        timeout=POLL_TIMEOUT,
+                        timeout=timeout,
                         allowed_updates=ALLOWED_UPDATES,
-                        read_timeout=POLL_TIMEOUT + 10,
+                        read_timeout=timeout + 10,
                     )
                 )
             except PtbRetryAfter as flood:
                 raise RetryAfter(_seconds(flood.retry_after)) from None
 
-        await poll(fetch, application.process_update, stop=stop)
+        await poll(fetch, application.process_update, stop=stop, ready=serving)
 
 
-async def _serve_webhook(application: Application, settings: Settings, stop: asyncio.Event) -> None:
+async def _serve_webhook(
+    application: Application, settings: Settings, stop: asyncio.Event, ready: Callable[[], None]
+) -> None:
     """Answer Telegram only once the update is handled, and only with the right secret."""
     # aiohttp serves only the webhook: polling starts without loading it.
     from aiohttp import web
@@ -205,6 +214,7 @@ async def _serve_webhook(application: Application, settings: Settings, stop: asy
     await application.bot.set_webhook(
         settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
     )
+    ready()
     try:
         await stop.wait()
     finally:
