@@ -16,7 +16,7 @@ more than the database's own work (1.9 s of a fee period for 2,000 members).
 """
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import cache
 from typing import Any
 
@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    any_,
     bindparam,
     cast,
     func,
@@ -37,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 from sqlmodel import Session, SQLModel
 
@@ -78,23 +80,7 @@ def _unnest(
     string with a regular expression, half a second for 2,000 notifications. JSON
     goes as text, cast back in the statement (an array of JSON lists would otherwise
     be read as an array of more dimensions)."""
-    arrays = []
-    for name in names:
-        kind: TypeEngine[Any] = table.c[name].type
-        base = kind.impl_instance if isinstance(kind, TypeDecorator) else kind
-        column = [row[name] for row in values]
-        if isinstance(base, JSON):
-            column = [_json(base, value) for value in column]
-            kind = Text()
-        else:
-            convert = kind.dialect_impl(dialect).bind_processor(dialect)
-            if convert is not None:
-                column = [convert(value) for value in column]
-            if isinstance(base, String) and not isinstance(base, Enum):
-                # Unbounded: an explicit cast to VARCHAR(n) would cut a longer value
-                # short where the insert must refuse it.
-                kind = Text()
-        arrays.append(cast(bindparam(f"{name}_values", column, type_=_Array()), ARRAY(kind)))
+    arrays = [_array(dialect, table.c[name], [row[name] for row in values]) for name in names]
     rows = func.unnest(*arrays).table_valued(*names, with_ordinality="position").render_derived()
     source = select(
         *(
@@ -103,6 +89,33 @@ def _unnest(
         )
     ).order_by(rows.c.position)
     return insert(table).from_select(names, source)
+
+
+def _array(dialect: Dialect, column: Any, values: list[Any]) -> ColumnElement[Any]:
+    """``values`` of ``column`` as one bound array, cast to the column's array type."""
+    kind: TypeEngine[Any] = column.type
+    base = kind.impl_instance if isinstance(kind, TypeDecorator) else kind
+    if isinstance(base, JSON):
+        values = [_json(base, value) for value in values]
+        kind = Text()
+    else:
+        convert = kind.dialect_impl(dialect).bind_processor(dialect)
+        if convert is not None:
+            values = [convert(value) for value in values]
+        if isinstance(base, String) and not isinstance(base, Enum):
+            # Unbounded: an explicit cast to VARCHAR(n) cuts a longer value short,
+            # where an insert must refuse it and a comparison must not match.
+            kind = Text()
+    return cast(bindparam(None, values, type_=_Array()), ARRAY(kind))
+
+
+def among(session: Session, column: Any, values: Collection[Any]) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL ``column = ANY(array)``, one binary array
+    parameter rather than a placeholder per value, which psycopg would rewrite in
+    Python on every execution (a fifth of opening a vote for 2,000)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(_array(session.get_bind().dialect, column, list(values)))
+    return column.in_(values)
 
 
 def _is_json(kind: TypeEngine[Any]) -> bool:
