@@ -3,18 +3,43 @@
 The ORM's unit of work inserts rows one by one whenever it must learn each new
 row's id and the database cannot promise the order of ``RETURNING`` (SQLite): a
 fee period for 2,000 members was then several thousand round trips. Here the
-rows go as one multi-row ``INSERT`` per page of a thousand (SQLAlchemy's
-"insertmanyvalues"), and the caller tells new rows apart by a column it knows,
-such as a unique key, returned with the id. Rows are plain dictionaries: building
-a model instance per row costs more than the insert itself.
+rows go in one statement, and the caller tells new rows apart by a column it
+knows, such as a unique key, returned with the id. Rows are plain dictionaries:
+building a model instance per row costs more than the insert itself.
+
+On PostgreSQL the statement is ``INSERT ... SELECT FROM unnest(...)`` with one
+array parameter per column, whatever the number of rows: a multi-row ``VALUES``
+with a placeholder per cell (SQLAlchemy's "insertmanyvalues", used elsewhere, a
+page of a thousand rows a statement) is a text of tens of thousands of
+placeholders that the driver rewrites in Python on every execution, which cost
+more than the database's own work (1.9 s of a fee period for 2,000 members).
 """
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Collection, Sequence
 from functools import cache
 from typing import Any
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import insert, inspect
+from sqlalchemy import (
+    JSON,
+    Enum,
+    Insert,
+    String,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    inspect,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 from sqlmodel import Session, SQLModel
 
 
@@ -30,11 +55,106 @@ def insert_many(
     # What the session holds pending goes first, so that ids keep the order of writing.
     session.flush()
     table = inspect(model).local_table
-    # Always with RETURNING: without it psycopg sends an executemany as one statement
-    # per row (pipelined), where with it SQLAlchemy writes one multi-row INSERT.
-    statement = insert(table).returning(*(returning or table.primary_key.columns))
-    written = [tuple(row) for row in session.execute(statement, values)]
+    wanted = returning or tuple(table.primary_key.columns)
+    names = list(values[0])
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql" and all(row.keys() == values[0].keys() for row in values):
+        result = session.execute(_unnest(dialect, table, names, values).returning(*wanted))
+    else:
+        # Always with RETURNING: without it psycopg sends an executemany as one
+        # statement per row (pipelined), where with it SQLAlchemy writes one multi-row
+        # INSERT per page.
+        result = session.execute(insert(table).returning(*wanted), values)
+    written = [tuple(row) for row in result]
     return written if returning else []
+
+
+def _unnest(
+    dialect: Dialect, table: Table, names: list[str], values: Sequence[dict[str, Any]]
+) -> Insert:
+    """``INSERT INTO table (names) SELECT ... FROM unnest(array, ...) WITH ORDINALITY``,
+    the rows in the order given, so that ids drawn from a sequence rise with it.
+
+    Each column's values go through its type's conversion (UTC datetimes) here, and
+    are sent as one binary array: psycopg's text form of an array escapes every
+    string with a regular expression, half a second for 2,000 notifications. JSON
+    goes as text, cast back in the statement (an array of JSON lists would otherwise
+    be read as an array of more dimensions)."""
+    arrays = [_array(dialect, table.c[name], [row[name] for row in values]) for name in names]
+    rows = func.unnest(*arrays).table_valued(*names, with_ordinality="position").render_derived()
+    source = select(
+        *(
+            cast(rows.c[name], table.c[name].type) if _is_json(table.c[name].type) else rows.c[name]
+            for name in names
+        )
+    ).order_by(rows.c.position)
+    return insert(table).from_select(names, source)
+
+
+def _array(dialect: Dialect, column: Any, values: list[Any]) -> ColumnElement[Any]:
+    """``values`` of ``column`` as one bound array, cast to the column's array type."""
+    kind: TypeEngine[Any] = column.type
+    base = kind.impl_instance if isinstance(kind, TypeDecorator) else kind
+    if isinstance(base, JSON):
+        values = [_json(base, value) for value in values]
+        kind = Text()
+    else:
+        convert = kind.dialect_impl(dialect).bind_processor(dialect)
+        if convert is not None:
+            values = [convert(value) for value in values]
+        if isinstance(base, String) and not isinstance(base, Enum):
+            # Unbounded: an explicit cast to VARCHAR(n) cuts a longer value short,
+            # where an insert must refuse it and a comparison must not match.
+            kind = Text()
+    return cast(bindparam(None, values, type_=_Array()), ARRAY(kind))
+
+
+def among(session: Session, column: Any, values: Collection[Any]) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL ``column = ANY(array)``, one binary array
+    parameter rather than a placeholder per value, which psycopg would rewrite in
+    Python on every execution (a fifth of opening a vote for 2,000)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(_array(session.get_bind().dialect, column, list(values)))
+    return column.in_(values)
+
+
+def _is_json(kind: TypeEngine[Any]) -> bool:
+    return isinstance(kind.impl_instance if isinstance(kind, TypeDecorator) else kind, JSON)
+
+
+def _json(kind: JSON, value: Any) -> str | None:
+    if value is None and kind.none_as_null:
+        return None
+    return json.dumps(value)
+
+
+class BinaryArray(list[Any]):
+    """A list psycopg sends as a binary array (registered below)."""
+
+
+class _Array(UserDefinedType[list[Any]]):
+    """A bound list of values already converted, sent as a :class:`BinaryArray`; the
+    statement casts it to the column's array type."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kwargs: Any) -> str:
+        return "ANYARRAY"
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any]:
+        return BinaryArray
+
+
+def _send_binary_arrays() -> None:
+    try:
+        import psycopg
+        from psycopg.types.array import ListBinaryDumper
+    except ImportError:  # pragma: no cover - psycopg is a dependency; SQLite needs none
+        return
+    psycopg.adapters.register_dumper(BinaryArray, ListBinaryDumper)
+
+
+_send_binary_arrays()
 
 
 @cache

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
-from models import FeeDue, FeePayment, FeePeriod, Member, VotingSuspension
+from models import FeeDue, FeePayment, FeePeriod, Member, VotingSuspension, bulk
 from workflows.charter import fees as rules
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import PaymentState
@@ -89,12 +89,14 @@ def lines_of(
         members.update(
             (member.id or 0, member)
             for member in session.exec(
-                select(Member).where(col(Member.id).in_([due.member_id for due in part]))
+                select(Member).where(
+                    bulk.among(session, col(Member.id), [due.member_id for due in part])
+                )
             )
         )
         for payment in session.exec(
             select(FeePayment)
-            .where(col(FeePayment.due_id).in_([due.id for due in part]))
+            .where(bulk.among(session, col(FeePayment.due_id), [due.id for due in part]))
             .order_by(col(FeePayment.paid_on), col(FeePayment.id))
         ):
             payments[payment.due_id].append(payment)

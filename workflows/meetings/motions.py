@@ -200,13 +200,13 @@ def open_vote(
                 dedupe_key=f"motion:{motion.id}:remind",
                 motion_id=motion.id,
             )
-    tallies.send_ballots(session, motion, meeting)
+    entitled = tallies.send_ballots(session, motion, meeting)
     if meeting.group_chat_id is not None:
         ballot = outbox.notify(
             session,
             chat_id=meeting.group_chat_id,
             key=tallies.GROUP_BALLOT,
-            args=tallies.tally_args(session, motion, meeting),
+            args=tallies.tally_args(session, motion, meeting, entitled=entitled),
             buttons=tallies.group_buttons(motion),
         )
         motion.group_ballot_id = ballot.id if ballot else None

@@ -196,7 +196,7 @@ def _load_members(session: Session, invitations: list[Invitation]) -> list[Membe
     member_ids = sorted({i.member_id for i in invitations if i.member_id is not None})
     loaded: list[Member] = []
     for part in outbox.slices(member_ids):
-        loaded.extend(session.exec(select(Member).where(col(Member.id).in_(part))))
+        loaded.extend(session.exec(select(Member).where(bulk.among(session, col(Member.id), part))))
     return loaded
 
 

@@ -3,7 +3,7 @@ accepted delegate; who is invited and who is present; everyone a session's news 
 
 from sqlmodel import Session, col, select
 
-from models import Attendance, Delegation, Invitation, Meeting, Member, Representation
+from models import Attendance, Delegation, Invitation, Meeting, Member, Representation, bulk
 from workflows.charter.meetings import DelegationState
 from workflows.charter.roles import Role
 from workflows.membership import representation
@@ -38,7 +38,7 @@ def speakers_of(session: Session, meeting_id: int, member_ids: list[int]) -> dic
         for member_id, delegate_id in session.exec(
             select(Delegation.member_id, Delegation.delegate_id).where(
                 Delegation.meeting_id == meeting_id,
-                col(Delegation.member_id).in_(part),
+                bulk.among(session, col(Delegation.member_id), part),
                 Delegation.state == DelegationState.ACCEPTED.value,
             )
         ):

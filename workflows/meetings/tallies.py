@@ -210,17 +210,20 @@ def casts(session: Session, motion: Motion) -> dict[str, Ballot | bool]:
     return {ballot.voter: ballot for ballot in ballots.roll_call(session, motion)}
 
 
-def send_ballots(session: Session, motion: Motion, meeting: Meeting) -> None:
+def send_ballots(session: Session, motion: Motion, meeting: Meeting) -> int:
     """A ballot to everyone entitled, in a fixed number of statements however many
-    they are (a vote opened for 2,000 members is a handful of queries, not 14,000)."""
+    they are (a vote opened for 2,000 members is a handful of queries, not 14,000).
+    Returns how many are entitled."""
     cast = casts(session, motion)
+    described = ballots.describe(motion)
+    voters = ballots.entitled_voters(session, meeting, with_recipients=True)
     owed: list[outbox.Owed] = []
-    for voter in ballots.entitled_voters(session, meeting, with_recipients=True):
+    for voter in voters:
         content = _content(motion, voter.key, voter.member, cast.get(voter.key))
         if content is None:
             content = (
                 PRIVATE_BALLOT,
-                ballot_args(session, motion, voter.member),
+                {**described, "member": sessions.member_name(voter.member) if voter.member else ""},
                 ballot_buttons(motion, voter.member),
             )
         key, args, buttons = content
@@ -235,6 +238,7 @@ def send_ballots(session: Session, motion: Motion, meeting: Meeting) -> None:
             for chat_id in voter.recipients
         )
     outbox.notify_many(session, owed)
+    return len(voters)
 
 
 def send_ballot(
@@ -378,7 +382,10 @@ def send_open_ballots(
             send_ballot(session, motion, meeting, voter, member)
 
 
-def tally_args(session: Session, motion: Motion, meeting: Meeting) -> dict[str, Any]:
+def tally_args(
+    session: Session, motion: Motion, meeting: Meeting, *, entitled: int | None = None
+) -> dict[str, Any]:
+    """The group's tally; ``entitled``, the number of voters entitled if just counted."""
     secret = motion.ballot == BallotKind.SECRET.value
     voters = ballots.who_voted(session, motion)
     names: list[Message | str] = voter_names(session, voters[:NAMES_SHOWN])
@@ -396,7 +403,7 @@ def tally_args(session: Session, motion: Motion, meeting: Meeting) -> dict[str, 
     return {
         **ballots.describe(motion),
         "voted": len(voters),
-        "entitled": len(ballots.entitled_voters(session, meeting)),
+        "entitled": ballots.count_entitled(session, meeting) if entitled is None else entitled,
         "counts": counts,
         "names": names or "—",
     }

@@ -9,7 +9,7 @@ Linking and ending a representation is in :mod:`workflows.platform.people` and
 
 from sqlmodel import Session, col, select
 
-from models import Member, Representation
+from models import Member, Representation, bulk
 from workflows.charter.membership import Standing
 from workflows.platform import outbox
 
@@ -30,7 +30,10 @@ def representatives_of(session: Session, member_ids: list[int]) -> dict[int, lis
     for part in outbox.slices(member_ids):
         query = (
             select(Representation.member_id, Representation.user_id)
-            .where(col(Representation.member_id).in_(part), col(Representation.until).is_(None))
+            .where(
+                bulk.among(session, col(Representation.member_id), part),
+                col(Representation.until).is_(None),
+            )
             .order_by(col(Representation.since), col(Representation.id))
         )
         for member_id, user_id in session.exec(query):

@@ -39,7 +39,7 @@ class Button:
         Button._kinds[kind] = cls
 
     def stored(self) -> Stored:
-        fields = {item.name: _plain(getattr(self, item.name)) for item in dataclasses.fields(self)}
+        fields = {name: _plain(getattr(self, name)) for name in _names(type(self))}
         return {TAG: self.kind, **fields}
 
     @classmethod
@@ -55,6 +55,18 @@ class Button:
 #: A cell of a keyboard a use case hands to the outbox: a fact, or a stored button
 #: copied as it is from another notification (a prompt's copy for a new holder).
 Cell = Button | Stored
+
+
+_NAMES: dict[type[Button], tuple[str, ...]] = {}
+
+
+def _names(kind: type[Button]) -> tuple[str, ...]:
+    """A kind's fields, in order (``dataclasses.fields`` costs more than the rest of
+    :meth:`Button.stored`, 6,000 times over for ballots to 2,000 voters)."""
+    names = _NAMES.get(kind)
+    if names is None:
+        names = _NAMES[kind] = tuple(item.name for item in dataclasses.fields(kind))
+    return names
 
 
 def _plain(value: Any) -> Any:

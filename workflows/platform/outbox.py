@@ -121,7 +121,9 @@ def notify_many(session: Session, owed: Sequence[Owed]) -> list[int | None]:
         used.update(
             key
             for key in session.exec(
-                select(Notification.dedupe_key).where(col(Notification.dedupe_key).in_(part))
+                select(Notification.dedupe_key).where(
+                    bulk.among(session, col(Notification.dedupe_key), part)
+                )
             )
             if key is not None
         )
@@ -211,7 +213,7 @@ def new_in(session: Session) -> list[int]:
         kept.extend(
             row_id
             for row_id in session.exec(
-                select(Notification.id).where(col(Notification.id).in_(part))
+                select(Notification.id).where(bulk.among(session, col(Notification.id), part))
             )
             if row_id is not None
         )
@@ -223,7 +225,9 @@ def stamp_enqueued(db: Database, ids: list[int], now: datetime) -> None:
         return
     with db.session() as session:
         session.execute(
-            update(Notification).where(col(Notification.id).in_(ids)).values(enqueued_at=now)
+            update(Notification)
+            .where(bulk.among(session, col(Notification.id), ids))
+            .values(enqueued_at=now)
         )
 
 
@@ -231,7 +235,9 @@ def stamp_enqueued_in(session: Session, ids: list[int], now: datetime) -> None:
     """:func:`stamp_enqueued` inside the unit of work that wrote the rows."""
     for part in slices(ids):
         session.execute(
-            update(Notification).where(col(Notification.id).in_(part)).values(enqueued_at=now)
+            update(Notification)
+            .where(bulk.among(session, col(Notification.id), part))
+            .values(enqueued_at=now)
         )
 
 
@@ -242,7 +248,10 @@ def unstamp_enqueued(db: Database, ids: list[int]) -> None:
         for part in slices(ids):
             session.execute(
                 update(Notification)
-                .where(col(Notification.id).in_(part), col(Notification.delivered_at).is_(None))
+                .where(
+                    bulk.among(session, col(Notification.id), part),
+                    col(Notification.delivered_at).is_(None),
+                )
                 .values(enqueued_at=None)
             )
 

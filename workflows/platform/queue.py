@@ -9,12 +9,14 @@ over (the bot process) enqueues by name with :func:`enqueue`.
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+from uuid import uuid4
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
+from dramatiq.common import current_millis
 from dramatiq.message import Message
 from dramatiq.middleware import CurrentMessage
 
@@ -166,6 +168,64 @@ def declare_jobs(broker: dramatiq.Broker) -> dict[str, dramatiq.Actor[Any, Any]]
 
 def registered_jobs() -> dict[str, JobSpec]:
     return dict(_JOBS)
+
+
+#: Messages sent to Redis in one round trip when many are handed over at once.
+PIPELINE = 100
+
+
+def enqueue_many(
+    broker: dramatiq.Broker,
+    name: str,
+    calls: Sequence[tuple[Any, ...]],
+    *,
+    queue_name: str = DEFAULT_QUEUE,
+) -> None:
+    """:func:`enqueue` ``name`` once for each arguments of ``calls``.
+
+    On Redis, Dramatiq's own enqueue script runs for each message as
+    :meth:`RedisBroker.enqueue` runs it, with the same middleware hooks, but
+    :data:`PIPELINE` messages go in one round trip rather than one each (2,000
+    notices were a second of round trips). Another broker enqueues one by one.
+    """
+    if not isinstance(broker, RedisBroker):
+        for args in calls:
+            enqueue(broker, name, *args, queue_name=queue_name)
+        return
+    dispatch = broker.scripts["dispatch"]
+    for start in range(0, len(calls), PIPELINE):
+        pipeline = broker.client.pipeline(transaction=False)
+        sent = []
+        for args in calls[start : start + PIPELINE]:
+            # Each enqueue has a Redis id of its own, as RedisBroker.enqueue gives it.
+            message: Message[Any] = Message(
+                queue_name=queue_name,
+                actor_name=name,
+                args=args,
+                kwargs={},
+                options={"redis_message_id": str(uuid4())},
+            )
+            broker.emit_before("enqueue", message, None)
+            dispatch(
+                keys=[broker.namespace],
+                args=[
+                    "enqueue",
+                    current_millis(),
+                    queue_name,
+                    broker.broker_id,
+                    broker.heartbeat_timeout,
+                    broker.dead_message_ttl,
+                    broker._should_do_maintenance("enqueue"),
+                    broker._max_unpack_size(),
+                    message.options["redis_message_id"],
+                    message.encode(),
+                ],
+                client=pipeline,
+            )
+            sent.append(message)
+        pipeline.execute()
+        for message in sent:
+            broker.emit_after("enqueue", message, None)
 
 
 def enqueue(

@@ -66,7 +66,9 @@ def schedule_many(session: Session, items: Sequence[Due]) -> list[int | None]:
     used: set[str] = set()
     for part in outbox.slices([item.dedupe_key for item in items]):
         used.update(
-            session.exec(select(DueItem.dedupe_key).where(col(DueItem.dedupe_key).in_(part)))
+            session.exec(
+                select(DueItem.dedupe_key).where(bulk.among(session, col(DueItem.dedupe_key), part))
+            )
         )
     fresh: dict[str, dict[str, Any]] = {}
     for item in items:

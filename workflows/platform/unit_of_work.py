@@ -15,7 +15,7 @@ from sqlmodel import Session
 from models.db import Database
 from workflows.platform import outbox
 from workflows.platform.clock import Clock, SystemClock
-from workflows.platform.queue import DELIVERY_QUEUE, enqueue
+from workflows.platform.queue import DELIVERY_QUEUE, enqueue_many
 from workflows.platform.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -58,10 +58,12 @@ class UnitOfWork:
         if not ids or self.broker is None:
             return
         try:
-            for notification_id in ids:
-                enqueue(
-                    self.broker, outbox.DELIVERY_JOB, notification_id, queue_name=DELIVERY_QUEUE
-                )
+            enqueue_many(
+                self.broker,
+                outbox.DELIVERY_JOB,
+                [(notification_id,) for notification_id in ids],
+                queue_name=DELIVERY_QUEUE,
+            )
         except Exception:
             log.warning("queue unavailable; %d notifications wait for the sweep", len(ids))
             self._unstamp(ids)
