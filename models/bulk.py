@@ -20,6 +20,8 @@ from collections.abc import Callable, Collection, Sequence
 from functools import cache
 from typing import Any
 
+import psycopg
+from psycopg.types.array import ListBinaryDumper
 from pydantic_core import PydanticUndefined
 from sqlalchemy import (
     JSON,
@@ -145,16 +147,8 @@ class _Array(UserDefinedType[list[Any]]):
         return BinaryArray
 
 
-def _send_binary_arrays() -> None:
-    try:
-        import psycopg
-        from psycopg.types.array import ListBinaryDumper
-    except ImportError:  # pragma: no cover - psycopg is a dependency; SQLite needs none
-        return
-    psycopg.adapters.register_dumper(BinaryArray, ListBinaryDumper)
-
-
-_send_binary_arrays()
+# psycopg sends these lists as binary arrays (its text form escapes every string).
+psycopg.adapters.register_dumper(BinaryArray, ListBinaryDumper)
 
 
 @cache
