@@ -24,7 +24,10 @@ import argparse
 import asyncio
 import contextlib
 import os
+import re
+import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -240,6 +243,7 @@ async def _drive(
         own_cpu, bot_cpu = cpu_seconds(), process_cpu_seconds(child.pid)
         started = time.perf_counter()
         os.kill(child.pid, signal.SIGCONT)
+    profiler = _start_profiler(system, args, child.pid)
     last_progress, seen = time.monotonic(), 0
     while True:
         # Only the bot writes now: the sequence counts its replies without a scan.
@@ -256,6 +260,9 @@ async def _drive(
     seconds = time.perf_counter() - started
     bot_cpu_after = process_cpu_seconds(child.pid)
     sandbox_cpu = cpu_seconds() - own_cpu
+    if profiler is not None:
+        profiler.send_signal(signal.SIGINT)
+        await asyncio.to_thread(profiler.wait, 60)
 
     child.send("stop")
     _, done = await child.receive(60)
@@ -268,6 +275,28 @@ async def _drive(
         cpu=None if bot_cpu is None or bot_cpu_after is None else bot_cpu_after - bot_cpu,
         rss_kib=done["rss_kib"],
         extra={"sandbox_cpu": sandbox_cpu, "wrong": wrong},
+    )
+
+
+def _start_profiler(
+    system: str, args: argparse.Namespace, pid: int
+) -> subprocess.Popen[bytes] | None:
+    """With ``--py-spy FOLDER``: sample the bot's process while the clock runs (py-spy, a
+    tool installed apart, not a dependency), as collapsed stacks in FOLDER/<system>.txt."""
+    if args.py_spy is None:
+        return None
+    folder = Path(args.py_spy)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^a-z0-9]+", "-", system.lower()).strip("-")
+    output = folder / f"{name}.txt"
+    tool = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    return subprocess.Popen(
+        [
+            *(tool, "record", "--pid", str(pid), "--format", "raw", "--rate", "250", "--gil"),
+            *("--output", str(output), "--nonblocking"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -299,6 +328,13 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--users", type=positive, default=100, help="users writing at once (100)")
     parser.add_argument(
         "--messages", type=positive, default=20, help="/start messages per user (20)"
+    )
+    parser.add_argument(
+        "--py-spy",
+        metavar="FOLDER",
+        default=None,
+        help="sample each bot's process with py-spy while measured (collapsed stacks, "
+        "one file per system, in FOLDER; py-spy must be installed)",
     )
     add_common_arguments(parser)
     return parser
