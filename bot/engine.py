@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import Table, insert, inspect, select, update
+from sqlalchemy import Table, bindparam, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session
 
@@ -36,6 +36,18 @@ from workflows.platform.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 PROCESSED = cast(Table, inspect(ProcessedUpdate).local_table)
+# Built once: a statement made anew for each update costs more to build and to find in
+# the compiled cache than to run.
+SEEN = select(PROCESSED.c.replies, PROCESSED.c.replies_sent).where(
+    PROCESSED.c.update_id == bindparam("update_id")
+)
+RECORD = insert(PROCESSED)
+SENT_SOME = (
+    update(PROCESSED)
+    .where(PROCESSED.c.update_id.in_(bindparam("update_ids", expanding=True)))
+    .values(replies_sent=bindparam("count"))
+)
+SENT_ALL = SENT_SOME.values(replies=None)
 
 SOMETHING_WENT_WRONG = N_(
     "Something went wrong on our side and nothing was changed. Please try again in a moment."
@@ -289,15 +301,7 @@ class Engine:
             with self.uow.begin() as session:
                 # The record is read and written as rows, not objects: the ORM's identity
                 # map and flush cost more than the statements themselves.
-                seen = (
-                    session.connection()
-                    .execute(
-                        select(PROCESSED.c.replies, PROCESSED.c.replies_sent).where(
-                            PROCESSED.c.update_id == event.update_id
-                        )
-                    )
-                    .first()
-                )
+                seen = session.connection().execute(SEEN, {"update_id": event.update_id}).first()
                 if seen is not None:
                     return self._still_owed(event.update_id, seen.replies, seen.replies_sent)
                 user, _ = people.meet_user(
@@ -318,12 +322,13 @@ class Engine:
                 # retried while we work) waits here on the key and is rolled back whole.
                 try:
                     session.connection().execute(
-                        insert(PROCESSED).values(
-                            update_id=event.update_id,
-                            processed_at=utcnow(),
-                            replies=chat.encode(items) if kept else None,
-                            replies_sent=0,
-                        )
+                        RECORD,
+                        {
+                            "update_id": event.update_id,
+                            "processed_at": utcnow(),
+                            "replies": chat.encode(items) if kept else None,
+                            "replies_sent": 0,
+                        },
                     )
                 except IntegrityError:
                     raise HandledElsewhere() from None
@@ -371,13 +376,8 @@ class Engine:
         try:
             with self.uow.db.engine.begin() as connection:
                 for (count, done), update_ids in alike.items():
-                    values: dict[str, Any] = {"replies_sent": count}
-                    if done:
-                        values["replies"] = None
                     connection.execute(
-                        update(PROCESSED)
-                        .where(PROCESSED.c.update_id.in_(update_ids))
-                        .values(**values)
+                        SENT_ALL if done else SENT_SOME, {"update_ids": update_ids, "count": count}
                     )
         except Exception as error:
             # Sent but not stamped: a redelivery of this update would send it again,
