@@ -24,10 +24,7 @@ import argparse
 import asyncio
 import contextlib
 import os
-import re
-import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,6 +39,7 @@ from bench.common import (
     Row,
     Run,
     add_common_arguments,
+    add_profiler_argument,
     command,
     cpu_seconds,
     database_kind,
@@ -55,6 +53,8 @@ from bench.common import (
     print_table,
     process_cpu_seconds,
     redis_server,
+    start_profiler,
+    stop_profiler,
 )
 
 ECHO_MAJLIS_POLL = "aiogram echo, Majlis poll loop"
@@ -243,7 +243,7 @@ async def _drive(
         own_cpu, bot_cpu = cpu_seconds(), process_cpu_seconds(child.pid)
         started = time.perf_counter()
         os.kill(child.pid, signal.SIGCONT)
-    profiler = _start_profiler(system, args, child.pid)
+    profiler = start_profiler(args.py_spy, system, child.pid)
     last_progress, seen = time.monotonic(), 0
     while True:
         # Only the bot writes now: the sequence counts its replies without a scan.
@@ -260,9 +260,7 @@ async def _drive(
     seconds = time.perf_counter() - started
     bot_cpu_after = process_cpu_seconds(child.pid)
     sandbox_cpu = cpu_seconds() - own_cpu
-    if profiler is not None:
-        profiler.send_signal(signal.SIGINT)
-        await asyncio.to_thread(profiler.wait, 60)
+    await stop_profiler(profiler)
 
     child.send("stop")
     _, done = await child.receive(60)
@@ -275,28 +273,6 @@ async def _drive(
         cpu=None if bot_cpu is None or bot_cpu_after is None else bot_cpu_after - bot_cpu,
         rss_kib=done["rss_kib"],
         extra={"sandbox_cpu": sandbox_cpu, "wrong": wrong},
-    )
-
-
-def _start_profiler(
-    system: str, args: argparse.Namespace, pid: int
-) -> subprocess.Popen[bytes] | None:
-    """With ``--py-spy FOLDER``: sample the bot's process while the clock runs (py-spy, a
-    tool installed apart, not a dependency), as collapsed stacks in FOLDER/<system>.txt."""
-    if args.py_spy is None:
-        return None
-    folder = Path(args.py_spy)
-    folder.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"[^a-z0-9]+", "-", system.lower()).strip("-")
-    output = folder / f"{name}.txt"
-    tool = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    return subprocess.Popen(
-        [
-            *(tool, "record", "--pid", str(pid), "--format", "raw", "--rate", "250", "--gil"),
-            *("--output", str(output), "--nonblocking"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
     )
 
 
@@ -329,14 +305,8 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--messages", type=positive, default=20, help="/start messages per user (20)"
     )
-    parser.add_argument(
-        "--py-spy",
-        metavar="FOLDER",
-        default=None,
-        help="sample each bot's process with py-spy while measured (collapsed stacks, "
-        "one file per system, in FOLDER; py-spy must be installed)",
-    )
     add_common_arguments(parser)
+    add_profiler_argument(parser)
     return parser
 
 
