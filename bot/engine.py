@@ -41,6 +41,12 @@ PROCESSED = cast(Table, inspect(ProcessedUpdate).local_table)
 SEEN = select(PROCESSED.c.replies, PROCESSED.c.replies_sent).where(
     PROCESSED.c.update_id == bindparam("update_id")
 )
+#: A known user, with their update's record when it was seen (None columns when not).
+USER_AND_SEEN = (
+    select(User, PROCESSED.c.update_id, PROCESSED.c.replies, PROCESSED.c.replies_sent)
+    .outerjoin(PROCESSED, PROCESSED.c.update_id == bindparam("update_id"))
+    .where(User.id == bindparam("user_id"))  # type: ignore[arg-type]
+)
 RECORD = insert(PROCESSED)
 SENT_SOME = (
     update(PROCESSED)
@@ -301,7 +307,18 @@ class Engine:
             with self.uow.begin() as session:
                 # The record is read and written as rows, not objects: the ORM's identity
                 # map and flush cost more than the statements themselves.
-                seen = session.connection().execute(SEEN, {"update_id": event.update_id}).first()
+                # The user and the update's record in one statement: the user is then
+                # in the session, and meeting them costs no second read.
+                found = session.execute(
+                    USER_AND_SEEN, {"user_id": event.user_id, "update_id": event.update_id}
+                ).first()
+                seen = (
+                    session.connection().execute(SEEN, {"update_id": event.update_id}).first()
+                    if found is None
+                    else found
+                    if found.update_id is not None
+                    else None
+                )
                 if seen is not None:
                     return self._still_owed(event.update_id, seen.replies, seen.replies_sent)
                 user, _ = people.meet_user(
