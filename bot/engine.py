@@ -305,10 +305,10 @@ class Engine:
                 # Before the transaction: no database connection waits on Telegram.
                 event = self.files(event)
             with self.uow.begin() as session:
-                # The record is read and written as rows, not objects: the ORM's identity
-                # map and flush cost more than the statements themselves.
-                # The user and the update's record in one statement: the user is then
-                # in the session, and meeting them costs no second read.
+                # The user and the update's record in one statement (the user is then in
+                # the session, and meeting them reads nothing again); the record itself is
+                # read and written as a row, not an object: the ORM's identity map and
+                # flush would cost more than the statements.
                 found = session.execute(
                     USER_AND_SEEN, {"user_id": event.user_id, "update_id": event.update_id}
                 ).first()
