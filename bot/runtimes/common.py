@@ -182,7 +182,8 @@ class _Stamps:
         finally:
             self.writer = None
             # Cancelled (the loop is closing): nobody waits in vain.
-            _settle(batch + self.pending, asyncio.CancelledError())
+            for _, _, done in batch + self.pending:
+                done.cancel()
             self.pending = []
 
 
