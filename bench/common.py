@@ -14,8 +14,12 @@ import contextlib
 import multiprocessing
 import os
 import platform
+import re
 import resource
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -63,6 +67,42 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
         default=180.0,
         help="give up on one run after this many seconds",
     )
+
+
+def add_profiler_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--py-spy",
+        metavar="FOLDER",
+        default=None,
+        help="sample each measured process with py-spy while the clock runs (collapsed "
+        "stacks, one file per system, in FOLDER; py-spy must be installed)",
+    )
+
+
+def start_profiler(folder: str | None, system: str, pid: int) -> subprocess.Popen[bytes] | None:
+    """With ``--py-spy FOLDER``: sample the measured process while the clock runs (py-spy,
+    a tool installed apart, not a dependency), as collapsed stacks of the threads holding
+    the interpreter lock, in FOLDER/<system>.txt."""
+    if folder is None:
+        return None
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^a-z0-9]+", "-", system.lower()).strip("-")
+    output = Path(folder) / f"{name}.txt"
+    tool = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    return subprocess.Popen(
+        [
+            *(tool, "record", "--pid", str(pid), "--format", "raw", "--rate", "250", "--gil"),
+            *("--output", str(output), "--nonblocking"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def stop_profiler(profiler: subprocess.Popen[bytes] | None) -> None:
+    if profiler is not None:
+        profiler.send_signal(signal.SIGINT)
+        await asyncio.to_thread(profiler.wait, 60)
 
 
 def positive(value: str) -> int:

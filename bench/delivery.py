@@ -37,6 +37,7 @@ from bench.common import (
     Row,
     Run,
     add_common_arguments,
+    add_profiler_argument,
     command,
     cpu_seconds,
     database_kind,
@@ -49,6 +50,8 @@ from bench.common import (
     print_machine,
     print_table,
     redis_server,
+    start_profiler,
+    stop_profiler,
 )
 
 BASELINE = "Dramatiq no-op actor (baseline)"
@@ -214,7 +217,7 @@ async def measure(system: str, args: argparse.Namespace, redis_url: str) -> Run:
     }
     if system == BASELINE:
         try:
-            return await _collect(Child.start(dramatiq_noop, params), args)
+            return await _collect(system, Child.start(dramatiq_noop, params), args)
         finally:
             drop_namespace(redis_url, namespace)
 
@@ -247,7 +250,7 @@ async def measure(system: str, args: argparse.Namespace, redis_url: str) -> Run:
                     "worker_threads": args.threads,
                 },
             )
-            run = await _collect(Child.start(majlis_outbox, params), args)
+            run = await _collect(system, Child.start(majlis_outbox, params), args)
     finally:
         await sandbox.stop()
         drop_namespace(redis_url, namespace)
@@ -266,12 +269,14 @@ async def measure(system: str, args: argparse.Namespace, redis_url: str) -> Run:
     return run
 
 
-async def _collect(child: Child, args: argparse.Namespace) -> Run:
+async def _collect(system: str, child: Child, args: argparse.Namespace) -> Run:
     try:
         await child.receive(args.timeout)  # "started"
+        profiler = start_profiler(args.py_spy, system, child.pid)
         sandbox_cpu = cpu_seconds()
         _, result = await child.receive(args.timeout * 3)
         sandbox_cpu = cpu_seconds() - sandbox_cpu
+        await stop_profiler(profiler)
     except BaseException:
         child.process.kill()
         raise
@@ -306,6 +311,7 @@ def parser() -> argparse.ArgumentParser:
         "--threads", type=positive, default=4, help="worker threads, for every system (4)"
     )
     add_common_arguments(parser)
+    add_profiler_argument(parser)
     return parser
 
 

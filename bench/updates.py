@@ -39,6 +39,7 @@ from bench.common import (
     Row,
     Run,
     add_common_arguments,
+    add_profiler_argument,
     command,
     cpu_seconds,
     database_kind,
@@ -52,6 +53,8 @@ from bench.common import (
     print_table,
     process_cpu_seconds,
     redis_server,
+    start_profiler,
+    stop_profiler,
 )
 
 ECHO_MAJLIS_POLL = "aiogram echo, Majlis poll loop"
@@ -240,6 +243,7 @@ async def _drive(
         own_cpu, bot_cpu = cpu_seconds(), process_cpu_seconds(child.pid)
         started = time.perf_counter()
         os.kill(child.pid, signal.SIGCONT)
+    profiler = start_profiler(args.py_spy, system, child.pid)
     last_progress, seen = time.monotonic(), 0
     while True:
         # Only the bot writes now: the sequence counts its replies without a scan.
@@ -256,6 +260,7 @@ async def _drive(
     seconds = time.perf_counter() - started
     bot_cpu_after = process_cpu_seconds(child.pid)
     sandbox_cpu = cpu_seconds() - own_cpu
+    await stop_profiler(profiler)
 
     child.send("stop")
     _, done = await child.receive(60)
@@ -301,6 +306,7 @@ def parser() -> argparse.ArgumentParser:
         "--messages", type=positive, default=20, help="/start messages per user (20)"
     )
     add_common_arguments(parser)
+    add_profiler_argument(parser)
     return parser
 
 

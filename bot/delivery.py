@@ -18,8 +18,10 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 import redis
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from bot import lengths
@@ -90,12 +92,17 @@ class Delivery:
     marks: SentMarks | None = None
 
 
+_USER_LANGUAGE = select(col(User.language)).where(col(User.id) == bindparam("id"))
+_GROUP_LANGUAGE = select(col(GroupChat.language)).where(col(GroupChat.id) == bindparam("id"))
+
+
 def recipient_language(session: Session, chat_id: int) -> str:
-    user = session.get(User, chat_id)
-    if user is not None:
-        return user.language
-    group = session.get(GroupChat, chat_id)
-    return group.language if group is not None else "en"
+    # Read as values, not objects: a worker asks this for every notification.
+    connection = session.connection()
+    language = connection.execute(_USER_LANGUAGE, {"id": chat_id}).scalar()
+    if language is None:
+        language = connection.execute(_GROUP_LANGUAGE, {"id": chat_id}).scalar()
+    return cast(str, language) if language is not None else "en"
 
 
 def render(session: Session, row: Notification) -> tuple[str, Keyboard]:
@@ -152,6 +159,11 @@ class Superseded(Exception):
 def prepare(session: Session, notification_id: int) -> Outgoing:
     row = session.get(Notification, notification_id)
     assert row is not None
+    return prepare_row(session, row)
+
+
+def prepare_row(session: Session, row: Notification) -> Outgoing:
+    """:func:`prepare` for a row already read (the one the claim returned)."""
     text, buttons = render(session, row)
     edit_message_id = None
     if row.follows is not None:
@@ -196,18 +208,20 @@ def deliver(delivery: Delivery, notification_id: int, *, holder: str | None = No
     ``holder`` names the queue message this runs for (``message@worker``)."""
     uow = delivery.uow
     broker = uow.broker
-    if not outbox.claim(
+    claimed = outbox.take(
         uow.db,
         notification_id,
         now=uow.clock.now(),
         lease=delivery.lease,
         holder=holder,
         orphaned=lambda previous: broker is not None and holder_gone(broker, previous),
-    ):
+    )
+    if claimed is None:
         return "skipped"
     try:
         with uow.db.reading() as session:
-            outgoing = prepare(session, notification_id)
+            # The claimed row's columns, read as the row (attribute for attribute).
+            outgoing = prepare_row(session, cast(Notification, claimed))
     except NotYet:
         return _later(delivery, notification_id, 2_000, "waiting for an earlier message")
     except Gone:

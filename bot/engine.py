@@ -9,15 +9,15 @@ transaction that also records the update as handled (so a repeated
 import html
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from bot import chat, lengths
 from bot.callbacks import Callback, ForgedCallback, parse
@@ -34,6 +34,26 @@ from workflows.platform import people
 from workflows.platform.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+PROCESSED = cast(Table, inspect(ProcessedUpdate).local_table)
+# Built once: a statement made anew for each update costs more to build and to find in
+# the compiled cache than to run.
+SEEN = select(PROCESSED.c.replies, PROCESSED.c.replies_sent).where(
+    PROCESSED.c.update_id == bindparam("update_id")
+)
+#: A known user, with their update's record when it was seen (None columns when not).
+USER_AND_SEEN = (
+    select(User, PROCESSED.c.update_id, PROCESSED.c.replies, PROCESSED.c.replies_sent)
+    .outerjoin(PROCESSED, PROCESSED.c.update_id == bindparam("update_id"))
+    .where(User.id == bindparam("user_id"))  # type: ignore[arg-type]
+)
+RECORD = insert(PROCESSED)
+SENT_SOME = (
+    update(PROCESSED)
+    .where(PROCESSED.c.update_id.in_(bindparam("update_ids", expanding=True)))
+    .values(replies_sent=bindparam("count"))
+)
+SENT_ALL = SENT_SOME.values(replies=None)
 
 SOMETHING_WENT_WRONG = N_(
     "Something went wrong on our side and nothing was changed. Please try again in a moment."
@@ -106,12 +126,24 @@ class Turn:
     event: ChatEvent
     session: Session
     user: User
-    roles: set[Role]
     uow: UnitOfWork
     out: list[Outgoing] = field(default_factory=list)
     #: False when the replies show what must never be stored (a secret ballot's
     #: choice): they are sent but not kept, so a crash before they are out loses them.
     keep_replies: bool = True
+    _roles: set[Role] | None = field(default=None, repr=False)
+
+    @property
+    def roles(self) -> set[Role]:
+        """The user's roles, read when first asked for: most turns (a /start, a typed
+        answer) never ask, and save the statement."""
+        if self._roles is None:
+            self._roles = people.roles_of(self.session, self.user.id)
+        return self._roles
+
+    @roles.setter
+    def roles(self, roles: set[Role]) -> None:
+        self._roles = roles
 
     @property
     def t(self) -> Text:
@@ -273,9 +305,22 @@ class Engine:
                 # Before the transaction: no database connection waits on Telegram.
                 event = self.files(event)
             with self.uow.begin() as session:
-                seen = session.get(ProcessedUpdate, event.update_id)
+                # The user and the update's record in one statement (the user is then in
+                # the session, and meeting them reads nothing again); the record itself is
+                # read and written as a row, not an object: the ORM's identity map and
+                # flush would cost more than the statements.
+                found = session.execute(
+                    USER_AND_SEEN, {"user_id": event.user_id, "update_id": event.update_id}
+                ).first()
+                seen = (
+                    session.connection().execute(SEEN, {"update_id": event.update_id}).first()
+                    if found is None
+                    else found
+                    if found.update_id is not None
+                    else None
+                )
                 if seen is not None:
-                    return self._still_owed(seen)
+                    return self._still_owed(event.update_id, seen.replies, seen.replies_sent)
                 user, _ = people.meet_user(
                     session,
                     user_id=event.user_id,
@@ -285,26 +330,23 @@ class Engine:
                 )
                 if not event.is_private:
                     people.meet_group(session, chat_id=event.chat_id, title=event.chat_title)
-                turn = Turn(
-                    event=event,
-                    session=session,
-                    user=user,
-                    roles=people.roles_of(session, user.id),
-                    uow=self.uow,
-                )
+                turn = Turn(event=event, session=session, user=user, uow=self.uow)
                 self._dispatch(turn)
                 items = owed_for(event, turn.out)
                 kept = bool(items) and turn.keep_replies
                 session.flush()
                 # Recorded last, so that a concurrent copy of this update (a webhook
                 # retried while we work) waits here on the key and is rolled back whole.
-                session.add(
-                    ProcessedUpdate(
-                        update_id=event.update_id, replies=chat.encode(items) if kept else None
-                    )
-                )
                 try:
-                    session.flush()
+                    session.connection().execute(
+                        RECORD,
+                        {
+                            "update_id": event.update_id,
+                            "processed_at": utcnow(),
+                            "replies": chat.encode(items) if kept else None,
+                            "replies_sent": 0,
+                        },
+                    )
                 except IntegrityError:
                     raise HandledElsewhere() from None
             self.uow.db.outage.over()
@@ -323,32 +365,37 @@ class Engine:
             reply = Reply(text=text_for(language)._(message))
             return Owed(event.update_id, owed_for(event, [reply]), kept=False)
 
-    def _still_owed(self, seen: ProcessedUpdate) -> "Owed":
-        if not seen.replies:
-            log.info("update %s seen before; ignored", seen.update_id)
-            return Owed(seen.update_id, [], kept=False)
-        items = chat.decode(seen.replies)
+    def _still_owed(self, update_id: int, replies: list[Any] | None, sent: int) -> "Owed":
+        if not replies:
+            log.info("update %s seen before; ignored", update_id)
+            return Owed(update_id, [], kept=False)
+        items = chat.decode(replies)
         log.info(
             "update %s seen before; sending the %d replies it still owes",
-            seen.update_id,
-            len(items) - seen.replies_sent,
+            update_id,
+            len(items) - sent,
         )
-        return Owed(seen.update_id, items[seen.replies_sent :], start=seen.replies_sent)
+        return Owed(update_id, items[sent:], start=sent)
 
     def replied(self, owed: "Owed", count: int) -> None:
         """Stamp the first ``count`` replies of ``owed``'s update as out; once all are,
         forget them (a document can be large)."""
-        done = count >= owed.start + len(owed.items)
-        values: dict[str, Any] = {"replies_sent": count}
-        if done:
-            values["replies"] = None
+        self.replied_all([(owed, count)])
+
+    def replied_all(self, stamps: Sequence[tuple["Owed", int]]) -> None:
+        """:meth:`replied` for several updates at once, in one transaction: the stamps of
+        replies that went out while the last were written (one statement for all
+        stamped alike)."""
+        alike: dict[tuple[int, bool], list[int]] = {}
+        for owed, count in stamps:
+            done = count >= owed.start + len(owed.items)
+            alike.setdefault((count, done), []).append(owed.update_id)
         try:
-            with self.uow.db.session() as session:
-                session.execute(
-                    update(ProcessedUpdate)
-                    .where(col(ProcessedUpdate.update_id) == owed.update_id)
-                    .values(**values)
-                )
+            with self.uow.db.engine.begin() as connection:
+                for (count, done), update_ids in alike.items():
+                    connection.execute(
+                        SENT_ALL if done else SENT_SOME, {"update_ids": update_ids, "count": count}
+                    )
         except Exception as error:
             # Sent but not stamped: a redelivery of this update would send it again,
             # which is rarer and kinder than not answering at all.

@@ -9,6 +9,7 @@ chat in order.
 
 import asyncio
 import logging
+import weakref
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,7 @@ from typing import Any, Protocol, TypeVar, cast
 import redis
 
 from bot.chat import ChatEvent, ChatType, Document, FileRef, Keyboard, Reply, Toast
-from bot.engine import Engine
+from bot.engine import Engine, Owed
 from bot.telegram_api import AsyncRateLimiter, Priority
 
 log = logging.getLogger(__name__)
@@ -141,12 +142,72 @@ async def answer(engine: Engine, messenger: Messenger, event: ChatEvent) -> None
             # An edit made twice changes nothing and a press answered twice is refused,
             # so only a new message, and the last item, costs a statement.
             if owed.kept and (position == last or not (isinstance(item, Toast) or item.edit)):
-                await asyncio.get_running_loop().run_in_executor(
-                    _STAMPS, engine.replied, owed, position
-                )
+                await _stamps_of(engine).stamp(owed, position)
     finally:
         if toast is not None:
             await _answer_press(messenger, event, toast)
+
+
+class _Stamps:
+    """The stamps of one engine's replies, written one transaction at a time: those that
+    come while one is written go together in the next, so that under load many updates
+    share a transaction, and alone an update's stamp is written at once. Each caller
+    waits until its own stamp is committed (or has failed), as it would writing it."""
+
+    def __init__(self, engine: Engine, loop: asyncio.AbstractEventLoop) -> None:
+        self.engine = engine
+        self.loop = loop
+        self.pending: list[tuple[Owed, int, asyncio.Future[None]]] = []
+        self.writer: asyncio.Task[None] | None = None
+
+    async def stamp(self, owed: Owed, position: int) -> None:
+        done: asyncio.Future[None] = self.loop.create_future()
+        self.pending.append((owed, position, done))
+        if self.writer is None:
+            self.writer = asyncio.create_task(self._write())
+        await done
+
+    async def _write(self) -> None:
+        batch: list[tuple[Owed, int, asyncio.Future[None]]] = []
+        try:
+            while self.pending:
+                batch, self.pending = self.pending, []
+                stamps = [(owed, position) for owed, position, _ in batch]
+                try:
+                    await self.loop.run_in_executor(_STAMPS, self.engine.replied_all, stamps)
+                except Exception as error:
+                    _settle(batch, error)
+                else:
+                    _settle(batch, None)
+        finally:
+            self.writer = None
+            # Cancelled (the loop is closing): nobody waits in vain.
+            for _, _, done in batch + self.pending:
+                done.cancel()
+            self.pending = []
+
+
+def _settle(
+    batch: list[tuple[Owed, int, "asyncio.Future[None]"]], error: BaseException | None
+) -> None:
+    for _, _, done in batch:
+        if done.done():
+            continue
+        if error is None:
+            done.set_result(None)
+        else:
+            done.set_exception(error)
+
+
+_STAMPERS: "weakref.WeakKeyDictionary[Engine, _Stamps]" = weakref.WeakKeyDictionary()
+
+
+def _stamps_of(engine: Engine) -> _Stamps:
+    loop = asyncio.get_running_loop()
+    stamps = _STAMPERS.get(engine)
+    if stamps is None or stamps.loop is not loop:
+        stamps = _STAMPERS[engine] = _Stamps(engine, loop)
+    return stamps
 
 
 async def _answer_press(messenger: Messenger, event: ChatEvent, toast: Toast) -> None:

@@ -11,9 +11,9 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import inspect, or_, update
+from sqlalchemy import Connection, Row, Table, bindparam, inspect, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -296,28 +296,42 @@ def claim(
     worker that held it is gone, instead of waiting for the lease to end. Another
     message for the same row (a duplicate hand-over) still finds it held.
     """
-    unheld = or_(col(Notification.claimed_until).is_(None), col(Notification.claimed_until) < now)
-    with db.session() as session:
-        if _take(session, notification_id, unheld, now=now, lease=lease, holder=holder):
-            return True
-        if holder is None:
-            return False
-        previous = session.exec(
-            select(Notification.claimed_by).where(col(Notification.id) == notification_id)
-        ).first()
+    return (
+        take(db, notification_id, now=now, lease=lease, holder=holder, orphaned=orphaned)
+        is not None
+    )
+
+
+def take(
+    db: Database,
+    notification_id: int,
+    *,
+    now: datetime,
+    lease: timedelta,
+    holder: str | None = None,
+    orphaned: Callable[[str], bool] = lambda _holder: False,
+) -> Row[Any] | None:
+    """:func:`claim`, returning the row taken (its columns, as the claim left them), so
+    that the sender need not read it again; None where :func:`claim` is False."""
+    with db.engine.begin() as connection:
+        taken = _take(connection, notification_id, UNHELD, now=now, lease=lease, holder=holder)
+        if taken is not None or holder is None:
+            return taken
+        previous = connection.execute(HELD_BY, {"row_id": notification_id}).scalar()
         if previous is None or _message(previous) != _message(holder) or previous == holder:
-            return False
+            return None
         if not orphaned(previous):
-            return False
+            return None
         taken = _take(
-            session,
+            connection,
             notification_id,
-            col(Notification.claimed_by) == previous,
+            HELD_BY_PREVIOUS,
             now=now,
             lease=lease,
             holder=holder,
+            previous=previous,
         )
-        if taken:
+        if taken is not None:
             log.warning(
                 "notification %s resumed from %s, whose worker died", notification_id, previous
             )
@@ -328,26 +342,44 @@ def _message(holder: str) -> str:
     return holder.partition("@")[0]
 
 
+OUTBOX = cast(Table, inspect(Notification).local_table)
+# The claim's statements, built once (a worker runs them for every notification): taken
+# when unheld, or (resumed) when held by the given previous holder.
+_CLAIM = (
+    update(OUTBOX)
+    .where(
+        OUTBOX.c.id == bindparam("row_id"),
+        OUTBOX.c.delivered_at.is_(None),
+        OUTBOX.c.failed_at.is_(None),
+    )
+    .values(
+        claimed_until=bindparam("until"),
+        claimed_by=bindparam("holder"),
+        attempts=OUTBOX.c.attempts + 1,
+    )
+    .returning(*OUTBOX.c)
+)
+UNHELD = _CLAIM.where(
+    or_(OUTBOX.c.claimed_until.is_(None), OUTBOX.c.claimed_until < bindparam("now"))
+)
+HELD_BY_PREVIOUS = _CLAIM.where(OUTBOX.c.claimed_by == bindparam("previous"))
+HELD_BY = select(OUTBOX.c.claimed_by).where(OUTBOX.c.id == bindparam("row_id"))
+
+
 def _take(
-    session: Session,
+    connection: Connection,
     notification_id: int,
-    condition: Any,
+    statement: Any,
     *,
     now: datetime,
     lease: timedelta,
     holder: str | None,
-) -> bool:
-    result = session.execute(
-        update(Notification)
-        .where(
-            col(Notification.id) == notification_id,
-            col(Notification.delivered_at).is_(None),
-            col(Notification.failed_at).is_(None),
-            condition,
-        )
-        .values(claimed_until=now + lease, claimed_by=holder, attempts=Notification.attempts + 1)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    previous: str | None = None,
+) -> Row[Any] | None:
+    params = {"row_id": notification_id, "until": now + lease, "holder": holder, "now": now}
+    if previous is not None:
+        params["previous"] = previous
+    return connection.execute(statement, params).first()
 
 
 def load(db: Database, notification_id: int) -> Notification | None:
@@ -355,19 +387,24 @@ def load(db: Database, notification_id: int) -> Notification | None:
         return session.get(Notification, notification_id)
 
 
+_DELIVERED = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("row_id"))
+    .values(
+        delivered_at=bindparam("now"),
+        telegram_message_id=bindparam("message_id"),
+        claimed_until=None,
+        claimed_by=None,
+    )
+)
+
+
 def mark_delivered(
     db: Database, notification_id: int, *, now: datetime, telegram_message_id: int | None
 ) -> None:
-    with db.session() as session:
-        session.execute(
-            update(Notification)
-            .where(col(Notification.id) == notification_id)
-            .values(
-                delivered_at=now,
-                telegram_message_id=telegram_message_id,
-                claimed_until=None,
-                claimed_by=None,
-            )
+    with db.engine.begin() as connection:
+        connection.execute(
+            _DELIVERED, {"row_id": notification_id, "now": now, "message_id": telegram_message_id}
         )
 
 
