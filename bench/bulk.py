@@ -205,6 +205,7 @@ def one_run(database_url: str, redis_url: str, count: int) -> dict[str, float]:
     from sqlmodel import select
 
     from models import AuditRecord, Ballot, Notification, User
+    from models.bulk import table_of
     from models.db import Database
     from models.migrate import upgrade
     from workflows.charter.money import Money
@@ -239,8 +240,8 @@ def one_run(database_url: str, redis_url: str, count: int) -> dict[str, float]:
             ]
             start = time.perf_counter()
             with db.session() as session:
-                session.execute(insert(Notification.__table__), rows)  # type: ignore[attr-defined]
-                session.execute(insert(AuditRecord.__table__), audits)  # type: ignore[attr-defined]
+                session.execute(insert(table_of(Notification)), rows)
+                session.execute(insert(table_of(AuditRecord)), audits)
             out["bare insert s"] = time.perf_counter() - start
 
             terms = periods.PeriodTerms(

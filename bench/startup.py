@@ -232,7 +232,9 @@ async def measure_run(
     async with _process(argv, env, log) as process:
         line = await _ready_line(process, READY_RUN, log, args.timeout)
         ready = time.perf_counter() - started
-        url = READY_RUN.fullmatch(line).group(1)  # type: ignore[union-attr]
+        shown = READY_RUN.fullmatch(line)
+        assert shown is not None, line
+        url = shown.group(1)
         async with SandboxClient(url) as client:
             user = await client.create_user("Huda")
             await user.send("/start")

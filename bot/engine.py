@@ -12,12 +12,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import Table, bindparam, insert, inspect, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot import chat, lengths
 from bot.callbacks import Callback, ForgedCallback, parse
@@ -25,6 +25,7 @@ from bot.chat import ChatEvent, Keyboard, Outgoing, Reply, Toast
 from bot.i18n import N_, Text, text_for
 from bot.reasons import sentence_for
 from models import Conversation, ProcessedUpdate, User
+from models.bulk import table_of
 from models.columns import utcnow
 from models.db import unreachable
 from workflows import decisions
@@ -35,7 +36,7 @@ from workflows.platform.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-PROCESSED = cast(Table, inspect(ProcessedUpdate).local_table)
+PROCESSED = table_of(ProcessedUpdate)
 # Built once: a statement made anew for each update costs more to build and to find in
 # the compiled cache than to run.
 SEEN = select(PROCESSED.c.replies, PROCESSED.c.replies_sent).where(
@@ -45,7 +46,7 @@ SEEN = select(PROCESSED.c.replies, PROCESSED.c.replies_sent).where(
 USER_AND_SEEN = (
     select(User, PROCESSED.c.update_id, PROCESSED.c.replies, PROCESSED.c.replies_sent)
     .outerjoin(PROCESSED, PROCESSED.c.update_id == bindparam("update_id"))
-    .where(User.id == bindparam("user_id"))  # type: ignore[arg-type]
+    .where(col(User.id) == bindparam("user_id"))
 )
 RECORD = insert(PROCESSED)
 SENT_SOME = (

@@ -16,6 +16,7 @@ more than the database's own work (1.9 s of a fee period for 2,000 members).
 """
 
 import json
+import typing
 from collections.abc import Callable, Collection, Sequence
 from functools import cache
 from typing import Any
@@ -45,6 +46,11 @@ from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 from sqlmodel import Session, SQLModel
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """The model's table, for statements written without the ORM's objects."""
+    return typing.cast(Table, inspect(model).local_table)
+
+
 def insert_many(
     session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]], *returning: Any
 ) -> list[Any]:
@@ -56,7 +62,7 @@ def insert_many(
     values = [{**{name: make() for name, make in defaults.items()}, **row} for row in rows]
     # What the session holds pending goes first, so that ids keep the order of writing.
     session.flush()
-    table = inspect(model).local_table
+    table = table_of(model)
     wanted = returning or tuple(table.primary_key.columns)
     names = list(values[0])
     dialect = session.get_bind().dialect
@@ -154,7 +160,7 @@ psycopg.adapters.register_dumper(BinaryArray, ListBinaryDumper)
 @cache
 def _defaults(model: type[SQLModel]) -> dict[str, Callable[[], Any]]:
     """What a model instance would hold for each column the caller may leave out."""
-    table = inspect(model).local_table
+    table = table_of(model)
     found: dict[str, Callable[[], Any]] = {}
     for column in table.columns:
         if column.primary_key:
@@ -163,7 +169,7 @@ def _defaults(model: type[SQLModel]) -> dict[str, Callable[[], Any]]:
         if field is None:
             continue
         if field.default_factory is not None:
-            found[column.key] = field.default_factory  # type: ignore[assignment]
+            found[column.key] = typing.cast(Callable[[], Any], field.default_factory)
         elif field.default is not PydanticUndefined:
             found[column.key] = _constant(field.default)
     return found

@@ -21,9 +21,10 @@ def owed(db: Database) -> int:
 
 
 def claim(db: Database, row_id: int, holder: str, *, dead: bool, at: datetime = NOW) -> bool:
-    return outbox.claim(
+    taken = outbox.take(
         db, row_id, now=at, lease=LEASE, holder=holder, orphaned=lambda _previous: dead
     )
+    return taken is not None
 
 
 def test_a_second_copy_of_the_job_finds_the_row_held(db: Database) -> None:

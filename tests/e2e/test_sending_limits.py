@@ -12,6 +12,7 @@ import pytest
 
 from bot.platform import SANDBOX_TOKEN
 from sandbox import Sandbox
+from sandbox.client import SandboxUser
 from tests.e2e.conftest import Majlis
 from workflows.platform import outbox
 
@@ -45,7 +46,7 @@ async def test_notices_and_answers_together_meet_no_flood_control(
                 session, chat_id=member.id, key="Welcome back, {name}.", args={"name": "Fees"}
             )
 
-    async def use_the_bot(person) -> None:  # type: ignore[no-untyped-def]
+    async def use_the_bot(person: SandboxUser) -> None:
         await person.send("/start")
         await person.press_button("English", timeout=60)
         await person.wait_for("Main menu", timeout=60)

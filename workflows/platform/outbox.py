@@ -279,29 +279,6 @@ def stale(db: Database, *, now: datetime, resend_after: timedelta, limit: int = 
         return [row_id for row_id in session.exec(query) if row_id is not None]
 
 
-def claim(
-    db: Database,
-    notification_id: int,
-    *,
-    now: datetime,
-    lease: timedelta,
-    holder: str | None = None,
-    orphaned: Callable[[str], bool] = lambda _holder: False,
-) -> bool:
-    """Take the row for ``lease``; False when delivered, failed or held by another sender.
-
-    ``holder`` names the queue message that sends it, as ``message@worker``. The queue
-    hands the same message out again only when its worker has stopped heart-beating;
-    that message may then resume its own claim at once, if ``orphaned`` confirms the
-    worker that held it is gone, instead of waiting for the lease to end. Another
-    message for the same row (a duplicate hand-over) still finds it held.
-    """
-    return (
-        take(db, notification_id, now=now, lease=lease, holder=holder, orphaned=orphaned)
-        is not None
-    )
-
-
 def take(
     db: Database,
     notification_id: int,
@@ -311,8 +288,16 @@ def take(
     holder: str | None = None,
     orphaned: Callable[[str], bool] = lambda _holder: False,
 ) -> Row[Any] | None:
-    """:func:`claim`, returning the row taken (its columns, as the claim left them), so
-    that the sender need not read it again; None where :func:`claim` is False."""
+    """Take the row for ``lease``, returning it (its columns, as the claim left them) so
+    that the sender need not read it again; None when delivered, failed or held by
+    another sender.
+
+    ``holder`` names the queue message that sends it, as ``message@worker``. The queue
+    hands the same message out again only when its worker has stopped heart-beating;
+    that message may then resume its own claim at once, if ``orphaned`` confirms the
+    worker that held it is gone, instead of waiting for the lease to end. Another
+    message for the same row (a duplicate hand-over) still finds it held.
+    """
     with db.engine.begin() as connection:
         taken = _take(connection, notification_id, UNHELD, now=now, lease=lease, holder=holder)
         if taken is not None or holder is None:
