@@ -387,13 +387,10 @@ class Scheduler(threading.Thread):
         whose message survived somewhere (in a worker's memory) is sent once all the
         same: the second message finds it held or stamped."""
         count = workflow_jobs.sweep_outbox(self.platform.uow, resend_after=timedelta(0))
+        log.warning("scheduler: Redis lost its queues; %d notifications handed over again", count)
         chats = workflow_jobs.sweep_inbox(self.platform.uow, resend_after=timedelta(0))
-        log.warning(
-            "scheduler: Redis lost its queues; %d notifications and %d chats' updates handed "
-            "over again",
-            count,
-            chats,
-        )
+        if chats:
+            log.warning("scheduler: and the updates of %d chats, waiting in the inbox", chats)
 
     def _announce(self, leading: bool) -> None:
         if leading and not self.leading:
