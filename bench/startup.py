@@ -297,7 +297,7 @@ async def run(args: argparse.Namespace) -> None:
     print_machine(
         [
             f"database: {database_kind(args.database_url)}",
-            f"redis:    {f'Redis at {args.redis_url}' if args.redis_url else 'none given: majlis run starts its embedded Valkey, majlis bot its own'}",
+            f"redis:    {f'Redis at {args.redis_url}' if args.redis_url else 'none given: majlis run starts its embedded Valkey, majlis bot the one its worker started'}",
             "sandbox:  flood control on (rate_factor=1)",
             f"runs:     {args.repeat} of every system, interleaved",
         ]
