@@ -178,29 +178,34 @@ class Waiting:
 
 
 class Chat:
-    """A chat taken by this handler: its waiting rows read and deleted on the one
-    connection that holds it, each statement committed at once (on PostgreSQL the
-    connection is in autocommit: no BEGIN and COMMIT round trips)."""
+    """A chat taken by this handler: its waiting rows read and deleted, each statement
+    committed at once. On PostgreSQL on the connection that holds the lock, in
+    autocommit (no BEGIN and COMMIT round trips); on SQLite, where a file holds the
+    lock, on a connection of the pool for each statement."""
 
-    def __init__(self, connection: Connection, chat_id: int) -> None:
-        self.connection = connection
+    def __init__(self, db: Database, chat_id: int, connection: Connection | None = None) -> None:
+        self.db = db
         self.chat_id = chat_id
+        self.connection = connection
 
     def waiting(self, *, limit: int = BATCH) -> list[Waiting]:
         """The chat's waiting updates, oldest first."""
-        rows = self.connection.execute(WAITING, {"chat_id": self.chat_id, "limit": limit})
-        found = [Waiting(row.update_id, bytes(row.sealed)) for row in rows]
-        self._commit()
-        return found
+        with self._connection() as connection:
+            rows = connection.execute(WAITING, {"chat_id": self.chat_id, "limit": limit})
+            return [Waiting(row.update_id, bytes(row.sealed)) for row in rows]
 
     def done(self, update_ids: Sequence[int]) -> None:
         if update_ids:
-            self.connection.execute(DONE, {"update_ids": list(update_ids)})
-            self._commit()
+            with self._connection() as connection:
+                connection.execute(DONE, {"update_ids": list(update_ids)})
 
-    def _commit(self) -> None:
-        if self.connection.in_transaction():
-            self.connection.commit()
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        if self.connection is not None:
+            yield self.connection
+            return
+        with self.db.engine.begin() as connection:
+            yield connection
 
 
 def waiting_for(db: Database, chat_id: int) -> bool:
@@ -233,11 +238,7 @@ def taken(db: Database, chat_id: int) -> Iterator[Chat | None]:
     """
     if db.is_sqlite:
         with _file_lock(db, chat_id) as held:
-            if not held:
-                yield None
-                return
-            with db.engine.connect() as connection:
-                yield Chat(connection, chat_id)
+            yield Chat(db, chat_id) if held else None
         return
     key = {"space": _LOCK_SPACE, "chat": _lock_key(chat_id)}
     with db.engine.connect() as pooled:
@@ -249,7 +250,7 @@ def taken(db: Database, chat_id: int) -> Iterator[Chat | None]:
             yield None
             return
         try:
-            yield Chat(connection, chat_id)
+            yield Chat(db, chat_id, connection)
         finally:
             try:
                 connection.execute(_RELEASE, key)
