@@ -3,17 +3,27 @@ time, handed over again when left waiting, and a batch confirmed only once kept.
 
 import asyncio
 import threading
+from collections.abc import Coroutine
 from datetime import timedelta
+from typing import Any, TypeVar
 
 import pytest
 from sqlmodel import select
 
-from bot.chat import ChatEvent, event_from_json, event_to_json
+from bot.chat import ChatEvent, Document, Keyboard, event_from_json, event_to_json
+from bot.conversations import FALLBACK, ROUTERS
+from bot.engine import Engine
+from bot.i18n import text_for
+from bot.intake import Handlers
 from bot.runtimes.common import poll
 from models import InboxUpdate
 from models.db import Database
 from workflows.platform import inbox
 from workflows.platform.clock import FrozenClock
+from workflows.platform.queue import UPDATES_QUEUE, make_broker
+from workflows.platform.unit_of_work import UnitOfWork
+
+T = TypeVar("T")
 
 KEY = inbox.derive_key(b"a ballot key for the tests")
 
@@ -154,3 +164,83 @@ async def test_a_batch_is_confirmed_only_once_kept() -> None:
     await asyncio.wait_for(poll(fetch, take, stop=stop), timeout=60)
     assert offsets == [None, None, 7]
     assert taken == [[5, 6]]
+
+
+class Recording:
+    """A messenger that keeps what it was asked to send, in order."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, str]] = []
+
+    async def send_text(self, chat_id: int, text: str, buttons: Keyboard) -> None:
+        self.sent.append((chat_id, text))
+
+    async def edit_text(self, chat_id: int, message_id: int, text: str, buttons: Keyboard) -> None:
+        self.sent.append((chat_id, text))
+
+    async def send_document(self, chat_id: int, document: Document, caption: str) -> None:
+        self.sent.append((chat_id, caption))
+
+    async def answer(self, callback_id: str, text: str | None, alert: bool) -> None:
+        pass
+
+
+class InThisThread:
+    """The handlers' sender, running each send on an event loop of its own here."""
+
+    def __init__(self) -> None:
+        self.messenger = Recording()
+
+    def run_coroutine(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run(coroutine)
+
+
+def handlers_on(uow: UnitOfWork) -> tuple[Handlers, Recording]:
+    sender = InThisThread()
+    engine = Engine(uow, ROUTERS, fallback=FALLBACK)
+    return Handlers(engine, sender, key=KEY), sender.messenger  # type: ignore[arg-type]
+
+
+def test_a_chat_is_answered_in_order_and_its_updates_leave_the_inbox(
+    uow: UnitOfWork, clock: FrozenClock
+) -> None:
+    handlers, messenger = handlers_on(uow)
+    t = text_for("en")
+    batch = [event(22, 7, "/menu"), event(21, 7, "/help"), event(23, 7, "/language")]
+    inbox.store(uow.db, rows(*batch), now=clock.now())
+    handlers.handle_chat(7)
+    markers = [
+        t._("/help — this help"),
+        t._("Main menu. What would you like to do?"),
+        t._("Please choose your language."),
+    ]
+    said = [text for _, text in messenger.sent]
+    assert [next(i for i, m in enumerate(markers) if m in text) for text in said] == [0, 1, 2]
+    assert not inbox.waiting_for(uow.db, 7)
+
+    # Telegram hands the batch over again (the bot died before confirming it): kept once
+    # more, answered by nobody twice.
+    inbox.store(uow.db, rows(*batch), now=clock.now())
+    handlers.handle_chat(7)
+    assert [text for _, text in messenger.sent] == said
+    assert not inbox.waiting_for(uow.db, 7)
+
+
+def test_a_chat_taken_elsewhere_is_left_to_its_handler(
+    uow: UnitOfWork, clock: FrozenClock, redis_url: str, namespace: str
+) -> None:
+    """The job comes back a moment later rather than answer out of turn."""
+    broker = make_broker(redis_url, namespace=namespace)
+    uow = UnitOfWork(db=uow.db, settings=uow.settings, broker=broker, clock=clock)
+    handlers, messenger = handlers_on(uow)
+    inbox.store(uow.db, rows(event(31, 7, "/help")), now=clock.now())
+    try:
+        with inbox.taken(uow.db, 7) as elsewhere:
+            assert elsewhere is not None
+            handlers.handle_chat(7)
+        assert messenger.sent == []
+        assert inbox.waiting_for(uow.db, 7)
+        assert broker.client.llen(f"{namespace}:{UPDATES_QUEUE}.DQ") == 1  # delayed
+    finally:
+        broker.flush_all()
+        broker.close()
