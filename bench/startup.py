@@ -16,7 +16,9 @@ starts it; the clock runs from just before the process is created.
 * ``majlis bot``, and its baseline the bare aiogram bot alone, against a sandbox in
   this process: the ``/start`` is written before the process starts (it waits in
   the sandbox), the ready line is ``bot: serving @name``. ``majlis bot`` does not
-  migrate: the database is migrated here before the clock starts.
+  migrate: the database is migrated here before the clock starts. It only takes
+  updates in: a ``majlis worker --queues updates`` answers them, started and ready
+  before the clock, as workers run on when a bot restarts.
 
 With ``--database-url`` and ``--redis-url`` (PostgreSQL and Redis, as in production)
 both Majlis rows use them (a throwaway schema and Redis namespace per run).
@@ -63,6 +65,7 @@ BOT_BASELINE = "aiogram bot alone (baseline)"
 TOKEN = "1000000001:SANDBOX-majlis-local-bot-api-token0"
 READY_RUN = re.compile(r"Sandbox: (http://\S+/)\n")
 READY_BOT = "bot: serving"
+READY_WORKER = "worker:"
 
 #: The baseline: a bare aiogram bot, with the sandbox in its own process when no Bot
 #: API is given (as ``majlis run`` hosts it). Run with ``python -c``: it imports only
@@ -264,7 +267,16 @@ async def measure_bot(
             settings["redis_url"] = redis
             settings["redis_namespace"] = args.namespace
         argv, env = [*MAJLIS, "bot"], _environment(**settings)
-    async with SandboxClient(sandbox.url) as client:
+    async with contextlib.AsyncExitStack() as stack:
+        if system != BOT_BASELINE:
+            # The workers answer what the bot takes in; they run already, as in
+            # production, where the bot is what restarts (started first, so that the
+            # bot finds the embedded Valkey they started, if any).
+            handlers = await stack.enter_async_context(
+                _process([*MAJLIS, "worker", "--queues", "updates", "--no-scheduler"], env, log)
+            )
+            await _ready_line(handlers, READY_WORKER, log, args.timeout)
+        client = await stack.enter_async_context(SandboxClient(sandbox.url))
         user = await client.create_user("Huda")
         await user.send("/start")
         started = time.perf_counter()
@@ -285,7 +297,7 @@ async def run(args: argparse.Namespace) -> None:
     print_machine(
         [
             f"database: {database_kind(args.database_url)}",
-            f"redis:    {f'Redis at {args.redis_url}' if args.redis_url else 'none given: majlis run starts its embedded Valkey, majlis bot its own'}",
+            f"redis:    {f'Redis at {args.redis_url}' if args.redis_url else 'none given: majlis run starts its embedded Valkey, majlis bot the one its worker started'}",
             "sandbox:  flood control on (rate_factor=1)",
             f"runs:     {args.repeat} of every system, interleaved",
         ]

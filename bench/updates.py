@@ -9,7 +9,9 @@ to the sandbox with ``sendMessage``. Flood control is off (``rate_factor=0``).
   (``bot.runtimes.aiogram_runtime.run_polling``, i.e. ``bot.runtimes.common.poll``),
   the loop Majlis uses, so that only what happens per update differs;
 * the same echo bot polled by aiogram's ``dp.start_polling``, for comparison;
-* Majlis: ``bot.app.serve_bot`` on a platform from ``bot.platform.open_platform``.
+* Majlis: ``bot.app.serve_bot`` on a platform from ``bot.platform.open_platform``,
+  which takes the updates into the inbox, and in the same process the workers of
+  ``bot.platform.start_worker`` that answer them, as ``majlis run`` does.
 
 The clock runs from the first ``/start`` sent until the sandbox holds a bot reply
 for every one of them. Each bot runs in a process of its own; the sandbox and the
@@ -89,7 +91,13 @@ async def _echo_bot(conn: Connection, params: dict[str, Any]) -> None:
     bot = make_bot(params["token"], params["api_url"])
     stop = asyncio.Event()
     if params["poll"] == "majlis":
-        polling = asyncio.create_task(run_polling(bot, dispatcher, stop))
+
+        async def take(updates: list[Any]) -> None:
+            # Answered before the batch is confirmed, all at once: as Majlis's loop did
+            # when it answered updates itself.
+            await asyncio.gather(*(dispatcher.feed_update(bot, update) for update in updates))
+
+        polling = asyncio.create_task(run_polling(bot, take, stop))
     else:
         polling = asyncio.create_task(
             dispatcher.start_polling(
@@ -118,11 +126,13 @@ def majlis_bot(conn: Connection, params: dict[str, Any]) -> None:
 
 async def _majlis_bot(conn: Connection, params: dict[str, Any]) -> None:
     from bot.app import serve_bot
-    from bot.platform import open_platform
+    from bot.platform import open_platform, start_worker
     from workflows.platform.settings import Settings
 
     settings = Settings(telegram_token=None, webhook_url=None, **params["settings"])
     platform = await asyncio.to_thread(open_platform, settings)
+    # The handlers of the updates the bot takes in, in its own process as in ``majlis run``.
+    start_worker(platform, threads=settings.worker_threads)
     stop = asyncio.Event()
     serving = asyncio.create_task(serve_bot(platform, stop))
     try:

@@ -1,16 +1,14 @@
-"""Running the bot: the engine, a runtime, and (with ``majlis run``) everything else."""
+"""Running the bot: a runtime taking updates in, and (with ``majlis run``) everything else."""
 
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from typing import Any
 
-import redis.asyncio
-
-from bot.conversations import FALLBACK, ROUTERS
-from bot.engine import Engine
 from bot.i18n import N_, text_for
+from bot.intake import Intake
 from bot.platform import (
     SANDBOX_TOKEN,
     SANDBOX_USERNAME,
@@ -18,13 +16,13 @@ from bot.platform import (
     Scheduler,
     bot_api_url,
     bot_token,
-    flood_controlled,
+    interactive_limiter,
     open_platform,
-    pacing,
     start_worker,
 )
-from bot.telegram_api import AsyncRateLimiter, BotApi
-from bot.uploads import FileChecker
+from bot.runtimes.common import Messenger, event_of, paced
+from bot.telegram_api import AsyncRateLimiter
+from workflows.meetings import seals
 from workflows.platform.settings import ConfigurationError, Settings
 
 log = logging.getLogger(__name__)
@@ -43,14 +41,6 @@ COMMANDS = {
 }
 
 
-def build_engine(platform: Platform) -> Engine:
-    settings = platform.settings
-    api = BotApi(bot_token(settings), bot_api_url(settings))
-    platform._closers.append(api.close)
-    files = FileChecker(api, lambda: int(settings.letter_max_mb * 1024 * 1024))
-    return Engine(platform.uow, ROUTERS, fallback=FALLBACK, files=files)
-
-
 def command_menu() -> dict[str, dict[str, str]]:
     return {
         lang: {name: text_for(lang)._(text) for name, text in COMMANDS.items()}
@@ -58,31 +48,34 @@ def command_menu() -> dict[str, dict[str, str]]:
     }
 
 
-def rate_limiter(platform: Platform) -> AsyncRateLimiter | None:
-    """The bot's side of the limiter the workers use: the same Redis keys."""
-    if not flood_controlled(platform.settings):
-        return None
-    return AsyncRateLimiter(
-        # A Redis that hangs must not hold every answer: past this the answer goes
-        # without its turn (Telegram's own 429 is still waited out).
-        redis.asyncio.Redis.from_url(
-            platform.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0
-        ),
-        namespace=f"{platform.settings.redis_namespace}:rate",
-        pacing=pacing(platform.settings),
+def intake_for(platform: Platform, messenger: Messenger) -> Callable[[list[Any]], Awaitable[None]]:
+    """What the runtime hands each fetched batch to: kept in the inbox, then handed to
+    the handler jobs (``bot.intake``)."""
+    intake = Intake(
+        platform.db,
+        platform.broker,
+        platform.uow.clock,
+        messenger,
+        key=seals.key_of(platform.settings).inbox,
     )
+
+    async def take(updates: list[Any]) -> None:
+        await intake.take([event for event in map(event_of, updates) if event is not None])
+
+    return take
 
 
 async def serve_bot(
     platform: Platform, stop: asyncio.Event, *, ready: Callable[[], None] | None = None
 ) -> None:
-    """Serve Telegram updates with the configured runtime until ``stop``.
+    """Take Telegram updates in with the configured runtime until ``stop``; the workers
+    (``start_worker``, in this process or others) answer them.
 
     Once updates are served (the first ``getUpdates`` answered, or the webhook set)
     it prints ``bot: serving @name`` and tells ``ready``: not before, so that whoever
     waits for the line can write to the bot at once.
     """
-    limiter = rate_limiter(platform)
+    limiter = interactive_limiter(platform)
     try:
         await _serve_bot(platform, stop, limiter, ready)
     finally:
@@ -110,7 +103,6 @@ async def _serve_bot(
     ready: Callable[[], None] | None,
 ) -> None:
     settings = platform.settings
-    engine = build_engine(platform)
     token, api_url = bot_token(settings), bot_api_url(settings)
     await asyncio.to_thread(load_runtime, settings)
 
@@ -124,13 +116,12 @@ async def _serve_bot(
         from bot.runtimes import ptb_runtime
 
         await ptb_runtime.serve(
-            engine,
+            lambda bot: intake_for(platform, paced(ptb_runtime.PtbMessenger(bot), limiter)),
             token=token,
             api_url=api_url,
             settings=settings,
             stop=stop,
             commands=command_menu(),
-            limiter=limiter,
             ready=serving,
         )
         return
@@ -138,7 +129,7 @@ async def _serve_bot(
     from bot.runtimes import aiogram_runtime
 
     bot = aiogram_runtime.make_bot(token, api_url)
-    dispatcher = aiogram_runtime.build_dispatcher(engine, limiter)
+    take = intake_for(platform, paced(aiogram_runtime.AiogramMessenger(bot), limiter))
     try:
         username = await aiogram_runtime.identify(bot, api_url)
         await aiogram_runtime.publish_commands(bot, command_menu())
@@ -151,7 +142,7 @@ async def _serve_bot(
             assert settings.webhook_secret is not None
             await aiogram_runtime.run_webhook(
                 bot,
-                dispatcher,
+                take,
                 stop,
                 url=settings.webhook_url,
                 secret=settings.webhook_secret.get_secret_value(),
@@ -159,7 +150,7 @@ async def _serve_bot(
                 ready=polling,
             )
         else:
-            await aiogram_runtime.run_polling(bot, dispatcher, stop, ready=polling)
+            await aiogram_runtime.run_polling(bot, take, stop, ready=polling)
     finally:
         await bot.session.close()
 

@@ -166,3 +166,40 @@ def _decode(row: dict[str, Any]) -> Outgoing:
         if document
         else None,
     )
+
+
+# Events wait in the inbox (``workflows.platform.inbox``) until a handler takes them, as
+# JSON: only what differs from the defaults.
+
+
+def event_to_json(event: ChatEvent) -> dict[str, Any]:
+    row = {
+        name: value
+        for name in ChatEvent.__slots__
+        if name != "file" and (value := getattr(event, name)) is not None
+    }
+    if event.file is not None:
+        file: dict[str, Any] = {
+            name: value
+            for name in FileRef.__slots__
+            if name != "content" and (value := getattr(event.file, name)) is not None
+        }
+        if event.file.content is not None:
+            file["content"] = base64.b64encode(event.file.content).decode("ascii")
+        row["file"] = file
+    return row
+
+
+def event_from_json(row: dict[str, Any]) -> ChatEvent:
+    values = dict(row)
+    file = values.pop("file", None)
+    if file is not None:
+        content = file.get("content")
+        values["file"] = FileRef(
+            **{
+                **file,
+                "check": FileCheck(file.get("check", FileCheck.UNCHECKED)),
+                "content": base64.b64decode(content) if content is not None else None,
+            }
+        )
+    return ChatEvent(**values)

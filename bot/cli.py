@@ -29,6 +29,7 @@ from workflows.charter.roles import Role
 from workflows.membership import member_import
 from workflows.platform import people
 from workflows.platform.clock import SystemClock
+from workflows.platform.queue import QUEUES
 from workflows.platform.settings import ConfigurationError, Settings, load_settings
 
 ROLE_HELP = "representative, secretariat, secretary_general, chair, trustee, steering or council"
@@ -50,6 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--threads", type=int, default=None, help="threads per process (default 4)")
     worker.add_argument(
         "--no-scheduler", action="store_true", help="do not run the scheduler tick in this worker"
+    )
+    worker.add_argument(
+        "--queues",
+        default=None,
+        metavar="Q[,Q...]",
+        help="consume only these queues: updates (answering what people send), delivery "
+        "(notifications), default (the scheduler's work); default: all three",
     )
     commands.add_parser("health", help="exit 0 when the database and Redis answer")
     db = commands.add_parser("db", help="database maintenance")
@@ -142,6 +150,7 @@ def _health(settings: Settings) -> int:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    queues = _queues(args.queues)
     processes = args.processes or settings.worker_processes
     threads = args.threads or settings.worker_threads
     if processes > 1:
@@ -153,6 +162,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
             db.dispose()
         command = [sys.executable, "-m", "bot.cli", "worker", "--processes", "1"]
         command += ["--threads", str(threads)] + (["--no-scheduler"] if args.no_scheduler else [])
+        command += ["--queues", ",".join(sorted(queues))] if queues else []
         return _supervise(command, processes)
 
     # Signals are taken before anything starts, so that a stop during start-up still
@@ -163,17 +173,32 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     platform = open_platform(settings, migrate=False)
     scheduler = None
     try:
-        start_worker(platform, threads=threads)
+        start_worker(platform, threads=threads, queues=queues)
         if not args.no_scheduler:
             scheduler = Scheduler(platform)
             scheduler.start()
-        print(f"worker: {threads} threads on {platform.redis_url}", flush=True)
+        serving = ", ".join(sorted(queues or QUEUES))
+        print(f"worker: {threads} threads on {platform.redis_url} ({serving})", flush=True)
         stopping.wait()
     finally:
         if scheduler is not None:
             scheduler.stop()
         platform.close()
     return 0
+
+
+def _queues(option: str | None) -> set[str] | None:
+    """The queues named by ``--queues``; None for all of them."""
+    if not option:
+        return None
+    queues = {name.strip() for name in option.split(",") if name.strip()}
+    unknown = queues - set(QUEUES)
+    if unknown or not queues:
+        raise ConfigurationError(
+            f"--queues takes {', '.join(sorted(QUEUES))}, not "
+            f"{', '.join(sorted(unknown)) or 'nothing'}"
+        )
+    return None if queues == set(QUEUES) else queues
 
 
 #: How often the parent of ``--processes N`` looks for a child that died.

@@ -16,18 +16,21 @@ from pathlib import Path
 from typing import Any
 
 import redis
+import redis.asyncio
 from dramatiq import Worker
 from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy.exc import ArgumentError
 
 from bot import delivery as delivery_jobs
-from bot.telegram_api import PACING, BotApi, Pacing, RateLimiter
+from bot import intake as intake_jobs
+from bot.telegram_api import PACING, AsyncRateLimiter, BotApi, Pacing, RateLimiter
 from models.db import Database, DatabaseUnavailable
 from models.migrate import migrate as apply_migrations
 from models.migrate import revisions
 from workflows import jobs as workflow_jobs
 from workflows.platform.clock import Clock
 from workflows.platform.queue import (
+    UPDATES_QUEUE,
     WORKER_TIMEOUT_MS,
     Heartbeat,
     JobContext,
@@ -43,7 +46,7 @@ log = logging.getLogger(__name__)
 #: The bot token used with the local sandbox, which accepts any well-formed token.
 SANDBOX_TOKEN = "1000000001:SANDBOX-majlis-local-bot-api-token0"
 SANDBOX_USERNAME = "majlis_bot"
-_JOB_MODULES = (delivery_jobs, workflow_jobs)  # imported for their job registrations
+_JOB_MODULES = (delivery_jobs, intake_jobs, workflow_jobs)  # imported for their job registrations
 
 
 def bot_token(settings: Settings) -> str:
@@ -226,13 +229,41 @@ def open_platform(
     )
 
 
-def start_worker(platform: Platform, *, threads: int) -> Worker:
-    """Declare the jobs on the platform's broker and start consuming in this process."""
+def interactive_limiter(platform: Platform) -> AsyncRateLimiter | None:
+    """The shared rate limiter, for answers to a person sent from an event loop: the
+    same Redis keys as the workers' notices. Made on the loop that will use it."""
+    if not flood_controlled(platform.settings):
+        return None
+    return AsyncRateLimiter(
+        # A Redis that hangs must not hold every answer: past this the answer goes
+        # without its turn (Telegram's own 429 is still waited out).
+        redis.asyncio.Redis.from_url(
+            platform.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0
+        ),
+        namespace=f"{platform.settings.redis_namespace}:rate",
+        pacing=pacing(platform.settings),
+    )
+
+
+def start_worker(platform: Platform, *, threads: int, queues: set[str] | None = None) -> Worker:
+    """Declare the jobs on the platform's broker and start consuming in this process,
+    from ``queues`` (every queue by default: ``workflows.platform.queue.QUEUES``)."""
     declare_jobs(platform.broker)
     settings = platform.settings
     api = BotApi(bot_token(settings), bot_api_url(settings))
+    handlers = None
+    if queues is None or UPDATES_QUEUE in queues:
+        handlers, close_handlers = intake_jobs.open_handlers(
+            platform.uow,
+            settings,
+            token=bot_token(settings),
+            api_url=bot_api_url(settings),
+            limiter=lambda: interactive_limiter(platform),
+        )
+        platform._closers.append(close_handlers)
     JobContext.set(
         uow=platform.uow,
+        handlers=handlers,
         delivery=delivery_jobs.Delivery(
             uow=platform.uow,
             api=api,
@@ -249,7 +280,12 @@ def start_worker(platform: Platform, *, threads: int) -> Worker:
             ),
         ),
     )
-    worker = Worker(platform.broker, worker_threads=threads, worker_timeout=WORKER_TIMEOUT_MS)
+    worker = Worker(
+        platform.broker,
+        queues=set(queues) if queues else None,
+        worker_threads=threads,
+        worker_timeout=WORKER_TIMEOUT_MS,
+    )
     worker.start()
     heartbeat = Heartbeat(platform.broker)
     heartbeat.start()
@@ -352,6 +388,9 @@ class Scheduler(threading.Thread):
         same: the second message finds it held or stamped."""
         count = workflow_jobs.sweep_outbox(self.platform.uow, resend_after=timedelta(0))
         log.warning("scheduler: Redis lost its queues; %d notifications handed over again", count)
+        chats = workflow_jobs.sweep_inbox(self.platform.uow, resend_after=timedelta(0))
+        if chats:
+            log.warning("scheduler: and the updates of %d chats, waiting in the inbox", chats)
 
     def _announce(self, leading: bool) -> None:
         if leading and not self.leading:

@@ -6,7 +6,7 @@ periods, dues, payments, suspended voting rights), ``meetings`` (seats, sessions
 invitations, delegates, attendance, motions, support and ballots), ``broadcasts``,
 ``outbox`` (notifications), ``prompts`` (approval prompts), ``schedule`` (due items),
 ``audit`` (the audit trail), ``conversation`` (where each person stands in a conversation,
-and the updates handled), ``columns`` (shared column types), ``bulk`` (many rows in one
+the updates handled and those waiting), ``columns`` (shared column types), ``bulk`` (many rows in one
 statement), ``db`` (the engine, sessions and units of work), ``migrate`` (Alembic, run
 from code) and ``migrations/``. Every table is re-exported here. Models import SQLModel,
 SQLAlchemy and Alembic, nothing of ``workflows`` or ``bot``; never
@@ -17,7 +17,7 @@ from sqlmodel import SQLModel
 
 from models.audit import AuditRecord
 from models.broadcasts import Broadcast
-from models.conversation import Conversation, ProcessedUpdate
+from models.conversation import Conversation, InboxUpdate, ProcessedUpdate
 from models.fees import FeeDue, FeePayment, FeePeriod, VotingSuspension
 from models.meetings import (
     AmendmentSupport,
@@ -64,6 +64,7 @@ __all__ = [
     "FeePeriod",
     "GroupChat",
     "HonoraryNomination",
+    "InboxUpdate",
     "Invitation",
     "Meeting",
     "Member",

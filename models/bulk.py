@@ -39,6 +39,7 @@ from sqlalchemy import (
     inspect,
     select,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
@@ -52,10 +53,17 @@ def table_of(model: type[SQLModel]) -> Table:
 
 
 def insert_many(
-    session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]], *returning: Any
+    session: Session,
+    model: type[SQLModel],
+    rows: Sequence[dict[str, Any]],
+    *returning: Any,
+    skip_existing: bool = False,
 ) -> list[Any]:
     """Insert ``rows`` of ``model``, the model's defaults filled in where a row leaves
-    a field out, and return the ``returning`` columns of each, in no promised order."""
+    a field out, and return the ``returning`` columns of each, in no promised order.
+
+    ``skip_existing`` leaves out, without an error, a row whose key is already there
+    (``ON CONFLICT DO NOTHING``); only the rows written are returned."""
     if not rows:
         return []
     defaults = _defaults(model)
@@ -67,18 +75,35 @@ def insert_many(
     names = list(values[0])
     dialect = session.get_bind().dialect
     if dialect.name == "postgresql" and all(row.keys() == values[0].keys() for row in values):
-        result = session.execute(_unnest(dialect, table, names, values).returning(*wanted))
+        statement = _unnest(dialect, table, names, values, skip_existing=skip_existing)
+        result = session.execute(statement.returning(*wanted))
     else:
         # Always with RETURNING: without it psycopg sends an executemany as one
         # statement per row (pipelined), where with it SQLAlchemy writes one multi-row
         # INSERT per page.
-        result = session.execute(insert(table).returning(*wanted), values)
+        plain = _insert(dialect, table, skip_existing=skip_existing)
+        result = session.execute(plain.returning(*wanted), values)
     written = [tuple(row) for row in result]
     return written if returning else []
 
 
+def _insert(dialect: Dialect, table: Table, *, skip_existing: bool) -> Insert:
+    if not skip_existing:
+        return insert(table)
+    if dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if dialect.name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(f"skip_existing on {dialect.name}")
+
+
 def _unnest(
-    dialect: Dialect, table: Table, names: list[str], values: Sequence[dict[str, Any]]
+    dialect: Dialect,
+    table: Table,
+    names: list[str],
+    values: Sequence[dict[str, Any]],
+    *,
+    skip_existing: bool = False,
 ) -> Insert:
     """``INSERT INTO table (names) SELECT ... FROM unnest(array, ...) WITH ORDINALITY``,
     the rows in the order given, so that ids drawn from a sequence rise with it.
@@ -96,7 +121,7 @@ def _unnest(
             for name in names
         )
     ).order_by(rows.c.position)
-    return insert(table).from_select(names, source)
+    return _insert(dialect, table, skip_existing=skip_existing).from_select(names, source)
 
 
 def _array(dialect: Dialect, column: Any, values: list[Any]) -> ColumnElement[Any]:

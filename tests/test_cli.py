@@ -19,8 +19,8 @@ from bot.conversations.meetings.minutes_pdf import FONT_DIR
 from models.db import Database
 from models.migrate import alembic_config, upgrade
 from tests.conftest import POSTGRES_URL
-from workflows.platform import outbox
-from workflows.platform.queue import DELIVERY_QUEUE, enqueue, make_broker
+from workflows.platform import inbox, outbox
+from workflows.platform.queue import DELIVERY_QUEUE, UPDATES_QUEUE, enqueue, make_broker
 from workflows.platform.settings import Settings
 
 
@@ -87,6 +87,15 @@ def test_bad_configuration_stops_with_one_clear_line(
     assert main(["run"]) == 2
     error = capsys.readouterr().err.strip()
     assert expected in error
+    assert len(error.splitlines()) == 1
+
+
+def test_an_unknown_queue_for_a_worker_is_one_line(
+    env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["worker", "--queues", "updates,votes"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "--queues takes default, delivery, updates, not votes" in error
     assert len(error.splitlines()) == 1
 
 
@@ -326,3 +335,41 @@ async def test_majlis_db_upgrade_then_migrates_it(
     )
     out, _ = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 0, out
+
+
+async def test_a_worker_consumes_only_the_queues_it_is_given(
+    environment: dict[str, str], redis_url: str, namespace: str
+) -> None:
+    """``--queues delivery``: a notification job is taken, an update's job is left for
+    the handlers."""
+    broker = make_broker(redis_url, namespace=namespace)
+    process = await asyncio.create_subprocess_exec(
+        *MAJLIS,
+        "worker",
+        "--queues",
+        "delivery",
+        "--no-scheduler",
+        env=environment,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), timeout=120)
+        while not line.startswith(b"worker:") and line:
+            line = await asyncio.wait_for(process.stdout.readline(), timeout=120)
+        assert line.rstrip().endswith(b"(delivery)"), line
+        enqueue(broker, inbox.HANDLE_JOB, 7, queue_name=UPDATES_QUEUE)
+        enqueue(broker, outbox.DELIVERY_JOB, 1, queue_name=DELIVERY_QUEUE)
+        for _ in range(600):
+            if broker.client.llen(f"{namespace}:{DELIVERY_QUEUE}") == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert broker.client.llen(f"{namespace}:{DELIVERY_QUEUE}") == 0, "delivery not taken"
+        assert broker.client.llen(f"{namespace}:{UPDATES_QUEUE}") == 1
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), timeout=60)
+        broker.flush_all()
+        broker.close()

@@ -12,7 +12,7 @@ from workflows.fees import reminders
 from workflows.meetings import amendments, motions, sessions, tallies
 from workflows.membership import applications
 from workflows.outreach import broadcasts
-from workflows.platform import outbox, prompts, schedule
+from workflows.platform import inbox, outbox, prompts, schedule
 from workflows.platform.queue import JobContext, job
 from workflows.platform.unit_of_work import UnitOfWork
 
@@ -48,6 +48,21 @@ def sweep_outbox(uow: UnitOfWork, *, resend_after: timedelta | None = None) -> i
     return len(ids)
 
 
+def sweep_inbox(uow: UnitOfWork, *, resend_after: timedelta = inbox.RESEND_AFTER) -> int:
+    """Hand over again the chats whose updates wait too long: the bot died between
+    keeping them and handing them over, or Redis lost the jobs."""
+    chats = inbox.stale_chats(uow.db, now=uow.clock.now(), resend_after=resend_after)
+    if chats and uow.broker is not None:
+        try:
+            inbox.hand_over(uow.broker, chats)
+        except Exception as error:
+            # Stamped as handed over all the same: the next sweep after the resend delay.
+            log.warning(
+                "queue unavailable (%s); %d chats wait for the next sweep", error, len(chats)
+            )
+    return len(chats)
+
+
 def prune_updates(uow: UnitOfWork) -> None:
     with uow.begin() as session:
         cutoff = uow.clock.now() - KEEP_UPDATE_IDS
@@ -55,10 +70,11 @@ def prune_updates(uow: UnitOfWork) -> None:
 
 
 def tick_once(uow: UnitOfWork) -> dict[str, int]:
-    """One scheduler tick: due items, then the outbox sweep."""
+    """One scheduler tick: due items, then the outbox and inbox sweeps."""
     done = schedule.run_due(uow.begin, now=uow.clock.now())
     swept = sweep_outbox(uow)
-    return {"due": done, "swept": swept}
+    chats = sweep_inbox(uow)
+    return {"due": done, "swept": swept, "chats": chats}
 
 
 #: A tick older than a few seconds is dropped: the next one does its work.
@@ -74,8 +90,12 @@ def scheduler_tick() -> None:
         uow.db.outage.began(error)
         return
     uow.db.outage.over()
-    if result["due"] or result["swept"]:
-        log.info("tick: %(due)d due items done, %(swept)d notifications handed over", result)
+    if result["due"] or result["swept"] or result["chats"]:
+        log.info(
+            "tick: %(due)d due items done, %(swept)d notifications and %(chats)d chats' "
+            "updates handed over",
+            result,
+        )
 
 
 @job(max_retries=0)

@@ -2,11 +2,11 @@
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlparse
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -17,33 +17,18 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramUnauthorizedError,
 )
-from aiogram.methods import TelegramMethod
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    Message,
     Update,
 )
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from bot.chat import ChatEvent, Document, Keyboard
-from bot.engine import Engine
-from bot.runtimes.common import (
-    ALLOWED_UPDATES,
-    NotModified,
-    RetryAfter,
-    answer,
-    event_from_callback,
-    event_from_message,
-    paced,
-    poll,
-)
+from bot.chat import Document, Keyboard
+from bot.runtimes.common import ALLOWED_UPDATES, NotModified, RetryAfter, poll
 from bot.runtimes.startup import api_unreachable, not_an_update, token_refused
-from bot.telegram_api import AsyncRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -101,27 +86,6 @@ class AiogramMessenger:
         await self._call(self.bot.answer_callback_query(callback_id, text=text, show_alert=alert))
 
 
-def build_dispatcher(engine: Engine, limiter: AsyncRateLimiter | None = None) -> Dispatcher:
-    router = Router(name="majlis")
-
-    async def run(bot: Bot, event: ChatEvent | None) -> None:
-        if event is None:
-            return
-        await answer(engine, paced(AiogramMessenger(bot), limiter), event)
-
-    @router.message(F.chat.type != "channel")
-    async def on_message(message: Message, bot: Bot, event_update: Update) -> None:
-        await run(bot, event_from_message(event_update.update_id, message))
-
-    @router.callback_query()
-    async def on_button(query: CallbackQuery, bot: Bot, event_update: Update) -> None:
-        await run(bot, event_from_callback(event_update.update_id, query))
-
-    dispatcher = Dispatcher()
-    dispatcher.include_router(router)
-    return dispatcher
-
-
 async def identify(bot: Bot, api_url: str) -> str:
     """The bot's username; a Bot API that refuses the token or does not answer is a
     configuration to fix, said in one line."""
@@ -143,12 +107,13 @@ async def publish_commands(bot: Bot, commands: dict[str, dict[str, str]]) -> Non
 
 async def run_polling(
     bot: Bot,
-    dispatcher: Dispatcher,
+    take: Callable[[list[Update]], Awaitable[None]],
     stop: asyncio.Event,
     *,
     ready: Callable[[], None] | None = None,
 ) -> None:
-    """Poll until ``stop``; ``ready`` is told once the first ``getUpdates`` has answered."""
+    """Poll until ``stop``, handing each batch to ``take``; ``ready`` is told once the
+    first ``getUpdates`` has answered."""
     await bot.delete_webhook(drop_pending_updates=False)
 
     async def fetch(offset: int | None, timeout: int) -> list[Update]:
@@ -162,15 +127,12 @@ async def run_polling(
         except TelegramRetryAfter as flood:
             raise RetryAfter(flood.retry_after) from None
 
-    async def handle(update: Update) -> None:
-        await dispatcher.feed_update(bot, update)
-
-    await poll(fetch, handle, stop=stop, ready=ready)
+    await poll(fetch, take, stop=stop, ready=ready)
 
 
 async def run_webhook(
     bot: Bot,
-    dispatcher: Dispatcher,
+    take: Callable[[list[Update]], Awaitable[None]],
     stop: asyncio.Event,
     *,
     url: str,
@@ -178,14 +140,25 @@ async def run_webhook(
     listen: str,
     ready: Callable[[], None] | None = None,
 ) -> None:
-    """Serve the webhook; answer Telegram only once the update is handled, so none is lost.
+    """Serve the webhook; answer Telegram only once the update is kept, so none is lost.
     ``ready`` is told once the server listens and Telegram has the webhook."""
+
+    async def receive(request: web.Request) -> web.Response:
+        if request.headers.get("X-Telegram-Bot-Api-Secret-Token") != secret:
+            log.warning("webhook request without the right secret from %s", request.remote)
+            return web.Response(status=401, text="Unauthorized")
+        try:
+            update = Update.model_validate(
+                await request.json(loads=bot.session.json_loads), context={"bot": bot}
+            )
+        except ValueError as error:  # malformed JSON, and pydantic's ValidationError
+            return not_an_update(request, error)
+        await take([update])
+        return web.Response(text="ok")
+
     app = web.Application()
     path = urlparse(url).path or "/"
-    UpdateRequestHandler(
-        dispatcher=dispatcher, bot=bot, secret_token=secret, handle_in_background=False
-    ).register(app, path=path)
-    setup_application(app, dispatcher, bot=bot)
+    app.router.add_post(path, receive)
     host, _, port = listen.rpartition(":")
     runner = web.AppRunner(app)
     await runner.setup()
@@ -199,20 +172,3 @@ async def run_webhook(
         await stop.wait()
     finally:
         await runner.cleanup()
-
-
-class UpdateRequestHandler(SimpleRequestHandler):
-    """aiogram's webhook handler, answering 400 rather than 500 to a body that is not
-    an update (aiogram parses it where any failure becomes a server error)."""
-
-    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
-        try:
-            update = Update.model_validate(
-                await request.json(loads=bot.session.json_loads), context={"bot": bot}
-            )
-        except ValueError as error:  # malformed JSON, and pydantic's ValidationError
-            return not_an_update(request, error)
-        result: TelegramMethod[Any] | None = await self.dispatcher.feed_webhook_update(
-            bot, update, **self.data
-        )
-        return web.Response(body=self._build_response_writer(bot=bot, result=result))

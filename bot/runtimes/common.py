@@ -3,14 +3,13 @@
 Telegram's long polling confirms an update when the next ``getUpdates`` carries a
 higher offset. The frameworks' own pollers ask again before the previous batch
 is processed, so a crash then loses the batch. :func:`poll` asks again only
-after the batch is handled: updates of different chats concurrently, of one
-chat in order.
+once the batch is kept in the inbox (``bot.intake``), where handlers in any
+process take it up: it does not wait for the batch to be answered.
 """
 
 import asyncio
 import logging
 import weakref
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
@@ -19,7 +18,7 @@ from typing import Any, Protocol, TypeVar, cast
 
 import redis
 
-from bot.chat import ChatEvent, ChatType, Document, FileRef, Keyboard, Reply, Toast
+from bot.chat import ChatEvent, ChatType, Document, FileRef, Keyboard, Outgoing, Reply, Toast
 from bot.engine import Engine, Owed
 from bot.telegram_api import AsyncRateLimiter, Priority
 
@@ -121,15 +120,14 @@ async def patiently(call: Callable[[], Awaitable[T]], *, attempts: int = 5) -> T
     raise AssertionError("unreachable")
 
 
-async def answer(engine: Engine, messenger: Messenger, event: ChatEvent) -> None:
-    """Handle ``event`` and send what it owes, stamping the messages as they go out.
+async def send_owed(engine: Engine, messenger: Messenger, event: ChatEvent, owed: Owed) -> None:
+    """Send what ``event`` owes (``Engine.answer``), stamping the messages as they go out.
 
     The engine commits the replies with the turn, already fitted to Telegram's
-    limits; a bot killed before they are all out sends the rest when Telegram
-    hands the update over again. A button press is answered whatever happens to
-    the rest, so that its spinner never hangs.
+    limits; a handler killed before they are all out leaves the update in the
+    inbox, and the next handler sends the rest. A button press is answered
+    whatever happens to the rest, so that its spinner never hangs.
     """
-    owed = await asyncio.to_thread(engine.answer, event)
     last = owed.start + len(owed.items)
     toast = next((item for item in owed.items if isinstance(item, Toast)), None)
     try:
@@ -146,6 +144,15 @@ async def answer(engine: Engine, messenger: Messenger, event: ChatEvent) -> None
     finally:
         if toast is not None:
             await _answer_press(messenger, event, toast)
+
+
+async def send_unkept(messenger: Messenger, event: ChatEvent, items: list[Outgoing]) -> None:
+    """Send replies kept nowhere (the database is away), in order."""
+    for item in items:
+        if isinstance(item, Toast):
+            await _answer_press(messenger, event, item)
+        else:
+            await _send(messenger, event, item)
 
 
 class _Stamps:
@@ -303,13 +310,16 @@ def file_of(message: Any) -> FileRef | None:
     return None
 
 
-def chat_of(update: Any) -> int:
-    """The chat an update belongs to, for keeping one chat's updates in order."""
-    message = getattr(update, "message", None) or getattr(
-        getattr(update, "callback_query", None), "message", None
-    )
-    chat = getattr(message, "chat", None)
-    return int(getattr(chat, "id", 0))
+def event_of(update: Any) -> ChatEvent | None:
+    """The neutral event of an update in either framework, or None for what Majlis does
+    not answer (a channel post, a bot's message, a press on no message)."""
+    query = getattr(update, "callback_query", None)
+    if query is not None:
+        return event_from_callback(update.update_id, query)
+    message = getattr(update, "message", None)
+    if message is None or str(message.chat.type) == "channel":
+        return None
+    return event_from_message(update.update_id, message)
 
 
 class Update(Protocol):
@@ -338,12 +348,12 @@ async def _until_stopped(call: Awaitable[T], stop: asyncio.Event) -> T | None:
 
 async def poll(
     fetch: Callable[[int | None, int], Awaitable[list[U]]],
-    handle: Callable[[U], Awaitable[None]],
+    take: Callable[[list[U]], Awaitable[None]],
     *,
     stop: asyncio.Event,
     ready: Callable[[], None] | None = None,
 ) -> None:
-    """Long-poll until ``stop``; confirm a batch only after it has been handled.
+    """Long-poll until ``stop``; confirm a batch only once ``take`` has kept it.
 
     ``fetch(offset, timeout)`` asks for updates. The first ask does not wait
     (timeout 0): once the Bot API has answered it, updates are being served, and
@@ -357,33 +367,20 @@ async def poll(
             updates = await _until_stopped(fetch(offset, timeout), stop)
             if updates is None:
                 return
-            backoff = 1.0
             timeout = POLL_TIMEOUT
             if ready is not None:
                 ready()
                 ready = None
+            if updates:
+                await take(updates)
+                offset = max(update.update_id for update in updates) + 1
+            backoff = 1.0
         except asyncio.CancelledError:
             raise
         except RetryAfter as flood:
             await asyncio.sleep(flood.seconds)
-            continue
         except Exception as exc:
-            log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
+            # Not confirmed: the next getUpdates asks for the same batch again.
+            log.warning("taking updates in failed (%s); retrying in %.0f s", exc, backoff)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 30)
-            continue
-        if not updates:
-            continue
-        by_chat: dict[int, list[U]] = defaultdict(list)
-        for update in updates:
-            by_chat[chat_of(update)].append(update)
-
-        async def run_chat(batch: list[U]) -> None:
-            for update in batch:
-                try:
-                    await handle(update)
-                except Exception:
-                    log.exception("update %s failed", update.update_id)
-
-        await asyncio.gather(*(run_chat(batch) for batch in by_chat.values()))
-        offset = max(update.update_id for update in updates) + 1

@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -17,22 +17,10 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, InvalidToken, NetworkError
 from telegram.error import RetryAfter as PtbRetryAfter
-from telegram.ext import Application, TypeHandler
 
-from bot.chat import ChatEvent, Document, Keyboard
-from bot.engine import Engine
-from bot.runtimes.common import (
-    ALLOWED_UPDATES,
-    NotModified,
-    RetryAfter,
-    answer,
-    event_from_callback,
-    event_from_message,
-    paced,
-    poll,
-)
+from bot.chat import Document, Keyboard
+from bot.runtimes.common import ALLOWED_UPDATES, NotModified, RetryAfter, poll
 from bot.runtimes.startup import api_unreachable, not_an_update, token_refused
-from bot.telegram_api import AsyncRateLimiter
 from workflows.platform.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -96,59 +84,29 @@ class PtbMessenger:
         await self._call(self.bot.answer_callback_query(callback_id, text=text, show_alert=alert))
 
 
-def event_from_update(update: Update) -> ChatEvent | None:
-    if update.callback_query is not None:
-        return event_from_callback(update.update_id, update.callback_query)
-    if update.message is None:
-        return None
-    return event_from_message(update.update_id, update.message)
-
-
-def build_application(
-    engine: Engine, *, token: str, api_url: str, limiter: AsyncRateLimiter | None = None
-) -> Application:
-    application = (
-        Application.builder()
-        .token(token)
-        .base_url(f"{api_url.rstrip('/')}/bot")
-        .base_file_url(f"{api_url.rstrip('/')}/file/bot")
-        .updater(None)
-        .build()
-    )
-
-    async def on_update(update: Update, context: Any) -> None:
-        event = event_from_update(update)
-        if event is None:
-            return
-        await answer(engine, paced(PtbMessenger(context.bot), limiter), event)
-
-    application.add_handler(TypeHandler(Update, on_update))
-    return application
-
-
 async def serve(
-    engine: Engine,
+    intake: Callable[[Bot], Callable[[list[Update]], Awaitable[None]]],
     *,
     token: str,
     api_url: str,
     settings: Settings,
     stop: asyncio.Event,
     commands: dict[str, dict[str, str]],
-    limiter: AsyncRateLimiter | None = None,
     ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve until ``stop``; ``commands`` is the command menu by language. ``ready`` is
-    told the bot's username once updates are served (the first ``getUpdates`` answered,
-    or the webhook set)."""
-    application = build_application(engine, token=token, api_url=api_url, limiter=limiter)
+    """Serve until ``stop``, handing each batch to what ``intake`` makes of the bot;
+    ``commands`` is the command menu by language. ``ready`` is told the bot's username
+    once updates are served (the first ``getUpdates`` answered, or the webhook set)."""
+    base = api_url.rstrip("/")
+    bot = Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")
     try:
-        await application.initialize()  # asks getMe
+        await bot.initialize()  # asks getMe
     except InvalidToken:
         raise token_refused(api_url) from None
     except NetworkError as error:
         raise api_unreachable(api_url, error.message) from None
-    async with application:
-        bot = application.bot
+    take = intake(bot)
+    async with bot:
         me = await bot.get_me()
 
         def serving() -> None:
@@ -162,7 +120,7 @@ async def serve(
                 language_code=None if language == "en" else language,
             )
         if settings.webhook_url:
-            await _serve_webhook(application, settings, stop, serving)
+            await _serve_webhook(bot, take, settings, stop, serving)
             return
         await bot.delete_webhook(drop_pending_updates=False)
 
@@ -179,13 +137,17 @@ async def serve(
             except PtbRetryAfter as flood:
                 raise RetryAfter(_seconds(flood.retry_after)) from None
 
-        await poll(fetch, application.process_update, stop=stop, ready=serving)
+        await poll(fetch, take, stop=stop, ready=serving)
 
 
 async def _serve_webhook(
-    application: Application, settings: Settings, stop: asyncio.Event, ready: Callable[[], None]
+    bot: Bot,
+    take: Callable[[list[Update]], Awaitable[None]],
+    settings: Settings,
+    stop: asyncio.Event,
+    ready: Callable[[], None],
 ) -> None:
-    """Answer Telegram only once the update is handled, and only with the right secret."""
+    """Answer Telegram only once the update is kept, and only with the right secret."""
     # aiohttp serves only the webhook: polling starts without loading it.
     from aiohttp import web
 
@@ -197,12 +159,12 @@ async def _serve_webhook(
             log.warning("webhook request without the right secret from %s", request.remote)
             return web.Response(status=401, text="Unauthorized")
         try:
-            update = Update.de_json(await request.json(), application.bot)
+            update = Update.de_json(await request.json(), bot)
             if update is None:
                 raise ValueError("empty body")
         except (ValueError, TypeError, KeyError, AttributeError) as error:
             return not_an_update(request, error)
-        await application.process_update(update)
+        await take([update])
         return web.Response(text="ok")
 
     app = web.Application()
@@ -211,7 +173,7 @@ async def _serve_webhook(
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, host or "0.0.0.0", int(port)).start()
-    await application.bot.set_webhook(
+    await bot.set_webhook(
         settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
     )
     ready()

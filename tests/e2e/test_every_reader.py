@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from bot.delivery import Delivery, deliver
 from bot.i18n import language_name
-from bot.platform import bot_api_url, bot_token, open_platform
+from bot.platform import bot_api_url, bot_token, open_platform, start_worker
 from bot.telegram_api import BotApi
 from models import Application, Conversation, Notification, User
 from sandbox import Sandbox
@@ -32,6 +32,7 @@ from workflows.charter.roles import Role
 from workflows.charter.voting import MotionKind
 from workflows.meetings import motions
 from workflows.platform.clock import ShiftableClock
+from workflows.platform.queue import UPDATES_QUEUE
 
 pytestmark = pytest.mark.e2e
 
@@ -245,11 +246,13 @@ async def test_the_minutes_csv_says_counts_and_rules_in_words(majlis: Majlis) ->
 async def majlis_held(
     tmp_path: Path, database_url: str, redis_url: str, namespace: str, sandbox: Sandbox
 ) -> AsyncIterator[tuple[Majlis, Delivery]]:
-    """Majlis with the bot but no worker: the test delivers the outbox itself, in the
-    order a busy pool of delivery threads may happen to pick the rows up."""
+    """Majlis with the bot and handlers but no delivery worker: the test delivers the
+    outbox itself, in the order a busy pool of delivery threads may happen to pick the
+    rows up."""
     port = int(sandbox.url.rstrip("/").rsplit(":", 1)[1])
     settings = e2e_settings(tmp_path, database_url, redis_url, namespace, port)
     platform = await asyncio.to_thread(open_platform, settings, clock=ShiftableClock())
+    start_worker(platform, threads=2, queues={UPDATES_QUEUE})
     api = BotApi(bot_token(settings), bot_api_url(settings))
     async with SandboxClient(sandbox.url) as client:
         running = Majlis(settings=settings, platform=platform, sandbox=sandbox, client=client)

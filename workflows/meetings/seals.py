@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 
 from workflows.charter.meetings import Choice
+from workflows.platform import inbox
 from workflows.platform.settings import Settings
 
 NONCE_BYTES = 16
@@ -45,6 +46,9 @@ class BallotKey:
         # fingerprint stored with a motion says nothing about the tag key.
         self._tags = hmac.digest(secret, b"majlis secret ballot seal", "sha256")
         self.fingerprint = hmac.digest(secret, b"majlis ballot key id", "sha256")[:8].hex()
+        #: Seals the updates waiting in the inbox: a press on a secret ballot carries
+        #: the choice.
+        self.inbox = inbox.derive_key(secret)
 
     def seal(self, motion_id: int, choice: Choice) -> bytes:
         nonce = secrets.token_bytes(NONCE_BYTES)

@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE = "default"
 DELIVERY_QUEUE = "delivery"
+#: What people send, one job per chat with updates waiting (``workflows.platform.inbox``).
+UPDATES_QUEUE = "updates"
+QUEUES = (UPDATES_QUEUE, DELIVERY_QUEUE, DEFAULT_QUEUE)
 
 #: A worker that stops heart-beating for this long is presumed dead and its
 #: messages go back to the queue. Dramatiq's default is a minute; a worker here

@@ -1,0 +1,299 @@
+"""Updates in, answered anywhere: the bot's intake and the workers' handler job.
+
+The bot process only takes updates in: it writes each fetched batch to the inbox
+(``workflows.platform.inbox``) in one statement, hands each chat to the queue, and
+only then asks Telegram for the next batch, which confirms this one. Answering is
+a Dramatiq job, ``handle_chat``, that any worker on any machine runs: it takes
+the chat, answers its waiting updates in order through the engine (the turn and
+its replies committed together, the replies sent after) and deletes them once
+answered. A handler killed midway leaves its rows in the inbox and its job to be
+handed out again; the engine's record of handled updates makes the second
+handling send only what is still owed.
+"""
+
+import asyncio
+import logging
+import threading
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
+import dramatiq
+
+from bot.chat import ChatEvent, Reply, event_from_json, event_to_json
+from bot.conversations import FALLBACK, ROUTERS
+from bot.engine import TRY_AGAIN, Engine, Owed, owed_for
+from bot.i18n import text_for
+from bot.runtimes.common import Messenger, paced, send_owed, send_unkept
+from bot.telegram_api import AsyncRateLimiter, BotApi
+from bot.uploads import FileChecker
+from models.db import Database, unreachable
+from workflows.meetings import seals
+from workflows.platform import inbox, people
+from workflows.platform.clock import Clock
+from workflows.platform.queue import UPDATES_QUEUE, JobContext, enqueue, job
+from workflows.platform.settings import Settings
+from workflows.platform.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: A chat taken by another handler is looked at again this much later: by then that
+#: handler has answered what it took, or is still at it and takes the rest itself.
+BUSY_RETRY_MS = 250
+
+
+def build_engine(uow: UnitOfWork, settings: Settings, api: BotApi) -> Engine:
+    files = FileChecker(api, lambda: int(settings.letter_max_mb * 1024 * 1024))
+    return Engine(uow, ROUTERS, fallback=FALLBACK, files=files)
+
+
+class Intake:
+    """Writes what the bot fetched to the inbox and hands the chats to the handlers."""
+
+    def __init__(
+        self,
+        db: Database,
+        broker: dramatiq.Broker,
+        clock: Clock,
+        messenger: Messenger,
+        *,
+        key: bytes,
+    ) -> None:
+        self.db = db
+        self.broker = broker
+        self.clock = clock
+        self.messenger = messenger
+        self.key = key
+
+    async def take(self, events: list[ChatEvent]) -> None:
+        """Kept when this returns: only then may the batch be confirmed.
+
+        While the database is away nothing can be kept: as when the bot answered
+        updates itself, each sender is told to try again in a moment (the batch is
+        then confirmed), and the outage is logged once."""
+        if not events:
+            return
+        try:
+            await asyncio.to_thread(self._take, events)
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            self.db.outage.began(error)
+            await asyncio.gather(*(self._try_again(event) for event in events))
+            return
+        self.db.outage.over()
+
+    def _take(self, events: list[ChatEvent]) -> None:
+        rows = []
+        for event in events:
+            try:
+                sealed = inbox.seal(self.key, event.update_id, event.chat_id, event_to_json(event))
+            except Exception:
+                # As when the bot answered updates itself: one update that cannot be
+                # handled is logged and left, rather than holding every batch after it.
+                log.exception("update %s cannot be kept", event.update_id)
+                continue
+            rows.append((event.update_id, event.chat_id, sealed))
+        inbox.store(self.db, rows, now=self.clock.now())
+        try:
+            inbox.hand_over(self.broker, [event.chat_id for event in events])
+        except Exception as error:
+            # Kept, so not lost: the scheduler's sweep hands the chats over in seconds.
+            log.warning("queue unavailable (%s); %d updates wait for the sweep", error, len(events))
+
+    async def _try_again(self, event: ChatEvent) -> None:
+        said = text_for(people.language_from_telegram(event.language_code))._(TRY_AGAIN)
+        try:
+            await send_unkept(self.messenger, event, owed_for(event, [Reply(text=said)]))
+        except Exception as error:
+            log.warning("update %s: could not say to try again (%s)", event.update_id, error)
+
+
+class Sender(threading.Thread):
+    """An event loop of its own in a worker process, on which replies go out with the
+    configured runtime's client (aiogram's or python-telegram-bot's), paced by the
+    shared rate limiter as answers to a person."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        token: str,
+        api_url: str,
+        limiter: Callable[[], AsyncRateLimiter | None],
+    ) -> None:
+        super().__init__(name="majlis-replies", daemon=True)
+        self.settings = settings
+        self.token = token
+        self.api_url = api_url
+        self.make_limiter = limiter
+        self.loop = asyncio.new_event_loop()
+        self.opened = threading.Event()
+        self.messenger: Messenger | None = None
+        self._closers: list[Callable[[], Awaitable[Any]]] = []
+        self._initialize: Callable[[], Awaitable[Any]] | None = None
+
+    def run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self._open())
+        finally:
+            self.opened.set()
+        self.loop.run_forever()
+
+    async def _open(self) -> None:
+        limiter = self.make_limiter()
+        if limiter is not None:
+            self._closers.append(limiter.client.aclose)
+        base = self.api_url.rstrip("/")
+        if self.settings.runtime == "ptb":
+            # One Telegram library of the two loads, the one configured (start-up time).
+            from telegram import Bot
+
+            # One Telegram library of the two loads, the one configured (start-up time).
+            from bot.runtimes.ptb_runtime import PtbMessenger
+
+            bot = Bot(self.token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")
+            # Initialised (getMe) on first use: at start the Bot API may not answer yet
+            # (the sandbox of ``majlis run`` runs on the loop that is starting us).
+            self._initialize = bot.initialize
+            self.messenger = paced(PtbMessenger(bot), limiter)
+            self._closers.append(bot.shutdown)
+            return
+        # One Telegram library of the two loads, the one configured (start-up time).
+        from bot.runtimes.aiogram_runtime import AiogramMessenger, make_bot
+
+        aiogram_bot = make_bot(self.token, self.api_url)
+        self.messenger = paced(AiogramMessenger(aiogram_bot), limiter)
+        self._closers.append(aiogram_bot.session.close)
+
+    def run_coroutine(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        self.opened.wait()
+        return asyncio.run_coroutine_threadsafe(self._once_ready(coroutine), self.loop).result()
+
+    async def _once_ready(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        if self._initialize is not None:
+            await self._initialize()  # python-telegram-bot does it once, however many ask
+        return await coroutine
+
+    def stop(self) -> None:
+        self.opened.wait(timeout=30)
+        if not self.is_alive():
+            return
+        for close in reversed(self._closers):
+            try:
+                asyncio.run_coroutine_threadsafe(close(), self.loop).result(timeout=5)
+            except Exception:
+                log.exception("closing the Bot API client")
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.join(timeout=5)
+
+
+class Handlers:
+    """What the handler job needs in a worker: the engine, the key and a way to send."""
+
+    def __init__(self, engine: Engine, sender: Sender, *, key: bytes) -> None:
+        self.engine = engine
+        self.sender = sender
+        self.key = key
+
+    @property
+    def db(self) -> Database:
+        return self.engine.uow.db
+
+    def handle_chat(self, chat_id: int) -> None:
+        try:
+            self._handle_chat(chat_id)
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            # Told once; the updates wait in the inbox, and the sweep hands the chat
+            # over again once the database answers.
+            self.db.outage.began(error)
+
+    def _handle_chat(self, chat_id: int) -> None:
+        with inbox.taken(self.db, chat_id) as chat:
+            if chat is not None:
+                self._drain(chat)
+                return
+        # Another handler has the chat. If it read the chat's rows before ours were
+        # written, ours are still there when this job comes back.
+        if inbox.waiting_for(self.db, chat_id):
+            broker = self.engine.uow.broker
+            assert broker is not None
+            enqueue(
+                broker,
+                inbox.HANDLE_JOB,
+                chat_id,
+                queue_name=UPDATES_QUEUE,
+                delay_ms=BUSY_RETRY_MS,
+            )
+
+    def _drain(self, chat: inbox.Chat) -> None:
+        while rows := chat.waiting():
+            answered: list[int] = []
+            try:
+                for row in rows:
+                    try:
+                        opened = inbox.unseal(self.key, row.update_id, chat.chat_id, row.sealed)
+                    except inbox.BrokenSeal as broken:
+                        # Left waiting, and the chat's later updates behind it: a process
+                        # with the right key answers them in order.
+                        log.error("%s", broken)
+                        return
+                    if not self._answer(event_from_json(opened)):
+                        return  # the database is away: the sweep hands the chat over again
+                    answered.append(row.update_id)
+            finally:
+                chat.done(answered)
+
+    def _answer(self, event: ChatEvent) -> bool:
+        """Answer ``event``; False when the database could not be reached (nothing was
+        done, and it waits in the inbox)."""
+        owed: Owed = self.engine.answer(event)
+        if not owed.kept and owed.items and self.db.outage.ongoing:
+            return False
+        messenger = self.sender.messenger
+        assert messenger is not None
+        try:
+            self.sender.run_coroutine(send_owed(self.engine, messenger, event, owed))
+        except Exception:
+            # As when the bot answered updates itself: what could not be sent after a
+            # few tries is given up, so that one bad update does not stop the chat.
+            log.exception("update %s: the answer could not be sent", event.update_id)
+        return True
+
+
+#: Redelivered when its worker dies; a failure is retried (the rows wait in the inbox).
+@job(
+    queue_name=UPDATES_QUEUE,
+    name=inbox.HANDLE_JOB,
+    max_retries=20,
+    min_backoff=500,
+    max_backoff=10_000,
+)
+def handle_chat(chat_id: int) -> None:
+    handlers: Handlers = JobContext.get("handlers")
+    handlers.handle_chat(chat_id)
+
+
+def open_handlers(
+    uow: UnitOfWork,
+    settings: Settings,
+    *,
+    token: str,
+    api_url: str,
+    limiter: Callable[[], AsyncRateLimiter | None],
+) -> tuple[Handlers, Callable[[], None]]:
+    """The handlers of a worker process, and what closes them."""
+    api = BotApi(token, api_url)
+    sender = Sender(settings, token, api_url, limiter)
+    # Not waited for: the runtime's library loads in its thread while the rest starts.
+    sender.start()
+
+    def close() -> None:
+        sender.stop()
+        api.close()
+
+    engine = build_engine(uow, settings, api)
+    return Handlers(engine, sender, key=seals.key_of(settings).inbox), close

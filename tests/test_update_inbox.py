@@ -1,0 +1,246 @@
+"""The inbox of updates taken in: sealed, kept once, taken by one handler per chat at a
+time, handed over again when left waiting, and a batch confirmed only once kept."""
+
+import asyncio
+import threading
+from collections.abc import Coroutine
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import pytest
+from sqlmodel import select
+
+from bot.chat import ChatEvent, Document, Keyboard, event_from_json, event_to_json
+from bot.conversations import FALLBACK, ROUTERS
+from bot.engine import Engine
+from bot.i18n import text_for
+from bot.intake import Handlers
+from bot.runtimes.common import poll
+from models import InboxUpdate
+from models.db import Database
+from workflows.platform import inbox
+from workflows.platform.clock import FrozenClock
+from workflows.platform.queue import UPDATES_QUEUE, make_broker
+from workflows.platform.unit_of_work import UnitOfWork
+
+T = TypeVar("T")
+
+KEY = inbox.derive_key(b"a ballot key for the tests")
+
+
+def press(update_id: int, data: str) -> ChatEvent:
+    return ChatEvent(
+        update_id=update_id,
+        user_id=7,
+        first_name="Amina",
+        chat_id=7,
+        callback_data=data,
+        callback_id=f"q{update_id}",
+        message_id=3,
+    )
+
+
+def test_a_sealed_press_says_nothing_of_the_button_pressed() -> None:
+    """A press on a secret ballot carries the choice: the inbox keeps it sealed, and as
+    long whatever was pressed."""
+    presses = {choice: press(1, f"ballot:12:{choice}") for choice in ("yes", "no", "abstain")}
+    sealed = {
+        choice: inbox.seal(KEY, 1, 7, event_to_json(event)) for choice, event in presses.items()
+    }
+    assert len({len(seal) for seal in sealed.values()}) == 1
+    for choice, seal in sealed.items():
+        assert choice.encode() not in seal and b"ballot" not in seal
+        assert event_from_json(inbox.unseal(KEY, 1, 7, seal)) == presses[choice]
+    # Two seals of the same press share nothing.
+    assert inbox.seal(KEY, 1, 7, event_to_json(presses["yes"])) != sealed["yes"]
+
+
+def test_a_seal_opens_only_under_its_key_and_on_its_row() -> None:
+    seal = inbox.seal(KEY, 1, 7, event_to_json(press(1, "ballot:12:yes")))
+    with pytest.raises(inbox.BrokenSeal):
+        inbox.unseal(inbox.derive_key(b"another key"), 1, 7, seal)
+    with pytest.raises(inbox.BrokenSeal):
+        inbox.unseal(KEY, 2, 7, seal)  # copied to another update's row
+
+
+def event(update_id: int, chat_id: int, text: str = "/menu") -> ChatEvent:
+    return ChatEvent(
+        update_id=update_id, user_id=chat_id, first_name="Amina", chat_id=chat_id, text=text
+    )
+
+
+def rows(*events: ChatEvent) -> list[tuple[int, int, bytes]]:
+    return [
+        (e.update_id, e.chat_id, inbox.seal(KEY, e.update_id, e.chat_id, event_to_json(e)))
+        for e in events
+    ]
+
+
+def test_a_batch_handed_over_again_is_kept_once_and_read_in_order(
+    db: Database, clock: FrozenClock
+) -> None:
+    batch = [event(12, 7), event(10, 7, "/help"), event(11, 8)]
+    inbox.store(db, rows(*batch), now=clock.now())
+    inbox.store(db, rows(*batch), now=clock.now())  # Telegram's same batch, not yet confirmed
+
+    with inbox.taken(db, 7) as chat:
+        assert chat is not None
+        waiting = chat.waiting()
+        assert [row.update_id for row in waiting] == [10, 12]
+        opened = inbox.unseal(KEY, waiting[0].update_id, 7, waiting[0].sealed)
+        assert event_from_json(opened) == batch[1]
+        chat.done([10])
+        assert [row.update_id for row in chat.waiting()] == [12]
+    assert inbox.waiting_for(db, 8) and inbox.waiting_for(db, 7) and not inbox.waiting_for(db, 9)
+    with db.reading() as session:
+        assert len(session.exec(select(InboxUpdate)).all()) == 2
+
+
+def test_a_chat_is_taken_by_one_handler_at_a_time(db: Database) -> None:
+    holding, release = threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def first() -> None:
+        with inbox.taken(db, 7) as chat:
+            seen["first"] = chat is not None
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert holding.wait(10)
+    with inbox.taken(db, 7) as chat:
+        seen["second, meanwhile"] = chat is not None
+    with inbox.taken(db, 9) as chat:
+        seen["another chat"] = chat is not None
+    release.set()
+    thread.join(10)
+    with inbox.taken(db, 7) as chat:
+        seen["second, after"] = chat is not None
+    assert seen == {
+        "first": True,
+        "second, meanwhile": False,
+        "another chat": True,
+        "second, after": True,
+    }
+
+
+def test_chats_left_waiting_are_handed_over_again_once_per_delay(
+    db: Database, clock: FrozenClock
+) -> None:
+    inbox.store(db, rows(event(1, 7), event(2, 8)), now=clock.now())
+    assert inbox.stale_chats(db, now=clock.now()) == []
+    later = clock.now() + inbox.RESEND_AFTER + timedelta(seconds=1)
+    assert inbox.stale_chats(db, now=later) == [7, 8]
+    assert inbox.stale_chats(db, now=later) == []
+    # Redis lost its queues: everything waiting is handed over at once.
+    assert inbox.stale_chats(db, now=later, resend_after=timedelta(0)) == [7, 8]
+
+
+async def test_a_batch_is_confirmed_only_once_kept() -> None:
+    """The next getUpdates carries the higher offset (which confirms the batch to
+    Telegram) only after ``take`` returned; a failed take asks for the batch again."""
+    offsets: list[int | None] = []
+    taken: list[list[int]] = []
+    stop = asyncio.Event()
+    failures = [RuntimeError("database away")]
+
+    class Update:
+        def __init__(self, update_id: int) -> None:
+            self.update_id = update_id
+
+    async def fetch(offset: int | None, timeout: int) -> list[Update]:
+        offsets.append(offset)
+        if len(offsets) >= 3:
+            stop.set()
+            return []
+        return [Update(5), Update(6)]
+
+    async def take(updates: list[Update]) -> None:
+        if failures:
+            raise failures.pop()
+        taken.append([update.update_id for update in updates])
+
+    await asyncio.wait_for(poll(fetch, take, stop=stop), timeout=60)
+    assert offsets == [None, None, 7]
+    assert taken == [[5, 6]]
+
+
+class Recording:
+    """A messenger that keeps what it was asked to send, in order."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, str]] = []
+
+    async def send_text(self, chat_id: int, text: str, buttons: Keyboard) -> None:
+        self.sent.append((chat_id, text))
+
+    async def edit_text(self, chat_id: int, message_id: int, text: str, buttons: Keyboard) -> None:
+        self.sent.append((chat_id, text))
+
+    async def send_document(self, chat_id: int, document: Document, caption: str) -> None:
+        self.sent.append((chat_id, caption))
+
+    async def answer(self, callback_id: str, text: str | None, alert: bool) -> None:
+        pass
+
+
+class InThisThread:
+    """The handlers' sender, running each send on an event loop of its own here."""
+
+    def __init__(self) -> None:
+        self.messenger = Recording()
+
+    def run_coroutine(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run(coroutine)
+
+
+def handlers_on(uow: UnitOfWork) -> tuple[Handlers, Recording]:
+    sender = InThisThread()
+    engine = Engine(uow, ROUTERS, fallback=FALLBACK)
+    return Handlers(engine, sender, key=KEY), sender.messenger  # type: ignore[arg-type]
+
+
+def test_a_chat_is_answered_in_order_and_its_updates_leave_the_inbox(
+    uow: UnitOfWork, clock: FrozenClock
+) -> None:
+    handlers, messenger = handlers_on(uow)
+    t = text_for("en")
+    batch = [event(22, 7, "/menu"), event(21, 7, "/help"), event(23, 7, "/language")]
+    inbox.store(uow.db, rows(*batch), now=clock.now())
+    handlers.handle_chat(7)
+    markers = [
+        t._("/help — this help"),
+        t._("Main menu. What would you like to do?"),
+        t._("Please choose your language."),
+    ]
+    said = [text for _, text in messenger.sent]
+    assert [next(i for i, m in enumerate(markers) if m in text) for text in said] == [0, 1, 2]
+    assert not inbox.waiting_for(uow.db, 7)
+
+    # Telegram hands the batch over again (the bot died before confirming it): kept once
+    # more, answered by nobody twice.
+    inbox.store(uow.db, rows(*batch), now=clock.now())
+    handlers.handle_chat(7)
+    assert [text for _, text in messenger.sent] == said
+    assert not inbox.waiting_for(uow.db, 7)
+
+
+def test_a_chat_taken_elsewhere_is_left_to_its_handler(
+    uow: UnitOfWork, clock: FrozenClock, redis_url: str, namespace: str
+) -> None:
+    """The job comes back a moment later rather than answer out of turn."""
+    broker = make_broker(redis_url, namespace=namespace)
+    uow = UnitOfWork(db=uow.db, settings=uow.settings, broker=broker, clock=clock)
+    handlers, messenger = handlers_on(uow)
+    inbox.store(uow.db, rows(event(31, 7, "/help")), now=clock.now())
+    try:
+        with inbox.taken(uow.db, 7) as elsewhere:
+            assert elsewhere is not None
+            handlers.handle_chat(7)
+        assert messenger.sent == []
+        assert inbox.waiting_for(uow.db, 7)
+        assert broker.client.llen(f"{namespace}:{UPDATES_QUEUE}.DQ") == 1  # delayed
+    finally:
+        broker.flush_all()
+        broker.close()

@@ -1,0 +1,288 @@
+"""Updates taken in and not yet answered: written durably, handled in any process.
+
+The bot process writes each batch it fetched in one statement and confirms it to
+Telegram only after that commit, so a crash anywhere later loses nothing. It then
+hands each chat to the queue (:data:`UPDATES_QUEUE`); a handler job in any worker,
+on any machine, takes the chat (:func:`taken`: one handler per chat at a time),
+answers its rows in ``update_id`` order and deletes them once answered. Different
+chats run in parallel; one chat's updates one after the other. The engine's record
+of handled updates makes a row answered twice (a handler killed before deleting
+it) change nothing and send only what is still owed. The scheduler's sweep
+(:func:`stale_chats`) hands over again chats whose rows wait too long: the bot
+died between writing and enqueueing, or Redis lost its queues.
+
+A press on a secret ballot carries the choice, so a waiting event is sealed
+(:func:`seal`): AES-GCM under a key derived from the ballot key with HKDF, the
+button data padded so that every press seals to the same length. The inbox knows
+nothing of Telegram: an event is an opaque JSON object.
+"""
+
+import fcntl
+import json
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import dramatiq
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import Connection, bindparam, delete, func, select, text, update
+
+from models import InboxUpdate
+from models.bulk import insert_many, table_of
+from models.db import Database
+from workflows.platform.queue import UPDATES_QUEUE, enqueue_many
+
+#: The job that answers one chat's waiting updates (registered in ``bot.intake``).
+HANDLE_JOB = "handle_chat"
+#: A chat whose rows have waited this long since their hand-over is handed over
+#: again. A second job for a chat is harmless: it finds the chat taken, or nothing.
+RESEND_AFTER = timedelta(seconds=10)
+#: Rows of a chat read at once by its handler.
+BATCH = 50
+
+INBOX = table_of(InboxUpdate)
+WAITING = (
+    select(INBOX.c.update_id, INBOX.c.sealed)
+    .where(INBOX.c.chat_id == bindparam("chat_id"))
+    .order_by(INBOX.c.update_id)
+    .limit(bindparam("limit"))
+)
+DONE = delete(INBOX).where(INBOX.c.update_id.in_(bindparam("update_ids", expanding=True)))
+
+
+# ---- sealing ------------------------------------------------------------------------------
+
+#: Button data is padded to Telegram's limit on it, 64 bytes: a Yes, a No and an
+#: Abstain seal to the same length.
+_CALLBACK_BYTES = 64
+#: The sealed text is padded to a multiple of this many bytes, so that what else
+#: varies (a name, a typed message) shows its length only roughly.
+_PAD = 256
+_NONCE_BYTES = 12
+
+
+def derive_key(secret: bytes) -> bytes:
+    """The inbox's key, from the ballot key's secret: a key of its own (HKDF with a
+    label), so that nothing sealed here helps to open a ballot, nor the reverse."""
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"majlis update inbox"
+    ).derive(secret)
+
+
+def _associated(update_id: int, chat_id: int) -> bytes:
+    # The row's own keys are authenticated with it: a sealed event copied to another
+    # row does not open.
+    return update_id.to_bytes(8, "big", signed=True) + chat_id.to_bytes(8, "big", signed=True)
+
+
+def seal(key: bytes, update_id: int, chat_id: int, event: dict[str, Any]) -> bytes:
+    """``event`` as the database keeps it: unreadable and unalterable without the key,
+    and of a length that does not depend on the button pressed."""
+    data = str(event.get("callback_data") or "")
+    padded = {**event, "pad": " " * max(0, _CALLBACK_BYTES - len(data.encode()))}
+    plain = json.dumps(padded, separators=(",", ":")).encode()
+    plain += b" " * (-len(plain) % _PAD)
+    nonce = secrets.token_bytes(_NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, plain, _associated(update_id, chat_id))
+
+
+class BrokenSeal(RuntimeError):
+    """A waiting update opens to nothing under this key: another ballot key sealed it,
+    or the row was altered."""
+
+
+def unseal(key: bytes, update_id: int, chat_id: int, sealed: bytes) -> dict[str, Any]:
+    sealed = bytes(sealed)  # PostgreSQL drivers may hand back a memoryview
+    nonce, body = sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:]
+    try:
+        plain = AESGCM(key).decrypt(nonce, body, _associated(update_id, chat_id))
+    except InvalidTag:
+        raise BrokenSeal(
+            f"update {update_id} in the inbox opens to nothing: give every majlis process "
+            "the same MAJLIS_BALLOT_KEY"
+        ) from None
+    event = dict(json.loads(plain))
+    event.pop("pad", None)
+    return event
+
+
+# ---- the bot's side -----------------------------------------------------------------------
+
+
+def store(db: Database, rows: Sequence[tuple[int, int, bytes]], *, now: datetime) -> None:
+    """Write ``(update_id, chat_id, sealed event)`` rows in one statement; an update
+    already there (Telegram handing an unconfirmed batch over again) stays as it is."""
+    if not rows:
+        return
+    values = [
+        {
+            "update_id": update_id,
+            "chat_id": chat_id,
+            "sealed": sealed,
+            "received_at": now,
+            "enqueued_at": now,
+        }
+        for update_id, chat_id, sealed in rows
+    ]
+    with db.session() as session:
+        insert_many(session, InboxUpdate, values, skip_existing=True)
+
+
+def hand_over(broker: dramatiq.Broker, chat_ids: Sequence[int]) -> None:
+    """One handler job per chat, pipelined to Redis."""
+    enqueue_many(
+        broker,
+        HANDLE_JOB,
+        [(chat_id,) for chat_id in dict.fromkeys(chat_ids)],
+        queue_name=UPDATES_QUEUE,
+    )
+
+
+def stale_chats(
+    db: Database, *, now: datetime, resend_after: timedelta = RESEND_AFTER
+) -> list[int]:
+    """Chats with a row handed over longer than ``resend_after`` ago (or at all, with
+    ``resend_after`` zero), stamped as handed over now: the caller enqueues them."""
+    cutoff = now - resend_after
+    with db.session() as session:
+        chats = [
+            chat_id
+            for (chat_id,) in session.execute(
+                select(INBOX.c.chat_id)
+                .where(INBOX.c.enqueued_at <= cutoff)
+                .group_by(INBOX.c.chat_id)
+                .order_by(func.min(INBOX.c.update_id))
+            )
+        ]
+        if chats:
+            session.execute(update(INBOX).where(INBOX.c.chat_id.in_(chats)).values(enqueued_at=now))
+    return chats
+
+
+# ---- the handler's side -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Waiting:
+    update_id: int
+    sealed: bytes
+
+
+class Chat:
+    """A chat taken by this handler: its waiting rows read and deleted, each statement
+    committed at once. On PostgreSQL on the connection that holds the lock, in
+    autocommit (no BEGIN and COMMIT round trips); on SQLite, where a file holds the
+    lock, on a connection of the pool for each statement."""
+
+    def __init__(self, db: Database, chat_id: int, connection: Connection | None = None) -> None:
+        self.db = db
+        self.chat_id = chat_id
+        self.connection = connection
+
+    def waiting(self, *, limit: int = BATCH) -> list[Waiting]:
+        """The chat's waiting updates, oldest first."""
+        with self._connection() as connection:
+            rows = connection.execute(WAITING, {"chat_id": self.chat_id, "limit": limit})
+            return [Waiting(row.update_id, bytes(row.sealed)) for row in rows]
+
+    def done(self, update_ids: Sequence[int]) -> None:
+        if update_ids:
+            with self._connection() as connection:
+                connection.execute(DONE, {"update_ids": list(update_ids)})
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        if self.connection is not None:
+            yield self.connection
+            return
+        with self.db.engine.begin() as connection:
+            yield connection
+
+
+def waiting_for(db: Database, chat_id: int) -> bool:
+    """Whether ``chat_id`` has updates waiting (without taking it)."""
+    with db.reading() as session:
+        found = session.execute(
+            select(INBOX.c.update_id).where(INBOX.c.chat_id == chat_id).limit(1)
+        ).first()
+    return found is not None
+
+
+#: The first of PostgreSQL's two advisory-lock keys for chats: the two-key form has a
+#: space of its own, apart from the one-key locks of ``workflows.platform.locks``.
+_LOCK_SPACE = 0x4D4A
+_TAKE = text("SELECT pg_try_advisory_lock(:space, :chat)")
+_RELEASE = text("SELECT pg_advisory_unlock(:space, :chat)")
+#: SQLite: chats are taken by locking one of this many files beside the database.
+_STRIPES = 256
+
+
+@contextmanager
+def taken(db: Database, chat_id: int) -> Iterator[Chat | None]:
+    """Take ``chat_id`` for handling; None when another handler has it.
+
+    On PostgreSQL a session-level advisory lock on a connection held for as long as
+    the chat is handled: the server releases it the moment a killed process's
+    connection drops. SQLite serves one machine: there a lock on a file beside the
+    database, which the system releases the moment its process dies (two chats
+    sharing a file only wait for each other).
+    """
+    if db.is_sqlite:
+        with _file_lock(db, chat_id) as held:
+            yield Chat(db, chat_id) if held else None
+        return
+    key = {"space": _LOCK_SPACE, "chat": _lock_key(chat_id)}
+    with db.engine.connect() as pooled:
+        # Autocommit (reset when the connection goes back to the pool): the lock is
+        # the session's, and each statement stands alone.
+        connection = pooled.execution_options(isolation_level="AUTOCOMMIT")
+        held = bool(connection.execute(_TAKE, key).scalar_one())
+        if not held:
+            yield None
+            return
+        try:
+            yield Chat(db, chat_id, connection)
+        finally:
+            try:
+                connection.execute(_RELEASE, key)
+            except Exception:
+                # The server is away or the connection broke: closing it releases
+                # the lock wherever the server still holds it.
+                connection.invalidate()
+
+
+@contextmanager
+def _file_lock(db: Database, chat_id: int) -> Iterator[bool]:
+    database = db.engine.url.database
+    if database and database != ":memory:":
+        folder = Path(f"{database}.chats")
+    else:
+        folder = Path(tempfile.gettempdir()) / f"majlis-chats-{os.getpid()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    # A descriptor of its own per take: flock then excludes other threads too.
+    with open(folder / f"{chat_id % _STRIPES:03d}.lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _lock_key(chat_id: int) -> int:
+    """The chat folded into PostgreSQL's 32-bit key; two chats sharing one only wait
+    for each other."""
+    folded = (chat_id ^ (chat_id >> 32)) & 0xFFFFFFFF
+    return folded - (1 << 32) if folded >= 1 << 31 else folded
