@@ -13,7 +13,7 @@ seals, keeps the totals and deletes the seals.
 
 import secrets
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -70,6 +70,11 @@ class Cast:
     secret: bool
     changed: bool
     unchanged: bool = False
+    #: Who was cast for, as :func:`voter_of` found it, and a named ballot's row as it
+    #: now stands: what showing the ballot needs, without reading them again.
+    voter: str = ""
+    member: Member | None = field(default=None, compare=False)
+    ballot: Ballot | None = field(default=None, compare=False)
 
 
 def lock_shared(session: Session, motion_id: int) -> Motion:
@@ -107,7 +112,14 @@ def voter_of(
 
 def entitlement(session: Session, meeting: Meeting, voter: str, member: Member | None) -> Verdict:
     assert meeting.id is not None
-    present = speakers.attendance_of(session, meeting.id, voter) is not None
+    present = (
+        session.exec(
+            select(Attendance.id).where(
+                Attendance.meeting_id == meeting.id, Attendance.voter == voter
+            )
+        ).first()
+        is not None
+    )
     holders = seats.holders(session, Body(meeting.body)) if member is None else set()
     return _verdict(meeting, voter, member, present=present, holders=holders)
 
@@ -323,6 +335,7 @@ def cast_ballot(
         cast = _secret(session, motion, voter, member_key, user, choice, now=now)
     else:
         cast = _named(session, motion, voter, member_key, user, choice, now=now)
+    cast = replace(cast, voter=voter, member=member)
     if not cast.unchanged:
         audit.record(
             session,
@@ -359,28 +372,27 @@ def _named(
     existing = session.exec(query.with_for_update()).first()
     if existing is None:
         try:
+            ballot = Ballot(
+                motion_id=motion.id,
+                voter=voter,
+                member_id=member_id,
+                cast_by=user.id,
+                choice=choice.value,
+                cast_at=now,
+            )
             with session.begin_nested():
-                session.add(
-                    Ballot(
-                        motion_id=motion.id,
-                        voter=voter,
-                        member_id=member_id,
-                        cast_by=user.id,
-                        choice=choice.value,
-                        cast_at=now,
-                    )
-                )
-            return Cast(choice, secret=False, changed=False)
+                session.add(ballot)
+            return Cast(choice, secret=False, changed=False, ballot=ballot)
         except IntegrityError:
             existing = session.exec(query.with_for_update()).one()
     may_cast(
         kind=BallotKind.NAMED, open_=True, already_cast_by=existing.cast_by, voter=user.id
     ).require()
     if existing.choice == choice.value:
-        return Cast(choice, secret=False, changed=False, unchanged=True)
+        return Cast(choice, secret=False, changed=False, unchanged=True, ballot=existing)
     existing.choice, existing.changed_at = choice.value, now
     session.add(existing)
-    return Cast(choice, secret=False, changed=True)
+    return Cast(choice, secret=False, changed=True, ballot=existing)
 
 
 def _secret(

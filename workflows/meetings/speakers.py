@@ -1,6 +1,7 @@
 """Who speaks for whom at a session (Art. 24): a member's representatives and its
 accepted delegate; who is invited and who is present; everyone a session's news goes to."""
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from models import Attendance, Delegation, Invitation, Meeting, Member, Representation, bulk
@@ -47,27 +48,23 @@ def speakers_of(session: Session, meeting_id: int, member_ids: list[int]) -> dic
 
 
 def members_of(session: Session, meeting: Meeting, user_id: int) -> list[Member]:
-    """The members ``user_id`` speaks for at ``meeting``: as representative or delegate."""
-    ids = set(
-        session.exec(
-            select(Representation.member_id).where(
-                Representation.user_id == user_id, col(Representation.until).is_(None)
-            )
-        )
+    """The members ``user_id`` speaks for at ``meeting``: as representative or delegate.
+
+    One statement: every press on a ballot asks it."""
+    represented = select(Representation.member_id).where(
+        Representation.user_id == user_id, col(Representation.until).is_(None)
     )
-    ids |= set(
-        session.exec(
-            select(Delegation.member_id).where(
-                Delegation.meeting_id == meeting.id,
-                Delegation.delegate_id == user_id,
-                Delegation.state == DelegationState.ACCEPTED.value,
-            )
-        )
+    delegated = select(Delegation.member_id).where(
+        Delegation.meeting_id == meeting.id,
+        Delegation.delegate_id == user_id,
+        Delegation.state == DelegationState.ACCEPTED.value,
     )
-    if not ids:
-        return []
     return list(
-        session.exec(select(Member).where(col(Member.id).in_(ids)).order_by(col(Member.id)))
+        session.exec(
+            select(Member)
+            .where(or_(col(Member.id).in_(represented), col(Member.id).in_(delegated)))
+            .order_by(col(Member.id))
+        )
     )
 
 

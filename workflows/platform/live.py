@@ -54,9 +54,12 @@ def edit(
     args: dict[str, Any],
     buttons: Sequence[Sequence[Cell]],
     now: datetime,
+    target: Notification | None = None,
 ) -> None:
-    """Give the message of notification ``target_id`` a new text and buttons."""
-    target = session.get(Notification, target_id)
+    """Give the message of notification ``target_id`` a new text and buttons;
+    ``target``, that notification if already loaded."""
+    if target is None or target.id != target_id:
+        target = session.get(Notification, target_id)
     if target is None:
         return
     waiting = session.execute(

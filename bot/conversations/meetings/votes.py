@@ -219,9 +219,7 @@ def confirm(turn: Turn, press: BallotConfirm) -> None:
         turn.keep_replies = False
         choice = Html(t._(tallies.LABELS[press.choice]))
         turn.edit(t._(SECRET_CAST, number=str(press.motion_id), choice=choice))
-    elif not tallies.is_copy(
-        turn.session, press.motion_id, turn.event.chat_id, turn.event.message_id
-    ):
+    elif not cast.on_copy:
         # A ballot sent before copies were kept: answered here, as nothing else edits it.
         motion = load(turn, press.motion_id)
         meeting = sessions.load(turn.session, motion.meeting_id)
