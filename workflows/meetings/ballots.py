@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from models import (
@@ -70,11 +69,12 @@ class Cast:
     secret: bool
     changed: bool
     unchanged: bool = False
-    #: Who was cast for, as :func:`voter_of` found it, and a named ballot's row as it
-    #: now stands: what showing the ballot needs, without reading them again.
+    #: The motion as locked, who was cast for (as :func:`voter_of` found it) and a named
+    #: ballot's row as it now stands: what showing the ballot needs, not read again.
     voter: str = ""
     member: Member | None = field(default=None, compare=False)
     ballot: Ballot | None = field(default=None, compare=False)
+    motion: Motion | None = field(default=None, compare=False)
 
 
 def lock_shared(session: Session, motion_id: int) -> Motion:
@@ -335,7 +335,7 @@ def cast_ballot(
         cast = _secret(session, motion, voter, member_key, user, choice, now=now)
     else:
         cast = _named(session, motion, voter, member_key, user, choice, now=now)
-    cast = replace(cast, voter=voter, member=member)
+    cast = replace(cast, voter=voter, member=member, motion=motion)
     if not cast.unchanged:
         audit.record(
             session,
@@ -364,27 +364,25 @@ def _named(
     now: datetime,
 ) -> Cast:
     assert motion.id is not None
+    # The first ballot is the common case: written at once, read back only when the
+    # voter's ballot was already there (or written meanwhile: the insert waits for
+    # that transaction, and the unique key on motion and voter decides).
+    ballot = Ballot(
+        motion_id=motion.id,
+        voter=voter,
+        member_id=member_id,
+        cast_by=user.id,
+        choice=choice.value,
+        cast_at=now,
+    )
+    if bulk.insert_new(session, Ballot, ballot.model_dump(exclude={"id"})):
+        return Cast(choice, secret=False, changed=False, ballot=ballot)
     query = (
         select(Ballot)
         .where(Ballot.motion_id == motion.id, Ballot.voter == voter)
         .execution_options(populate_existing=True)
     )
-    existing = session.exec(query.with_for_update()).first()
-    if existing is None:
-        try:
-            ballot = Ballot(
-                motion_id=motion.id,
-                voter=voter,
-                member_id=member_id,
-                cast_by=user.id,
-                choice=choice.value,
-                cast_at=now,
-            )
-            with session.begin_nested():
-                session.add(ballot)
-            return Cast(choice, secret=False, changed=False, ballot=ballot)
-        except IntegrityError:
-            existing = session.exec(query.with_for_update()).one()
+    existing = session.exec(query.with_for_update()).one()
     may_cast(
         kind=BallotKind.NAMED, open_=True, already_cast_by=existing.cast_by, voter=user.id
     ).require()
@@ -406,25 +404,23 @@ def _secret(
     now: datetime,
 ) -> Cast:
     assert motion.id is not None
-    query = select(SecretParticipation.cast_by).where(
-        SecretParticipation.motion_id == motion.id, SecretParticipation.voter == voter
+    cast = bulk.insert_new(
+        session,
+        SecretParticipation,
+        {
+            "motion_id": motion.id,
+            "voter": voter,
+            "member_id": member_id,
+            "cast_by": user.id,
+            "cast_at": now,
+        },
     )
-    earlier = session.exec(query).first()
-    if earlier is None:
-        try:
-            with session.begin_nested():
-                session.add(
-                    SecretParticipation(
-                        motion_id=motion.id,
-                        voter=voter,
-                        member_id=member_id,
-                        cast_by=user.id,
-                        cast_at=now,
-                    )
-                )
-        except IntegrityError:
-            earlier = session.exec(query).one()
-    if earlier is not None:
+    if not cast:
+        earlier = session.exec(
+            select(SecretParticipation.cast_by).where(
+                SecretParticipation.motion_id == motion.id, SecretParticipation.voter == voter
+            )
+        ).one()
         may_cast(
             kind=BallotKind.SECRET, open_=True, already_cast_by=earlier, voter=user.id
         ).require()

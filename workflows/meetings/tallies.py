@@ -361,8 +361,7 @@ def cast_and_show(
     (chat, message) confirmed on, is answered by the bot in place; a secret ballot's
     copy there is the only one that may show the choice, so it is left out."""
     cast = ballots.cast_ballot(session, motion_id, user, choice, member_id=member_id, now=now)
-    # Read under the lock by cast_ballot: the identity map has it.
-    motion = session.get_one(Motion, motion_id)
+    motion = cast.motion or session.get_one(Motion, motion_id)
     # What the copies show follows from the cast itself: a secret ballot is cast, a
     # named one stands as its row now says.
     content = _content(motion, cast.voter, cast.member, True if cast.secret else cast.ballot)
