@@ -65,6 +65,7 @@ MAJLIS = [sys.executable, "-m", "bot.cli"]
 #: answer ("… It is recorded sealed …") say it; so does the baseline.
 RECORDED = "is recorded"
 MENU = "Main menu"
+WARM = "Warm-up notice"
 BASELINE = "aiogram bare (baseline)"
 #: The first user id of the voters; the askers and the clerk come before.
 FIRST_VOTER = 100_000
@@ -331,6 +332,26 @@ def send_plain_ballots(api_url: str, voters: list[int]) -> None:
             api.close()
 
 
+def warm_notice(settings_values: dict[str, Any], chat_id: int) -> None:
+    """One notice to ``chat_id`` through the outbox and the queue, for the worker to
+    deliver before the clock starts (its first render reads the language catalogs)."""
+    from bot.platform import open_database
+    from workflows.platform import outbox
+    from workflows.platform.queue import make_broker
+    from workflows.platform.settings import Settings
+    from workflows.platform.unit_of_work import UnitOfWork
+
+    settings = Settings(**settings_values)
+    db = open_database(settings, migrate=False)
+    broker = make_broker(settings.redis_url or "", namespace=settings.redis_namespace)
+    try:
+        with UnitOfWork(db=db, settings=settings, broker=broker).begin() as session:
+            outbox.notify(session, chat_id=chat_id, key=WARM)
+    finally:
+        broker.close()
+        db.dispose()
+
+
 def count_ballots(settings_values: dict[str, Any], ballot: str) -> int:
     from sqlalchemy import func
     from sqlmodel import select
@@ -553,6 +574,31 @@ def majlis_commands(handlers: int) -> list[tuple[str, list[str], str]]:
     ]
 
 
+async def warm_up(
+    world: Any,
+    account: Any,
+    asker: int,
+    clerk: int,
+    settings: dict[str, Any],
+    handlers: int | None,
+) -> None:
+    """Before the clock: a /menu answered, and for Majlis a notice delivered by the
+    worker, so that neither pays its first use of the catalogs in the burst."""
+    conversation = account.conversations[asker]
+    world.user_send(world.user(asker), asker, text="/menu", bot_id=account.id)
+    waits: list[tuple[Any, str]] = [(conversation, MENU)]
+    if handlers is not None:
+        await asyncio.to_thread(warm_notice, settings, clerk)
+        waits.append((account.conversations[clerk], WARM))
+    deadline = time.monotonic() + 60
+    for chat, text in waits:
+        while not any(m.from_bot and text in (m.text or "") for m in list(chat.messages.values())):
+            if time.monotonic() > deadline:
+                raise ChildFailed(f"no {text!r} within a minute of the start")
+            await asyncio.sleep(0.05)
+    await asyncio.sleep(1.0)  # settled: the worker idle again
+
+
 # ---- one run --------------------------------------------------------------------------------
 
 
@@ -633,7 +679,7 @@ async def run(
                 child = Child.start(echo_bot, {"token": SANDBOX_TOKEN, "api_url": sandbox.api_root})
                 assert await child.receive(60) == "ready"
                 pids["bot"] = child.pid
-            await asyncio.sleep(1.0)  # settled: the first poll made, the worker idle
+            await warm_up(world, account, askers[0] if askers else clerk, clerk, settings, handlers)
             watch = Watch(account)
             tag = f"{name} N={voters_count} flood {flood} {ballot}"
             profilers = [
