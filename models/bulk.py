@@ -84,12 +84,23 @@ def insert_new(session: Session, model: type[SQLModel], row: dict[str, Any]) -> 
     for; whether it was inserted. One statement, ``INSERT ... ON CONFLICT DO
     NOTHING``, where an ORM insert guarded by a savepoint is three (a ballot)."""
     values = {**{name: make() for name, make in _defaults(model).items()}, **row}
+    statement = _insert_new(model, session.get_bind().dialect.name, tuple(sorted(values)))
+    return session.execute(statement, values).first() is not None
+
+
+@cache
+def _insert_new(model: type[SQLModel], dialect_name: str, names: tuple[str, ...]) -> Insert:
+    """:func:`insert_new`'s statement, built once per model, database and columns."""
     table = table_of(model)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(values).on_conflict_do_nothing()
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     # A row comes back only if inserted: the rowcount is no guide (-1 on PostgreSQL,
     # where SQLAlchemy asks for the new key with RETURNING whatever happens).
-    return session.execute(statement.returning(*table.primary_key.columns)).first() is not None
+    return (
+        dialect.insert(table)
+        .values({name: bindparam(name) for name in names})
+        .on_conflict_do_nothing()
+        .returning(*table.primary_key.columns)
+    )
 
 
 def _unnest(

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from models import (
@@ -110,14 +111,22 @@ def voter_of(
     return voter_key(member_id=member.id), member
 
 
+#: Whether a voter checked in; who cast a voter's ballot: asked by every press, built once.
+_PRESENT = select(Attendance.id).where(
+    Attendance.meeting_id == bindparam("meeting_id"), Attendance.voter == bindparam("voter")
+)
+_CAST_BY = {
+    table: select(table.cast_by).where(
+        table.motion_id == bindparam("motion_id"), table.voter == bindparam("voter")
+    )
+    for table in (Ballot, SecretParticipation)
+}
+
+
 def entitlement(session: Session, meeting: Meeting, voter: str, member: Member | None) -> Verdict:
     assert meeting.id is not None
     present = (
-        session.exec(
-            select(Attendance.id).where(
-                Attendance.meeting_id == meeting.id, Attendance.voter == voter
-            )
-        ).first()
+        session.exec(_PRESENT, params={"meeting_id": meeting.id, "voter": voter}).first()
         is not None
     )
     holders = seats.holders(session, Body(meeting.body)) if member is None else set()
@@ -295,9 +304,7 @@ def may_press(
     entitlement(session, meeting, voter, member).require()
     secret = motion.ballot == BallotKind.SECRET.value
     table = SecretParticipation if secret else Ballot
-    earlier = session.exec(
-        select(table.cast_by).where(table.motion_id == motion.id, table.voter == voter)
-    ).first()
+    earlier = session.exec(_CAST_BY[table], params={"motion_id": motion.id, "voter": voter}).first()
     if earlier is not None:
         kind = BallotKind.SECRET if secret else BallotKind.NAMED
         may_cast(kind=kind, open_=True, already_cast_by=earlier, voter=user.id).require()

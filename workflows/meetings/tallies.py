@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_
 from sqlmodel import Session, col, select
 
 from models import Ballot, Meeting, Member, Motion, Notification, SecretParticipation, User
@@ -117,21 +117,31 @@ def copy_key(motion_id: int | None, voter: str, chat_id: int, *, fresh: bool = F
     return f"{key}:{secrets.token_hex(4)}" if fresh else key
 
 
+#: Copies of ballots, by the patterns of their dedupe keys: built once, every cast asks.
+_COPIES = (
+    select(Notification)
+    .where(
+        or_(
+            col(Notification.dedupe_key).like(bindparam("ballots")),
+            col(Notification.dedupe_key).like(bindparam("reminders")),
+        ),
+        col(Notification.edit_of).is_(None),
+        col(Notification.failed_at).is_(None),
+    )
+    .order_by(col(Notification.id))
+)
+
+
 def copies(session: Session, motion_id: int | None, voter: str | None = None) -> list[Notification]:
     """Every copy of ``voter``'s ballot (of every voter's when None), reminders included."""
     who = f"{voter}:" if voter else ""
     return list(
         session.exec(
-            select(Notification)
-            .where(
-                or_(
-                    col(Notification.dedupe_key).like(f"motion:{motion_id}:ballot:{who}%"),
-                    col(Notification.dedupe_key).like(f"motion:{motion_id}:remind:{who}%"),
-                ),
-                col(Notification.edit_of).is_(None),
-                col(Notification.failed_at).is_(None),
-            )
-            .order_by(col(Notification.id))
+            _COPIES,
+            params={
+                "ballots": f"motion:{motion_id}:ballot:{who}%",
+                "reminders": f"motion:{motion_id}:remind:{who}%",
+            },
         )
     )
 
