@@ -22,6 +22,7 @@ from typing import cast
 
 import redis
 from sqlalchemy import bindparam
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot import lengths
@@ -172,34 +173,50 @@ def prepare_row(session: Session, row: Notification) -> Outgoing:
         if first is not None and first.delivered_at is None and first.failed_at is None:
             raise NotYet()
     if row.edit_of is not None:
-        target = session.get(Notification, row.edit_of)
+        # The target's two columns and whether a newer edit exists, in one statement
+        # (every edit of a ballot copy or a tally comes this way).
+        target = (
+            session.connection()
+            .execute(_EDIT_TARGET, {"target": row.edit_of, "id": row.id})
+            .one_or_none()
+        )
         if target is None or target.failed_at is not None:
             raise Gone()
         if target.telegram_message_id is None:
             raise NotYet()
-        if _newer_edit(session, row):
+        if target.newer:
             raise Superseded()
         edit_message_id = target.telegram_message_id
     file = (row.file_id, row.file_kind or "document") if row.file_id else None
     return Outgoing(row.chat_id, text, buttons, file, edit_message_id)
 
 
-def _newer_edit(session: Session, row: Notification) -> bool:
-    return (
-        session.exec(
-            select(Notification.id).where(
-                Notification.edit_of == row.edit_of, col(Notification.id) > row.id
-            )
-        ).first()
-        is not None
+_Edit = aliased(Notification)
+#: A newer edit of the same message than notification ``:id``, of target ``:target``.
+_NEWER_EDIT = (
+    select(col(_Edit.id))
+    .where(col(_Edit.edit_of) == bindparam("target"), col(_Edit.id) > bindparam("id"))
+    .limit(1)
+)
+_EDIT_TARGET = select(
+    col(Notification.failed_at),
+    col(Notification.telegram_message_id),
+    _NEWER_EDIT.exists().label("newer"),
+).where(col(Notification.id) == bindparam("target"))
+_SUPERSEDED = select(
+    select(col(_Edit.id))
+    .where(
+        col(_Edit.edit_of) == col(Notification.edit_of),
+        col(_Edit.id) > col(Notification.id),
     )
+    .exists()
+).where(col(Notification.id) == bindparam("id"), col(Notification.edit_of).is_not(None))
 
 
 def superseded(delivery: Delivery, notification_id: int) -> bool:
     """Whether a newer edit of the same message came while this one waited its turn."""
     with delivery.uow.db.reading() as session:
-        row = session.get(Notification, notification_id)
-        return row is not None and row.edit_of is not None and _newer_edit(session, row)
+        return bool(session.connection().execute(_SUPERSEDED, {"id": notification_id}).scalar())
 
 
 def deliver(delivery: Delivery, notification_id: int, *, holder: str | None = None) -> str:

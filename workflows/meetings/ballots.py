@@ -13,11 +13,11 @@ seals, keeps the totals and deletes the seals.
 
 import secrets
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from models import (
@@ -70,6 +70,12 @@ class Cast:
     secret: bool
     changed: bool
     unchanged: bool = False
+    #: The motion as locked, who was cast for (as :func:`voter_of` found it) and a named
+    #: ballot's row as it now stands: what showing the ballot needs, not read again.
+    voter: str = ""
+    member: Member | None = field(default=None, compare=False)
+    ballot: Ballot | None = field(default=None, compare=False)
+    motion: Motion | None = field(default=None, compare=False)
 
 
 def lock_shared(session: Session, motion_id: int) -> Motion:
@@ -105,9 +111,24 @@ def voter_of(
     return voter_key(member_id=member.id), member
 
 
+#: Whether a voter checked in; who cast a voter's ballot: asked by every press, built once.
+_PRESENT = select(Attendance.id).where(
+    Attendance.meeting_id == bindparam("meeting_id"), Attendance.voter == bindparam("voter")
+)
+_CAST_BY = {
+    table: select(table.cast_by).where(
+        table.motion_id == bindparam("motion_id"), table.voter == bindparam("voter")
+    )
+    for table in (Ballot, SecretParticipation)
+}
+
+
 def entitlement(session: Session, meeting: Meeting, voter: str, member: Member | None) -> Verdict:
     assert meeting.id is not None
-    present = speakers.attendance_of(session, meeting.id, voter) is not None
+    present = (
+        session.exec(_PRESENT, params={"meeting_id": meeting.id, "voter": voter}).first()
+        is not None
+    )
     holders = seats.holders(session, Body(meeting.body)) if member is None else set()
     return _verdict(meeting, voter, member, present=present, holders=holders)
 
@@ -283,9 +304,7 @@ def may_press(
     entitlement(session, meeting, voter, member).require()
     secret = motion.ballot == BallotKind.SECRET.value
     table = SecretParticipation if secret else Ballot
-    earlier = session.exec(
-        select(table.cast_by).where(table.motion_id == motion.id, table.voter == voter)
-    ).first()
+    earlier = session.exec(_CAST_BY[table], params={"motion_id": motion.id, "voter": voter}).first()
     if earlier is not None:
         kind = BallotKind.SECRET if secret else BallotKind.NAMED
         may_cast(kind=kind, open_=True, already_cast_by=earlier, voter=user.id).require()
@@ -323,6 +342,7 @@ def cast_ballot(
         cast = _secret(session, motion, voter, member_key, user, choice, now=now)
     else:
         cast = _named(session, motion, voter, member_key, user, choice, now=now)
+    cast = replace(cast, voter=voter, member=member, motion=motion)
     if not cast.unchanged:
         audit.record(
             session,
@@ -351,36 +371,33 @@ def _named(
     now: datetime,
 ) -> Cast:
     assert motion.id is not None
+    # The first ballot is the common case: written at once, read back only when the
+    # voter's ballot was already there (or written meanwhile: the insert waits for
+    # that transaction, and the unique key on motion and voter decides).
+    ballot = Ballot(
+        motion_id=motion.id,
+        voter=voter,
+        member_id=member_id,
+        cast_by=user.id,
+        choice=choice.value,
+        cast_at=now,
+    )
+    if bulk.insert_new(session, Ballot, ballot.model_dump(exclude={"id"})):
+        return Cast(choice, secret=False, changed=False, ballot=ballot)
     query = (
         select(Ballot)
         .where(Ballot.motion_id == motion.id, Ballot.voter == voter)
         .execution_options(populate_existing=True)
     )
-    existing = session.exec(query.with_for_update()).first()
-    if existing is None:
-        try:
-            with session.begin_nested():
-                session.add(
-                    Ballot(
-                        motion_id=motion.id,
-                        voter=voter,
-                        member_id=member_id,
-                        cast_by=user.id,
-                        choice=choice.value,
-                        cast_at=now,
-                    )
-                )
-            return Cast(choice, secret=False, changed=False)
-        except IntegrityError:
-            existing = session.exec(query.with_for_update()).one()
+    existing = session.exec(query.with_for_update()).one()
     may_cast(
         kind=BallotKind.NAMED, open_=True, already_cast_by=existing.cast_by, voter=user.id
     ).require()
     if existing.choice == choice.value:
-        return Cast(choice, secret=False, changed=False, unchanged=True)
+        return Cast(choice, secret=False, changed=False, unchanged=True, ballot=existing)
     existing.choice, existing.changed_at = choice.value, now
     session.add(existing)
-    return Cast(choice, secret=False, changed=True)
+    return Cast(choice, secret=False, changed=True, ballot=existing)
 
 
 def _secret(
@@ -394,25 +411,23 @@ def _secret(
     now: datetime,
 ) -> Cast:
     assert motion.id is not None
-    query = select(SecretParticipation.cast_by).where(
-        SecretParticipation.motion_id == motion.id, SecretParticipation.voter == voter
+    cast = bulk.insert_new(
+        session,
+        SecretParticipation,
+        {
+            "motion_id": motion.id,
+            "voter": voter,
+            "member_id": member_id,
+            "cast_by": user.id,
+            "cast_at": now,
+        },
     )
-    earlier = session.exec(query).first()
-    if earlier is None:
-        try:
-            with session.begin_nested():
-                session.add(
-                    SecretParticipation(
-                        motion_id=motion.id,
-                        voter=voter,
-                        member_id=member_id,
-                        cast_by=user.id,
-                        cast_at=now,
-                    )
-                )
-        except IntegrityError:
-            earlier = session.exec(query).one()
-    if earlier is not None:
+    if not cast:
+        earlier = session.exec(
+            select(SecretParticipation.cast_by).where(
+                SecretParticipation.motion_id == motion.id, SecretParticipation.voter == voter
+            )
+        ).one()
         may_cast(
             kind=BallotKind.SECRET, open_=True, already_cast_by=earlier, voter=user.id
         ).require()

@@ -1,6 +1,7 @@
 """Who speaks for whom at a session (Art. 24): a member's representatives and its
 accepted delegate; who is invited and who is present; everyone a session's news goes to."""
 
+from sqlalchemy import bindparam, or_
 from sqlmodel import Session, col, select
 
 from models import Attendance, Delegation, Invitation, Meeting, Member, Representation, bulk
@@ -46,29 +47,35 @@ def speakers_of(session: Session, meeting_id: int, member_ids: list[int]) -> dic
     return {member_id: sorted(people_ids) for member_id, people_ids in found.items()}
 
 
+#: The members someone speaks for at a session, built once: every ballot press asks.
+_MEMBERS_OF = (
+    select(Member)
+    .where(
+        or_(
+            col(Member.id).in_(
+                select(Representation.member_id).where(
+                    Representation.user_id == bindparam("user_id"),
+                    col(Representation.until).is_(None),
+                )
+            ),
+            col(Member.id).in_(
+                select(Delegation.member_id).where(
+                    Delegation.meeting_id == bindparam("meeting_id"),
+                    Delegation.delegate_id == bindparam("user_id"),
+                    Delegation.state == DelegationState.ACCEPTED.value,
+                )
+            ),
+        )
+    )
+    .order_by(col(Member.id))
+)
+
+
 def members_of(session: Session, meeting: Meeting, user_id: int) -> list[Member]:
-    """The members ``user_id`` speaks for at ``meeting``: as representative or delegate."""
-    ids = set(
-        session.exec(
-            select(Representation.member_id).where(
-                Representation.user_id == user_id, col(Representation.until).is_(None)
-            )
-        )
-    )
-    ids |= set(
-        session.exec(
-            select(Delegation.member_id).where(
-                Delegation.meeting_id == meeting.id,
-                Delegation.delegate_id == user_id,
-                Delegation.state == DelegationState.ACCEPTED.value,
-            )
-        )
-    )
-    if not ids:
-        return []
-    return list(
-        session.exec(select(Member).where(col(Member.id).in_(ids)).order_by(col(Member.id)))
-    )
+    """The members ``user_id`` speaks for at ``meeting``: as representative or delegate.
+
+    One statement, built once: every press on a ballot asks it."""
+    return list(session.exec(_MEMBERS_OF, params={"user_id": user_id, "meeting_id": meeting.id}))
 
 
 def invitation_recipients(session: Session, meeting: Meeting, invitation: Invitation) -> list[int]:

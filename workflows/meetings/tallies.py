@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_
 from sqlmodel import Session, col, select
 
 from models import Ballot, Meeting, Member, Motion, Notification, SecretParticipation, User
@@ -117,21 +117,31 @@ def copy_key(motion_id: int | None, voter: str, chat_id: int, *, fresh: bool = F
     return f"{key}:{secrets.token_hex(4)}" if fresh else key
 
 
+#: Copies of ballots, by the patterns of their dedupe keys: built once, every cast asks.
+_COPIES = (
+    select(Notification)
+    .where(
+        or_(
+            col(Notification.dedupe_key).like(bindparam("ballots")),
+            col(Notification.dedupe_key).like(bindparam("reminders")),
+        ),
+        col(Notification.edit_of).is_(None),
+        col(Notification.failed_at).is_(None),
+    )
+    .order_by(col(Notification.id))
+)
+
+
 def copies(session: Session, motion_id: int | None, voter: str | None = None) -> list[Notification]:
     """Every copy of ``voter``'s ballot (of every voter's when None), reminders included."""
     who = f"{voter}:" if voter else ""
     return list(
         session.exec(
-            select(Notification)
-            .where(
-                or_(
-                    col(Notification.dedupe_key).like(f"motion:{motion_id}:ballot:{who}%"),
-                    col(Notification.dedupe_key).like(f"motion:{motion_id}:remind:{who}%"),
-                ),
-                col(Notification.edit_of).is_(None),
-                col(Notification.failed_at).is_(None),
-            )
-            .order_by(col(Notification.id))
+            _COPIES,
+            params={
+                "ballots": f"motion:{motion_id}:ballot:{who}%",
+                "reminders": f"motion:{motion_id}:remind:{who}%",
+            },
         )
     )
 
@@ -310,14 +320,41 @@ def show_everywhere(
     *,
     now: datetime,
     skip: tuple[int, int | None] | None = None,
-) -> None:
+    content: tuple[str, dict[str, Any], list[list[Button]]] | None = None,
+) -> list[tuple[int, int | None]]:
     """Edit every copy of the voter's ballot to show it as it stands; ``skip`` is the
-    (chat, message) the voter pressed, already answered in place."""
-    key, args, buttons = copy_content(session, motion, voter, member)
-    for copy in copies(session, motion.id, voter):
+    (chat, message) the voter pressed, already answered in place; ``content``, what
+    the copies show if already known (:func:`copy_content` otherwise). Returns the
+    (chat, message) of every copy."""
+    key, args, buttons = content or copy_content(session, motion, voter, member)
+    held = copies(session, motion.id, voter)
+    for copy in held:
         if skip is not None and (copy.chat_id, copy.telegram_message_id) == skip:
             continue
-        live.edit(session, target_id=copy.id or 0, key=key, args=args, buttons=buttons, now=now)
+        live.edit(
+            session,
+            target_id=copy.id or 0,
+            key=key,
+            args=args,
+            buttons=buttons,
+            now=now,
+            target=copy,
+        )
+    return [(copy.chat_id, copy.telegram_message_id) for copy in held]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A ballot cast and shown on the voter's copies."""
+
+    cast: ballots.Cast
+    #: Whether the message confirmed on is a kept copy of a ballot on the motion (asked
+    #: of named ballots only: a secret one is answered in place whatever it is).
+    on_copy: bool
+
+    @property
+    def secret(self) -> bool:
+        return self.cast.secret
 
 
 def cast_and_show(
@@ -329,17 +366,30 @@ def cast_and_show(
     member_id: int | None,
     now: datetime,
     pressed: tuple[int, int | None] | None = None,
-) -> ballots.Cast:
+) -> Shown:
     """Cast the ballot, then show it on every copy the voter holds. ``pressed``, the
     (chat, message) confirmed on, is answered by the bot in place; a secret ballot's
     copy there is the only one that may show the choice, so it is left out."""
     cast = ballots.cast_ballot(session, motion_id, user, choice, member_id=member_id, now=now)
-    motion = session.get(Motion, motion_id)
-    assert motion is not None
-    meeting = sessions.load(session, motion.meeting_id)
-    voter, member = ballots.voter_of(session, meeting, user, member_id)
-    show_everywhere(session, motion, voter, member, now=now, skip=pressed if cast.secret else None)
-    return cast
+    motion = cast.motion or session.get_one(Motion, motion_id)
+    # What the copies show follows from the cast itself: a secret ballot is cast, a
+    # named one stands as its row now says.
+    content = _content(motion, cast.voter, cast.member, True if cast.secret else cast.ballot)
+    shown = show_everywhere(
+        session,
+        motion,
+        cast.voter,
+        cast.member,
+        now=now,
+        skip=pressed if cast.secret else None,
+        content=content,
+    )
+    on_copy = (
+        not cast.secret
+        and pressed is not None
+        and (pressed in shown or is_copy(session, motion_id, pressed[0], pressed[1]))
+    )
+    return Shown(cast, on_copy)
 
 
 def close_copies(

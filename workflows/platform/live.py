@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -25,12 +25,16 @@ from workflows.platform.buttons import Cell, encode
 EVERY = timedelta(seconds=5)
 
 
+#: Whether a window's refresh is already asked for: every change asks, built once.
+_SCHEDULED = select(DueItem.id).where(DueItem.dedupe_key == bindparam("key"))
+
+
 def refresh_soon(session: Session, kind: str, subject_id: int, *, now: datetime) -> None:
     """Have the due-item handler for ``kind`` refresh ``subject_id`` at the window's end."""
     window = EVERY.total_seconds()
     slot = int(now.timestamp() // window) + 1
     key = f"live:{kind}:{subject_id}:{slot}"
-    if session.exec(select(DueItem.id).where(DueItem.dedupe_key == key)).first() is not None:
+    if session.exec(_SCHEDULED, params={"key": key}).first() is not None:
         return
     try:
         # Concurrent changes race for the same window; one row wins, the rest share it.
@@ -54,9 +58,12 @@ def edit(
     args: dict[str, Any],
     buttons: Sequence[Sequence[Cell]],
     now: datetime,
+    target: Notification | None = None,
 ) -> None:
-    """Give the message of notification ``target_id`` a new text and buttons."""
-    target = session.get(Notification, target_id)
+    """Give the message of notification ``target_id`` a new text and buttons;
+    ``target``, that notification if already loaded."""
+    if target is None or target.id != target_id:
+        target = session.get(Notification, target_id)
     if target is None:
         return
     waiting = session.execute(

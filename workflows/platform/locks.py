@@ -13,10 +13,12 @@ SQLite ignores ``FOR UPDATE``; its transactions begin IMMEDIATE, one writer at a
 time, so the same code is correct there too.
 """
 
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlmodel import Session, SQLModel, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from workflows.charter.errors import NotAllowed
 
@@ -30,15 +32,22 @@ def lock(session: Session, model: type[T], row_id: Any, *, shared: bool = False)
     it (a ballot cast while the vote is being closed waits for the close).
     Refused with ``not_found`` when there is no such row.
     """
-    found = session.exec(
-        select(model)
-        .where(model.id == row_id)  # type: ignore[attr-defined]
-        .with_for_update(read=shared)
-        .execution_options(populate_existing=True)
-    ).first()
+    found = session.exec(_locking(model, shared), params={"row_id": row_id}).first()
     if found is None:
         raise NotAllowed(f"no such {model.__name__} {row_id}", reason="not_found")
     return found
+
+
+@cache
+def _locking(model: type[T], shared: bool) -> SelectOfScalar[T]:
+    """The locking read of a row of ``model``, built once: every decision runs it, and
+    building a statement costs more than running this one."""
+    return (
+        select(model)
+        .where(model.id == bindparam("row_id"))  # type: ignore[attr-defined]
+        .with_for_update(read=shared)
+        .execution_options(populate_existing=True)
+    )
 
 
 def serialise(session: Session, name: str) -> None:

@@ -22,7 +22,7 @@ from bot.conversations.meetings.callbacks import NewMotion
 from bot.conversations.refusals import explained
 from bot.engine import Router, Turn
 from bot.i18n import Html
-from models import Meeting, Member, Motion
+from models import Meeting, Motion
 from workflows.charter.errors import NotAllowed
 from workflows.charter.machines import MotionState
 from workflows.charter.meetings import BallotKind
@@ -170,10 +170,11 @@ def ballot(turn: Turn, motion: Motion) -> None:
 def pick(turn: Turn, press: BallotPick) -> None:
     """The first press: show the choice and ask to confirm it."""
     motion = load(turn, press.motion_id)
-    ballots.may_press(
+    _, found = ballots.may_press(
         turn.session, motion, turn.user, member_id=press.member_id or None, now=turn.uow.clock.now()
     )
-    member = turn.session.get(Member, press.member_id) if press.member_id else None
+    # The member pressed for, as may_press found it (the press's member, or none).
+    member = found if press.member_id else None
     if motion.ballot == BallotKind.SECRET.value:
         # The confirmation shows the choice: it goes to the voter and nowhere else.
         turn.keep_replies = False
@@ -189,10 +190,11 @@ def again(turn: Turn, press: BallotAgain) -> None:
     """ "Change my vote", "Choose again": this copy becomes a ballot again, while the vote
     is open; after the close nothing is sent."""
     motion = load(turn, press.motion_id)
-    ballots.may_press(
+    _, found = ballots.may_press(
         turn.session, motion, turn.user, member_id=press.member_id or None, now=turn.uow.clock.now()
     )
-    member = turn.session.get(Member, press.member_id) if press.member_id else None
+    # The member pressed for, as may_press found it (the press's member, or none).
+    member = found if press.member_id else None
     turn.edit(
         turn.t._(tallies.PRIVATE_BALLOT, **tallies.ballot_args(turn.session, motion, member)),
         keyboard(turn.t, tallies.ballot_buttons(motion, member)),
@@ -219,9 +221,7 @@ def confirm(turn: Turn, press: BallotConfirm) -> None:
         turn.keep_replies = False
         choice = Html(t._(tallies.LABELS[press.choice]))
         turn.edit(t._(SECRET_CAST, number=str(press.motion_id), choice=choice))
-    elif not tallies.is_copy(
-        turn.session, press.motion_id, turn.event.chat_id, turn.event.message_id
-    ):
+    elif not cast.on_copy:
         # A ballot sent before copies were kept: answered here, as nothing else edits it.
         motion = load(turn, press.motion_id)
         meeting = sessions.load(turn.session, motion.meeting_id)
