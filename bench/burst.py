@@ -12,11 +12,11 @@ HTTP 429s the sandbox gave, and the CPU seconds of the measured processes.
   presses on a plain ballot (Yes edits in a Confirm button, Confirm answers the
   press and edits the text to "recorded") and ``/menu`` with a line of text: the
   floor of the sandbox, the HTTP layer and aiogram on this machine, same run.
-* Majlis: ``majlis bot`` (handles the updates) and ``majlis worker`` (the
-  notifications, the scheduler), separate processes on the same database and
-  Redis. ``--handlers 1,2`` adds rows with that many more processes handling
-  updates, ``majlis worker --queues updates --no-scheduler``, once the worker
-  has that option (the row says so and is skipped otherwise).
+* Majlis: ``majlis bot`` (takes the updates in) and ``majlis worker`` (answers
+  them, delivers the notifications, runs the scheduler), separate processes on
+  the same database and Redis. ``--handlers 1,2`` adds rows where that many
+  processes ``majlis worker --queues updates --no-scheduler`` answer the updates
+  and the worker keeps to notifications and the scheduler.
 
 ``--flood on`` runs the sandbox's flood control at Telegram's rates (and Majlis's
 limiter with it), ``off`` turns both off so that only the handling is measured.
@@ -85,7 +85,6 @@ class Result:
     seconds: float = 0.0
     cpu: float | None = None
     load: float = 0.0
-    skipped: str = ""
 
     @property
     def cpu_per_press_ms(self) -> float | None:
@@ -541,14 +540,6 @@ def majlis_process(
     return process
 
 
-def worker_has_queues() -> bool:
-    """Whether ``majlis worker`` takes ``--queues`` (handler processes)."""
-    helped = subprocess.run(
-        [*MAJLIS, "worker", "--help"], cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    return "--queues" in helped.stdout
-
-
 def majlis_commands(handlers: int) -> list[tuple[str, list[str], str]]:
     """(log name, arguments, ready line) of each process of the Majlis system.
 
@@ -773,9 +764,6 @@ def print_results(results: list[Result]) -> None:
     print(header)
     print("-" * len(header))
     for (name, voters, flood, ballot), runs in groups.items():
-        if runs[0].skipped:
-            print(f"{name:<26} {voters:>5} {flood:>5} {ballot:>6}  {runs[0].skipped}")
-            continue
 
         def over(pick: Any, digits: int = 2, runs: list[Result] = runs) -> str:
             return three([pick(r) for r in runs], digits)
@@ -812,7 +800,6 @@ async def main_async(args: argparse.Namespace) -> None:
                 f"{args.askers} people send /menu once a second meanwhile",
             ]
         )
-        queues = worker_has_queues() if args.handlers else False
         systems: list[tuple[str, int | None]] = [(BASELINE, None), ("Majlis", 0)]
         systems += [(f"Majlis, {k} handler{'s' if k > 1 else ''}", k) for k in args.handlers]
         results: list[Result] = []
@@ -823,14 +810,6 @@ async def main_async(args: argparse.Namespace) -> None:
                         for name, handlers in systems:
                             if name == BASELINE and ballot != args.ballot[0]:
                                 continue  # the baseline's ballot is the same either way
-                            if handlers and not queues:
-                                skipped = Result(name, voters, flood, ballot)
-                                skipped.skipped = (
-                                    "skipped: needs `majlis worker --queues updates`, which "
-                                    "this version does not have"
-                                )
-                                results.append(skipped)
-                                continue
                             result = await run(
                                 name, voters, flood, ballot, handlers, args, redis_url
                             )
