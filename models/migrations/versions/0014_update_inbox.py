@@ -2,7 +2,7 @@
 
 Revision ID: 0014_update_inbox
 Revises: 0012_member_import
-Create Date: 2026-12-01 07:00:00.000000
+Create Date: 2026-11-30 07:00:00.000000
 """
 
 from collections.abc import Sequence
