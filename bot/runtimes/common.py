@@ -125,21 +125,25 @@ async def send_owed(engine: Engine, messenger: Messenger, event: ChatEvent, owed
 
     The engine commits the replies with the turn, already fitted to Telegram's
     limits; a handler killed before they are all out leaves the update in the
-    inbox, and the next handler sends the rest. A button press is answered first:
-    answering it is not a message and waits for no turn of the rate limiter, so the
-    spinner stops at once, however long the edits and messages after it wait.
+    inbox, and the next handler sends the rest. A button press is answered
+    whatever happens to the rest, so that its spinner never hangs.
     """
     last = owed.start + len(owed.items)
     toast = next((item for item in owed.items if isinstance(item, Toast)), None)
-    if toast is not None:
-        await _answer_press(messenger, event, toast)
-    for position, item in enumerate(owed.items, start=owed.start + 1):
-        if not isinstance(item, Toast):
-            await _send(messenger, event, item)
-        # An edit made twice changes nothing and a press answered twice is refused,
-        # so only a new message, and the last item, costs a statement.
-        if owed.kept and (position == last or not (isinstance(item, Toast) or item.edit)):
-            await _stamps_of(engine).stamp(owed, position)
+    try:
+        for position, item in enumerate(owed.items, start=owed.start + 1):
+            if isinstance(item, Toast):
+                await _answer_press(messenger, event, item)
+                toast = None
+            else:
+                await _send(messenger, event, item)
+            # An edit made twice changes nothing and a press answered twice is refused,
+            # so only a new message, and the last item, costs a statement.
+            if owed.kept and (position == last or not (isinstance(item, Toast) or item.edit)):
+                await _stamps_of(engine).stamp(owed, position)
+    finally:
+        if toast is not None:
+            await _answer_press(messenger, event, toast)
 
 
 async def send_unkept(messenger: Messenger, event: ChatEvent, items: list[Outgoing]) -> None:
