@@ -5,9 +5,10 @@ models in a weak cache, so after each garbage collection the next call built the
 model again: a tenth of a handler's CPU during a vote in the room."""
 
 import gc
+from typing import Any
 
 import pytest
-from aiogram.methods import AnswerCallbackQuery, EditMessageText
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, TelegramMethod
 from pydantic._internal import _generics
 
 from bot.runtimes.aiogram_runtime import make_bot
@@ -31,7 +32,7 @@ async def test_a_response_model_is_not_built_again_after_a_garbage_collection(
 ) -> None:
     bot = make_bot("1:test", "http://127.0.0.1:9")
     try:
-        answers = [
+        answers: list[tuple[TelegramMethod[Any], str]] = [
             (AnswerCallbackQuery(callback_query_id="7"), '{"ok": true, "result": true}'),
             (
                 EditMessageText(text="Yes", chat_id=1, message_id=2),

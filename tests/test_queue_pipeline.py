@@ -22,7 +22,7 @@ def test_every_message_of_a_pipelined_hand_over_runs_once(redis_url: str, namesp
     class Seen(dramatiq.Middleware):
         def after_enqueue(
             self, broker: dramatiq.Broker, message: dramatiq.Message, delay: int | None
-        ) -> None:  # type: ignore[type-arg]
+        ) -> None:
             enqueued.append(message.options["redis_message_id"])
 
     broker.add_middleware(Seen())
