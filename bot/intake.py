@@ -15,6 +15,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 
 import dramatiq
@@ -23,14 +24,21 @@ from bot.chat import ChatEvent, Reply, event_from_json, event_to_json
 from bot.conversations import FALLBACK, ROUTERS
 from bot.engine import TRY_AGAIN, Engine, Owed, owed_for
 from bot.i18n import text_for
-from bot.runtimes.common import Messenger, paced, send_owed, send_unkept
+from bot.runtimes.common import (
+    Messenger,
+    answer_press,
+    paced,
+    said_toast,
+    send_owed,
+    send_unkept,
+)
 from bot.telegram_api import AsyncRateLimiter, BotApi
 from bot.uploads import FileChecker
 from models.db import Database, unreachable
 from workflows.meetings import seals
 from workflows.platform import inbox, people
 from workflows.platform.clock import Clock
-from workflows.platform.queue import UPDATES_QUEUE, JobContext, enqueue, job
+from workflows.platform.queue import UPDATES_QUEUE, JobContext, job
 from workflows.platform.settings import Settings
 from workflows.platform.unit_of_work import UnitOfWork
 
@@ -38,9 +46,12 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: A chat taken by another handler is looked at again this much later: by then that
-#: handler has answered what it took, or is still at it and takes the rest itself.
-BUSY_RETRY_MS = 250
+#: Chats whose answers one handler process may have on their way at once: each holds
+#: its chat (an advisory lock on PostgreSQL) until they are out. Beyond it, a handler
+#: thread waits for one to finish before it answers more.
+MAX_SENDING = 256
+#: On stopping, how long answers on their way are given to go out.
+STOP_GRACE_S = 10.0
 
 
 def build_engine(uow: UnitOfWork, settings: Settings, api: BotApi) -> Engine:
@@ -132,6 +143,8 @@ class Sender(threading.Thread):
         self.messenger: Messenger | None = None
         self._closers: list[Callable[[], Awaitable[Any]]] = []
         self._initialize: Callable[[], Awaitable[Any]] | None = None
+        self._mutex = threading.Lock()
+        self._pending: set[Future[Any]] = set()
 
     def run(self) -> None:
         asyncio.set_event_loop(self.loop)
@@ -168,8 +181,20 @@ class Sender(threading.Thread):
         self._closers.append(aiogram_bot.session.close)
 
     def run_coroutine(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return self.submit(coroutine).result()
+
+    def submit(self, coroutine: Coroutine[Any, Any, T]) -> "Future[T]":
+        """Run ``coroutine`` on the sending loop without waiting for it."""
         self.opened.wait()
-        return asyncio.run_coroutine_threadsafe(self._once_ready(coroutine), self.loop).result()
+        future = asyncio.run_coroutine_threadsafe(self._once_ready(coroutine), self.loop)
+        with self._mutex:
+            self._pending.add(future)
+        future.add_done_callback(self._settled)
+        return future
+
+    def _settled(self, future: "Future[Any]") -> None:
+        with self._mutex:
+            self._pending.discard(future)
 
     async def _once_ready(self, coroutine: Coroutine[Any, Any, T]) -> T:
         if self._initialize is not None:
@@ -180,6 +205,11 @@ class Sender(threading.Thread):
         self.opened.wait(timeout=30)
         if not self.is_alive():
             return
+        # Answers on their way are given a while to go out; what is still waiting for
+        # its turn then stays in the inbox, for the next handler of its chat.
+        with self._mutex:
+            pending = list(self._pending)
+        wait(pending, timeout=STOP_GRACE_S)
         for close in reversed(self._closers):
             try:
                 asyncio.run_coroutine_threadsafe(close(), self.loop).result(timeout=5)
@@ -190,12 +220,24 @@ class Sender(threading.Thread):
 
 
 class Handlers:
-    """What the handler job needs in a worker: the engine, the key and a way to send."""
+    """What the handler job needs in a worker: the engine, the key and a way to send.
+
+    A handler thread takes a chat, answers its waiting updates in order (each turn
+    and its replies committed together), gives a button press's answer at once, and
+    hands the replies to the sending loop: the thread is free for the next chat while
+    they wait for their turns of the rate limiter, and the chat stays held until they
+    are out. Its rows leave the inbox only then, so a handler killed before leaves
+    them to the next, which sends only what is still owed.
+    """
 
     def __init__(self, engine: Engine, sender: Sender, *, key: bytes) -> None:
         self.engine = engine
         self.sender = sender
         self.key = key
+        self.locks = inbox.locks_of(engine.uow.db)
+        self.sending = threading.BoundedSemaphore(MAX_SENDING)
+        #: For the statements after the replies are out (off the sending loop).
+        self.after = ThreadPoolExecutor(max_workers=2, thread_name_prefix="majlis-inbox")
 
     @property
     def db(self) -> Database:
@@ -212,56 +254,136 @@ class Handlers:
             self.db.outage.began(error)
 
     def _handle_chat(self, chat_id: int) -> None:
-        with inbox.taken(self.db, chat_id) as chat:
-            if chat is not None:
-                self._drain(chat)
-                return
-        # Another handler has the chat. If it read the chat's rows before ours were
-        # written, ours are still there when this job comes back.
-        if inbox.waiting_for(self.db, chat_id):
-            broker = self.engine.uow.broker
-            assert broker is not None
-            enqueue(
-                broker,
-                inbox.HANDLE_JOB,
-                chat_id,
-                queue_name=UPDATES_QUEUE,
-                delay_ms=BUSY_RETRY_MS,
-            )
+        hold = self.locks.take(chat_id)
+        if hold is None:
+            # Another handler has the chat. It looks for updates that came meanwhile
+            # once it lets the chat go, so this job has nothing more to do.
+            log.debug("chat %s is being answered elsewhere", chat_id)
+            return
+        self.sending.acquire()
+        chat = inbox.Chat(self.db, chat_id)
+        answered = _Answered()
+        try:
+            complete = self._answer_waiting(chat, answered)
+        except BaseException:
+            # What was answered before the failure still goes out and leaves the inbox.
+            self._hand_over(hold, chat, answered, complete=False)
+            raise
+        self._hand_over(hold, chat, answered, complete=complete)
 
-    def _drain(self, chat: inbox.Chat) -> None:
-        while rows := chat.waiting():
-            answered: list[int] = []
-            try:
-                for row in rows:
-                    try:
-                        opened = inbox.unseal(self.key, row.update_id, chat.chat_id, row.sealed)
-                    except inbox.BrokenSeal as broken:
-                        # Left waiting, and the chat's later updates behind it: a process
-                        # with the right key answers them in order.
-                        log.error("%s", broken)
-                        return
-                    if not self._answer(event_from_json(opened)):
-                        return  # the database is away: the sweep hands the chat over again
-                    answered.append(row.update_id)
-            finally:
-                chat.done(answered)
+    def _answer_waiting(self, chat: inbox.Chat, answered: "_Answered") -> bool:
+        """Answer the chat's waiting updates in order; False when one is left waiting
+        (its seal does not open here, or the database is away)."""
+        last: int | None = None
+        while rows := chat.waiting(after=last):
+            for row in rows:
+                last = row.update_id
+                try:
+                    opened = inbox.unseal(self.key, row.update_id, chat.chat_id, row.sealed)
+                except inbox.BrokenSeal as broken:
+                    # Left waiting, and the chat's later updates behind it: a process
+                    # with the right key answers them in order.
+                    log.error("%s", broken)
+                    return False
+                event = event_from_json(opened)
+                owed = self.engine.answer(event)
+                if not owed.kept and owed.items and self.db.outage.ongoing:
+                    return False  # the database is away: the sweep hands the chat over again
+                answered.add(row.update_id, event, owed, self._press_answered(event, owed))
+        return True
 
-    def _answer(self, event: ChatEvent) -> bool:
-        """Answer ``event``; False when the database could not be reached (nothing was
-        done, and it waits in the inbox)."""
-        owed: Owed = self.engine.answer(event)
-        if not owed.kept and owed.items and self.db.outage.ongoing:
+    def _press_answered(self, event: ChatEvent, owed: Owed) -> bool:
+        """Whether the press's answer went at once (:func:`said_toast`)."""
+        toast = said_toast(owed)
+        if toast is None or not event.callback_id:
             return False
         messenger = self.sender.messenger
         assert messenger is not None
-        try:
-            self.sender.run_coroutine(send_owed(self.engine, messenger, event, owed))
-        except Exception:
-            # As when the bot answered updates itself: what could not be sent after a
-            # few tries is given up, so that one bad update does not stop the chat.
-            log.exception("update %s: the answer could not be sent", event.update_id)
+        self.sender.submit(answer_press(messenger, event, toast))
         return True
+
+    def _hand_over(
+        self, hold: inbox.Hold, chat: inbox.Chat, answered: "_Answered", *, complete: bool
+    ) -> None:
+        """The replies to the sending loop, which lets the chat go once they are out;
+        with nothing to send, the chat is let go here."""
+        if answered.to_send():
+            try:
+                self.sender.submit(self._send_then_let_go(hold, chat, answered, complete))
+                return
+            except Exception:
+                log.exception("chat %s: the answers could not be handed over", chat.chat_id)
+                complete = False
+        try:
+            self._let_go(hold, chat, answered.update_ids, complete)
+        finally:
+            self.sending.release()
+
+    async def _send_then_let_go(
+        self,
+        hold: inbox.Hold,
+        chat: inbox.Chat,
+        answered: "_Answered",
+        complete: bool,
+    ) -> None:
+        messenger = self.sender.messenger
+        assert messenger is not None
+        try:
+            for event, owed, pressed in answered.replies:
+                try:
+                    await send_owed(self.engine, messenger, event, owed, pressed=pressed)
+                except Exception:
+                    # As when the bot answered updates itself: what could not be sent
+                    # after a few tries is given up, so that one bad update does not
+                    # stop the chat.
+                    log.exception("update %s: the answer could not be sent", event.update_id)
+            await asyncio.get_running_loop().run_in_executor(
+                self.after, self._let_go, hold, chat, answered.update_ids, complete
+            )
+        finally:
+            self.sending.release()
+
+    def _let_go(
+        self, hold: inbox.Hold, chat: inbox.Chat, update_ids: list[int], complete: bool
+    ) -> None:
+        """The answered rows out of the inbox, the chat let go, and, when all went well,
+        a look for updates that came meanwhile (their jobs found the chat held)."""
+        try:
+            chat.done(update_ids)
+        except Exception as error:
+            complete = False
+            if not unreachable(error):
+                log.exception("chat %s: answered updates left in the inbox", chat.chat_id)
+            else:
+                self.db.outage.began(error)
+        finally:
+            hold.release()
+        if not complete:
+            return  # the sweep hands the chat over again
+        try:
+            if inbox.waiting_for(self.db, chat.chat_id):
+                broker = self.engine.uow.broker
+                assert broker is not None
+                inbox.hand_over(broker, [chat.chat_id])
+        except Exception as error:
+            log.warning("chat %s left for the sweep (%s)", chat.chat_id, error)
+
+
+class _Answered:
+    """A chat's updates answered by one job, and what each owes."""
+
+    def __init__(self) -> None:
+        self.update_ids: list[int] = []
+        #: The event, what it owes, and whether its press was answered already.
+        self.replies: list[tuple[ChatEvent, Owed, bool]] = []
+
+    def add(self, update_id: int, event: ChatEvent, owed: Owed, pressed: bool) -> None:
+        self.update_ids.append(update_id)
+        self.replies.append((event, owed, pressed))
+
+    def to_send(self) -> bool:
+        """Whether anything is owed (a press answered already still has its stamp)."""
+        return any(owed.items for _, owed, _ in self.replies)
 
 
 #: Redelivered when its worker dies; a failure is retried (the rows wait in the inbox).

@@ -8,7 +8,7 @@ instead of failing when a read turns into a write.
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -130,6 +130,9 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, **options)
         self.outage = Outage(self.url)
+        #: Run by :meth:`dispose` first: what holds a connection of its own for long
+        #: (the chat locks of the update inbox).
+        self.closers: list[Callable[[], None]] = []
 
     @property
     def is_sqlite(self) -> bool:
@@ -167,4 +170,6 @@ class Database:
             ) from None
 
     def dispose(self) -> None:
+        for close in self.closers:
+            close()
         self.engine.dispose()

@@ -4,20 +4,25 @@ time, handed over again when left waiting, and a batch confirmed only once kept.
 import asyncio
 import threading
 from collections.abc import Coroutine
+from concurrent.futures import Future
 from datetime import timedelta
 from typing import Any, TypeVar
 
 import pytest
 from sqlmodel import select
 
+from bot.buttons import BallotConfirm
 from bot.chat import ChatEvent, Document, Keyboard, event_from_json, event_to_json
 from bot.conversations import FALLBACK, ROUTERS
+from bot.conversations.meetings.votes import RECORDED
 from bot.engine import Engine
 from bot.i18n import text_for
 from bot.intake import Handlers
 from bot.runtimes.common import poll
 from models import InboxUpdate
 from models.db import Database
+from tests.test_secret_ballots import secret_vote
+from workflows.charter.meetings import Choice
 from workflows.platform import inbox
 from workflows.platform.clock import FrozenClock
 from workflows.platform.queue import UPDATES_QUEUE, make_broker
@@ -182,29 +187,46 @@ class Recording:
         self.sent.append((chat_id, caption))
 
     async def answer(self, callback_id: str, text: str | None, alert: bool) -> None:
-        pass
+        self.sent.append((0, f"answer to {callback_id}: {text}"))
 
 
 class InThisThread:
-    """The handlers' sender, running each send on an event loop of its own here."""
+    """The handlers' sender, running each send on an event loop of its own here: at once,
+    or, ``held``, when the test says (as replies wait for their turn to send)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, held: bool = False) -> None:
         self.messenger = Recording()
+        self.held = held
+        self.waiting: list[tuple[Coroutine[Any, Any, Any], Future[Any]]] = []
 
     def run_coroutine(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(coroutine)
 
+    def submit(self, coroutine: Coroutine[Any, Any, T]) -> Future[T]:
+        future: Future[T] = Future()
+        self.waiting.append((coroutine, future))
+        if not self.held:
+            self.release()
+        return future
 
-def handlers_on(uow: UnitOfWork) -> tuple[Handlers, Recording]:
-    sender = InThisThread()
+    def release(self, count: int | None = None) -> None:
+        """Run the first ``count`` coroutines waiting (all with None), in order."""
+        for _ in range(len(self.waiting) if count is None else count):
+            coroutine, future = self.waiting.pop(0)
+            future.set_result(asyncio.run(coroutine))
+
+
+def handlers_on(uow: UnitOfWork, *, held: bool = False) -> tuple[Handlers, InThisThread]:
+    sender = InThisThread(held=held)
     engine = Engine(uow, ROUTERS, fallback=FALLBACK)
-    return Handlers(engine, sender, key=KEY), sender.messenger  # type: ignore[arg-type]
+    return Handlers(engine, sender, key=KEY), sender  # type: ignore[arg-type]
 
 
 def test_a_chat_is_answered_in_order_and_its_updates_leave_the_inbox(
     uow: UnitOfWork, clock: FrozenClock
 ) -> None:
-    handlers, messenger = handlers_on(uow)
+    handlers, sender = handlers_on(uow)
+    messenger = sender.messenger
     t = text_for("en")
     batch = [event(22, 7, "/menu"), event(21, 7, "/help"), event(23, 7, "/language")]
     inbox.store(uow.db, rows(*batch), now=clock.now())
@@ -226,21 +248,65 @@ def test_a_chat_is_answered_in_order_and_its_updates_leave_the_inbox(
     assert not inbox.waiting_for(uow.db, 7)
 
 
-def test_a_chat_taken_elsewhere_is_left_to_its_handler(
+def test_a_chat_held_while_its_answers_go_out_takes_the_next_update_after_them(
     uow: UnitOfWork, clock: FrozenClock, redis_url: str, namespace: str
 ) -> None:
-    """The job comes back a moment later rather than answer out of turn."""
+    """While a chat's answers wait for their turn to send, the chat stays held: an
+    update that comes meanwhile is not answered out of turn, its job ends at once
+    rather than come back again and again, and the holder hands the chat over as soon
+    as the answers are out and the chat let go."""
     broker = make_broker(redis_url, namespace=namespace)
     uow = UnitOfWork(db=uow.db, settings=uow.settings, broker=broker, clock=clock)
-    handlers, messenger = handlers_on(uow)
+    handlers, sender = handlers_on(uow, held=True)
+    t = text_for("en")
+    queue = f"{namespace}:{UPDATES_QUEUE}"
     inbox.store(uow.db, rows(event(31, 7, "/help")), now=clock.now())
     try:
-        with inbox.taken(uow.db, 7) as elsewhere:
-            assert elsewhere is not None
-            handlers.handle_chat(7)
-        assert messenger.sent == []
-        assert inbox.waiting_for(uow.db, 7)
-        assert broker.client.llen(f"{namespace}:{UPDATES_QUEUE}.DQ") == 1  # delayed
+        handlers.handle_chat(7)
+        assert sender.messenger.sent == []
+        assert inbox.waiting_for(uow.db, 7)  # until its answer is out
+
+        inbox.store(uow.db, rows(event(32, 7, "/menu")), now=clock.now())
+        handlers.handle_chat(7)  # the chat is held: this job ends
+        assert len(sender.waiting) == 1
+        assert broker.client.llen(queue) == 0 and broker.client.llen(f"{queue}.DQ") == 0
+
+        sender.release()
+        assert len(sender.messenger.sent) == 1
+        assert t._("/help — this help") in sender.messenger.sent[0][1]
+        assert broker.client.llen(queue) == 1  # handed over again, at once
+
+        handlers.handle_chat(7)
+        sender.release()
+        assert t._("Main menu. What would you like to do?") in sender.messenger.sent[-1][1]
+        assert not inbox.waiting_for(uow.db, 7)
     finally:
         broker.flush_all()
         broker.close()
+
+
+def test_a_press_is_answered_before_the_edit_it_owes_goes_out(uow: UnitOfWork) -> None:
+    """A secret ballot confirmed: "Recorded." answers the press at once, while the edit
+    of the ballot waits for its turn to send; the chat is let go once it is out."""
+    motion_id, (voter,) = secret_vote(uow, 1)
+    handlers, sender = handlers_on(uow, held=True)
+    t = text_for("en")
+    confirm = ChatEvent(
+        update_id=41,
+        user_id=voter.id,
+        first_name="Mayor",
+        chat_id=voter.id,
+        callback_data=BallotConfirm(motion_id, 0, Choice.YES).pack(),
+        callback_id="q41",
+        message_id=5,
+    )
+    inbox.store(uow.db, rows(confirm), now=uow.clock.now())
+    handlers.handle_chat(voter.id)
+    assert len(sender.waiting) == 2  # the answer, then the edit and the rest
+    sender.release(1)
+    assert sender.messenger.sent == [(0, f"answer to q41: {t._(RECORDED)}")]
+    assert inbox.waiting_for(uow.db, voter.id)
+    sender.release()
+    (_, edited) = sender.messenger.sent[1]
+    assert "secret ballot" in edited and len(sender.messenger.sent) == 2
+    assert not inbox.waiting_for(uow.db, voter.id)

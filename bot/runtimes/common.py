@@ -120,21 +120,33 @@ async def patiently(call: Callable[[], Awaitable[T]], *, attempts: int = 5) -> T
     raise AssertionError("unreachable")
 
 
-async def send_owed(engine: Engine, messenger: Messenger, event: ChatEvent, owed: Owed) -> None:
+def said_toast(owed: Owed) -> Toast | None:
+    """The answer to a button press that says something ("Recorded."), if ``owed`` has
+    one still to give: given at once, ahead of the edits and messages the turn owes
+    (it is no message to Telegram and waits for no turn of the rate limiter). A silent
+    answer stays last, so that the press's spinner turns until the reply is out."""
+    return next((item for item in owed.items if isinstance(item, Toast) and item.text), None)
+
+
+async def send_owed(
+    engine: Engine, messenger: Messenger, event: ChatEvent, owed: Owed, *, pressed: bool = False
+) -> None:
     """Send what ``event`` owes (``Engine.answer``), stamping the messages as they go out.
 
     The engine commits the replies with the turn, already fitted to Telegram's
     limits; a handler killed before they are all out leaves the update in the
     inbox, and the next handler sends the rest. A button press is answered
-    whatever happens to the rest, so that its spinner never hangs.
+    whatever happens to the rest, so that its spinner never hangs; with ``pressed``
+    it has been answered already (:func:`said_toast`).
     """
     last = owed.start + len(owed.items)
-    toast = next((item for item in owed.items if isinstance(item, Toast)), None)
+    toast = None if pressed else next((i for i in owed.items if isinstance(i, Toast)), None)
     try:
         for position, item in enumerate(owed.items, start=owed.start + 1):
             if isinstance(item, Toast):
-                await _answer_press(messenger, event, item)
-                toast = None
+                if toast is not None:
+                    await answer_press(messenger, event, item)
+                    toast = None
             else:
                 await _send(messenger, event, item)
             # An edit made twice changes nothing and a press answered twice is refused,
@@ -143,14 +155,14 @@ async def send_owed(engine: Engine, messenger: Messenger, event: ChatEvent, owed
                 await _stamps_of(engine).stamp(owed, position)
     finally:
         if toast is not None:
-            await _answer_press(messenger, event, toast)
+            await answer_press(messenger, event, toast)
 
 
 async def send_unkept(messenger: Messenger, event: ChatEvent, items: list[Outgoing]) -> None:
     """Send replies kept nowhere (the database is away), in order."""
     for item in items:
         if isinstance(item, Toast):
-            await _answer_press(messenger, event, item)
+            await answer_press(messenger, event, item)
         else:
             await _send(messenger, event, item)
 
@@ -217,7 +229,7 @@ def _stamps_of(engine: Engine) -> _Stamps:
     return stamps
 
 
-async def _answer_press(messenger: Messenger, event: ChatEvent, toast: Toast) -> None:
+async def answer_press(messenger: Messenger, event: ChatEvent, toast: Toast) -> None:
     if not event.callback_id:
         return
     try:

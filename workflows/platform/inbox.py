@@ -22,19 +22,21 @@ import json
 import os
 import secrets
 import tempfile
+import threading
+import weakref
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import dramatiq
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Connection, bindparam, delete, func, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, select, text, update
 
 from models import InboxUpdate
 from models.bulk import insert_many, table_of
@@ -52,10 +54,12 @@ BATCH = 50
 INBOX = table_of(InboxUpdate)
 WAITING = (
     select(INBOX.c.update_id, INBOX.c.sealed)
-    .where(INBOX.c.chat_id == bindparam("chat_id"))
+    .where(INBOX.c.chat_id == bindparam("chat_id"), INBOX.c.update_id > bindparam("after"))
     .order_by(INBOX.c.update_id)
     .limit(bindparam("limit"))
 )
+#: Before every update id Telegram hands out.
+_BEFORE_ALL = -(1 << 62)
 DONE = delete(INBOX).where(INBOX.c.update_id.in_(bindparam("update_ids", expanding=True)))
 
 
@@ -178,20 +182,25 @@ class Waiting:
 
 
 class Chat:
-    """A chat taken by this handler: its waiting rows read and deleted, each statement
-    committed at once. On PostgreSQL on the connection that holds the lock, in
-    autocommit (no BEGIN and COMMIT round trips); on SQLite, where a file holds the
-    lock, on a connection of the pool for each statement."""
+    """A chat taken by this handler: its waiting rows read and deleted, each statement on
+    a connection of the pool and committed at once (on PostgreSQL in autocommit: no
+    BEGIN and COMMIT round trips)."""
 
-    def __init__(self, db: Database, chat_id: int, connection: Connection | None = None) -> None:
+    def __init__(self, db: Database, chat_id: int) -> None:
         self.db = db
         self.chat_id = chat_id
-        self.connection = connection
 
-    def waiting(self, *, limit: int = BATCH) -> list[Waiting]:
-        """The chat's waiting updates, oldest first."""
+    def waiting(self, *, after: int | None = None, limit: int = BATCH) -> list[Waiting]:
+        """The chat's waiting updates after ``after`` (all with None), oldest first."""
         with self._connection() as connection:
-            rows = connection.execute(WAITING, {"chat_id": self.chat_id, "limit": limit})
+            rows = connection.execute(
+                WAITING,
+                {
+                    "chat_id": self.chat_id,
+                    "after": _BEFORE_ALL if after is None else after,
+                    "limit": limit,
+                },
+            )
             return [Waiting(row.update_id, bytes(row.sealed)) for row in rows]
 
     def done(self, update_ids: Sequence[int]) -> None:
@@ -201,11 +210,12 @@ class Chat:
 
     @contextmanager
     def _connection(self) -> Iterator[Connection]:
-        if self.connection is not None:
-            yield self.connection
+        if self.db.is_sqlite:
+            with self.db.engine.begin() as connection:
+                yield connection
             return
-        with self.db.engine.begin() as connection:
-            yield connection
+        with self.db.engine.connect() as pooled:
+            yield pooled.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def waiting_for(db: Database, chat_id: int) -> bool:
@@ -222,67 +232,164 @@ def waiting_for(db: Database, chat_id: int) -> bool:
 _LOCK_SPACE = 0x4D4A
 _TAKE = text("SELECT pg_try_advisory_lock(:space, :chat)")
 _RELEASE = text("SELECT pg_advisory_unlock(:space, :chat)")
-#: SQLite: chats are taken by locking one of this many files beside the database.
-_STRIPES = 256
+
+
+class Hold:
+    """A chat taken by this process, until :meth:`release`, from whichever thread."""
+
+    def __init__(self, locks: "ChatLocks", chat_id: int, token: Any) -> None:
+        self.locks = locks
+        self.chat_id = chat_id
+        self.token = token
+        self.released = False
+
+    def release(self) -> None:
+        self.locks.release(self)
+
+
+class ChatLocks:
+    """Which chats this process handles: one handler per chat at a time, across every
+    process and machine, held for as long as the chat's answers are being sent, which
+    may be long after the thread that answered has moved on.
+
+    On PostgreSQL a session-level advisory lock per chat, all on one connection of the
+    process's own, so that a chat waiting for its turn to send holds no connection of
+    the pool: the server releases them all the moment a killed process's connection
+    drops. SQLite serves one machine: there a lock on a file per chat beside the
+    database, which the system releases the moment its process dies. Within the
+    process a set of the chats held, since one session may take its own lock twice.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self._mutex = threading.Lock()
+        self._held: set[int] = set()
+        self._connection: Connection | None = None
+        #: Moves on when the lock connection is lost: holds taken before it hold nothing
+        #: on the server any more, and their release must not unlock a later take.
+        self._generation = 0
+
+    def take(self, chat_id: int) -> Hold | None:
+        """``chat_id`` held by this process, or None when a handler here or elsewhere has it."""
+        with self._mutex:
+            if chat_id in self._held:
+                return None
+            if self.is_sqlite:
+                handle = _file_lock(self.engine, chat_id)
+                if handle is None:
+                    return None
+                self._held.add(chat_id)
+                return Hold(self, chat_id, handle)
+            connection = self._lock_connection()
+            try:
+                held = bool(connection.execute(_TAKE, _key(chat_id)).scalar_one())
+            except Exception:
+                self._lost()
+                raise
+            if not held:
+                return None
+            self._held.add(chat_id)
+            return Hold(self, chat_id, self._generation)
+
+    def release(self, hold: Hold) -> None:
+        with self._mutex:
+            if hold.released:
+                return
+            hold.released = True
+            self._held.discard(hold.chat_id)
+            if self.is_sqlite:
+                handle = hold.token
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                handle.close()
+                return
+            if hold.token != self._generation or self._connection is None:
+                return  # released with the connection it was taken on
+            try:
+                self._connection.execute(_RELEASE, _key(hold.chat_id))
+            except Exception:
+                # The server is away or the connection broke: closing it releases the
+                # lock wherever the server still holds it.
+                self._lost()
+
+    def close(self) -> None:
+        with self._mutex:
+            self._lost()
+
+    def _lock_connection(self) -> Connection:
+        if self._connection is None:
+            # Autocommit: the locks are the session's, and each statement stands alone.
+            self._connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self._connection
+
+    def _lost(self) -> None:
+        if self._connection is not None:
+            with suppress(Exception):
+                self._connection.invalidate()
+            with suppress(Exception):
+                self._connection.close()
+        self._connection = None
+        self._generation += 1
+
+
+_LOCKS: "weakref.WeakKeyDictionary[Database, ChatLocks]" = weakref.WeakKeyDictionary()
+_LOCKS_MUTEX = threading.Lock()
+
+
+def locks_of(db: Database) -> ChatLocks:
+    """The process's chat locks on ``db``."""
+    with _LOCKS_MUTEX:
+        locks = _LOCKS.get(db)
+        if locks is None:
+            # The locks know the engine, not ``db``: ``db`` leaves the map when it is gone.
+            locks = _LOCKS[db] = ChatLocks(db.engine)
+            db.closers.append(locks.close)
+        return locks
 
 
 @contextmanager
 def taken(db: Database, chat_id: int) -> Iterator[Chat | None]:
-    """Take ``chat_id`` for handling; None when another handler has it.
-
-    On PostgreSQL a session-level advisory lock on a connection held for as long as
-    the chat is handled: the server releases it the moment a killed process's
-    connection drops. SQLite serves one machine: there a lock on a file beside the
-    database, which the system releases the moment its process dies (two chats
-    sharing a file only wait for each other).
-    """
-    if db.is_sqlite:
-        with _file_lock(db, chat_id) as held:
-            yield Chat(db, chat_id) if held else None
+    """Take ``chat_id`` for the length of a ``with`` block; None when another handler
+    has it (:class:`ChatLocks`)."""
+    hold = locks_of(db).take(chat_id)
+    if hold is None:
+        yield None
         return
-    key = {"space": _LOCK_SPACE, "chat": _lock_key(chat_id)}
-    with db.engine.connect() as pooled:
-        # Autocommit (reset when the connection goes back to the pool): the lock is
-        # the session's, and each statement stands alone.
-        connection = pooled.execution_options(isolation_level="AUTOCOMMIT")
-        held = bool(connection.execute(_TAKE, key).scalar_one())
-        if not held:
-            yield None
-            return
-        try:
-            yield Chat(db, chat_id, connection)
-        finally:
-            try:
-                connection.execute(_RELEASE, key)
-            except Exception:
-                # The server is away or the connection broke: closing it releases
-                # the lock wherever the server still holds it.
-                connection.invalidate()
+    try:
+        yield Chat(db, chat_id)
+    finally:
+        hold.release()
 
 
-@contextmanager
-def _file_lock(db: Database, chat_id: int) -> Iterator[bool]:
-    database = db.engine.url.database
+def _file_lock(engine: Engine, chat_id: int) -> IO[str] | None:
+    database = engine.url.database
     if database and database != ":memory:":
         folder = Path(f"{database}.chats")
     else:
         folder = Path(tempfile.gettempdir()) / f"majlis-chats-{os.getpid()}"
     folder.mkdir(parents=True, exist_ok=True)
+    # A file per chat, so that a chat held only holds itself up: a chat whose update
+    # finds it held is looked at again by its holder, not by the update's own job.
     # A descriptor of its own per take: flock then excludes other threads too.
-    with open(folder / f"{chat_id % _STRIPES:03d}.lock", "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    handle = open(folder / f"{chat_id}.lock", "a")  # noqa: SIM115 - held past this call
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    except BaseException:
+        handle.close()
+        raise
+    return handle
+
+
+def _key(chat_id: int) -> dict[str, int]:
+    return {"space": _LOCK_SPACE, "chat": _lock_key(chat_id)}
 
 
 def _lock_key(chat_id: int) -> int:
-    """The chat folded into PostgreSQL's 32-bit key; two chats sharing one only wait
-    for each other."""
+    """The chat folded into PostgreSQL's 32-bit key. Two chats sharing one exclude each
+    other across processes: the second's update waits for the sweep
+    (:data:`RESEND_AFTER`), which is rare enough for chat ids Telegram hands out."""
     folded = (chat_id ^ (chat_id >> 32)) & 0xFFFFFFFF
     return folded - (1 << 32) if folded >= 1 << 31 else folded
