@@ -180,9 +180,6 @@ class Sender(threading.Thread):
         self.messenger = paced(AiogramMessenger(aiogram_bot), limiter)
         self._closers.append(aiogram_bot.session.close)
 
-    def run_coroutine(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        return self.submit(coroutine).result()
-
     def submit(self, coroutine: Coroutine[Any, Any, T]) -> "Future[T]":
         """Run ``coroutine`` on the sending loop without waiting for it."""
         self.opened.wait()
@@ -413,9 +410,13 @@ def open_handlers(
     # Not waited for: the runtime's library loads in its thread while the rest starts.
     sender.start()
 
+    handlers = Handlers(build_engine(uow, settings, api), sender, key=seals.key_of(settings).inbox)
+
     def close() -> None:
         sender.stop()
+        # The chats of answers that went out are let go; the others, when the process
+        # ends and its lock connection with it.
+        handlers.after.shutdown(wait=True)
         api.close()
 
-    engine = build_engine(uow, settings, api)
-    return Handlers(engine, sender, key=seals.key_of(settings).inbox), close
+    return handlers, close

@@ -199,9 +199,6 @@ class InThisThread:
         self.held = held
         self.waiting: list[tuple[Coroutine[Any, Any, Any], Future[Any]]] = []
 
-    def run_coroutine(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run(coroutine)
-
     def submit(self, coroutine: Coroutine[Any, Any, T]) -> Future[T]:
         future: Future[T] = Future()
         self.waiting.append((coroutine, future))
