@@ -272,7 +272,8 @@ class Handlers:
         """Answer the chat's waiting updates in order; False when one is left waiting
         (its seal does not open here, or the database is away)."""
         last: int | None = None
-        while rows := chat.waiting(after=last):
+        while True:
+            rows = chat.waiting(after=last)
             for row in rows:
                 last = row.update_id
                 try:
@@ -287,7 +288,9 @@ class Handlers:
                 if not owed.kept and owed.items and self.db.outage.ongoing:
                     return False  # the database is away: the sweep hands the chat over again
                 answered.add(row.update_id, event, owed, self._press_answered(event, owed))
-        return True
+            if len(rows) < inbox.BATCH:
+                # What came after this read is looked for once the chat is let go.
+                return True
 
     def _press_answered(self, event: ChatEvent, owed: Owed) -> bool:
         """Whether the press's answer went at once (:func:`said_toast`)."""

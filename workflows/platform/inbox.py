@@ -281,12 +281,13 @@ class ChatLocks:
                     return None
                 self._held.add(chat_id)
                 return Hold(self, chat_id, handle)
-            connection = self._lock_connection()
             try:
-                held = bool(connection.execute(_TAKE, _key(chat_id)).scalar_one())
+                held = bool(self._lock_connection().execute(_TAKE, _key(chat_id)).scalar_one())
             except Exception:
+                # The connection may have been closed while idle: one more try on a
+                # new one. Nothing held on the old one holds any more.
                 self._lost()
-                raise
+                held = bool(self._lock_connection().execute(_TAKE, _key(chat_id)).scalar_one())
             if not held:
                 return None
             self._held.add(chat_id)
