@@ -48,7 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("bot", help="the bot alone (workers run elsewhere)")
     worker = commands.add_parser("worker", help="Dramatiq workers and the scheduler")
     worker.add_argument("--processes", type=int, default=None, help="worker processes (default 1)")
-    worker.add_argument("--threads", type=int, default=None, help="threads per process (default 4)")
+    worker.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads per process for updates, and as many for the other queues (default 4)",
+    )
     worker.add_argument(
         "--no-scheduler", action="store_true", help="do not run the scheduler tick in this worker"
     )

@@ -30,6 +30,7 @@ from models.migrate import revisions
 from workflows import jobs as workflow_jobs
 from workflows.platform.clock import Clock
 from workflows.platform.queue import (
+    QUEUES,
     UPDATES_QUEUE,
     WORKER_TIMEOUT_MS,
     Heartbeat,
@@ -245,9 +246,12 @@ def interactive_limiter(platform: Platform) -> AsyncRateLimiter | None:
     )
 
 
-def start_worker(platform: Platform, *, threads: int, queues: set[str] | None = None) -> Worker:
+def start_worker(
+    platform: Platform, *, threads: int, queues: set[str] | None = None
+) -> list[Worker]:
     """Declare the jobs on the platform's broker and start consuming in this process,
-    from ``queues`` (every queue by default: ``workflows.platform.queue.QUEUES``)."""
+    from ``queues`` (every queue by default: ``workflows.platform.queue.QUEUES``):
+    ``threads`` threads for the updates, and as many for the other queues."""
     declare_jobs(platform.broker)
     settings = platform.settings
     api = BotApi(bot_token(settings), bot_api_url(settings))
@@ -280,20 +284,29 @@ def start_worker(platform: Platform, *, threads: int, queues: set[str] | None = 
             ),
         ),
     )
-    worker = Worker(
-        platform.broker,
-        queues=set(queues) if queues else None,
-        worker_threads=threads,
-        worker_timeout=WORKER_TIMEOUT_MS,
-    )
-    worker.start()
+    chosen = set(queues) if queues else set(QUEUES)
+    # Updates have threads of their own: a person's update is never left waiting for a
+    # thread while notices hold them all, each sleeping until its turn to send.
+    groups = [chosen & {UPDATES_QUEUE}, chosen - {UPDATES_QUEUE}]
+    workers = [
+        Worker(
+            platform.broker,
+            queues=group,
+            worker_threads=threads,
+            worker_timeout=WORKER_TIMEOUT_MS,
+        )
+        for group in groups
+        if group
+    ]
+    for worker in workers:
+        worker.start()
     heartbeat = Heartbeat(platform.broker)
     heartbeat.start()
     platform._closers.append(api.close)
-    # Closers run in reverse: the worker finishes its jobs while still beating.
+    # Closers run in reverse: the workers finish their jobs while still beating.
     platform._closers.append(heartbeat.stop)
-    platform._closers.append(worker.stop)
-    return worker
+    platform._closers.extend(worker.stop for worker in workers)
+    return workers
 
 
 #: Take the lead if nobody holds it, or keep it if this candidate does.
