@@ -108,7 +108,7 @@ class Intake:
             rows.append((event.update_id, event.chat_id, sealed))
         inbox.store(self.db, rows, now=self.clock.now())
         try:
-            inbox.hand_over(self.broker, [event.chat_id for event in events])
+            inbox.hand_over(self.broker, [event.chat_id for event in events], unless_queued=True)
         except Exception as error:
             # Kept, so not lost: the scheduler's sweep hands the chats over in seconds.
             log.warning("queue unavailable (%s); %d updates wait for the sweep", error, len(events))
@@ -241,6 +241,13 @@ class Handlers:
         return self.engine.uow.db
 
     def handle_chat(self, chat_id: int) -> None:
+        try:
+            # Before the chat's rows are read: what the bot writes from now on is
+            # handed over in a job of its own.
+            inbox.picked_up(self.engine.uow.broker, chat_id)
+        except Exception as error:
+            # The bot then hands the chat over again once the mark lapses.
+            log.warning("chat %s: could not note its job as picked up (%s)", chat_id, error)
         try:
             self._handle_chat(chat_id)
         except Exception as error:

@@ -307,3 +307,33 @@ def test_a_press_is_answered_before_the_edit_it_owes_goes_out(uow: UnitOfWork) -
     (_, edited) = sender.messenger.sent[1]
     assert "secret ballot" in edited and len(sender.messenger.sent) == 2
     assert not inbox.waiting_for(uow.db, voter.id)
+
+
+def test_a_chat_whose_job_waits_gets_no_other_until_it_is_picked_up(
+    uow: UnitOfWork, clock: FrozenClock, redis_url: str, namespace: str
+) -> None:
+    """A crowd writing at once queues a job per chat, not one per update; what is written
+    once the job has started gets a job of its own, and the sweep hands over regardless."""
+    broker = make_broker(redis_url, namespace=namespace)
+    uow = UnitOfWork(db=uow.db, settings=uow.settings, broker=broker, clock=clock)
+    handlers, sender = handlers_on(uow)
+    messenger = sender.messenger
+    queued = f"{namespace}:{UPDATES_QUEUE}"
+    try:
+        inbox.store(uow.db, rows(event(41, 7, "/help")), now=clock.now())
+        inbox.hand_over(broker, [7], unless_queued=True)
+        inbox.store(uow.db, rows(event(42, 7, "/menu"), event(43, 8, "/help")), now=clock.now())
+        inbox.hand_over(broker, [7, 8], unless_queued=True)
+        assert broker.client.llen(queued) == 2  # chat 7 once, chat 8 once
+
+        handlers.handle_chat(7)  # the waiting job: both of chat 7's updates answered
+        assert len(messenger.sent) == 2
+        inbox.store(uow.db, rows(event(44, 7, "/help")), now=clock.now())
+        inbox.hand_over(broker, [7], unless_queued=True)
+        assert broker.client.llen(queued) == 3
+
+        inbox.hand_over(broker, [8])  # the sweep's hand-over
+        assert broker.client.llen(queued) == 4
+    finally:
+        broker.flush_all()
+        broker.close()

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
 
@@ -28,7 +29,7 @@ from aiogram.types import (
 )
 from aiohttp import web
 
-from bot.chat import Document, Keyboard
+from bot.chat import Button, Document, Keyboard
 from bot.runtimes.common import ALLOWED_UPDATES, NotModified, RetryAfter, poll
 from bot.runtimes.startup import api_unreachable, not_an_update, token_refused
 
@@ -62,10 +63,16 @@ def make_bot(token: str, api_url: str) -> Bot:
 def markup(buttons: Keyboard) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
+    return _markup(tuple(tuple(row) for row in buttons))
+
+
+@lru_cache(maxsize=256)
+def _markup(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
+    # Validated once per keyboard: most replies carry one of a few (the languages, a
+    # menu), and aiogram only reads the markup it sends.
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row]
-            for row in buttons
+            [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row] for row in rows
         ]
     )
 

@@ -28,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,6 +37,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import Connection, Engine, bindparam, delete, func, select, text, update
 
 from models import InboxUpdate
@@ -88,6 +90,12 @@ def _associated(update_id: int, chat_id: int) -> bytes:
     return update_id.to_bytes(8, "big", signed=True) + chat_id.to_bytes(8, "big", signed=True)
 
 
+@lru_cache(maxsize=8)
+def _cipher(key: bytes) -> AESGCM:
+    # Made once per key: making it costs more than sealing a small event.
+    return AESGCM(key)
+
+
 def seal(key: bytes, update_id: int, chat_id: int, event: dict[str, Any]) -> bytes:
     """``event`` as the database keeps it: unreadable and unalterable without the key,
     and of a length that does not depend on the button pressed."""
@@ -96,7 +104,7 @@ def seal(key: bytes, update_id: int, chat_id: int, event: dict[str, Any]) -> byt
     plain = json.dumps(padded, separators=(",", ":")).encode()
     plain += b" " * (-len(plain) % _PAD)
     nonce = secrets.token_bytes(_NONCE_BYTES)
-    return nonce + AESGCM(key).encrypt(nonce, plain, _associated(update_id, chat_id))
+    return nonce + _cipher(key).encrypt(nonce, plain, _associated(update_id, chat_id))
 
 
 class BrokenSeal(RuntimeError):
@@ -108,7 +116,7 @@ def unseal(key: bytes, update_id: int, chat_id: int, sealed: bytes) -> dict[str,
     sealed = bytes(sealed)  # PostgreSQL drivers may hand back a memoryview
     nonce, body = sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:]
     try:
-        plain = AESGCM(key).decrypt(nonce, body, _associated(update_id, chat_id))
+        plain = _cipher(key).decrypt(nonce, body, _associated(update_id, chat_id))
     except InvalidTag:
         raise BrokenSeal(
             f"update {update_id} in the inbox opens to nothing: give every majlis process "
@@ -141,14 +149,58 @@ def store(db: Database, rows: Sequence[tuple[int, int, bytes]], *, now: datetime
         insert_many(session, InboxUpdate, values, skip_existing=True)
 
 
-def hand_over(broker: dramatiq.Broker, chat_ids: Sequence[int]) -> None:
-    """One handler job per chat, pipelined to Redis."""
-    enqueue_many(
-        broker,
-        HANDLE_JOB,
-        [(chat_id,) for chat_id in dict.fromkeys(chat_ids)],
-        queue_name=UPDATES_QUEUE,
-    )
+def hand_over(
+    broker: dramatiq.Broker, chat_ids: Sequence[int], *, unless_queued: bool = False
+) -> None:
+    """One handler job per chat, pipelined to Redis.
+
+    With ``unless_queued`` (the bot's hand-over of what it just wrote), a chat whose
+    job waits on the queue, not yet picked up, gets no other: that job reads the
+    chat's rows when it starts (:func:`picked_up` comes first), these included. A
+    crowd writing at once would otherwise queue a job per update, all but the
+    first finding nothing left to answer. The sweep hands over regardless."""
+    chats = list(dict.fromkeys(chat_ids))
+    marked: list[int] = []
+    if unless_queued and isinstance(broker, RedisBroker) and chats:
+        chats = marked = _newly_queued(broker, chats)
+    try:
+        enqueue_many(
+            broker, HANDLE_JOB, [(chat_id,) for chat_id in chats], queue_name=UPDATES_QUEUE
+        )
+    except Exception:
+        if marked and isinstance(broker, RedisBroker):
+            # Not queued after all: the next batch of these chats hands them over.
+            with suppress(Exception):
+                broker.client.delete(*(_queued_key(broker, chat_id) for chat_id in marked))
+        raise
+
+
+#: How long a chat counts as having a job queued: should the job be lost meanwhile
+#: (Redis lost its queues), the bot hands the chat over again after this, and the
+#: sweep after :data:`RESEND_AFTER` in any case.
+QUEUED_FOR = RESEND_AFTER
+
+
+def _queued_key(broker: RedisBroker, chat_id: int) -> str:
+    return f"{broker.namespace}:inbox.queued:{chat_id}"
+
+
+def _newly_queued(broker: RedisBroker, chat_ids: list[int]) -> list[int]:
+    """Of ``chat_ids``, those with no job waiting, marked as having one now (one round
+    trip)."""
+    pipeline = broker.client.pipeline(transaction=False)
+    ttl_ms = int(QUEUED_FOR.total_seconds() * 1000)
+    for chat_id in chat_ids:
+        pipeline.set(_queued_key(broker, chat_id), 1, nx=True, px=ttl_ms)
+    marked = pipeline.execute()
+    return [chat_id for chat_id, new in zip(chat_ids, marked, strict=True) if new]
+
+
+def picked_up(broker: dramatiq.Broker | None, chat_id: int) -> None:
+    """A handler job for ``chat_id`` starts, before it reads the chat's rows: what the
+    bot writes from now on gets a job of its own."""
+    if isinstance(broker, RedisBroker):
+        broker.client.delete(_queued_key(broker, chat_id))
 
 
 def stale_chats(
