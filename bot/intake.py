@@ -265,24 +265,26 @@ class Handlers:
             log.debug("chat %s is being answered elsewhere", chat_id)
             return
         self.sending.acquire()
-        chat = inbox.Chat(self.db, chat_id)
-        answered = _Answered()
+        self._answer_and_send(hold, inbox.Chat(self.db, chat_id), after=None)
+
+    def _answer_and_send(self, hold: inbox.Hold, chat: inbox.Chat, *, after: int | None) -> None:
+        """Answer the chat's updates after ``after`` and hand their replies to the
+        sending loop, which comes back here once they are out (:meth:`_sent`)."""
+        answered = _Answered(after)
         try:
             complete = self._answer_waiting(chat, answered)
         except BaseException:
             # What was answered before the failure still goes out and leaves the inbox.
-            self._hand_over(hold, chat, answered, complete=False)
+            self._send(hold, chat, answered, complete=False)
             raise
-        self._hand_over(hold, chat, answered, complete=complete)
+        self._send(hold, chat, answered, complete=complete)
 
     def _answer_waiting(self, chat: inbox.Chat, answered: "_Answered") -> bool:
         """Answer the chat's waiting updates in order; False when one is left waiting
         (its seal does not open here, or the database is away)."""
-        last: int | None = None
         while True:
-            rows = chat.waiting(after=last)
+            rows = chat.waiting(after=answered.last)
             for row in rows:
-                last = row.update_id
                 try:
                     opened = inbox.unseal(self.key, row.update_id, chat.chat_id, row.sealed)
                 except inbox.BrokenSeal as broken:
@@ -296,7 +298,6 @@ class Handlers:
                     return False  # the database is away: the sweep hands the chat over again
                 answered.add(row.update_id, event, owed, self._press_answered(event, owed))
             if len(rows) < inbox.BATCH:
-                # What came after this read is looked for once the chat is let go.
                 return True
 
     def _press_answered(self, event: ChatEvent, owed: Owed) -> bool:
@@ -309,29 +310,20 @@ class Handlers:
         self.sender.submit(answer_press(messenger, event, toast))
         return True
 
-    def _hand_over(
+    def _send(
         self, hold: inbox.Hold, chat: inbox.Chat, answered: "_Answered", *, complete: bool
     ) -> None:
-        """The replies to the sending loop, which lets the chat go once they are out;
-        with nothing to send, the chat is let go here."""
         if answered.to_send():
             try:
-                self.sender.submit(self._send_then_let_go(hold, chat, answered, complete))
+                self.sender.submit(self._send_then(hold, chat, answered, complete))
                 return
             except Exception:
                 log.exception("chat %s: the answers could not be handed over", chat.chat_id)
                 complete = False
-        try:
-            self._let_go(hold, chat, answered.update_ids, complete)
-        finally:
-            self.sending.release()
+        self._sent(hold, chat, answered, complete)
 
-    async def _send_then_let_go(
-        self,
-        hold: inbox.Hold,
-        chat: inbox.Chat,
-        answered: "_Answered",
-        complete: bool,
+    async def _send_then(
+        self, hold: inbox.Hold, chat: inbox.Chat, answered: "_Answered", complete: bool
     ) -> None:
         messenger = self.sender.messenger
         assert messenger is not None
@@ -344,27 +336,41 @@ class Handlers:
                     # after a few tries is given up, so that one bad update does not
                     # stop the chat.
                     log.exception("update %s: the answer could not be sent", event.update_id)
+        finally:
             await asyncio.get_running_loop().run_in_executor(
-                self.after, self._let_go, hold, chat, answered.update_ids, complete
+                self.after, self._sent, hold, chat, answered, complete
             )
+
+    def _sent(
+        self, hold: inbox.Hold, chat: inbox.Chat, answered: "_Answered", complete: bool
+    ) -> None:
+        """``answered``'s replies are out: its rows leave the inbox, and the updates that
+        came meanwhile (a press on the message just edited) are answered at once, the
+        chat still held; with none, the chat is let go."""
+        try:
+            try:
+                answered.done(chat)
+            except Exception as error:
+                complete = False
+                if unreachable(error):
+                    self.db.outage.began(error)
+                else:
+                    log.exception("chat %s: answered updates left in the inbox", chat.chat_id)
+            if complete and answered.update_ids:
+                self._answer_and_send(hold, chat, after=answered.last)
+                return
+        except BaseException:
+            self._let_go(hold, chat, complete=False)
+            raise
+        self._let_go(hold, chat, complete=complete)
+
+    def _let_go(self, hold: inbox.Hold, chat: inbox.Chat, *, complete: bool) -> None:
+        """Let the chat go, and, when all went well, hand over what came in between the
+        last look and the release (its job found the chat held)."""
+        try:
+            hold.release()
         finally:
             self.sending.release()
-
-    def _let_go(
-        self, hold: inbox.Hold, chat: inbox.Chat, update_ids: list[int], complete: bool
-    ) -> None:
-        """The answered rows out of the inbox, the chat let go, and, when all went well,
-        a look for updates that came meanwhile (their jobs found the chat held)."""
-        try:
-            chat.done(update_ids)
-        except Exception as error:
-            complete = False
-            if not unreachable(error):
-                log.exception("chat %s: answered updates left in the inbox", chat.chat_id)
-            else:
-                self.db.outage.began(error)
-        finally:
-            hold.release()
         if not complete:
             return  # the sweep hands the chat over again
         try:
@@ -377,20 +383,26 @@ class Handlers:
 
 
 class _Answered:
-    """A chat's updates answered by one job, and what each owes."""
+    """A chat's updates answered in one go, and what each owes."""
 
-    def __init__(self) -> None:
+    def __init__(self, after: int | None) -> None:
+        #: The last update read (answered, or the one before the first).
+        self.last = after
         self.update_ids: list[int] = []
         #: The event, what it owes, and whether its press was answered already.
         self.replies: list[tuple[ChatEvent, Owed, bool]] = []
 
     def add(self, update_id: int, event: ChatEvent, owed: Owed, pressed: bool) -> None:
+        self.last = update_id
         self.update_ids.append(update_id)
         self.replies.append((event, owed, pressed))
 
     def to_send(self) -> bool:
         """Whether anything is owed (a press answered already still has its stamp)."""
         return any(owed.items for _, owed, _ in self.replies)
+
+    def done(self, chat: inbox.Chat) -> None:
+        chat.done(self.update_ids)
 
 
 #: Redelivered when its worker dies; a failure is retried (the rows wait in the inbox).

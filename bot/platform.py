@@ -298,6 +298,12 @@ def start_worker(
         for group in groups
         if group
     ]
+    if len(workers) > 1:
+        # Each Worker adds a middleware of its own to the broker, which Dramatiq warns
+        # of as a duplicate: two workers on one broker each consume their own queues.
+        logging.getLogger(f"dramatiq.broker.{type(platform.broker).__name__}").addFilter(
+            _SecondWorkerFilter()
+        )
     for worker in workers:
         worker.start()
     heartbeat = Heartbeat(platform.broker)
@@ -307,6 +313,15 @@ def start_worker(
     platform._closers.append(heartbeat.stop)
     platform._closers.extend(worker.stop for worker in workers)
     return workers
+
+
+class _SecondWorkerFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not (
+            str(record.msg).startswith("You're adding a middleware of the same type twice")
+            and any(type(arg).__name__ == "_WorkerMiddleware" for arg in args)
+        )
 
 
 #: Take the lead if nobody holds it, or keep it if this candidate does.

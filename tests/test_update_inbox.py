@@ -249,9 +249,9 @@ def test_a_chat_held_while_its_answers_go_out_takes_the_next_update_after_them(
     uow: UnitOfWork, clock: FrozenClock, redis_url: str, namespace: str
 ) -> None:
     """While a chat's answers wait for their turn to send, the chat stays held: an
-    update that comes meanwhile is not answered out of turn, its job ends at once
-    rather than come back again and again, and the holder hands the chat over as soon
-    as the answers are out and the chat let go."""
+    update that comes meanwhile is not answered out of turn, and its job ends at once
+    rather than come back again and again. The holder answers it as soon as the
+    answers before it are out, and lets the chat go once nothing is left."""
     broker = make_broker(redis_url, namespace=namespace)
     uow = UnitOfWork(db=uow.db, settings=uow.settings, broker=broker, clock=clock)
     handlers, sender = handlers_on(uow, held=True)
@@ -268,15 +268,20 @@ def test_a_chat_held_while_its_answers_go_out_takes_the_next_update_after_them(
         assert len(sender.waiting) == 1
         assert broker.client.llen(queue) == 0 and broker.client.llen(f"{queue}.DQ") == 0
 
-        sender.release()
+        sender.release(1)  # /help goes out; the holder answers /menu and sends it next
         assert len(sender.messenger.sent) == 1
         assert t._("/help — this help") in sender.messenger.sent[0][1]
-        assert broker.client.llen(queue) == 1  # handed over again, at once
+        assert len(sender.waiting) == 1
+        with inbox.taken(uow.db, 7) as elsewhere:
+            assert elsewhere is None  # still held
 
-        handlers.handle_chat(7)
         sender.release()
         assert t._("Main menu. What would you like to do?") in sender.messenger.sent[-1][1]
+        assert len(sender.messenger.sent) == 2
         assert not inbox.waiting_for(uow.db, 7)
+        with inbox.taken(uow.db, 7) as free:
+            assert free is not None  # let go
+        assert broker.client.llen(queue) == 0  # nothing left to hand over
     finally:
         broker.flush_all()
         broker.close()

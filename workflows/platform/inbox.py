@@ -272,11 +272,7 @@ class Chat:
 
 def waiting_for(db: Database, chat_id: int) -> bool:
     """Whether ``chat_id`` has updates waiting (without taking it)."""
-    with db.reading() as session:
-        found = session.execute(
-            select(INBOX.c.update_id).where(INBOX.c.chat_id == chat_id).limit(1)
-        ).first()
-    return found is not None
+    return bool(Chat(db, chat_id).waiting(limit=1))
 
 
 #: The first of PostgreSQL's two advisory-lock keys for chats: the two-key form has a
