@@ -79,6 +79,9 @@ class Result:
     ballot: str
     answered: list[float] = field(default_factory=list)
     recorded: list[float] = field(default_factory=list)
+    #: From the Yes press: until Confirm shows, and until the chat says recorded.
+    shown: list[float] = field(default_factory=list)
+    whole: list[float] = field(default_factory=list)
     menus: list[float] = field(default_factory=list)
     ballots: int = 0
     floods: int = 0
@@ -450,12 +453,13 @@ def _button(message: Any, text: str) -> str | None:
 
 async def vote(
     world: Any, account: Any, voters: list[int], watch: Watch, timeout: float
-) -> tuple[dict[int, float], dict[int, str]]:
+) -> tuple[dict[int, float], dict[int, float], dict[int, str]]:
     """Everyone presses Yes at once, then Confirm as soon as it shows; returns when each
-    pressed Confirm and the id of that press, once every chat says recorded (or
-    ``timeout``)."""
+    pressed Yes, when Confirm, and the id of that press, once every chat says recorded
+    (or ``timeout``)."""
     confirmed: dict[int, float] = {}
     confirm_ids: dict[int, str] = {}
+    pressed_yes: dict[int, float] = {}
     ballots = {}
     for chat_id in voters:
         conversation = account.conversations[chat_id]
@@ -468,6 +472,7 @@ async def vote(
         message = ballots[chat_id]
         yes = _button(message, "Yes")
         assert yes is not None, "no Yes on the ballot"
+        pressed_yes[chat_id] = time.monotonic()
         world.press(user, chat_id, message.message_id, yes, account.id)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -486,7 +491,7 @@ async def vote(
         or not all(i in watch.answered for i in confirm_ids.values())
     ):
         await asyncio.sleep(0.05)
-    return confirmed, confirm_ids
+    return pressed_yes, confirmed, confirm_ids
 
 
 async def ask(
@@ -680,7 +685,9 @@ async def run(
             stop_asking = asyncio.Event()
             asking = asyncio.create_task(ask(world, account, askers, watch, stop_asking))
             started = time.monotonic()
-            confirmed, confirm_ids = await vote(world, account, voters, watch, args.timeout)
+            pressed_yes, confirmed, confirm_ids = await vote(
+                world, account, voters, watch, args.timeout
+            )
             result.seconds = time.monotonic() - started
             result.cpu = sum(process_cpu_seconds(pid) or 0.0 for pid in pids.values()) - cpu_before
             stop_asking.set()
@@ -694,6 +701,8 @@ async def run(
                     result.answered.append(watch.answered[confirm_ids[chat_id]] - at)
                 if chat_id in watch.recorded:
                     result.recorded.append(watch.recorded[chat_id] - at)
+                    result.whole.append(watch.recorded[chat_id] - pressed_yes[chat_id])
+                result.shown.append(at - pressed_yes[chat_id])
             result.floods = watch.floods
             result.ballots = (
                 await asyncio.to_thread(count_ballots, settings, ballot)
@@ -752,12 +761,15 @@ def print_results(results: list[Result]) -> None:
         groups.setdefault((r.name, r.voters, r.flood, r.ballot), []).append(r)
     print()
     print(
-        "Confirm press -> press answered / chat says recorded; /menu asked during the burst -> "
-        "answered.\nSeconds; each figure min/median/max over the runs (one figure for one run)."
+        "Yes press -> Confirm shown; Confirm press -> press answered / chat says recorded; "
+        "Yes press -> chat says recorded (whole);\n/menu asked during the burst -> answered. "
+        "Seconds; each figure min/median/max over the runs (one figure for one run)."
     )
     header = (
-        f"{'system':<26} {'N':>5} {'flood':>5} {'ballot':>6} {'answered p50':>15} "
-        f"{'p99':>15} {'recorded p50':>15} {'p99':>15} {'max':>15} {'menu p50':>15} "
+        f"{'system':<26} {'N':>5} {'flood':>5} {'ballot':>6} {'shown p50':>15} {'p99':>15} "
+        f"{'answered p50':>15} "
+        f"{'p99':>15} {'recorded p50':>15} {'p99':>15} {'max':>15} {'whole p99':>15} "
+        f"{'menu p50':>15} "
         f"{'p99':>15} {'max':>15} {'ballots':>8} {'429s':>5} {'wall s':>15} {'CPU ms/press':>15} "
         f"{'load':>5}"
     )
@@ -770,11 +782,14 @@ def print_results(results: list[Result]) -> None:
 
         print(
             f"{name:<26} {voters:>5} {flood:>5} {ballot:>6} "
+            f"{over(lambda r: percentile(r.shown, 0.5)):>15} "
+            f"{over(lambda r: percentile(r.shown, 0.99)):>15} "
             f"{over(lambda r: percentile(r.answered, 0.5)):>15} "
             f"{over(lambda r: percentile(r.answered, 0.99)):>15} "
             f"{over(lambda r: percentile(r.recorded, 0.5)):>15} "
             f"{over(lambda r: percentile(r.recorded, 0.99)):>15} "
             f"{over(lambda r: max(r.recorded, default=None)):>15} "
+            f"{over(lambda r: percentile(r.whole, 0.99)):>15} "
             f"{over(lambda r: percentile(r.menus, 0.5)):>15} "
             f"{over(lambda r: percentile(r.menus, 0.99)):>15} "
             f"{over(lambda r: max(r.menus, default=None)):>15} "

@@ -234,7 +234,7 @@ class Handlers:
         self.locks = inbox.locks_of(engine.uow.db)
         self.sending = threading.BoundedSemaphore(MAX_SENDING)
         #: For the statements after the replies are out (off the sending loop).
-        self.after = ThreadPoolExecutor(max_workers=2, thread_name_prefix="majlis-inbox")
+        self.after = ThreadPoolExecutor(max_workers=4, thread_name_prefix="majlis-inbox")
 
     @property
     def db(self) -> Database:
