@@ -46,10 +46,12 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: Chats whose answers one handler process may have on their way at once: each holds
-#: its chat (an advisory lock on PostgreSQL) until they are out. Beyond it, a handler
-#: thread waits for one to finish before it answers more.
-MAX_SENDING = 256
+#: Chats whose replies one handler process may have waiting for their turn to send.
+#: Beyond it a handler thread waits before it answers more: answering presses faster
+#: than their replies can go out only lengthens the queue of replies, and takes the
+#: processor from the presses a holder takes up the moment its chat's last reply is
+#: out (a Confirm, answered at once with "Recorded.").
+MAX_SENDING = 16
 #: On stopping, how long answers on their way are given to go out.
 STOP_GRACE_S = 10.0
 
