@@ -5,10 +5,10 @@ The bot process only takes updates in: it writes each fetched batch to the inbox
 only then asks Telegram for the next batch, which confirms this one. Answering is
 a Dramatiq job, ``handle_chat``, that any worker on any machine runs: it takes
 the chat, answers its waiting updates in order through the engine (the turn and
-its replies committed together, the replies sent after) and deletes them once
-answered. A handler killed midway leaves its rows in the inbox and its job to be
-handed out again; the engine's record of handled updates makes the second
-handling send only what is still owed.
+its replies committed together, the replies sent after, off the thread) and
+deletes them once their replies are out. A handler killed midway leaves its rows
+in the inbox, for its job handed out again or the sweep; the engine's record of
+handled updates makes the second handling send only what is still owed.
 """
 
 import asyncio

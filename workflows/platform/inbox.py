@@ -3,8 +3,9 @@
 The bot process writes each batch it fetched in one statement and confirms it to
 Telegram only after that commit, so a crash anywhere later loses nothing. It then
 hands each chat to the queue (:data:`UPDATES_QUEUE`); a handler job in any worker,
-on any machine, takes the chat (:func:`taken`: one handler per chat at a time),
-answers its rows in ``update_id`` order and deletes them once answered. Different
+on any machine, takes the chat (:class:`ChatLocks`: one handler per chat at a
+time), answers its rows in ``update_id`` order and deletes them once their replies
+are out. Different
 chats run in parallel; one chat's updates one after the other. The engine's record
 of handled updates makes a row answered twice (a handler killed before deleting
 it) change nothing and send only what is still owed. The scheduler's sweep
