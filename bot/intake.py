@@ -339,9 +339,14 @@ class Handlers:
                     # stop the chat.
                     log.exception("update %s: the answer could not be sent", event.update_id)
         finally:
-            await asyncio.get_running_loop().run_in_executor(
-                self.after, self._sent, hold, chat, answered, complete
-            )
+            try:
+                await asyncio.get_running_loop().run_in_executor(
+                    self.after, self._sent, hold, chat, answered, complete
+                )
+            except Exception:
+                # Nobody waits on this task: said here, the chat let go by _sent, and
+                # what is left waiting handed over by the sweep.
+                log.exception("chat %s: answering what came meanwhile failed", chat.chat_id)
 
     def _sent(
         self, hold: inbox.Hold, chat: inbox.Chat, answered: "_Answered", complete: bool
