@@ -16,7 +16,7 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import dramatiq
 
@@ -218,6 +218,15 @@ class Sender(threading.Thread):
         self.join(timeout=5)
 
 
+class SendingLoop(Protocol):
+    """Where a handler's replies go out (:class:`Sender`)."""
+
+    @property
+    def messenger(self) -> Messenger | None: ...
+
+    def submit(self, coroutine: Coroutine[Any, Any, T]) -> "Future[T]": ...
+
+
 class Handlers:
     """What the handler job needs in a worker: the engine, the key and a way to send.
 
@@ -229,7 +238,7 @@ class Handlers:
     them to the next, which sends only what is still owed.
     """
 
-    def __init__(self, engine: Engine, sender: Sender, *, key: bytes) -> None:
+    def __init__(self, engine: Engine, sender: SendingLoop, *, key: bytes) -> None:
         self.engine = engine
         self.sender = sender
         self.key = key

@@ -216,7 +216,7 @@ class InThisThread:
 def handlers_on(uow: UnitOfWork, *, held: bool = False) -> tuple[Handlers, InThisThread]:
     sender = InThisThread(held=held)
     engine = Engine(uow, ROUTERS, fallback=FALLBACK)
-    return Handlers(engine, sender, key=KEY), sender  # type: ignore[arg-type]
+    return Handlers(engine, sender, key=KEY), sender
 
 
 def test_a_chat_is_answered_in_order_and_its_updates_leave_the_inbox(
