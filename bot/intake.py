@@ -16,6 +16,7 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import dramatiq
@@ -38,7 +39,7 @@ from models.db import Database, unreachable
 from workflows.meetings import seals
 from workflows.platform import inbox, people
 from workflows.platform.clock import Clock
-from workflows.platform.queue import UPDATES_QUEUE, JobContext, job
+from workflows.platform.queue import TYPED_QUEUE, UPDATES_QUEUE, JobContext, job
 from workflows.platform.settings import Settings
 from workflows.platform.unit_of_work import UnitOfWork
 
@@ -46,11 +47,13 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: Chats whose replies one handler process may have waiting for their turn to send.
-#: Beyond it a handler thread waits before it answers more: answering presses faster
-#: than their replies can go out only lengthens the queue of replies, and takes the
-#: processor from the presses a holder takes up the moment its chat's last reply is
-#: out (a Confirm, answered at once with "Recorded.").
+#: Chats whose replies one handler process may have waiting for their turn to send,
+#: for chats with only presses and, apart, for chats with a message typed (so that a
+#: person who typed is never held behind a crowd's presses). Beyond it a handler
+#: thread waits before it answers more: answering presses faster than their replies
+#: can go out only lengthens the queue of replies, and takes the processor from the
+#: presses a holder takes up the moment its chat's last reply is out (a Confirm,
+#: answered at once with "Recorded.").
 MAX_SENDING = 16
 #: On stopping, how long answers on their way are given to go out.
 STOP_GRACE_S = 10.0
@@ -110,7 +113,12 @@ class Intake:
             rows.append((event.update_id, event.chat_id, sealed))
         inbox.store(self.db, rows, now=self.clock.now())
         try:
-            inbox.hand_over(self.broker, [event.chat_id for event in events], unless_queued=True)
+            inbox.hand_over(
+                self.broker,
+                [event.chat_id for event in events],
+                unless_queued=True,
+                typed={event.chat_id for event in events if not event.callback_id},
+            )
         except Exception as error:
             # Kept, so not lost: the scheduler's sweep hands the chats over in seconds.
             log.warning("queue unavailable (%s); %d updates wait for the sweep", error, len(events))
@@ -243,7 +251,9 @@ class Handlers:
         self.sender = sender
         self.key = key
         self.locks = inbox.locks_of(engine.uow.db)
+        #: Sending slots: for chats with presses only, and for chats with a message typed.
         self.sending = threading.BoundedSemaphore(MAX_SENDING)
+        self.sending_typed = threading.BoundedSemaphore(MAX_SENDING)
         #: For the statements after the replies are out (off the sending loop).
         self.after = ThreadPoolExecutor(max_workers=4, thread_name_prefix="majlis-inbox")
 
@@ -251,7 +261,9 @@ class Handlers:
     def db(self) -> Database:
         return self.engine.uow.db
 
-    def handle_chat(self, chat_id: int) -> None:
+    def handle_chat(self, chat_id: int, *, typed: bool = False) -> None:
+        """Answer ``chat_id``'s waiting updates; ``typed`` when a message was typed among
+        them (its job came on :data:`TYPED_QUEUE`)."""
         try:
             # Before the chat's rows are read: what the bot writes from now on is
             # handed over in a job of its own.
@@ -260,7 +272,7 @@ class Handlers:
             # The bot then hands the chat over again once the mark lapses.
             log.warning("chat %s: could not note its job as picked up (%s)", chat_id, error)
         try:
-            self._handle_chat(chat_id)
+            self._handle_chat(chat_id, self.sending_typed if typed else self.sending)
         except Exception as error:
             if not unreachable(error):
                 raise
@@ -268,27 +280,27 @@ class Handlers:
             # over again once the database answers.
             self.db.outage.began(error)
 
-    def _handle_chat(self, chat_id: int) -> None:
+    def _handle_chat(self, chat_id: int, slots: threading.BoundedSemaphore) -> None:
         hold = self.locks.take(chat_id)
         if hold is None:
             # Another handler has the chat. It looks for updates that came meanwhile
             # once it lets the chat go, so this job has nothing more to do.
             log.debug("chat %s is being answered elsewhere", chat_id)
             return
-        self.sending.acquire()
-        self._answer_and_send(hold, inbox.Chat(self.db, chat_id), after=None)
+        slots.acquire()
+        self._answer_and_send(_Taken(hold, inbox.Chat(self.db, chat_id), slots), after=None)
 
-    def _answer_and_send(self, hold: inbox.Hold, chat: inbox.Chat, *, after: int | None) -> None:
+    def _answer_and_send(self, taken: "_Taken", *, after: int | None) -> None:
         """Answer the chat's updates after ``after`` and hand their replies to the
         sending loop, which comes back here once they are out (:meth:`_sent`)."""
         answered = _Answered(after)
         try:
-            complete = self._answer_waiting(chat, answered)
+            complete = self._answer_waiting(taken.chat, answered)
         except BaseException:
             # What was answered before the failure still goes out and leaves the inbox.
-            self._send(hold, chat, answered, complete=False)
+            self._send(taken, answered, complete=False)
             raise
-        self._send(hold, chat, answered, complete=complete)
+        self._send(taken, answered, complete=complete)
 
     def _answer_waiting(self, chat: inbox.Chat, answered: "_Answered") -> bool:
         """Answer the chat's waiting updates in order; False when one is left waiting
@@ -321,21 +333,17 @@ class Handlers:
         self.sender.submit(answer_press(messenger, event, toast))
         return True
 
-    def _send(
-        self, hold: inbox.Hold, chat: inbox.Chat, answered: "_Answered", *, complete: bool
-    ) -> None:
+    def _send(self, taken: "_Taken", answered: "_Answered", *, complete: bool) -> None:
         if answered.to_send():
             try:
-                self.sender.submit(self._send_then(hold, chat, answered, complete))
+                self.sender.submit(self._send_then(taken, answered, complete))
                 return
             except Exception:
-                log.exception("chat %s: the answers could not be handed over", chat.chat_id)
+                log.exception("chat %s: the answers could not be handed over", taken.chat_id)
                 complete = False
-        self._sent(hold, chat, answered, complete)
+        self._sent(taken, answered, complete)
 
-    async def _send_then(
-        self, hold: inbox.Hold, chat: inbox.Chat, answered: "_Answered", complete: bool
-    ) -> None:
+    async def _send_then(self, taken: "_Taken", answered: "_Answered", complete: bool) -> None:
         messenger = self.sender.messenger
         assert messenger is not None
         try:
@@ -350,52 +358,63 @@ class Handlers:
         finally:
             try:
                 await asyncio.get_running_loop().run_in_executor(
-                    self.after, self._sent, hold, chat, answered, complete
+                    self.after, self._sent, taken, answered, complete
                 )
             except Exception:
                 # Nobody waits on this task: said here, the chat let go by _sent, and
                 # what is left waiting handed over by the sweep.
-                log.exception("chat %s: answering what came meanwhile failed", chat.chat_id)
+                log.exception("chat %s: answering what came meanwhile failed", taken.chat_id)
 
-    def _sent(
-        self, hold: inbox.Hold, chat: inbox.Chat, answered: "_Answered", complete: bool
-    ) -> None:
+    def _sent(self, taken: "_Taken", answered: "_Answered", complete: bool) -> None:
         """``answered``'s replies are out: its rows leave the inbox, and the updates that
         came meanwhile (a press on the message just edited) are answered at once, the
         chat still held; with none, the chat is let go."""
         try:
             try:
-                answered.done(chat)
+                answered.done(taken.chat)
             except Exception as error:
                 complete = False
                 if unreachable(error):
                     self.db.outage.began(error)
                 else:
-                    log.exception("chat %s: answered updates left in the inbox", chat.chat_id)
+                    log.exception("chat %s: answered updates left in the inbox", taken.chat_id)
             if complete and answered.update_ids:
-                self._answer_and_send(hold, chat, after=answered.last)
+                self._answer_and_send(taken, after=answered.last)
                 return
         except BaseException:
-            self._let_go(hold, chat, complete=False)
+            self._let_go(taken, complete=False)
             raise
-        self._let_go(hold, chat, complete=complete)
+        self._let_go(taken, complete=complete)
 
-    def _let_go(self, hold: inbox.Hold, chat: inbox.Chat, *, complete: bool) -> None:
+    def _let_go(self, taken: "_Taken", *, complete: bool) -> None:
         """Let the chat go, and, when all went well, hand over what came in between the
         last look and the release (its job found the chat held)."""
         try:
-            hold.release()
+            taken.hold.release()
         finally:
-            self.sending.release()
+            taken.slots.release()
         if not complete:
             return  # the sweep hands the chat over again
         try:
-            if inbox.waiting_for(self.db, chat.chat_id):
+            if inbox.waiting_for(self.db, taken.chat_id):
                 broker = self.engine.uow.broker
                 assert broker is not None
-                inbox.hand_over(broker, [chat.chat_id])
+                inbox.hand_over(broker, [taken.chat_id])
         except Exception as error:
-            log.warning("chat %s left for the sweep (%s)", chat.chat_id, error)
+            log.warning("chat %s left for the sweep (%s)", taken.chat_id, error)
+
+
+@dataclass(frozen=True)
+class _Taken:
+    """A chat this handler holds, and the sending slot it holds for it."""
+
+    hold: inbox.Hold
+    chat: inbox.Chat
+    slots: threading.BoundedSemaphore
+
+    @property
+    def chat_id(self) -> int:
+        return self.chat.chat_id
 
 
 class _Answered:
@@ -428,10 +447,26 @@ class _Answered:
     max_retries=20,
     min_backoff=500,
     max_backoff=10_000,
+    priority=10,
 )
 def handle_chat(chat_id: int) -> None:
     handlers: Handlers = JobContext.get("handlers")
     handlers.handle_chat(chat_id)
+
+
+#: The same for a chat with a message typed: a worker takes it before the jobs of the
+#: chats with only presses that it has fetched (Dramatiq runs the lower number first).
+@job(
+    queue_name=TYPED_QUEUE,
+    name=inbox.HANDLE_TYPED_JOB,
+    max_retries=20,
+    min_backoff=500,
+    max_backoff=10_000,
+    priority=0,
+)
+def handle_typed_chat(chat_id: int) -> None:
+    handlers: Handlers = JobContext.get("handlers")
+    handlers.handle_chat(chat_id, typed=True)
 
 
 def open_handlers(

@@ -31,6 +31,7 @@ from workflows import jobs as workflow_jobs
 from workflows.platform.clock import Clock
 from workflows.platform.queue import (
     QUEUES,
+    TYPED_QUEUE,
     UPDATES_QUEUE,
     WORKER_TIMEOUT_MS,
     Heartbeat,
@@ -284,10 +285,6 @@ def start_worker(
             ),
         ),
     )
-    chosen = set(queues) if queues else set(QUEUES)
-    # Updates have threads of their own: a person's update is never left waiting for a
-    # thread while notices hold them all, each sleeping until its turn to send.
-    groups = [chosen & {UPDATES_QUEUE}, chosen - {UPDATES_QUEUE}]
     workers = [
         Worker(
             platform.broker,
@@ -295,8 +292,7 @@ def start_worker(
             worker_threads=threads,
             worker_timeout=WORKER_TIMEOUT_MS,
         )
-        for group in groups
-        if group
+        for group in worker_queues(queues)
     ]
     if len(workers) > 1:
         # Each Worker adds a middleware of its own to the broker, which Dramatiq warns
@@ -313,6 +309,17 @@ def start_worker(
     platform._closers.append(heartbeat.stop)
     platform._closers.extend(worker.stop for worker in workers)
     return workers
+
+
+def worker_queues(queues: set[str] | None) -> list[set[str]]:
+    """The queues of each Dramatiq worker a process runs for ``queues`` (all with None).
+
+    Updates have threads of their own: a person's update is never left waiting for a
+    thread while notices hold them all, each sleeping until its turn to send. With
+    them comes :data:`TYPED_QUEUE`, whose jobs the same threads take first."""
+    chosen = set(queues) if queues else set(QUEUES)
+    updates = {UPDATES_QUEUE, TYPED_QUEUE} if UPDATES_QUEUE in chosen else set()
+    return [group for group in (updates, chosen - {UPDATES_QUEUE}) if group]
 
 
 class _SecondWorkerFilter(logging.Filter):

@@ -3,12 +3,14 @@ time, handed over again when left waiting, and a batch confirmed only once kept.
 
 import asyncio
 import threading
+import time
 from collections.abc import Coroutine
 from concurrent.futures import Future
 from datetime import timedelta
 from typing import Any, TypeVar
 
 import pytest
+from dramatiq import Worker
 from sqlmodel import select
 
 from bot.buttons import BallotConfirm
@@ -17,7 +19,8 @@ from bot.conversations import FALLBACK, ROUTERS
 from bot.conversations.meetings.votes import RECORDED
 from bot.engine import Engine
 from bot.i18n import text_for
-from bot.intake import Handlers
+from bot.intake import MAX_SENDING, Handlers, Intake
+from bot.platform import worker_queues
 from bot.runtimes.common import poll
 from models import InboxUpdate
 from models.db import Database
@@ -25,7 +28,13 @@ from tests.test_secret_ballots import secret_vote
 from workflows.charter.meetings import Choice
 from workflows.platform import inbox
 from workflows.platform.clock import FrozenClock
-from workflows.platform.queue import UPDATES_QUEUE, make_broker
+from workflows.platform.queue import (
+    UPDATES_QUEUE,
+    WORKER_TIMEOUT_MS,
+    JobContext,
+    declare_jobs,
+    make_broker,
+)
 from workflows.platform.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
@@ -342,3 +351,91 @@ def test_a_chat_whose_job_waits_gets_no_other_until_it_is_picked_up(
     finally:
         broker.flush_all()
         broker.close()
+
+
+class _Recorder:
+    """Handlers that note the order in which chats are taken, each taking a moment."""
+
+    def __init__(self) -> None:
+        self.taken: list[tuple[int, bool]] = []
+
+    def handle_chat(self, chat_id: int, *, typed: bool = False) -> None:
+        self.taken.append((chat_id, typed))
+        time.sleep(0.02)
+
+
+def test_a_message_typed_during_a_crowd_of_presses_is_taken_before_them(
+    uow: UnitOfWork, clock: FrozenClock, redis_url: str, namespace: str
+) -> None:
+    """A vote in the room: thirty voters' presses wait for a handler when someone types
+    /menu. That chat's job is taken next, not after the thirty; a voter who also typed
+    has the press answered with the message, in order."""
+    broker = make_broker(redis_url, namespace=namespace)
+    intake = Intake(uow.db, broker, clock, Recording(), key=KEY)
+    voters = [
+        ChatEvent(
+            update_id=100 + i,
+            user_id=1000 + i,
+            first_name="Voter",
+            chat_id=1000 + i,
+            callback_data="ballot:12:yes",
+            callback_id=f"q{i}",
+            message_id=3,
+        )
+        for i in range(30)
+    ]
+    typed_too = event(131, 1029, "/menu")  # the last voter also typed
+    asyncio.run(intake.take([*voters, event(130, 7, "/menu"), typed_too]))
+    recorder = _Recorder()
+    JobContext.set(handlers=recorder)
+    declare_jobs(broker)
+    workers = [
+        Worker(broker, queues=group, worker_threads=1, worker_timeout=WORKER_TIMEOUT_MS)
+        for group in worker_queues({UPDATES_QUEUE})
+    ]
+    try:
+        for worker in workers:
+            worker.start()
+        for _ in range(300):
+            if len(recorder.taken) >= 32:
+                break
+            time.sleep(0.05)
+    finally:
+        for worker in workers:
+            worker.stop()
+        JobContext.set(handlers=None)
+        broker.flush_all()
+        broker.close()
+    order = [chat_id for chat_id, _ in recorder.taken]
+    assert sorted(set(order)) == sorted({7, *(v.chat_id for v in voters)})
+    # One press may be under way, and one more fetched, before the message's job comes.
+    assert order.index(7) <= 2 and order.index(1029) <= 3, order
+    assert (7, True) in recorder.taken and (1029, True) in recorder.taken
+
+
+def test_a_person_who_typed_is_answered_while_voters_replies_wait_for_their_turn(
+    uow: UnitOfWork, clock: FrozenClock
+) -> None:
+    """Every sending slot of the process is held by voters' chats whose replies wait for
+    their turn of the rate limiter: a typed /menu is still answered, not held until a
+    voter's reply goes out."""
+    handlers, sender = handlers_on(uow, held=True)
+    t = text_for("en")
+    voters = [event(200 + i, 2000 + i, "/help") for i in range(MAX_SENDING)]
+    inbox.store(uow.db, rows(*voters), now=clock.now())
+    for voter in voters:
+        handlers.handle_chat(voter.chat_id)  # their chats' jobs on the presses' queue
+    assert len(sender.waiting) == MAX_SENDING
+    inbox.store(uow.db, rows(event(300, 7, "/menu")), now=clock.now())
+    typed = threading.Thread(target=handlers.handle_chat, args=(7,), kwargs={"typed": True})
+    typed.start()
+    typed.join(timeout=30)
+    try:
+        assert not typed.is_alive(), "the typed message waited for the voters' slots"
+        assert len(sender.waiting) == MAX_SENDING + 1  # its answer handed to the sender too
+    finally:
+        sender.release()
+        typed.join(timeout=30)
+    menu = t._("Main menu. What would you like to do?")
+    assert sum(menu in text for _, text in sender.messenger.sent) == 1
+    assert not inbox.waiting_for(uow.db, 7)

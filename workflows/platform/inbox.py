@@ -2,7 +2,8 @@
 
 The bot process writes each batch it fetched in one statement and confirms it to
 Telegram only after that commit, so a crash anywhere later loses nothing. It then
-hands each chat to the queue (:data:`UPDATES_QUEUE`); a handler job in any worker,
+hands each chat to the queue (:data:`UPDATES_QUEUE`, or :data:`TYPED_QUEUE` ahead of it
+when a message was typed); a handler job in any worker,
 on any machine, takes the chat (:class:`ChatLocks`: one handler per chat at a
 time), answers its rows in ``update_id`` order and deletes them once their replies
 are out. Different
@@ -25,7 +26,7 @@ import secrets
 import tempfile
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,10 +45,12 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, select, text
 from models import InboxUpdate
 from models.bulk import insert_many, table_of
 from models.db import Database
-from workflows.platform.queue import UPDATES_QUEUE, enqueue_many
+from workflows.platform.queue import TYPED_QUEUE, UPDATES_QUEUE, enqueue_many
 
 #: The job that answers one chat's waiting updates (registered in ``bot.intake``).
 HANDLE_JOB = "handle_chat"
+#: The same for a chat with a message typed, on :data:`TYPED_QUEUE`, taken first.
+HANDLE_TYPED_JOB = "handle_typed_chat"
 #: A chat whose rows have waited this long since their hand-over is handed over
 #: again. A second job for a chat is harmless: it finds the chat taken, or nothing.
 RESEND_AFTER = timedelta(seconds=10)
@@ -151,28 +154,40 @@ def store(db: Database, rows: Sequence[tuple[int, int, bytes]], *, now: datetime
 
 
 def hand_over(
-    broker: dramatiq.Broker, chat_ids: Sequence[int], *, unless_queued: bool = False
+    broker: dramatiq.Broker,
+    chat_ids: Sequence[int],
+    *,
+    unless_queued: bool = False,
+    typed: Collection[int] = (),
 ) -> None:
-    """One handler job per chat, pipelined to Redis.
+    """One handler job per chat, pipelined to Redis; the chats of ``typed`` (those with
+    a message typed among their updates) on :data:`TYPED_QUEUE`, which workers take
+    first.
 
     With ``unless_queued`` (the bot's hand-over of what it just wrote), a chat whose
     job waits on the queue, not yet picked up, gets no other: that job reads the
     chat's rows when it starts (:func:`picked_up` comes first), these included. A
     crowd writing at once would otherwise queue a job per update, all but the
-    first finding nothing left to answer. The sweep hands over regardless."""
-    chats = list(dict.fromkeys(chat_ids))
-    marked: list[int] = []
-    if unless_queued and isinstance(broker, RedisBroker) and chats:
-        chats = marked = _newly_queued(broker, chats)
+    first finding nothing left to answer. A chat whose job waits among the presses
+    still gets one among the typed when a message comes. The sweep hands over
+    regardless."""
+    lanes = [(chat_id, chat_id in typed) for chat_id in dict.fromkeys(chat_ids)]
+    marked: list[tuple[int, bool]] = []
+    if unless_queued and isinstance(broker, RedisBroker) and lanes:
+        lanes = marked = _newly_queued(broker, lanes)
     try:
-        enqueue_many(
-            broker, HANDLE_JOB, [(chat_id,) for chat_id in chats], queue_name=UPDATES_QUEUE
-        )
+        for is_typed, name, queue_name in (
+            (True, HANDLE_TYPED_JOB, TYPED_QUEUE),
+            (False, HANDLE_JOB, UPDATES_QUEUE),
+        ):
+            calls = [(chat_id,) for chat_id, lane in lanes if lane is is_typed]
+            if calls:
+                enqueue_many(broker, name, calls, queue_name=queue_name)
     except Exception:
         if marked and isinstance(broker, RedisBroker):
             # Not queued after all: the next batch of these chats hands them over.
             with suppress(Exception):
-                broker.client.delete(*(_queued_key(broker, chat_id) for chat_id in marked))
+                broker.client.delete(*(_queued_key(broker, *lane) for lane in marked))
         raise
 
 
@@ -182,26 +197,28 @@ def hand_over(
 QUEUED_FOR = RESEND_AFTER
 
 
-def _queued_key(broker: RedisBroker, chat_id: int) -> str:
-    return f"{broker.namespace}:inbox.queued:{chat_id}"
+def _queued_key(broker: RedisBroker, chat_id: int, typed: bool) -> str:
+    return f"{broker.namespace}:inbox.queued{'.typed' if typed else ''}:{chat_id}"
 
 
-def _newly_queued(broker: RedisBroker, chat_ids: list[int]) -> list[int]:
-    """Of ``chat_ids``, those with no job waiting, marked as having one now (one round
-    trip)."""
+def _newly_queued(broker: RedisBroker, lanes: list[tuple[int, bool]]) -> list[tuple[int, bool]]:
+    """Of ``lanes`` (chat, typed), those with no job waiting on that queue, marked as
+    having one now (one round trip)."""
     pipeline = broker.client.pipeline(transaction=False)
     ttl_ms = int(QUEUED_FOR.total_seconds() * 1000)
-    for chat_id in chat_ids:
-        pipeline.set(_queued_key(broker, chat_id), 1, nx=True, px=ttl_ms)
+    for lane in lanes:
+        pipeline.set(_queued_key(broker, *lane), 1, nx=True, px=ttl_ms)
     marked = pipeline.execute()
-    return [chat_id for chat_id, new in zip(chat_ids, marked, strict=True) if new]
+    return [lane for lane, new in zip(lanes, marked, strict=True) if new]
 
 
 def picked_up(broker: dramatiq.Broker | None, chat_id: int) -> None:
     """A handler job for ``chat_id`` starts, before it reads the chat's rows: what the
     bot writes from now on gets a job of its own."""
     if isinstance(broker, RedisBroker):
-        broker.client.delete(_queued_key(broker, chat_id))
+        broker.client.delete(
+            _queued_key(broker, chat_id, False), _queued_key(broker, chat_id, True)
+        )
 
 
 def stale_chats(

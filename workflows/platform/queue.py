@@ -26,6 +26,11 @@ DEFAULT_QUEUE = "default"
 DELIVERY_QUEUE = "delivery"
 #: What people send, one job per chat with updates waiting (``workflows.platform.inbox``).
 UPDATES_QUEUE = "updates"
+#: Chats with a message typed among their waiting updates: taken ahead of the chats
+#: with only button presses, which come in crowds (a vote in the room) while a
+#: person who typed ``/menu`` sees nothing until the answer. Served by every worker
+#: that serves :data:`UPDATES_QUEUE`, so it is no choice of ``--queues``.
+TYPED_QUEUE = "updates.typed"
 QUEUES = (UPDATES_QUEUE, DELIVERY_QUEUE, DEFAULT_QUEUE)
 
 #: A worker that stops heart-beating for this long is presumed dead and its
