@@ -387,21 +387,25 @@ class Handlers:
         self._let_go(taken, complete=complete)
 
     def _let_go(self, taken: "_Taken", *, complete: bool) -> None:
-        """Let the chat go, and, when all went well, hand over what came in between the
-        last look and the release (its job found the chat held)."""
+        """Let the chat go. When all went well, what came between the last look and the
+        release (its job found the chat held: most often a press on the message just
+        edited) is answered at once, the sending slot kept: the person is in the middle
+        of an exchange, and a job handed over now would wait behind every chat queued."""
+        again = None
         try:
             taken.hold.release()
-        finally:
-            taken.slots.release()
-        if not complete:
-            return  # the sweep hands the chat over again
-        try:
-            if inbox.waiting_for(self.db, taken.chat_id):
-                broker = self.engine.uow.broker
-                assert broker is not None
-                inbox.hand_over(broker, [taken.chat_id])
+            if complete and inbox.waiting_for(self.db, taken.chat_id):
+                # None: another handler took the chat meanwhile, and looks again after.
+                again = self.locks.take(taken.chat_id)
         except Exception as error:
             log.warning("chat %s left for the sweep (%s)", taken.chat_id, error)
+        except BaseException:
+            taken.slots.release()
+            raise
+        if again is None:
+            taken.slots.release()
+            return
+        self._answer_and_send(_Taken(again, taken.chat, taken.slots), after=None)
 
 
 @dataclass(frozen=True)

@@ -439,3 +439,41 @@ def test_a_person_who_typed_is_answered_while_voters_replies_wait_for_their_turn
     menu = t._("Main menu. What would you like to do?")
     assert sum(menu in text for _, text in sender.messenger.sent) == 1
     assert not inbox.waiting_for(uow.db, 7)
+
+
+def test_an_update_that_comes_as_its_chat_is_let_go_is_answered_then_not_after_the_queue(
+    uow: UnitOfWork,
+    clock: FrozenClock,
+    redis_url: str,
+    namespace: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A voter presses the moment an edit shows, just after the holder last looked for
+    more and before it let the chat go (the update's job found the chat held and ended).
+    The holder answers it at once, not by a job queued behind a crowd's presses."""
+    broker = make_broker(redis_url, namespace=namespace)
+    uow = UnitOfWork(db=uow.db, settings=uow.settings, broker=broker, clock=clock)
+    handlers, sender = handlers_on(uow)
+    t = text_for("en")
+    inbox.store(uow.db, rows(event(51, 7, "/help")), now=clock.now())
+    release = handlers.locks.release
+    came: list[int] = []
+
+    def press_comes_then_release(hold: inbox.Hold) -> None:
+        if not came:
+            came.append(52)
+            inbox.store(uow.db, rows(event(52, 7, "/menu")), now=clock.now())
+        release(hold)
+
+    monkeypatch.setattr(handlers.locks, "release", press_comes_then_release)
+    try:
+        handlers.handle_chat(7)
+        said = [text for _, text in sender.messenger.sent]
+        assert len(said) == 2 and t._("Main menu. What would you like to do?") in said[1]
+        assert not inbox.waiting_for(uow.db, 7)
+        assert broker.client.llen(f"{namespace}:{UPDATES_QUEUE}") == 0
+        with inbox.taken(uow.db, 7) as free:
+            assert free is not None  # let go in the end
+    finally:
+        broker.flush_all()
+        broker.close()
