@@ -39,7 +39,13 @@ from models.db import Database, unreachable
 from workflows.meetings import seals
 from workflows.platform import inbox, people
 from workflows.platform.clock import Clock
-from workflows.platform.queue import TYPED_QUEUE, UPDATES_QUEUE, JobContext, job
+from workflows.platform.queue import (
+    FOLLOW_UP_QUEUE,
+    TYPED_QUEUE,
+    UPDATES_QUEUE,
+    JobContext,
+    job,
+)
 from workflows.platform.settings import Settings
 from workflows.platform.unit_of_work import UnitOfWork
 
@@ -50,10 +56,11 @@ T = TypeVar("T")
 #: Chats whose replies one handler process may have waiting for their turn to send,
 #: for chats with only presses and, apart, for chats with a message typed (so that a
 #: person who typed is never held behind a crowd's presses). Beyond it a handler
-#: thread waits before it answers more: answering presses faster than their replies
-#: can go out only lengthens the queue of replies, and takes the processor from the
-#: presses a holder takes up the moment its chat's last reply is out (a Confirm,
-#: answered at once with "Recorded.").
+#: thread that has answered a chat (a press that says something answered at once)
+#: waits before it hands the replies over and takes the next: answering presses
+#: faster than their replies can go out only lengthens the queue of replies, and
+#: takes the processor from the presses that follow the replies going out (a
+#: Confirm, answered at once with "Recorded.").
 MAX_SENDING = 16
 #: On stopping, how long answers on their way are given to go out.
 STOP_GRACE_S = 10.0
@@ -287,7 +294,6 @@ class Handlers:
             # once it lets the chat go, so this job has nothing more to do.
             log.debug("chat %s is being answered elsewhere", chat_id)
             return
-        slots.acquire()
         self._answer_and_send(_Taken(hold, inbox.Chat(self.db, chat_id), slots), after=None)
 
     def _answer_and_send(self, taken: "_Taken", *, after: int | None) -> None:
@@ -335,6 +341,9 @@ class Handlers:
 
     def _send(self, taken: "_Taken", answered: "_Answered", *, complete: bool) -> None:
         if answered.to_send():
+            if not taken.has_slot:
+                taken.slots.acquire()  # a sending slot, kept until the chat is let go
+                taken.has_slot = True
             try:
                 self.sender.submit(self._send_then(taken, answered, complete))
                 return
@@ -390,35 +399,47 @@ class Handlers:
         """Let the chat go. When all went well, what came between the last look and the
         release (its job found the chat held: most often a press on the message just
         edited) is answered at once, the sending slot kept: the person is in the middle
-        of an exchange, and a job handed over now would wait behind every chat queued."""
+        of an exchange, and a job handed over now would wait behind every chat queued.
+        With nothing left, a press to come soon follows these answers
+        (:data:`inbox.FOLLOW_UP`)."""
         again = None
         try:
             taken.hold.release()
             if complete and inbox.waiting_for(self.db, taken.chat_id):
                 # None: another handler took the chat meanwhile, and looks again after.
                 again = self.locks.take(taken.chat_id)
+            elif complete and taken.has_slot:
+                inbox.answered(self.engine.uow.broker, taken.chat_id)
         except Exception as error:
             log.warning("chat %s left for the sweep (%s)", taken.chat_id, error)
         except BaseException:
-            taken.slots.release()
+            taken.let_slot_go()
             raise
         if again is None:
-            taken.slots.release()
+            taken.let_slot_go()
             return
-        self._answer_and_send(_Taken(again, taken.chat, taken.slots), after=None)
+        taken.hold = again
+        self._answer_and_send(taken, after=None)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Taken:
-    """A chat this handler holds, and the sending slot it holds for it."""
+    """A chat this handler holds, and the sending slots it takes one of once it has
+    replies to send."""
 
     hold: inbox.Hold
     chat: inbox.Chat
     slots: threading.BoundedSemaphore
+    has_slot: bool = False
 
     @property
     def chat_id(self) -> int:
         return self.chat.chat_id
+
+    def let_slot_go(self) -> None:
+        if self.has_slot:
+            self.has_slot = False
+            self.slots.release()
 
 
 class _Answered:
@@ -459,7 +480,7 @@ def handle_chat(chat_id: int) -> None:
 
 
 #: The same for a chat with a message typed: a worker takes it before the jobs of the
-#: chats with only presses that it has fetched (Dramatiq runs the lower number first).
+#: other lanes that it has fetched (Dramatiq runs the lower number first).
 @job(
     queue_name=TYPED_QUEUE,
     name=inbox.HANDLE_TYPED_JOB,
@@ -471,6 +492,21 @@ def handle_chat(chat_id: int) -> None:
 def handle_typed_chat(chat_id: int) -> None:
     handlers: Handlers = JobContext.get("handlers")
     handlers.handle_chat(chat_id, typed=True)
+
+
+#: The same for a press following answers sent moments ago: after the typed, before
+#: the presses that begin an exchange.
+@job(
+    queue_name=FOLLOW_UP_QUEUE,
+    name=inbox.HANDLE_FOLLOW_UP_JOB,
+    max_retries=20,
+    min_backoff=500,
+    max_backoff=10_000,
+    priority=5,
+)
+def handle_follow_up(chat_id: int) -> None:
+    handlers: Handlers = JobContext.get("handlers")
+    handlers.handle_chat(chat_id)
 
 
 def open_handlers(

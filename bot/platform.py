@@ -30,6 +30,7 @@ from models.migrate import revisions
 from workflows import jobs as workflow_jobs
 from workflows.platform.clock import Clock
 from workflows.platform.queue import (
+    FOLLOW_UP_QUEUE,
     QUEUES,
     TYPED_QUEUE,
     UPDATES_QUEUE,
@@ -316,9 +317,10 @@ def worker_queues(queues: set[str] | None) -> list[set[str]]:
 
     Updates have threads of their own: a person's update is never left waiting for a
     thread while notices hold them all, each sleeping until its turn to send. With
-    them comes :data:`TYPED_QUEUE`, whose jobs the same threads take first."""
+    them come :data:`TYPED_QUEUE` and :data:`FOLLOW_UP_QUEUE`, whose jobs the same
+    threads take first."""
     chosen = set(queues) if queues else set(QUEUES)
-    updates = {UPDATES_QUEUE, TYPED_QUEUE} if UPDATES_QUEUE in chosen else set()
+    updates = {UPDATES_QUEUE, TYPED_QUEUE, FOLLOW_UP_QUEUE} if UPDATES_QUEUE in chosen else set()
     return [group for group in (updates, chosen - {UPDATES_QUEUE}) if group]
 
 

@@ -29,6 +29,7 @@ from workflows.charter.meetings import Choice
 from workflows.platform import inbox
 from workflows.platform.clock import FrozenClock
 from workflows.platform.queue import (
+    FOLLOW_UP_QUEUE,
     UPDATES_QUEUE,
     WORKER_TIMEOUT_MS,
     JobContext,
@@ -344,10 +345,12 @@ def test_a_chat_whose_job_waits_gets_no_other_until_it_is_picked_up(
         assert len(messenger.sent) == 2
         inbox.store(uow.db, rows(event(44, 7, "/help")), now=clock.now())
         inbox.hand_over(broker, [7], unless_queued=True)
-        assert broker.client.llen(queued) == 3
+        # A job of its own, ahead of the presses: it follows the answers just sent.
+        assert broker.client.llen(f"{namespace}:{FOLLOW_UP_QUEUE}") == 1
+        assert broker.client.llen(queued) == 2
 
         inbox.hand_over(broker, [8])  # the sweep's hand-over
-        assert broker.client.llen(queued) == 4
+        assert broker.client.llen(queued) == 3
     finally:
         broker.flush_all()
         broker.close()
@@ -369,9 +372,17 @@ def test_a_message_typed_during_a_crowd_of_presses_is_taken_before_them(
 ) -> None:
     """A vote in the room: thirty voters' presses wait for a handler when someone types
     /menu. That chat's job is taken next, not after the thirty; a voter who also typed
-    has the press answered with the message, in order."""
+    has the press answered with the message, in order. Then comes the press of a voter
+    who was answered moments ago (Confirm, once the edit showing it is out), ahead of
+    the presses that begin an exchange."""
     broker = make_broker(redis_url, namespace=namespace)
     intake = Intake(uow.db, broker, clock, Recording(), key=KEY)
+    # Voter 1015 was just answered.
+    answering, _ = handlers_on(
+        UnitOfWork(db=uow.db, settings=uow.settings, broker=broker, clock=clock)
+    )
+    inbox.store(uow.db, rows(event(99, 1015, "/help")), now=clock.now())
+    answering.handle_chat(1015)
     voters = [
         ChatEvent(
             update_id=100 + i,
@@ -411,6 +422,7 @@ def test_a_message_typed_during_a_crowd_of_presses_is_taken_before_them(
     # One press may be under way, and one more fetched, before the message's job comes.
     assert order.index(7) <= 2 and order.index(1029) <= 3, order
     assert (7, True) in recorder.taken and (1029, True) in recorder.taken
+    assert order.index(1015) <= 4, order
 
 
 def test_a_person_who_typed_is_answered_while_voters_replies_wait_for_their_turn(
@@ -477,3 +489,49 @@ def test_an_update_that_comes_as_its_chat_is_let_go_is_answered_then_not_after_t
     finally:
         broker.flush_all()
         broker.close()
+
+
+def test_a_confirm_is_answered_at_once_while_every_sending_slot_is_taken(
+    uow: UnitOfWork, clock: FrozenClock
+) -> None:
+    """Every sending slot of the process is held by voters' chats whose edits wait for
+    their turn: a secret-ballot Confirm is still answered "Recorded." at once; its edit
+    waits for a slot, and goes out once one is free."""
+    motion_id, (voter,) = secret_vote(uow, 1)
+    handlers, sender = handlers_on(uow, held=True)
+    t = text_for("en")
+    others = [event(500 + i, 5000 + i, "/help") for i in range(MAX_SENDING)]
+    inbox.store(uow.db, rows(*others), now=clock.now())
+    for other in others:
+        handlers.handle_chat(other.chat_id)
+    assert len(sender.waiting) == MAX_SENDING
+    confirm = ChatEvent(
+        update_id=541,
+        user_id=voter.id,
+        first_name="Mayor",
+        chat_id=voter.id,
+        callback_data=BallotConfirm(motion_id, 0, Choice.YES).pack(),
+        callback_id="q541",
+        message_id=5,
+    )
+    inbox.store(uow.db, rows(confirm), now=clock.now())
+    job = threading.Thread(target=handlers.handle_chat, args=(voter.id,))
+    job.start()
+    try:
+        for _ in range(300):
+            if len(sender.waiting) > MAX_SENDING:
+                break
+            time.sleep(0.05)
+        assert len(sender.waiting) == MAX_SENDING + 1  # the answer to the press
+        coroutine, future = sender.waiting.pop()
+        future.set_result(asyncio.run(coroutine))
+        assert sender.messenger.sent == [(0, f"answer to q541: {t._(RECORDED)}")]
+        assert job.is_alive()  # its edit waits for a sending slot
+    finally:
+        sender.release()  # the others' replies go out, and their slots are let go
+        job.join(timeout=30)
+    assert not job.is_alive()
+    sender.release()
+    edits = [text for _, text in sender.messenger.sent if "secret ballot" in text]
+    assert len(edits) == 1
+    assert not inbox.waiting_for(uow.db, voter.id)

@@ -2,8 +2,9 @@
 
 The bot process writes each batch it fetched in one statement and confirms it to
 Telegram only after that commit, so a crash anywhere later loses nothing. It then
-hands each chat to the queue (:data:`UPDATES_QUEUE`, or :data:`TYPED_QUEUE` ahead of it
-when a message was typed); a handler job in any worker,
+hands each chat to the queue (:data:`UPDATES_QUEUE`; ahead of it :data:`FOLLOW_UP_QUEUE`
+for a press following an answer just sent, and :data:`TYPED_QUEUE` ahead of both when a
+message was typed: :class:`Lane`); a handler job in any worker,
 on any machine, takes the chat (:class:`ChatLocks`: one handler per chat at a
 time), answers its rows in ``update_id`` order and deletes them once their replies
 are out. Different
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import dramatiq
 from cryptography.exceptions import InvalidTag
@@ -45,12 +46,32 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, select, text
 from models import InboxUpdate
 from models.bulk import insert_many, table_of
 from models.db import Database
-from workflows.platform.queue import TYPED_QUEUE, UPDATES_QUEUE, enqueue_many
+from workflows.platform.queue import FOLLOW_UP_QUEUE, TYPED_QUEUE, UPDATES_QUEUE, enqueue_many
 
 #: The job that answers one chat's waiting updates (registered in ``bot.intake``).
 HANDLE_JOB = "handle_chat"
 #: The same for a chat with a message typed, on :data:`TYPED_QUEUE`, taken first.
 HANDLE_TYPED_JOB = "handle_typed_chat"
+#: The same for a press following an answer just sent, on :data:`FOLLOW_UP_QUEUE`.
+HANDLE_FOLLOW_UP_JOB = "handle_follow_up"
+#: How long after a chat's answers went out a press in it counts as following them.
+FOLLOW_UP_WITHIN = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Lane:
+    """A queue of handler jobs; workers take :data:`TYPED`, then :data:`FOLLOW_UP`, then
+    :data:`PRESSES`."""
+
+    name: str
+    queue_name: str
+    job: str
+
+
+TYPED = Lane("typed", TYPED_QUEUE, HANDLE_TYPED_JOB)
+FOLLOW_UP = Lane("follow-up", FOLLOW_UP_QUEUE, HANDLE_FOLLOW_UP_JOB)
+PRESSES = Lane("presses", UPDATES_QUEUE, HANDLE_JOB)
+LANES = {lane.name: lane for lane in (TYPED, FOLLOW_UP, PRESSES)}
 #: A chat whose rows have waited this long since their hand-over is handed over
 #: again. A second job for a chat is harmless: it finds the chat taken, or nothing.
 RESEND_AFTER = timedelta(seconds=10)
@@ -160,34 +181,32 @@ def hand_over(
     unless_queued: bool = False,
     typed: Collection[int] = (),
 ) -> None:
-    """One handler job per chat, pipelined to Redis; the chats of ``typed`` (those with
-    a message typed among their updates) on :data:`TYPED_QUEUE`, which workers take
-    first.
+    """One handler job per chat, pipelined to Redis: the chats of ``typed`` (a message
+    typed among their updates) in :data:`TYPED`, the others in :data:`PRESSES`.
 
     With ``unless_queued`` (the bot's hand-over of what it just wrote), a chat whose
-    job waits on the queue, not yet picked up, gets no other: that job reads the
+    job waits in its lane, not yet picked up, gets no other: that job reads the
     chat's rows when it starts (:func:`picked_up` comes first), these included. A
     crowd writing at once would otherwise queue a job per update, all but the
-    first finding nothing left to answer. A chat whose job waits among the presses
-    still gets one among the typed when a message comes. The sweep hands over
-    regardless."""
-    lanes = [(chat_id, chat_id in typed) for chat_id in dict.fromkeys(chat_ids)]
-    marked: list[tuple[int, bool]] = []
-    if unless_queued and isinstance(broker, RedisBroker) and lanes:
-        lanes = marked = _newly_queued(broker, lanes)
+    first finding nothing left to answer. A chat whose answers went out moments ago
+    (:func:`answered`) goes in :data:`FOLLOW_UP` instead of :data:`PRESSES`. The
+    sweep hands over regardless, in :data:`PRESSES`."""
+    chats = list(dict.fromkeys(chat_ids))
+    marked: list[tuple[int, Lane]] = []
+    if unless_queued and isinstance(broker, RedisBroker):
+        lanes = marked = _newly_queued(broker, chats, typed)
+    else:
+        lanes = [(chat_id, TYPED if chat_id in typed else PRESSES) for chat_id in chats]
     try:
-        for is_typed, name, queue_name in (
-            (True, HANDLE_TYPED_JOB, TYPED_QUEUE),
-            (False, HANDLE_JOB, UPDATES_QUEUE),
-        ):
-            calls = [(chat_id,) for chat_id, lane in lanes if lane is is_typed]
+        for lane in LANES.values():
+            calls = [(chat_id,) for chat_id, its in lanes if its is lane]
             if calls:
-                enqueue_many(broker, name, calls, queue_name=queue_name)
+                enqueue_many(broker, lane.job, calls, queue_name=lane.queue_name)
     except Exception:
         if marked and isinstance(broker, RedisBroker):
             # Not queued after all: the next batch of these chats hands them over.
             with suppress(Exception):
-                broker.client.delete(*(_queued_key(broker, *lane) for lane in marked))
+                broker.client.delete(*(_queued_key(broker, *its) for its in marked))
         raise
 
 
@@ -197,27 +216,69 @@ def hand_over(
 QUEUED_FOR = RESEND_AFTER
 
 
-def _queued_key(broker: RedisBroker, chat_id: int, typed: bool) -> str:
-    return f"{broker.namespace}:inbox.queued{'.typed' if typed else ''}:{chat_id}"
+def _queued_key(broker: RedisBroker, chat_id: int, lane: Lane) -> str:
+    return f"{broker.namespace}:inbox.queued.{lane.name}:{chat_id}"
 
 
-def _newly_queued(broker: RedisBroker, lanes: list[tuple[int, bool]]) -> list[tuple[int, bool]]:
-    """Of ``lanes`` (chat, typed), those with no job waiting on that queue, marked as
-    having one now (one round trip)."""
-    pipeline = broker.client.pipeline(transaction=False)
-    ttl_ms = int(QUEUED_FOR.total_seconds() * 1000)
-    for lane in lanes:
-        pipeline.set(_queued_key(broker, *lane), 1, nx=True, px=ttl_ms)
-    marked = pipeline.execute()
-    return [lane for lane, new in zip(lanes, marked, strict=True) if new]
+def _answered_key(broker: RedisBroker, chat_id: int) -> str:
+    return f"{broker.namespace}:inbox.answered:{chat_id}"
+
+
+# For each chat (ARGV: namespace, mark's ttl, then chat and 1 if typed, 0 if not): its
+# lane, typed, else follow-up if its answers went out moments ago, else presses; marked
+# as having a job queued there, or '' when one waits there already.
+_LANE_OF = """
+local namespace, ttl = ARGV[1], ARGV[2]
+local lanes = {}
+for i = 3, #ARGV, 2 do
+  local chat, lane = ARGV[i], 'presses'
+  if ARGV[i + 1] == '1' then
+    lane = 'typed'
+  elseif redis.call('EXISTS', namespace .. ':inbox.answered:' .. chat) == 1 then
+    lane = 'follow-up'
+  end
+  if redis.call('SET', namespace .. ':inbox.queued.' .. lane .. ':' .. chat, 1,
+      'NX', 'PX', ttl) then
+    lanes[#lanes + 1] = lane
+  else
+    lanes[#lanes + 1] = ''
+  end
+end
+return lanes
+"""
+
+
+def _newly_queued(
+    broker: RedisBroker, chat_ids: list[int], typed: Collection[int]
+) -> list[tuple[int, Lane]]:
+    """Of ``chat_ids``, those with no job waiting in their lane, each with its lane,
+    marked as having one now (one round trip)."""
+    if not chat_ids:
+        return []
+    args: list[Any] = [broker.namespace, int(QUEUED_FOR.total_seconds() * 1000)]
+    for chat_id in chat_ids:
+        args += [chat_id, 1 if chat_id in typed else 0]
+    answer = cast(list[bytes], broker.client.eval(_LANE_OF, 0, *args))
+    return [
+        (chat_id, LANES[name.decode()])
+        for chat_id, name in zip(chat_ids, answer, strict=True)
+        if name
+    ]
 
 
 def picked_up(broker: dramatiq.Broker | None, chat_id: int) -> None:
     """A handler job for ``chat_id`` starts, before it reads the chat's rows: what the
     bot writes from now on gets a job of its own."""
     if isinstance(broker, RedisBroker):
-        broker.client.delete(
-            _queued_key(broker, chat_id, False), _queued_key(broker, chat_id, True)
+        broker.client.delete(*(_queued_key(broker, chat_id, lane) for lane in LANES.values()))
+
+
+def answered(broker: dramatiq.Broker | None, chat_id: int) -> None:
+    """``chat_id``'s answers are out and the chat let go: a press in it within
+    :data:`FOLLOW_UP_WITHIN` follows them (:data:`FOLLOW_UP`)."""
+    if isinstance(broker, RedisBroker):
+        broker.client.set(
+            _answered_key(broker, chat_id), 1, px=int(FOLLOW_UP_WITHIN.total_seconds() * 1000)
         )
 
 

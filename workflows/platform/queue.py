@@ -31,6 +31,11 @@ UPDATES_QUEUE = "updates"
 #: person who typed ``/menu`` sees nothing until the answer. Served by every worker
 #: that serves :data:`UPDATES_QUEUE`, so it is no choice of ``--queues``.
 TYPED_QUEUE = "updates.typed"
+#: Chats whose press follows an answer sent them moments ago (Confirm, once the
+#: edit showing it is out): taken after the typed, ahead of the presses that begin
+#: an exchange, so that people part-way through one finish first. Served with
+#: :data:`UPDATES_QUEUE` too.
+FOLLOW_UP_QUEUE = "updates.follow-up"
 QUEUES = (UPDATES_QUEUE, DELIVERY_QUEUE, DEFAULT_QUEUE)
 
 #: A worker that stops heart-beating for this long is presumed dead and its
