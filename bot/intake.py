@@ -263,6 +263,10 @@ class Handlers:
         self.sending_typed = threading.BoundedSemaphore(MAX_SENDING)
         #: For the statements after the replies are out (off the sending loop).
         self.after = ThreadPoolExecutor(max_workers=4, thread_name_prefix="majlis-inbox")
+        #: The same for the chats with a message typed: in a crowd, the chats whose
+        #: replies went out queue here for their next press to be answered, and a
+        #: person who typed is not let go after all of them.
+        self.after_typed = ThreadPoolExecutor(max_workers=2, thread_name_prefix="majlis-typed")
 
     @property
     def db(self) -> Database:
@@ -366,8 +370,9 @@ class Handlers:
                     log.exception("update %s: the answer could not be sent", event.update_id)
         finally:
             try:
+                after = self.after_typed if taken.slots is self.sending_typed else self.after
                 await asyncio.get_running_loop().run_in_executor(
-                    self.after, self._sent, taken, answered, complete
+                    after, self._sent, taken, answered, complete
                 )
             except Exception:
                 # Nobody waits on this task: said here, the chat let go by _sent, and
@@ -530,6 +535,7 @@ def open_handlers(
         # The chats of answers that went out are let go; the others, when the process
         # ends and its lock connection with it.
         handlers.after.shutdown(wait=True)
+        handlers.after_typed.shutdown(wait=True)
         api.close()
 
     return handlers, close

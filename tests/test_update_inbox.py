@@ -5,7 +5,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Coroutine
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -535,3 +535,33 @@ def test_a_confirm_is_answered_at_once_while_every_sending_slot_is_taken(
     edits = [text for _, text in sender.messenger.sent if "secret ballot" in text]
     assert len(edits) == 1
     assert not inbox.waiting_for(uow.db, voter.id)
+
+
+def test_a_person_who_typed_is_let_go_while_a_crowds_next_presses_are_answered(
+    uow: UnitOfWork, clock: FrozenClock
+) -> None:
+    """In a crowd, each chat whose edit went out has its next press answered on the
+    handlers' threads for what comes after a reply; while those are all busy, a person
+    whose answer to /menu went out still has the chat let go and the next /menu
+    answered, not after the crowd."""
+    handlers, sender = handlers_on(uow, held=True)
+    t = text_for("en")
+    busy = threading.Event()
+    crowd = [handlers.after.submit(busy.wait, 60) for _ in range(4)]
+    try:
+        inbox.store(uow.db, rows(event(600, 7, "/menu")), now=clock.now())
+        handlers.handle_chat(7, typed=True)
+        out = threading.Thread(target=sender.release)
+        out.start()
+        out.join(timeout=20)
+        assert not out.is_alive(), "the chat waited for the crowd's threads"
+        assert not inbox.waiting_for(uow.db, 7)
+        inbox.store(uow.db, rows(event(601, 7, "/menu")), now=clock.now())
+        handlers.handle_chat(7, typed=True)  # let go: this job takes the chat
+        assert len(sender.waiting) == 1
+    finally:
+        busy.set()
+        wait(crowd, timeout=60)
+        sender.release()
+    menu = t._("Main menu. What would you like to do?")
+    assert sum(menu in text for _, text in sender.messenger.sent) == 2
