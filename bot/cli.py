@@ -14,7 +14,6 @@ from pathlib import Path
 import redis
 
 from bot.app import run_bot_only, run_everything
-from bot.conversations.membership import register_import
 from bot.i18n import text_for
 from bot.platform import (
     EmbeddedValkey,
@@ -291,6 +290,10 @@ def _import_members(args: argparse.Namespace, settings: Settings) -> int:
     Exit status: 0 imported or nothing to do or a dry run, 1 bad lines (nothing
     written), 2 a file that cannot be read as a register.
     """
+    # Its words are a conversation's, and the conversations load every one of them: not
+    # on every start of the bot (start-up time).
+    from bot.conversations.membership import register_import
+
     t = text_for(args.language)
     try:
         content = Path(args.file).read_bytes()
