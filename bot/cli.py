@@ -31,7 +31,6 @@ try:
     )
     from workflows.charter.errors import NotAllowed
     from workflows.charter.roles import Role
-    from workflows.membership import member_import
     from workflows.platform import people
     from workflows.platform.clock import SystemClock
     from workflows.platform.queue import QUEUES
@@ -343,9 +342,11 @@ def _import_members(args: argparse.Namespace, settings: Settings) -> int:
     Exit status: 0 imported or nothing to do or a dry run, 1 bad lines (nothing
     written), 2 a file that cannot be read as a register.
     """
-    # Its words are a conversation's, and the conversations load every one of them: not
-    # on every start of the bot (start-up time).
+    # Its words are a conversation's, and the conversations load every one of them; the
+    # import loads the workflows of applications and fees: not on every start of the bot
+    # (start-up time).
     from bot.conversations.membership import register_import
+    from workflows.membership import member_import
 
     t = text_for(args.language)
     try:

@@ -45,6 +45,7 @@ SANDBOX_USERS = {
 # load them when they start, and ``majlis import`` when it runs.
 START_UP = {
     ("bot.cli", "bot.conversations.membership.register_import"),
+    ("bot.cli", "workflows.membership.member_import"),
     ("bot.i18n", "bot.notices"),
     ("bot.intake", "bot.conversations"),
     ("bot.intake", "bot.engine"),
