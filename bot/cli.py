@@ -13,7 +13,8 @@ import threading
 from pathlib import Path
 
 # Loading Majlis runs without the cyclic garbage collector too (see StartUp), and
-# leaves it as it found it.
+# leaves it collecting as it found it. What was loaded is frozen first: else the first
+# collection after would walk every object just loaded (60 ms), to find them all alive.
 _COLLECTING = gc.isenabled()
 gc.disable()
 try:
@@ -37,6 +38,7 @@ try:
     from workflows.platform.settings import ConfigurationError, Settings, load_settings
 finally:
     if _COLLECTING:
+        gc.freeze()
         gc.enable()
 
 #: The commands that serve until stopped: their start runs without the cyclic garbage
