@@ -178,11 +178,17 @@ def stop_on_signals(stop: asyncio.Event) -> None:
             loop.add_signal_handler(sig, stop.set)
 
 
-async def run_everything(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+async def run_everything(
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    ready: Callable[[], None] | None = None,
+) -> None:
     """``majlis run``: migrations, sandbox if no token, workers, scheduler and bot.
 
     With the sandbox, its address is printed (``Sandbox: URL``) only once the bot
-    serves updates and the workers run: whoever opens it can write at once.
+    serves updates and the workers run: whoever opens it can write at once. ``ready``
+    is told then.
     """
     stop = stop or asyncio.Event()
     stop_on_signals(stop)
@@ -219,11 +225,13 @@ async def run_everything(settings: Settings, *, stop: asyncio.Event | None = Non
         scheduler.start()
         url = sandbox.url if sandbox is not None else None
 
-        def ready() -> None:
+        def serving() -> None:
             if url is not None:
                 print(f"Sandbox: {url}", flush=True)
+            if ready is not None:
+                ready()
 
-        await serve_bot(platform, stop, ready=ready)
+        await serve_bot(platform, stop, ready=serving)
     finally:
         if scheduler is not None:
             scheduler.stop()
@@ -232,14 +240,15 @@ async def run_everything(settings: Settings, *, stop: asyncio.Event | None = Non
             await sandbox.stop()
 
 
-async def run_bot_only(settings: Settings) -> None:
-    """``majlis bot``: the bot alone; workers run elsewhere against the same Redis."""
+async def run_bot_only(settings: Settings, *, ready: Callable[[], None] | None = None) -> None:
+    """``majlis bot``: the bot alone; workers run elsewhere against the same Redis.
+    ``ready`` is told once it serves updates (``serve_bot``)."""
     stop = asyncio.Event()
     stop_on_signals(stop)
     loading = asyncio.ensure_future(asyncio.to_thread(load_runtime, settings))
     platform = await _open_platform(settings, loading, migrate=False)
     try:
-        await serve_bot(platform, stop)
+        await serve_bot(platform, stop, ready=ready)
     finally:
         await asyncio.to_thread(platform.close)
 

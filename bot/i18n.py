@@ -5,12 +5,14 @@ compiled in memory, so a checkout never runs with stale compiled catalogs.
 Messages are marked for extraction with ``_`` and ``n_`` (rendered now, for the
 person in the conversation) or ``N_`` (a key stored now, rendered later for a
 recipient, as the outbox does). A notice's stable name stands for its template in
-``bot/notices.py``.
+``bot/notices.py``, loaded with every workflow it names at the first such name: a
+process that never renders a notice (the bot taking updates in) never loads them.
 """
 
 import html
 import io
 import re
+from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from functools import cache
@@ -24,7 +26,6 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, get_currency_symbol
 from babel.support import NullTranslations, Translations
 
-from bot.notices import template
 from locales import CATALOG_DIR, LANGUAGES
 from workflows.platform.values import N_, Country, Markup, Message, Money, Name, Texts
 
@@ -37,6 +38,22 @@ FSI, LRI, PDI, LRM = "\u2068", "\u2066", "\u2069", "\u200e"
 COMMAND = re.compile(r"\u200e?(?<![\w<>/:.])(/[a-z][a-z_]*)\b")
 #: Digits in groups ("+٩٦٦ ٥٠ ١٢٣ ٤٥٦٧", "+212 5 35 62 47 00"): a phone number.
 DIGIT_GROUPS = re.compile(r"[+(]?\d[\d().\-]*(?:[ \u00a0][(]?\d[\d().\-]*)+")
+
+
+def template(key: str) -> str:
+    """The English template of ``key``: a notice's stable name is looked up in
+    ``bot/notices.py``; words (with a space, which no stable name has) are one already."""
+    if " " in key:
+        return key
+    return _notice_templates()(key)
+
+
+@cache
+def _notice_templates() -> Callable[[str], str]:
+    # The notices import every workflow for their names: loaded when first needed.
+    from bot.notices import template
+
+    return template
 
 
 class Html(str):

@@ -9,6 +9,9 @@ its replies committed together, the replies sent after, off the thread) and
 deletes them once their replies are out. A handler killed midway leaves its rows
 in the inbox, for its job handed out again or the sweep; the engine's record of
 handled updates makes the second handling send only what is still owed.
+
+The bot process loads only the intake: the engine and the conversations load with the
+handlers (``open_handlers``), in the workers.
 """
 
 import asyncio
@@ -17,13 +20,11 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import dramatiq
 
 from bot.chat import ChatEvent, Reply, event_from_json, event_to_json
-from bot.conversations import FALLBACK, ROUTERS
-from bot.engine import TRY_AGAIN, Engine, Owed, owed_for
 from bot.i18n import text_for
 from bot.runtimes.common import (
     Messenger,
@@ -34,7 +35,6 @@ from bot.runtimes.common import (
     send_unkept,
 )
 from bot.telegram_api import AsyncRateLimiter, BotApi
-from bot.uploads import FileChecker
 from models.db import Database, unreachable
 from workflows.meetings import seals
 from workflows.platform import inbox, people
@@ -48,6 +48,9 @@ from workflows.platform.queue import (
 )
 from workflows.platform.settings import Settings
 from workflows.platform.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.engine import Engine, Owed
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +69,12 @@ MAX_SENDING = 16
 STOP_GRACE_S = 10.0
 
 
-def build_engine(uow: UnitOfWork, settings: Settings, api: BotApi) -> Engine:
+def build_engine(uow: UnitOfWork, settings: Settings, api: BotApi) -> "Engine":
+    # The engine and every conversation load here, in a worker, never in the bot.
+    from bot.conversations import FALLBACK, ROUTERS
+    from bot.engine import Engine
+    from bot.uploads import FileChecker
+
     files = FileChecker(api, lambda: int(settings.letter_max_mb * 1024 * 1024))
     return Engine(uow, ROUTERS, fallback=FALLBACK, files=files)
 
@@ -131,6 +139,9 @@ class Intake:
             log.warning("queue unavailable (%s); %d updates wait for the sweep", error, len(events))
 
     async def _try_again(self, event: ChatEvent) -> None:
+        # Only while the database is away: the engine loads then (in the bot).
+        from bot.engine import TRY_AGAIN, owed_for
+
         said = text_for(people.language_from_telegram(event.language_code))._(TRY_AGAIN)
         try:
             await send_unkept(self.messenger, event, owed_for(event, [Reply(text=said)]))
@@ -253,7 +264,7 @@ class Handlers:
     them to the next, which sends only what is still owed.
     """
 
-    def __init__(self, engine: Engine, sender: SendingLoop, *, key: bytes) -> None:
+    def __init__(self, engine: "Engine", sender: SendingLoop, *, key: bytes) -> None:
         self.engine = engine
         self.sender = sender
         self.key = key
@@ -333,7 +344,7 @@ class Handlers:
             if len(rows) < inbox.BATCH:
                 return True
 
-    def _press_answered(self, event: ChatEvent, owed: Owed) -> bool:
+    def _press_answered(self, event: ChatEvent, owed: "Owed") -> bool:
         """Whether the press's answer went at once (:func:`said_toast`)."""
         toast = said_toast(owed)
         if toast is None or not event.callback_id:
@@ -457,7 +468,7 @@ class _Answered:
         #: The event, what it owes, and whether its press was answered already.
         self.replies: list[tuple[ChatEvent, Owed, bool]] = []
 
-    def add(self, update_id: int, event: ChatEvent, owed: Owed, pressed: bool) -> None:
+    def add(self, update_id: int, event: ChatEvent, owed: "Owed", pressed: bool) -> None:
         self.last = update_id
         self.update_ids.append(update_id)
         self.replies.append((event, owed, pressed))

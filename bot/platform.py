@@ -21,13 +21,11 @@ from dramatiq import Worker
 from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy.exc import ArgumentError
 
-from bot import delivery as delivery_jobs
 from bot import intake as intake_jobs
 from bot.telegram_api import PACING, AsyncRateLimiter, BotApi, Pacing, RateLimiter
 from models.db import Database, DatabaseUnavailable
 from models.migrate import migrate as apply_migrations
 from models.migrate import revisions
-from workflows import jobs as workflow_jobs
 from workflows.platform.clock import Clock
 from workflows.platform.queue import (
     FOLLOW_UP_QUEUE,
@@ -49,7 +47,6 @@ log = logging.getLogger(__name__)
 #: The bot token used with the local sandbox, which accepts any well-formed token.
 SANDBOX_TOKEN = "1000000001:SANDBOX-majlis-local-bot-api-token0"
 SANDBOX_USERNAME = "majlis_bot"
-_JOB_MODULES = (delivery_jobs, intake_jobs, workflow_jobs)  # imported for their job registrations
 
 
 def bot_token(settings: Settings) -> str:
@@ -254,6 +251,11 @@ def start_worker(
     """Declare the jobs on the platform's broker and start consuming in this process,
     from ``queues`` (every queue by default: ``workflows.platform.queue.QUEUES``):
     ``threads`` threads for the updates, and as many for the other queues."""
+    # The jobs, and all they use, load in the workers only: the bot process only
+    # enqueues them by name (start-up time). Imported, they register their jobs.
+    from bot import delivery as delivery_jobs
+    from workflows import jobs as workflow_jobs  # noqa: F401
+
     declare_jobs(platform.broker)
     settings = platform.settings
     api = BotApi(bot_token(settings), bot_api_url(settings))
@@ -423,6 +425,9 @@ class Scheduler(threading.Thread):
         than wait for the sweep's resend delay: their queue messages are gone. A row
         whose message survived somewhere (in a worker's memory) is sent once all the
         same: the second message finds it held or stamped."""
+        # Loaded by start_worker, which every process with a scheduler runs first.
+        from workflows import jobs as workflow_jobs
+
         count = workflow_jobs.sweep_outbox(self.platform.uow, resend_after=timedelta(0))
         log.warning("scheduler: Redis lost its queues; %d notifications handed over again", count)
         chats = workflow_jobs.sweep_inbox(self.platform.uow, resend_after=timedelta(0))

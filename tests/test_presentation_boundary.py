@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-import bot.app  # noqa: F401  (every conversation: every callback prefix registered)
-from bot import notices
+import bot.conversations  # noqa: F401  (every conversation: every callback prefix registered)
+from bot import i18n, notices
 from bot.buttons import keyboard
 from bot.callbacks import Callback, parse
 from bot.delivery import render_in
@@ -282,3 +282,12 @@ def test_every_notice_a_workflow_names_has_its_words() -> None:
                     )
                 )
     assert named == set(notices.TEMPLATES)
+
+
+def test_words_are_never_taken_for_a_notice_name() -> None:
+    # bot.i18n takes a key with a space for words and loads the notices only for
+    # the others: a stable name with a space would be shown as its name.
+    assert not [name for name in notices.TEMPLATES if " " in name]
+    for name, words in notices.TEMPLATES.items():
+        assert i18n.template(name) == words
+    assert i18n.template("Welcome and main menu") == "Welcome and main menu"

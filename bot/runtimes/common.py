@@ -7,6 +7,8 @@ once the batch is kept in the inbox (``bot.intake``), where handlers in any
 process take it up: it does not wait for the batch to be answered.
 """
 
+from __future__ import annotations
+
 import asyncio
 import logging
 import weakref
@@ -14,13 +16,16 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from functools import partial
-from typing import Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import redis
 
 from bot.chat import ChatEvent, ChatType, Document, FileRef, Keyboard, Outgoing, Reply, Toast
-from bot.engine import Engine, Owed
 from bot.telegram_api import AsyncRateLimiter, Priority
+
+if TYPE_CHECKING:
+    # Only the workers' handlers answer through the engine; the bot does not load it.
+    from bot.engine import Engine, Owed
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +212,7 @@ class _Stamps:
 
 
 def _settle(
-    batch: list[tuple[Owed, int, "asyncio.Future[None]"]], error: BaseException | None
+    batch: list[tuple[Owed, int, asyncio.Future[None]]], error: BaseException | None
 ) -> None:
     for _, _, done in batch:
         if done.done():
@@ -218,7 +223,7 @@ def _settle(
             done.set_exception(error)
 
 
-_STAMPERS: "weakref.WeakKeyDictionary[Engine, _Stamps]" = weakref.WeakKeyDictionary()
+_STAMPERS: weakref.WeakKeyDictionary[Engine, _Stamps] = weakref.WeakKeyDictionary()
 
 
 def _stamps_of(engine: Engine) -> _Stamps:
