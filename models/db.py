@@ -6,6 +6,7 @@ instead of failing when a read turns into a write.
 """
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -118,7 +119,14 @@ def make_engine(url: str, **options: Any) -> Engine:
             # Reads (see Database.reading) begin deferred: in WAL mode they never
             # wait for a writer, nor make one wait.
             reading = connection.get_execution_options().get(READ_ONLY, False)
-            connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+            statement = "BEGIN" if reading else "BEGIN IMMEDIATE"
+            # Sent on the driver's connection: through SQLAlchemy's execution of a
+            # statement (events, result set-up) it took more processor time than many
+            # a transaction's own statements. A failure reads as the statement's would.
+            try:
+                connection.connection.driver_connection.execute(statement)
+            except sqlite3.Error as error:
+                raise DBAPIError.instance(statement, None, error, sqlite3.Error) from error
 
         return engine
     options.setdefault("pool_size", 10)
