@@ -391,8 +391,18 @@ class Engine:
         for owed, count in stamps:
             done = count >= owed.start + len(owed.items)
             alike.setdefault((count, done), []).append(owed.update_id)
+        db = self.uow.db
         try:
-            with self.uow.db.engine.begin() as connection:
+            if len(alike) == 1 and not db.is_sqlite:
+                # One statement, atomic on its own: on PostgreSQL in autocommit, without
+                # the round trips of a BEGIN and a COMMIT around it.
+                ((count, done), update_ids), *_ = alike.items()
+                with db.engine.connect() as pooled:
+                    pooled.execution_options(isolation_level="AUTOCOMMIT").execute(
+                        SENT_ALL if done else SENT_SOME, {"update_ids": update_ids, "count": count}
+                    )
+                return
+            with db.engine.begin() as connection:
                 for (count, done), update_ids in alike.items():
                     connection.execute(
                         SENT_ALL if done else SENT_SOME, {"update_ids": update_ids, "count": count}
