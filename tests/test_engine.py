@@ -242,7 +242,7 @@ def test_a_refused_step_owes_no_notification(uow: UnitOfWork) -> None:
         raise NotAllowed("no")
 
     handed: list[list[int]] = []
-    uow.hand_over = handed.append  # type: ignore[method-assign]
+    uow.hand_over = handed.append  # type: ignore[method-assign,assignment]
     engine = Engine(uow, [router], fallback=lambda turn: None)
     attempt_update = event(text="/try")
     replies = engine.handle(attempt_update)
