@@ -99,6 +99,15 @@ class HandledElsewhere(Exception):
     """Another copy of the same update committed first."""
 
 
+class _Refused(Exception):
+    """A handler refused (``error``): its turn's transaction is rolled back whole."""
+
+    def __init__(self, error: MajlisError, *, keep_replies: bool) -> None:
+        super().__init__(error)
+        self.error = error
+        self.keep_replies = keep_replies
+
+
 def owed_for(event: ChatEvent, out: list[Outgoing]) -> list[Outgoing]:
     """What to send, in order, each text fitted to Telegram's limits (``bot.lengths``):
     a button press is answered exactly once (its first toast, or a silent answer at
@@ -305,53 +314,10 @@ class Engine:
             if event.file is not None and event.is_private and self.files is not None:
                 # Before the transaction: no database connection waits on Telegram.
                 event = self.files(event)
-            with self.uow.begin() as session:
-                # The user and the update's record in one statement (the user is then in
-                # the session, and meeting them reads nothing again); the record itself is
-                # read and written as a row, not an object: the ORM's identity map and
-                # flush would cost more than the statements.
-                found = session.execute(
-                    USER_AND_SEEN, {"user_id": event.user_id, "update_id": event.update_id}
-                ).first()
-                seen = (
-                    session.connection().execute(SEEN, {"update_id": event.update_id}).first()
-                    if found is None
-                    else found
-                    if found.update_id is not None
-                    else None
-                )
-                if seen is not None:
-                    return self._still_owed(event.update_id, seen.replies, seen.replies_sent)
-                user, _ = people.meet_user(
-                    session,
-                    user_id=event.user_id,
-                    first_name=event.first_name,
-                    username=event.username,
-                    language_code=event.language_code,
-                )
-                if not event.is_private:
-                    people.meet_group(session, chat_id=event.chat_id, title=event.chat_title)
-                turn = Turn(event=event, session=session, user=user, uow=self.uow)
-                self._dispatch(turn)
-                items = owed_for(event, turn.out)
-                kept = bool(items) and turn.keep_replies
-                session.flush()
-                # Recorded last, so that a concurrent copy of this update (a webhook
-                # retried while we work) waits here on the key and is rolled back whole.
-                try:
-                    session.connection().execute(
-                        RECORD,
-                        {
-                            "update_id": event.update_id,
-                            "processed_at": utcnow(),
-                            "replies": chat.encode(items) if kept else None,
-                            "replies_sent": 0,
-                        },
-                    )
-                except IntegrityError:
-                    raise HandledElsewhere() from None
-            self.uow.db.outage.over()
-            return Owed(event.update_id, items, kept=kept)
+            try:
+                owed = self._answer(event)
+            except _Refused as refused:
+                owed = self._answer_refused(event, refused)
         except HandledElsewhere:
             log.info("update %s handled by another copy of the bot", event.update_id)
             return Owed(event.update_id, [], kept=False)
@@ -365,6 +331,80 @@ class Engine:
             language = people.language_from_telegram(event.language_code)
             reply = Reply(text=text_for(language)._(message))
             return Owed(event.update_id, owed_for(event, [reply]), kept=False)
+        self.uow.db.outage.over()
+        return owed
+
+    def _answer(self, event: ChatEvent) -> "Owed":
+        with self.uow.begin() as session:
+            # The user and the update's record in one statement (the user is then in
+            # the session, and meeting them reads nothing again); the record itself is
+            # read and written as a row, not an object: the ORM's identity map and
+            # flush would cost more than the statements.
+            found = session.execute(
+                USER_AND_SEEN, {"user_id": event.user_id, "update_id": event.update_id}
+            ).first()
+            seen = (
+                session.connection().execute(SEEN, {"update_id": event.update_id}).first()
+                if found is None
+                else found
+                if found.update_id is not None
+                else None
+            )
+            if seen is not None:
+                return self._still_owed(event.update_id, seen.replies, seen.replies_sent)
+            turn = self._turn(session, event)
+            refusal = self._dispatch(turn)
+            if refusal is not None:
+                # Out of the transaction, which rolls back whole: nothing the handler
+                # wrote before refusing stays.
+                raise _Refused(refusal, keep_replies=turn.keep_replies)
+            return self._record(session, turn)
+
+    def _answer_refused(self, event: ChatEvent, refused: "_Refused") -> "Owed":
+        """The refusal told, and the update recorded, in a transaction of their own after
+        the turn's was rolled back: refusals are rare, and a savepoint around every
+        handler cost each turn two statements more."""
+        with self.uow.begin() as session:
+            turn = self._turn(session, event)
+            turn.keep_replies = refused.keep_replies
+            turn.out = self._refusal_replies(turn, refused.error)
+            return self._record(session, turn)
+
+    def _turn(self, session: Session, event: ChatEvent) -> Turn:
+        """The turn of ``event``, its user (and group) met in ``session``."""
+        user, _ = people.meet_user(
+            session,
+            user_id=event.user_id,
+            first_name=event.first_name,
+            username=event.username,
+            language_code=event.language_code,
+        )
+        if not event.is_private:
+            people.meet_group(session, chat_id=event.chat_id, title=event.chat_title)
+        return Turn(event=event, session=session, user=user, uow=self.uow)
+
+    def _record(self, session: Session, turn: Turn) -> "Owed":
+        """``turn``'s update recorded as handled, with the replies it owes when they may be
+        kept."""
+        event = turn.event
+        items = owed_for(event, turn.out)
+        kept = bool(items) and turn.keep_replies
+        session.flush()
+        # Recorded last, so that a concurrent copy of this update (a webhook
+        # retried while we work) waits here on the key and is rolled back whole.
+        try:
+            session.connection().execute(
+                RECORD,
+                {
+                    "update_id": event.update_id,
+                    "processed_at": utcnow(),
+                    "replies": chat.encode(items) if kept else None,
+                    "replies_sent": 0,
+                },
+            )
+        except IntegrityError:
+            raise HandledElsewhere() from None
+        return Owed(event.update_id, items, kept=kept)
 
     def _still_owed(self, update_id: int, replies: list[Any] | None, sent: int) -> "Owed":
         if not replies:
@@ -391,8 +431,18 @@ class Engine:
         for owed, count in stamps:
             done = count >= owed.start + len(owed.items)
             alike.setdefault((count, done), []).append(owed.update_id)
+        db = self.uow.db
         try:
-            with self.uow.db.engine.begin() as connection:
+            if len(alike) == 1 and not db.is_sqlite:
+                # One statement, atomic on its own: on PostgreSQL in autocommit, without
+                # the round trips of a BEGIN and a COMMIT around it.
+                ((count, done), update_ids), *_ = alike.items()
+                with db.engine.connect() as pooled:
+                    pooled.execution_options(isolation_level="AUTOCOMMIT").execute(
+                        SENT_ALL if done else SENT_SOME, {"update_ids": update_ids, "count": count}
+                    )
+                return
+            with db.engine.begin() as connection:
                 for (count, done), update_ids in alike.items():
                     connection.execute(
                         SENT_ALL if done else SENT_SOME, {"update_ids": update_ids, "count": count}
@@ -404,30 +454,39 @@ class Engine:
                 raise
             self.uow.db.outage.began(error)
 
-    def _dispatch(self, turn: Turn) -> None:
+    def _dispatch(self, turn: Turn) -> MajlisError | None:
+        """Run the event's handler; the refusal it raised, if it did."""
         event = turn.event
         try:
-            with turn.session.begin_nested():
-                if event.callback_data is not None:
-                    self._press(turn, event.callback_data)
-                elif event.command is not None:
-                    self._command(turn, event.command)
-                else:
-                    self._input(turn)
+            if event.callback_data is not None:
+                self._press(turn, event.callback_data)
+            elif event.command is not None:
+                self._command(turn, event.command)
+            else:
+                self._input(turn)
         except NotAllowed as refusal:
             log.warning("refused user %s: %s", turn.user.id, refusal)
-            # The reason's own sentence, wherever the refusal was raised.
-            said = sentence_for(turn.t, refusal.reason)
-            turn.out = [Toast(said, alert=True)] if event.callback_id else [Reply(said)]
+            return refusal
         except IllegalTransition as stale:
             log.warning("stale action by user %s: %s", turn.user.id, stale)
-            message = too_late(turn, stale)
-            turn.out = (
-                [Toast(toast_text(message), alert=True)] if event.callback_id else [Reply(message)]
-            )
+            return stale
         except MajlisError as error:
             log.warning("refused user %s: %s", turn.user.id, error)
-            turn.out = [Reply(turn.t._(REFUSED))]
+            return error
+        return None
+
+    def _refusal_replies(self, turn: Turn, error: MajlisError) -> list[Outgoing]:
+        event = turn.event
+        if isinstance(error, NotAllowed):
+            # The reason's own sentence, wherever the refusal was raised.
+            said = sentence_for(turn.t, error.reason)
+            return [Toast(said, alert=True)] if event.callback_id else [Reply(said)]
+        if isinstance(error, IllegalTransition):
+            message = too_late(turn, error)
+            return (
+                [Toast(toast_text(message), alert=True)] if event.callback_id else [Reply(message)]
+            )
+        return [Reply(turn.t._(REFUSED))]
 
     def _press(self, turn: Turn, data: str) -> None:
         try:

@@ -311,23 +311,31 @@ class Handlers:
             return
         self._answer_and_send(_Taken(hold, inbox.Chat(self.db, chat_id), slots), after=None)
 
-    def _answer_and_send(self, taken: "_Taken", *, after: int | None) -> None:
-        """Answer the chat's updates after ``after`` and hand their replies to the
-        sending loop, which comes back here once they are out (:meth:`_sent`)."""
+    def _answer_and_send(
+        self, taken: "_Taken", *, after: int | None, waiting: list[inbox.Waiting] | None = None
+    ) -> None:
+        """Answer the chat's updates after ``after`` (the first of them ``waiting``,
+        when read already) and hand their replies to the sending loop, which comes
+        back here once they are out (:meth:`_sent`)."""
         answered = _Answered(after)
         try:
-            complete = self._answer_waiting(taken.chat, answered)
+            complete = self._answer_waiting(taken.chat, answered, waiting)
         except BaseException:
             # What was answered before the failure still goes out and leaves the inbox.
             self._send(taken, answered, complete=False)
             raise
         self._send(taken, answered, complete=complete)
 
-    def _answer_waiting(self, chat: inbox.Chat, answered: "_Answered") -> bool:
-        """Answer the chat's waiting updates in order; False when one is left waiting
-        (its seal does not open here, or the database is away)."""
+    def _answer_waiting(
+        self, chat: inbox.Chat, answered: "_Answered", waiting: list[inbox.Waiting] | None
+    ) -> bool:
+        """Answer the chat's waiting updates in order (the first of them ``waiting``,
+        when read already); False when one is left waiting (its seal does not open
+        here, or the database is away)."""
+        rows = waiting
         while True:
-            rows = chat.waiting(after=answered.last)
+            if rows is None:
+                rows = chat.waiting(after=answered.last)
             for row in rows:
                 try:
                     opened = inbox.unseal(self.key, row.update_id, chat.chat_id, row.sealed)
@@ -343,6 +351,7 @@ class Handlers:
                 answered.add(row.update_id, event, owed, self._press_answered(event, owed))
             if len(rows) < inbox.BATCH:
                 return True
+            rows = None
 
     def _press_answered(self, event: ChatEvent, owed: "Owed") -> bool:
         """Whether the press's answer went at once (:func:`said_toast`)."""
@@ -395,16 +404,24 @@ class Handlers:
         came meanwhile (a press on the message just edited) are answered at once, the
         chat still held; with none, the chat is let go."""
         try:
+            waiting = None
             try:
-                answered.done(taken.chat)
+                if complete and answered.update_ids:
+                    # Deleted, and what came meanwhile read, in one go.
+                    waiting = answered.done_then_waiting(taken.chat)
+                else:
+                    answered.done(taken.chat)
             except Exception as error:
                 complete = False
                 if unreachable(error):
                     self.db.outage.began(error)
                 else:
-                    log.exception("chat %s: answered updates left in the inbox", taken.chat_id)
+                    log.exception(
+                        "chat %s: answered updates, or those after them, left in the inbox",
+                        taken.chat_id,
+                    )
             if complete and answered.update_ids:
-                self._answer_and_send(taken, after=answered.last)
+                self._answer_and_send(taken, after=answered.last, waiting=waiting)
                 return
         except BaseException:
             self._let_go(taken, complete=False)
@@ -479,6 +496,11 @@ class _Answered:
 
     def done(self, chat: inbox.Chat) -> None:
         chat.done(self.update_ids)
+
+    def done_then_waiting(self, chat: inbox.Chat) -> list[inbox.Waiting]:
+        """:meth:`done`, and the chat's updates after these read (one connection)."""
+        assert self.last is not None
+        return chat.done_then_waiting(self.update_ids, after=self.last)
 
 
 #: Redelivered when its worker dies; a failure is retried (the rows wait in the inbox).

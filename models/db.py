@@ -6,6 +6,7 @@ instead of failing when a read turns into a write.
 """
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,12 +16,16 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from sqlmodel import Session, create_engine, text
 
 log = logging.getLogger(__name__)
 
 READ_ONLY = "majlis_read_only"
+#: A pooled PostgreSQL connection that sat in the pool longer than this is pinged before
+#: it is handed out; one back from use a moment ago is not (see :func:`_ping_if_idle`).
+PING_AFTER_IDLE_S = 1.0
+_IDLE_SINCE = "majlis_idle_since"
 #: SQLSTATEs of a server that is going away or not yet back: the administrator
 #: shut it down, it crashed, or it is still starting (class 08 is the connection).
 _SERVER_GONE = {"57P01", "57P02", "57P03"}
@@ -114,13 +119,55 @@ def make_engine(url: str, **options: Any) -> Engine:
             # Reads (see Database.reading) begin deferred: in WAL mode they never
             # wait for a writer, nor make one wait.
             reading = connection.get_execution_options().get(READ_ONLY, False)
-            connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+            statement = "BEGIN" if reading else "BEGIN IMMEDIATE"
+            # Sent on the driver's connection: through SQLAlchemy's execution of a
+            # statement (events, result set-up) it took more processor time than many
+            # a transaction's own statements. A failure reads as the statement's would.
+            try:
+                connection.connection.driver_connection.execute(statement)
+            except sqlite3.Error as error:
+                raise DBAPIError.instance(statement, None, error, sqlite3.Error) from error
 
         return engine
-    options.setdefault("pool_pre_ping", True)
     options.setdefault("pool_size", 10)
     options.setdefault("max_overflow", 20)
-    return create_engine(url, **options)
+    engine = create_engine(url, **options)
+    if not options.get("pool_pre_ping"):
+        _ping_if_idle(engine)
+    return engine
+
+
+def _ping_if_idle(engine: Engine) -> None:
+    """Ping a pooled connection before it is handed out when it sat idle in the pool for
+    :data:`PING_AFTER_IDLE_S` or longer, as SQLAlchemy's ``pool_pre_ping`` pings every
+    one: a connection the server or the network dropped meanwhile is replaced, with
+    every other one the pool held since (a server restarted), before anyone uses it.
+
+    One back from use a moment ago is not pinged. Under load each update checks out a
+    connection several times (its turn, the inbox's reads and deletes, the stamps of
+    its replies), and a ping on each was a round trip and a good part of the process's
+    processor time per update; a connection lost in that moment fails like one lost
+    in the middle of a transaction, which every caller already handles."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine.pool, "checkin")
+    def _idle(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # A new connection carries no mark (its info starts empty): nothing to ping.
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                # As pool_pre_ping: this connection and all the pool held before it go.
+                raise InvalidatePoolError() from error
+            raise
 
 
 class Database:

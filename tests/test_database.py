@@ -1,11 +1,14 @@
 """Units of work and reads on the database."""
 
 import threading
+import time
 
+import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from models import User
-from models.db import Database
+from models.db import PING_AFTER_IDLE_S, Database
 
 
 def test_a_read_does_not_wait_for_a_writer(db: Database) -> None:
@@ -37,3 +40,23 @@ def test_a_unit_of_work_that_fails_changes_nothing(db: Database) -> None:
         pass
     with db.reading() as reader:
         assert reader.get(User, 3) is None
+
+
+def test_a_connection_the_server_dropped_while_idle_is_replaced_unseen(db: Database) -> None:
+    """PostgreSQL: a pooled connection killed while it sat idle (a server restarted, a
+    firewall's idle timeout) is pinged and replaced before anyone uses it."""
+    if db.is_sqlite:
+        pytest.skip("SQLite has no server to drop a connection")
+    with db.session() as session:
+        pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    admin = Database(db.url)
+    try:
+        with admin.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        admin.dispose()
+    time.sleep(PING_AFTER_IDLE_S * 1.5)  # idle long enough to be pinged, as in production
+    with db.session() as session:
+        session.add(User(id=4, first_name="Layla"))
+    with db.reading() as reader:
+        assert reader.get(User, 4) is not None

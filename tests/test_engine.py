@@ -242,11 +242,19 @@ def test_a_refused_step_owes_no_notification(uow: UnitOfWork) -> None:
         raise NotAllowed("no")
 
     handed: list[list[int]] = []
-    uow.hand_over = handed.append  # type: ignore[method-assign]
+    uow.hand_over = handed.append  # type: ignore[method-assign,assignment]
     engine = Engine(uow, [router], fallback=lambda turn: None)
-    replies = engine.handle(event(text="/try"))
+    attempt_update = event(text="/try")
+    replies = engine.handle(attempt_update)
     assert texts(replies).startswith("You are not allowed")
     assert handed in ([], [[]])
+    with uow.db.session() as session:
+        assert session.exec(select(Notification)).all() == []
+        # The person is met and the update recorded all the same: a copy of it owes
+        # the refusal again until it is out, and changes nothing.
+        assert session.get(User, attempt_update.user_id) is not None
+    again = engine.handle(attempt_update)
+    assert texts(again) == texts(replies)
     with uow.db.session() as session:
         assert session.exec(select(Notification)).all() == []
 

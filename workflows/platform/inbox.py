@@ -324,20 +324,32 @@ class Chat:
     def waiting(self, *, after: int | None = None, limit: int = BATCH) -> list[Waiting]:
         """The chat's waiting updates after ``after`` (all with None), oldest first."""
         with self._connection() as connection:
-            rows = connection.execute(
-                WAITING,
-                {
-                    "chat_id": self.chat_id,
-                    "after": _BEFORE_ALL if after is None else after,
-                    "limit": limit,
-                },
-            )
-            return [Waiting(row.update_id, bytes(row.sealed)) for row in rows]
+            return self._waiting(connection, after, limit)
 
     def done(self, update_ids: Sequence[int]) -> None:
         if update_ids:
             with self._connection() as connection:
                 connection.execute(DONE, {"update_ids": list(update_ids)})
+
+    def done_then_waiting(self, update_ids: Sequence[int], *, after: int) -> list[Waiting]:
+        """:meth:`done`, then :meth:`waiting` after ``after``, on one connection (on
+        SQLite in one transaction): the handler of a chat whose answers are out looks
+        at once for what came meanwhile."""
+        with self._connection() as connection:
+            if update_ids:
+                connection.execute(DONE, {"update_ids": list(update_ids)})
+            return self._waiting(connection, after, BATCH)
+
+    def _waiting(self, connection: Connection, after: int | None, limit: int) -> list[Waiting]:
+        rows = connection.execute(
+            WAITING,
+            {
+                "chat_id": self.chat_id,
+                "after": _BEFORE_ALL if after is None else after,
+                "limit": limit,
+            },
+        )
+        return [Waiting(row.update_id, bytes(row.sealed)) for row in rows]
 
     @contextmanager
     def _connection(self) -> Iterator[Connection]:
