@@ -274,9 +274,9 @@ class Handlers:
         self.sending_typed = threading.BoundedSemaphore(MAX_SENDING)
         #: For the statements after the replies are out (off the sending loop).
         self.after = ThreadPoolExecutor(max_workers=4, thread_name_prefix="majlis-inbox")
-        #: The same for the chats with a message typed: in a crowd, the chats whose
-        #: replies went out queue here for their next press to be answered, and a
-        #: person who typed is not let go after all of them.
+        #: The same for the chats with a message typed: in a crowd, ``after`` is busy
+        #: answering the next press of every chat whose edit went out, and a person who
+        #: typed would be let go, and the next message answered, only after them all.
         self.after_typed = ThreadPoolExecutor(max_workers=2, thread_name_prefix="majlis-typed")
 
     @property
@@ -441,14 +441,18 @@ class Handlers:
             if complete and inbox.waiting_for(self.db, taken.chat_id):
                 # None: another handler took the chat meanwhile, and looks again after.
                 again = self.locks.take(taken.chat_id)
-            elif complete and taken.has_slot:
-                inbox.answered(self.engine.uow.broker, taken.chat_id)
         except Exception as error:
             log.warning("chat %s left for the sweep (%s)", taken.chat_id, error)
         except BaseException:
             taken.let_slot_go()
             raise
         if again is None:
+            if complete and taken.has_slot:
+                try:
+                    inbox.answered(self.engine.uow.broker, taken.chat_id)
+                except Exception as error:
+                    # Its next press then waits among those that begin an exchange.
+                    log.debug("chat %s: not noted as answered (%s)", taken.chat_id, error)
             taken.let_slot_go()
             return
         taken.hold = again
