@@ -508,14 +508,10 @@ class _Answered:
 
 
 #: Redelivered when its worker dies; a failure is retried (the rows wait in the inbox).
-@job(
-    queue_name=UPDATES_QUEUE,
-    name=inbox.HANDLE_JOB,
-    max_retries=20,
-    min_backoff=500,
-    max_backoff=10_000,
-    priority=10,
-)
+RETRIED: dict[str, Any] = {"max_retries": 20, "min_backoff": 500, "max_backoff": 10_000}
+
+
+@job(queue_name=UPDATES_QUEUE, name=inbox.HANDLE_JOB, priority=10, **RETRIED)
 def handle_chat(chat_id: int) -> None:
     handlers: Handlers = JobContext.get("handlers")
     handlers.handle_chat(chat_id)
@@ -523,14 +519,7 @@ def handle_chat(chat_id: int) -> None:
 
 #: The same for a chat with a message typed: a worker takes it before the jobs of the
 #: other lanes that it has fetched (Dramatiq runs the lower number first).
-@job(
-    queue_name=TYPED_QUEUE,
-    name=inbox.HANDLE_TYPED_JOB,
-    max_retries=20,
-    min_backoff=500,
-    max_backoff=10_000,
-    priority=0,
-)
+@job(queue_name=TYPED_QUEUE, name=inbox.HANDLE_TYPED_JOB, priority=0, **RETRIED)
 def handle_typed_chat(chat_id: int) -> None:
     handlers: Handlers = JobContext.get("handlers")
     handlers.handle_chat(chat_id, typed=True)
@@ -538,14 +527,7 @@ def handle_typed_chat(chat_id: int) -> None:
 
 #: The same for a press following answers sent moments ago: after the typed, before
 #: the presses that begin an exchange.
-@job(
-    queue_name=FOLLOW_UP_QUEUE,
-    name=inbox.HANDLE_FOLLOW_UP_JOB,
-    max_retries=20,
-    min_backoff=500,
-    max_backoff=10_000,
-    priority=5,
-)
+@job(queue_name=FOLLOW_UP_QUEUE, name=inbox.HANDLE_FOLLOW_UP_JOB, priority=5, **RETRIED)
 def handle_follow_up(chat_id: int) -> None:
     handlers: Handlers = JobContext.get("handlers")
     handlers.handle_chat(chat_id)

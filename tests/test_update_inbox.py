@@ -297,21 +297,26 @@ def test_a_chat_held_while_its_answers_go_out_takes_the_next_update_after_them(
         broker.close()
 
 
+def confirm_yes(update_id: int, motion_id: int, voter_id: int) -> ChatEvent:
+    """A voter's press on Confirm after choosing Yes, on the ballot message."""
+    return ChatEvent(
+        update_id=update_id,
+        user_id=voter_id,
+        first_name="Mayor",
+        chat_id=voter_id,
+        callback_data=BallotConfirm(motion_id, 0, Choice.YES).pack(),
+        callback_id=f"q{update_id}",
+        message_id=5,
+    )
+
+
 def test_a_press_is_answered_before_the_edit_it_owes_goes_out(uow: UnitOfWork) -> None:
     """A secret ballot confirmed: "Recorded." answers the press at once, while the edit
     of the ballot waits for its turn to send; the chat is let go once it is out."""
     motion_id, (voter,) = secret_vote(uow, 1)
     handlers, sender = handlers_on(uow, held=True)
     t = text_for("en")
-    confirm = ChatEvent(
-        update_id=41,
-        user_id=voter.id,
-        first_name="Mayor",
-        chat_id=voter.id,
-        callback_data=BallotConfirm(motion_id, 0, Choice.YES).pack(),
-        callback_id="q41",
-        message_id=5,
-    )
+    confirm = confirm_yes(41, motion_id, voter.id)
     inbox.store(uow.db, rows(confirm), now=uow.clock.now())
     handlers.handle_chat(voter.id)
     assert len(sender.waiting) == 2  # the answer, then the edit and the rest
@@ -505,15 +510,7 @@ def test_a_confirm_is_answered_at_once_while_every_sending_slot_is_taken(
     for other in others:
         handlers.handle_chat(other.chat_id)
     assert len(sender.waiting) == MAX_SENDING
-    confirm = ChatEvent(
-        update_id=541,
-        user_id=voter.id,
-        first_name="Mayor",
-        chat_id=voter.id,
-        callback_data=BallotConfirm(motion_id, 0, Choice.YES).pack(),
-        callback_id="q541",
-        message_id=5,
-    )
+    confirm = confirm_yes(541, motion_id, voter.id)
     inbox.store(uow.db, rows(confirm), now=clock.now())
     job = threading.Thread(target=handlers.handle_chat, args=(voter.id,))
     job.start()
