@@ -72,6 +72,7 @@ TYPED = Lane("typed", TYPED_QUEUE, HANDLE_TYPED_JOB)
 FOLLOW_UP = Lane("follow-up", FOLLOW_UP_QUEUE, HANDLE_FOLLOW_UP_JOB)
 PRESSES = Lane("presses", UPDATES_QUEUE, HANDLE_JOB)
 LANES = {lane.name: lane for lane in (TYPED, FOLLOW_UP, PRESSES)}
+
 #: A chat whose rows have waited this long since their hand-over is handed over
 #: again. A second job for a chat is harmless: it finds the chat taken, or nothing.
 RESEND_AFTER = timedelta(seconds=10)
@@ -226,7 +227,8 @@ def _answered_key(broker: RedisBroker, chat_id: int) -> str:
 
 # For each chat (ARGV: namespace, mark's ttl, then chat and 1 if typed, 0 if not): its
 # lane, typed, else follow-up if its answers went out moments ago, else presses; marked
-# as having a job queued there, or '' when one waits there already.
+# as having a job queued there, or '' when one waits there already. The keys are those
+# of _queued_key and _answered_key.
 _LANE_OF = """
 local namespace, ttl = ARGV[1], ARGV[2]
 local lanes = {}
