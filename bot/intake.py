@@ -269,15 +269,12 @@ class Handlers:
         self.sender = sender
         self.key = key
         self.locks = inbox.locks_of(engine.uow.db)
-        #: Sending slots: for chats with presses only, and for chats with a message typed.
-        self.sending = threading.BoundedSemaphore(MAX_SENDING)
-        self.sending_typed = threading.BoundedSemaphore(MAX_SENDING)
-        #: For the statements after the replies are out (off the sending loop).
-        self.after = ThreadPoolExecutor(max_workers=4, thread_name_prefix="majlis-inbox")
-        #: The same for the chats with a message typed: in a crowd, ``after`` is busy
-        #: answering the next press of every chat whose edit went out, and a person who
-        #: typed would be let go, and the next message answered, only after them all.
-        self.after_typed = ThreadPoolExecutor(max_workers=2, thread_name_prefix="majlis-typed")
+        #: For chats with presses only, and apart for chats with a message typed: in a
+        #: crowd, the presses' threads are busy answering the next press of every chat
+        #: whose edit went out, and a person who typed would be let go, and the next
+        #: message answered, only after them all.
+        self.presses = _Sending(threads=4, name="majlis-inbox")
+        self.typed = _Sending(threads=2, name="majlis-typed")
 
     @property
     def db(self) -> Database:
@@ -294,7 +291,7 @@ class Handlers:
             # The bot then hands the chat over again once the mark lapses.
             log.warning("chat %s: could not note its job as picked up (%s)", chat_id, error)
         try:
-            self._handle_chat(chat_id, self.sending_typed if typed else self.sending)
+            self._handle_chat(chat_id, self.typed if typed else self.presses)
         except Exception as error:
             if not unreachable(error):
                 raise
@@ -302,14 +299,14 @@ class Handlers:
             # over again once the database answers.
             self.db.outage.began(error)
 
-    def _handle_chat(self, chat_id: int, slots: threading.BoundedSemaphore) -> None:
+    def _handle_chat(self, chat_id: int, sending: "_Sending") -> None:
         hold = self.locks.take(chat_id)
         if hold is None:
             # Another handler has the chat. It looks for updates that came meanwhile
             # once it lets the chat go, so this job has nothing more to do.
             log.debug("chat %s is being answered elsewhere", chat_id)
             return
-        self._answer_and_send(_Taken(hold, inbox.Chat(self.db, chat_id), slots), after=None)
+        self._answer_and_send(_Taken(hold, inbox.Chat(self.db, chat_id), sending), after=None)
 
     def _answer_and_send(
         self, taken: "_Taken", *, after: int | None, waiting: list[inbox.Waiting] | None = None
@@ -366,7 +363,7 @@ class Handlers:
     def _send(self, taken: "_Taken", answered: "_Answered", *, complete: bool) -> None:
         if answered.to_send():
             if not taken.has_slot:
-                taken.slots.acquire()  # a sending slot, kept until the chat is let go
+                taken.sending.slots.acquire()  # kept until the chat is let go
                 taken.has_slot = True
             try:
                 self.sender.submit(self._send_then(taken, answered, complete))
@@ -390,9 +387,8 @@ class Handlers:
                     log.exception("update %s: the answer could not be sent", event.update_id)
         finally:
             try:
-                after = self.after_typed if taken.slots is self.sending_typed else self.after
                 await asyncio.get_running_loop().run_in_executor(
-                    after, self._sent, taken, answered, complete
+                    taken.sending.after, self._sent, taken, answered, complete
                 )
             except Exception:
                 # Nobody waits on this task: said here, the chat let go by _sent, and
@@ -459,14 +455,23 @@ class Handlers:
         self._answer_and_send(taken, after=None)
 
 
+class _Sending:
+    """Slots for chats whose replies wait for their turn to send (:data:`MAX_SENDING`),
+    and the threads for the statements once they are out (off the sending loop)."""
+
+    def __init__(self, *, threads: int, name: str) -> None:
+        self.slots = threading.BoundedSemaphore(MAX_SENDING)
+        self.after = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=name)
+
+
 @dataclass
 class _Taken:
-    """A chat this handler holds, and the sending slots it takes one of once it has
-    replies to send."""
+    """A chat this handler holds, and where it takes a sending slot once it has replies
+    to send."""
 
     hold: inbox.Hold
     chat: inbox.Chat
-    slots: threading.BoundedSemaphore
+    sending: _Sending
     has_slot: bool = False
 
     @property
@@ -476,7 +481,7 @@ class _Taken:
     def let_slot_go(self) -> None:
         if self.has_slot:
             self.has_slot = False
-            self.slots.release()
+            self.sending.slots.release()
 
 
 class _Answered:
@@ -553,8 +558,8 @@ def open_handlers(
         sender.stop()
         # The chats of answers that went out are let go; the others, when the process
         # ends and its lock connection with it.
-        handlers.after.shutdown(wait=True)
-        handlers.after_typed.shutdown(wait=True)
+        handlers.presses.after.shutdown(wait=True)
+        handlers.typed.after.shutdown(wait=True)
         api.close()
 
     return handlers, close

@@ -226,7 +226,9 @@ def test_group_commands_stay_short(engine: Engine) -> None:
     assert engine.handle(event(text="just chatting", chat_id=-100, chat_type="group")) == []
 
 
-def test_a_refused_step_owes_no_notification(uow: UnitOfWork) -> None:
+def test_a_refused_step_owes_no_notification(
+    uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from sqlmodel import select
 
     from bot.engine import Router, Turn
@@ -242,7 +244,7 @@ def test_a_refused_step_owes_no_notification(uow: UnitOfWork) -> None:
         raise NotAllowed("no")
 
     handed: list[list[int]] = []
-    uow.hand_over = handed.append  # type: ignore[method-assign,assignment]
+    monkeypatch.setattr(uow, "hand_over", handed.append)
     engine = Engine(uow, [router], fallback=lambda turn: None)
     attempt_update = event(text="/try")
     replies = engine.handle(attempt_update)

@@ -544,7 +544,7 @@ def test_a_person_who_typed_is_let_go_while_a_crowds_next_presses_are_answered(
     handlers, sender = handlers_on(uow, held=True)
     t = text_for("en")
     busy = threading.Event()
-    crowd = [handlers.after.submit(busy.wait, 60) for _ in range(4)]
+    crowd = [handlers.presses.after.submit(busy.wait, 60) for _ in range(4)]
     try:
         inbox.store(uow.db, rows(event(600, 7, "/menu")), now=clock.now())
         handlers.handle_chat(7, typed=True)
