@@ -430,7 +430,9 @@ class Scheduler(threading.Thread):
 
         count = workflow_jobs.sweep_outbox(self.platform.uow, resend_after=timedelta(0))
         log.warning("scheduler: Redis lost its queues; %d notifications handed over again", count)
-        chats = workflow_jobs.sweep_inbox(self.platform.uow, resend_after=timedelta(0))
+        chats = workflow_jobs.sweep_inbox(
+            self.platform.uow, resend_after=timedelta(0), regardless=True
+        )
         if chats:
             log.warning("scheduler: and the updates of %d chats, waiting in the inbox", chats)
 

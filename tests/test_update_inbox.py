@@ -26,6 +26,7 @@ from models import InboxUpdate
 from models.db import Database
 from tests.test_secret_ballots import secret_vote
 from workflows.charter.meetings import Choice
+from workflows.jobs import sweep_inbox
 from workflows.platform import inbox
 from workflows.platform.clock import FrozenClock
 from workflows.platform.queue import (
@@ -333,7 +334,8 @@ def test_a_chat_whose_job_waits_gets_no_other_until_it_is_picked_up(
     uow: UnitOfWork, clock: FrozenClock, redis_url: str, namespace: str
 ) -> None:
     """A crowd writing at once queues a job per chat, not one per update; what is written
-    once the job has started gets a job of its own, and the sweep hands over regardless."""
+    once the job has started gets a job of its own, and a hand-over regardless (Redis lost
+    its queues) queues one all the same."""
     broker = make_broker(redis_url, namespace=namespace)
     uow = UnitOfWork(db=uow.db, settings=uow.settings, broker=broker, clock=clock)
     handlers, sender = handlers_on(uow)
@@ -354,8 +356,50 @@ def test_a_chat_whose_job_waits_gets_no_other_until_it_is_picked_up(
         assert broker.client.llen(f"{namespace}:{FOLLOW_UP_QUEUE}") == 1
         assert broker.client.llen(queued) == 2
 
-        inbox.hand_over(broker, [8])  # the sweep's hand-over
+        inbox.hand_over(broker, [8])  # regardless
         assert broker.client.llen(queued) == 3
+    finally:
+        broker.flush_all()
+        broker.close()
+
+
+def _queued_chats(broker: Any, queue_name: str) -> list[int]:
+    """The chats of the handler jobs waiting in ``queue_name``, in queue order."""
+    from dramatiq import Message
+
+    key = f"{broker.namespace}:{queue_name}"
+    ids = broker.client.lrange(key, 0, -1)
+    return [
+        Message.decode(broker.client.hget(f"{key}.msgs", message_id)).args[0] for message_id in ids
+    ]
+
+
+def test_the_sweep_gives_no_second_job_to_a_chat_whose_job_still_waits(
+    uow: UnitOfWork, clock: FrozenClock, redis_url: str, namespace: str
+) -> None:
+    """In a crowd a chat's job waits in the queue longer than the sweep's delay. A second
+    job would only take the chat to find nothing: a vote of a thousand queued about four
+    jobs per voter, each taking a chat. The sweep hands over a chat the bot never handed
+    over (it died in between), or whose job has started, and then only once."""
+    broker = make_broker(redis_url, namespace=namespace)
+    uow = UnitOfWork(db=uow.db, settings=uow.settings, broker=broker, clock=clock)
+    try:
+        inbox.store(uow.db, rows(event(51, 7), event(52, 8), event(53, 9)), now=clock.now())
+        inbox.hand_over(broker, [7, 8], unless_queued=True, typed={8})
+        inbox.picked_up(broker, 8)  # its handler started, then died
+        # Chat 9: the bot died before handing it over.
+        assert _queued_chats(broker, UPDATES_QUEUE) == [7]
+
+        clock.advance(seconds=inbox.RESEND_AFTER.total_seconds() + 1)
+        assert sweep_inbox(uow) == 2
+        assert _queued_chats(broker, UPDATES_QUEUE) == [7, 8, 9]
+
+        clock.advance(seconds=inbox.RESEND_AFTER.total_seconds() + 1)
+        assert sweep_inbox(uow) == 0  # all three jobs wait still
+        assert _queued_chats(broker, UPDATES_QUEUE) == [7, 8, 9]
+
+        # Redis lost its queues (and the marks with them): everything again, at once.
+        assert sweep_inbox(uow, resend_after=timedelta(0), regardless=True) == 3
     finally:
         broker.flush_all()
         broker.close()

@@ -48,19 +48,24 @@ def sweep_outbox(uow: UnitOfWork, *, resend_after: timedelta | None = None) -> i
     return len(ids)
 
 
-def sweep_inbox(uow: UnitOfWork, *, resend_after: timedelta = inbox.RESEND_AFTER) -> int:
-    """Hand over again the chats whose updates wait too long: the bot died between
-    keeping them and handing them over, or Redis lost the jobs."""
+def sweep_inbox(
+    uow: UnitOfWork, *, resend_after: timedelta = inbox.RESEND_AFTER, regardless: bool = False
+) -> int:
+    """Hand over again the chats whose updates wait too long and have no job waiting:
+    the bot died between keeping them and handing them over, or their handler died.
+    With ``regardless`` (Redis lost its queues) every one. Returns how many."""
     chats = inbox.stale_chats(uow.db, now=uow.clock.now(), resend_after=resend_after)
-    if chats and uow.broker is not None:
-        try:
+    if not chats or uow.broker is None:
+        return 0
+    try:
+        if regardless:
             inbox.hand_over(uow.broker, chats)
-        except Exception as error:
-            # Stamped as handed over all the same: the next sweep after the resend delay.
-            log.warning(
-                "queue unavailable (%s); %d chats wait for the next sweep", error, len(chats)
-            )
-    return len(chats)
+            return len(chats)
+        return len(inbox.hand_over_left(uow.broker, chats))
+    except Exception as error:
+        # Stamped as handed over all the same: the next sweep after the resend delay.
+        log.warning("queue unavailable (%s); %d chats wait for the next sweep", error, len(chats))
+        return 0
 
 
 def prune_updates(uow: UnitOfWork) -> None:

@@ -191,7 +191,7 @@ def hand_over(
     crowd writing at once would otherwise queue a job per update, all but the
     first finding nothing left to answer. A chat whose answers went out moments ago
     (:func:`answered`) goes in :data:`FOLLOW_UP` instead of :data:`PRESSES`. The
-    sweep hands over regardless, in :data:`PRESSES`."""
+    sweep hands over in :data:`PRESSES` (:func:`hand_over_left`)."""
     chats = list(dict.fromkeys(chat_ids))
     marked: list[tuple[int, Lane]] = []
     if unless_queued and isinstance(broker, RedisBroker):
@@ -211,10 +211,13 @@ def hand_over(
         raise
 
 
-#: How long a chat counts as having a job queued: should the job be lost meanwhile
-#: (Redis lost its queues), the bot hands the chat over again after this, and the
-#: sweep after :data:`RESEND_AFTER` in any case.
-QUEUED_FOR = RESEND_AFTER
+#: How long a chat counts as having a job queued, unless the job starts first: neither
+#: the bot nor the sweep gives it another meanwhile. In a crowd a job waits longer than
+#: :data:`RESEND_AFTER` (a minute for the last of a thousand voters with Telegram's
+#: flood control). Should Redis lose its queues the marks go with them, and the
+#: scheduler hands every waiting chat over at once; a job lost some other way is
+#: replaced after this.
+QUEUED_FOR = timedelta(minutes=2)
 
 
 def _queued_key(broker: RedisBroker, chat_id: int, lane: Lane) -> str:
@@ -266,6 +269,51 @@ def _newly_queued(
         for chat_id, name in zip(chat_ids, answer, strict=True)
         if name
     ]
+
+
+# For each chat (ARGV: namespace, the mark's ttl, the number of lanes, their names,
+# then the chats): marked as having a job queued in the last lane named, unless one
+# waits in any lane; returns the chats marked. The keys are those of _queued_key.
+_UNLESS_WAITING = """
+local namespace, ttl, lanes = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local marked = {}
+for i = 4 + lanes, #ARGV do
+  local chat, waits = ARGV[i], false
+  for l = 4, 3 + lanes do
+    if redis.call('EXISTS', namespace .. ':inbox.queued.' .. ARGV[l] .. ':' .. chat) == 1 then
+      waits = true
+    end
+  end
+  if not waits then
+    redis.call('SET', namespace .. ':inbox.queued.' .. ARGV[3 + lanes] .. ':' .. chat, 1,
+      'PX', ttl)
+    marked[#marked + 1] = chat
+  end
+end
+return marked
+"""
+
+
+def hand_over_left(broker: dramatiq.Broker, chat_ids: Sequence[int]) -> list[int]:
+    """The sweep's hand-over, in :data:`PRESSES`: of ``chat_ids`` (their rows wait
+    longer than :data:`RESEND_AFTER`), those whose job waits in no lane, not yet
+    picked up. The others' jobs read the rows when they start: in a crowd a second
+    job would only take the chat and find nothing. Returns the chats handed over."""
+    chats = list(dict.fromkeys(chat_ids))
+    if chats and isinstance(broker, RedisBroker):
+        lanes = [lane.name for lane in LANES.values() if lane is not PRESSES] + [PRESSES.name]
+        args = [broker.namespace, int(QUEUED_FOR.total_seconds() * 1000), len(lanes), *lanes]
+        answer = cast(list[bytes], broker.client.eval(_UNLESS_WAITING, 0, *args, *chats))
+        chats = [int(chat) for chat in answer]
+    if chats:
+        try:
+            enqueue_many(broker, PRESSES.job, [(c,) for c in chats], queue_name=PRESSES.queue_name)
+        except Exception:
+            if isinstance(broker, RedisBroker):
+                with suppress(Exception):
+                    broker.client.delete(*(_queued_key(broker, c, PRESSES) for c in chats))
+            raise
+    return chats
 
 
 def picked_up(broker: dramatiq.Broker | None, chat_id: int) -> None:
