@@ -306,7 +306,15 @@ class Handlers:
             # once it lets the chat go, so this job has nothing more to do.
             log.debug("chat %s is being answered elsewhere", chat_id)
             return
+        self._holding(chat_id)
         self._answer_and_send(_Taken(hold, inbox.Chat(self.db, chat_id), sending), after=None)
+
+    def _holding(self, chat_id: int) -> None:
+        try:
+            inbox.holding(self.engine.uow.broker, chat_id)
+        except Exception as error:
+            # What comes meanwhile then gets a job, which finds the chat held.
+            log.debug("chat %s: not noted as held (%s)", chat_id, error)
 
     def _answer_and_send(
         self, taken: "_Taken", *, after: int | None, waiting: list[inbox.Waiting] | None = None
@@ -431,6 +439,15 @@ class Handlers:
         of an exchange, and a job handed over now would wait behind every chat queued.
         With nothing left, a press to come soon follows these answers
         (:data:`inbox.FOLLOW_UP`)."""
+        try:
+            # Before the last look: what the bot writes from now on gets a job.
+            inbox.letting_go(
+                self.engine.uow.broker, taken.chat_id, answered=complete and taken.has_slot
+            )
+        except Exception as error:
+            # Until the mark lapses, what comes waits for the sweep; and its next press
+            # waits among those that begin an exchange.
+            log.debug("chat %s: not noted as let go (%s)", taken.chat_id, error)
         again = None
         try:
             taken.hold.release()
@@ -443,15 +460,10 @@ class Handlers:
             taken.let_slot_go()
             raise
         if again is None:
-            if complete and taken.has_slot:
-                try:
-                    inbox.answered(self.engine.uow.broker, taken.chat_id)
-                except Exception as error:
-                    # Its next press then waits among those that begin an exchange.
-                    log.debug("chat %s: not noted as answered (%s)", taken.chat_id, error)
             taken.let_slot_go()
             return
         taken.hold = again
+        self._holding(taken.chat_id)
         self._answer_and_send(taken, after=None)
 
 

@@ -298,6 +298,40 @@ def test_a_chat_held_while_its_answers_go_out_takes_the_next_update_after_them(
         broker.close()
 
 
+def test_an_update_that_comes_while_its_chat_is_held_gets_no_job_of_its_own(
+    uow: UnitOfWork, clock: FrozenClock, redis_url: str, namespace: str
+) -> None:
+    """A voter's Confirm comes while the chat is still held for the edit that showed it.
+    The holder answers it as soon as that edit is out, so it gets no job: in a vote of a
+    thousand, that job waited behind the crowd's presses only to find nothing. Once the
+    chat is let go, the next update gets a job again."""
+    broker = make_broker(redis_url, namespace=namespace)
+    uow = UnitOfWork(db=uow.db, settings=uow.settings, broker=broker, clock=clock)
+    handlers, sender = handlers_on(uow, held=True)
+    t = text_for("en")
+    lanes = [f"{namespace}:{lane.queue_name}" for lane in inbox.LANES.values()]
+    try:
+        inbox.store(uow.db, rows(event(61, 7, "/help")), now=clock.now())
+        handlers.handle_chat(7)  # its answer waits for its turn to send
+        inbox.store(uow.db, rows(event(62, 7, "/menu")), now=clock.now())
+        inbox.hand_over(broker, [7], unless_queued=True, typed={7})
+        assert [broker.client.llen(lane) for lane in lanes] == [0, 0, 0]
+
+        sender.release()  # /help goes out; the holder answers /menu and sends it next
+        sender.release()  # /menu goes out, and the chat is let go
+        assert len(sender.messenger.sent) == 2
+        assert t._("/help — this help") in sender.messenger.sent[0][1]
+        assert t._("Main menu. What would you like to do?") in sender.messenger.sent[1][1]
+        assert not inbox.waiting_for(uow.db, 7)
+
+        inbox.store(uow.db, rows(event(63, 7, "/help")), now=clock.now())
+        inbox.hand_over(broker, [7], unless_queued=True, typed={7})
+        assert [broker.client.llen(lane) for lane in lanes] == [1, 0, 0]
+    finally:
+        broker.flush_all()
+        broker.close()
+
+
 def confirm_yes(update_id: int, motion_id: int, voter_id: int) -> ChatEvent:
     """A voter's press on Confirm after choosing Yes, on the ballot message."""
     return ChatEvent(

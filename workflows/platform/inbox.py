@@ -211,6 +211,9 @@ def hand_over(
         raise
 
 
+#: How long a chat counts as held by a handler, unless it is let go first: a holder
+#: killed leaves its mark this long at most, and its rows to the sweep.
+HELD_FOR = timedelta(seconds=60)
 #: How long a chat counts as having a job queued, unless the job starts first: neither
 #: the bot nor the sweep gives it another meanwhile. In a crowd a job waits longer than
 #: :data:`RESEND_AFTER` (a minute for the last of a thousand voters with Telegram's
@@ -228,10 +231,15 @@ def _answered_key(broker: RedisBroker, chat_id: int) -> str:
     return f"{broker.namespace}:inbox.answered:{chat_id}"
 
 
-# For each chat (ARGV: namespace, mark's ttl, then chat and 1 if typed, 0 if not): its
-# lane, typed, else follow-up if its answers went out moments ago, else presses; marked
-# as having a job queued there, or '' when one waits there already. The keys are those
-# of _queued_key and _answered_key.
+def _held_key(broker: RedisBroker, chat_id: int) -> str:
+    return f"{broker.namespace}:inbox.held:{chat_id}"
+
+
+# For each chat (ARGV: namespace, mark's ttl, then chat and 1 if typed, 0 if not): ''
+# when a handler holds it (the holder answers it before letting it go); else its lane,
+# typed, else follow-up if its answers went out moments ago, else presses, marked as
+# having a job queued there, or '' when one waits there already. The keys are those of
+# _held_key, _queued_key and _answered_key.
 _LANE_OF = """
 local namespace, ttl = ARGV[1], ARGV[2]
 local lanes = {}
@@ -242,8 +250,9 @@ for i = 3, #ARGV, 2 do
   elseif redis.call('EXISTS', namespace .. ':inbox.answered:' .. chat) == 1 then
     lane = 'follow-up'
   end
-  if redis.call('SET', namespace .. ':inbox.queued.' .. lane .. ':' .. chat, 1,
-      'NX', 'PX', ttl) then
+  if redis.call('EXISTS', namespace .. ':inbox.held:' .. chat) == 0
+      and redis.call('SET', namespace .. ':inbox.queued.' .. lane .. ':' .. chat, 1,
+        'NX', 'PX', ttl) then
     lanes[#lanes + 1] = lane
   else
     lanes[#lanes + 1] = ''
@@ -323,13 +332,27 @@ def picked_up(broker: dramatiq.Broker | None, chat_id: int) -> None:
         broker.client.delete(*(_queued_key(broker, chat_id, lane) for lane in LANES.values()))
 
 
-def answered(broker: dramatiq.Broker | None, chat_id: int) -> None:
-    """``chat_id``'s answers are out and the chat let go: a press in it within
-    :data:`FOLLOW_UP_WITHIN` follows them (:data:`FOLLOW_UP`)."""
+def holding(broker: dramatiq.Broker | None, chat_id: int) -> None:
+    """A handler has taken ``chat_id``: what the bot writes for it from now on gets no
+    job, since the holder reads the chat's rows again as it lets go (:func:`letting_go`
+    comes first). Should the holder die, the sweep hands its rows over."""
     if isinstance(broker, RedisBroker):
-        broker.client.set(
+        broker.client.set(_held_key(broker, chat_id), 1, px=int(HELD_FOR.total_seconds() * 1000))
+
+
+def letting_go(broker: dramatiq.Broker | None, chat_id: int, *, answered: bool) -> None:
+    """The holder of ``chat_id`` is about to read its rows a last time and let it go: what
+    the bot writes from now on gets a job. With ``answered`` the chat's answers are out,
+    and a press in it within :data:`FOLLOW_UP_WITHIN` follows them (:data:`FOLLOW_UP`)."""
+    if not isinstance(broker, RedisBroker):
+        return
+    pipeline = broker.client.pipeline(transaction=False)
+    pipeline.delete(_held_key(broker, chat_id))
+    if answered:
+        pipeline.set(
             _answered_key(broker, chat_id), 1, px=int(FOLLOW_UP_WITHIN.total_seconds() * 1000)
         )
+    pipeline.execute()
 
 
 def stale_chats(
