@@ -191,7 +191,7 @@ def hand_over(
     crowd writing at once would otherwise queue a job per update, all but the
     first finding nothing left to answer. A chat whose answers went out moments ago
     (:func:`answered`) goes in :data:`FOLLOW_UP` instead of :data:`PRESSES`. The
-    sweep hands over in :data:`PRESSES` (:func:`hand_over_left`)."""
+    sweep hands over in :data:`FOLLOW_UP` (:func:`hand_over_left`)."""
     chats = list(dict.fromkeys(chat_ids))
     marked: list[tuple[int, Lane]] = []
     if unless_queued and isinstance(broker, RedisBroker):
@@ -304,23 +304,26 @@ return marked
 
 
 def hand_over_left(broker: dramatiq.Broker, chat_ids: Sequence[int]) -> list[int]:
-    """The sweep's hand-over, in :data:`PRESSES`: of ``chat_ids`` (their rows wait
-    longer than :data:`RESEND_AFTER`), those whose job waits in no lane, not yet
-    picked up. The others' jobs read the rows when they start: in a crowd a second
-    job would only take the chat and find nothing. Returns the chats handed over."""
+    """The sweep's hand-over: of ``chat_ids`` (their rows wait longer than
+    :data:`RESEND_AFTER`), those whose job waits in no lane, not yet picked up. The
+    others' jobs read the rows when they start: in a crowd a second job would only
+    take the chat and find nothing. In :data:`FOLLOW_UP`: these have waited longest,
+    and in a crowd a job in :data:`PRESSES` would wait behind every press since.
+    Returns the chats handed over."""
     chats = list(dict.fromkeys(chat_ids))
     if chats and isinstance(broker, RedisBroker):
-        lanes = [lane.name for lane in LANES.values() if lane is not PRESSES] + [PRESSES.name]
+        lanes = [lane.name for lane in LANES.values() if lane is not FOLLOW_UP] + [FOLLOW_UP.name]
         args = [broker.namespace, int(QUEUED_FOR.total_seconds() * 1000), len(lanes), *lanes]
         answer = cast(list[bytes], broker.client.eval(_UNLESS_WAITING, 0, *args, *chats))
         chats = [int(chat) for chat in answer]
     if chats:
+        lane = FOLLOW_UP
         try:
-            enqueue_many(broker, PRESSES.job, [(c,) for c in chats], queue_name=PRESSES.queue_name)
+            enqueue_many(broker, lane.job, [(c,) for c in chats], queue_name=lane.queue_name)
         except Exception:
             if isinstance(broker, RedisBroker):
                 with suppress(Exception):
-                    broker.client.delete(*(_queued_key(broker, c, PRESSES) for c in chats))
+                    broker.client.delete(*(_queued_key(broker, c, lane) for c in chats))
             raise
     return chats
 
