@@ -15,8 +15,10 @@ from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import RowMapping, bindparam, insert, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col
 
 from bot import chat, lengths
@@ -42,9 +44,19 @@ PROCESSED = table_of(ProcessedUpdate)
 SEEN = select(PROCESSED.c.replies, PROCESSED.c.replies_sent).where(
     PROCESSED.c.update_id == bindparam("update_id")
 )
-#: A known user, with their update's record when it was seen (None columns when not).
+USER = sa_inspect(User)
+#: The user's columns, and the attributes each fills.
+USER_COLUMNS = [(attribute.key, attribute.columns[0]) for attribute in USER.column_attrs]
+#: A known user's columns, with their update's record when it was seen (None columns
+#: when not). Read as a row, not through the ORM (:func:`_as_loaded`): its query and
+#: loading cost a turn more than the statement.
 USER_AND_SEEN = (
-    select(User, PROCESSED.c.update_id, PROCESSED.c.replies, PROCESSED.c.replies_sent)
+    select(
+        *(column.label(f"user_{key}") for key, column in USER_COLUMNS),
+        PROCESSED.c.update_id,
+        PROCESSED.c.replies,
+        PROCESSED.c.replies_sent,
+    )
     .outerjoin(PROCESSED, PROCESSED.c.update_id == bindparam("update_id"))
     .where(col(User.id) == bindparam("user_id"))
 )
@@ -273,6 +285,18 @@ class Router:
         return register
 
 
+def _as_loaded(session: Session, row: RowMapping) -> User:
+    """The user of ``row`` (:data:`USER_AND_SEEN`) in ``session`` as if the ORM had loaded
+    them: persistent, so that what a handler changes is written at the flush. The
+    session holds its objects weakly: the caller keeps the user."""
+    user = USER.class_manager.new_instance()
+    for key, _ in USER_COLUMNS:
+        user.__dict__[key] = row[f"user_{key}"]
+    make_transient_to_detached(user)
+    session.add(user)
+    return user
+
+
 class Engine:
     def __init__(
         self,
@@ -340,11 +364,12 @@ class Engine:
             # the session, and meeting them reads nothing again); the record itself is
             # read and written as a row, not an object: the ORM's identity map and
             # flush would cost more than the statements.
-            found = session.execute(
+            connection = session.connection()
+            found = connection.execute(
                 USER_AND_SEEN, {"user_id": event.user_id, "update_id": event.update_id}
             ).first()
             seen = (
-                session.connection().execute(SEEN, {"update_id": event.update_id}).first()
+                connection.execute(SEEN, {"update_id": event.update_id}).first()
                 if found is None
                 else found
                 if found.update_id is not None
@@ -352,7 +377,8 @@ class Engine:
             )
             if seen is not None:
                 return self._still_owed(event.update_id, seen.replies, seen.replies_sent)
-            turn = self._turn(session, event)
+            known = None if found is None else _as_loaded(session, found._mapping)
+            turn = self._turn(session, event, known)
             refusal = self._dispatch(turn)
             if refusal is not None:
                 # Out of the transaction, which rolls back whole: nothing the handler
@@ -370,14 +396,16 @@ class Engine:
             turn.out = self._refusal_replies(turn, refused.error)
             return self._record(session, turn)
 
-    def _turn(self, session: Session, event: ChatEvent) -> Turn:
-        """The turn of ``event``, its user (and group) met in ``session``."""
+    def _turn(self, session: Session, event: ChatEvent, known: User | None = None) -> Turn:
+        """The turn of ``event``, its user (and group) met in ``session``; ``known``, the
+        user when read already."""
         user, _ = people.meet_user(
             session,
             user_id=event.user_id,
             first_name=event.first_name,
             username=event.username,
             language_code=event.language_code,
+            known=known,
         )
         if not event.is_private:
             people.meet_group(session, chat_id=event.chat_id, title=event.chat_title)

@@ -1,5 +1,6 @@
 """The conversation engine without Telegram: events in, replies out."""
 
+import dataclasses
 import enum
 import itertools
 import json
@@ -68,6 +69,20 @@ def test_picking_a_language_is_stored_and_the_menu_follows_in_it(
     with uow.db.session() as session:
         user = session.get(User, 501)
         assert user is not None and user.language == "ar" and user.language_chosen
+
+
+def test_a_known_user_who_renamed_themselves_is_greeted_and_kept_by_the_new_name(
+    engine: Engine, uow: UnitOfWork
+) -> None:
+    """The user is read with their update's record as a row and met as if loaded: what
+    the turn changes in them is written with it."""
+    engine.handle(event(text="/start"))
+    renamed = dataclasses.replace(event(text="/start"), first_name="Amina B.", username="amina_b")
+    assert "Amina B." in texts(engine.handle(renamed))
+    with uow.db.session() as session:
+        user = session.get(User, 501)
+        assert user is not None and (user.first_name, user.username) == ("Amina B.", "amina_b")
+        assert user.language == "en" and not user.language_chosen
 
 
 def test_a_repeated_update_changes_nothing(engine: Engine, uow: UnitOfWork) -> None:
