@@ -299,14 +299,14 @@ def test_a_chat_is_answered_in_order_and_its_updates_leave_the_inbox(
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL's protocol: set MAJLIS_TEST_DATABASE_URL")
-def test_a_start_costs_its_handler_eight_round_trips_to_postgresql(
+def test_a_start_costs_the_bot_one_round_trip_to_postgresql_and_its_handler_eight(
     uow: UnitOfWork, clock: FrozenClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Counted on the wire (libpq's trace of every connection): the chat taken and its
-    row read, the turn's transaction (its BEGIN, the user and the record, its COMMIT),
-    the reply's stamp, the row deleted with a look for more, and the chat let go with
-    a last look. Each round trip costs the handler's process a good part of the
-    processor time of an update."""
+    """Counted on the wire (libpq's trace of every connection): the update written by
+    the bot; then the chat taken and its row read, the turn's transaction (its BEGIN,
+    the user and the record, its COMMIT), the reply's stamp, the row deleted with a
+    look for more, and the chat let go with a last look. Each round trip costs the
+    process a good part of the processor time of an update."""
     from psycopg.pq import Trace
 
     # No ping of a connection idle in the pool for a moment: a slow machine adds none.
@@ -323,20 +323,30 @@ def test_a_start_costs_its_handler_eight_round_trips_to_postgresql(
     handlers, sender = handlers_on(uow)
     try:
         for update_id in (1, 2):  # the first meets the user; the second is counted
+            stored = Path(trace.name).stat().st_size
             inbox.store(uow.db, rows(event(update_id, 7, "/start")), now=clock.now())
             start = Path(trace.name).stat().st_size
             handlers.handle_chat(7)
-        with open(trace.name) as wire:
-            wire.seek(start)
-            sent = [line.split("\t")[2].strip() for line in wire if line.startswith("F\t")]
+        with open(trace.name, "rb") as wire:
+            wire.seek(stored)
+            traced_store = wire.read(start - stored).decode()
+            traced_handler = wire.read().decode()
     finally:
         sa_event.remove(uow.db.engine, "connect", trace_it)
         for pgconn in traced:
             pgconn.untrace()
         trace.close()
     assert len(sender.messenger.sent) == 2 and not inbox.waiting_for(uow.db, 7)
-    # Each round trip ends with a Sync (the extended protocol) or is one Query.
-    assert sent.count("Sync") + sent.count("Query") == 8, sent
+    # The bot's side: the update written in one statement, committed on its own.
+    assert round_trips(traced_store) == 1, traced_store
+    assert round_trips(traced_handler) == 8, traced_handler
+
+
+def round_trips(trace: str) -> int:
+    """What the client sent in libpq's trace: each round trip ends with a Sync (the
+    extended protocol) or is one Query (the simple one)."""
+    sent = [line.split("\t")[2].strip() for line in trace.splitlines() if line.startswith("F\t")]
+    return sent.count("Sync") + sent.count("Query")
 
 
 def test_a_chat_held_while_its_answers_go_out_takes_the_next_update_after_them(

@@ -42,6 +42,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import Connection, Engine, bindparam, delete, func, select, text, update
+from sqlmodel import Session
 
 from models import InboxUpdate
 from models.bulk import insert_many, table_of
@@ -161,8 +162,9 @@ def unseal(key: bytes, update_id: int, chat_id: int, sealed: bytes) -> dict[str,
 
 
 def store(db: Database, rows: Sequence[tuple[int, int, bytes]], *, now: datetime) -> None:
-    """Write ``(update_id, chat_id, sealed event)`` rows in one statement; an update
-    already there (Telegram handing an unconfirmed batch over again) stays as it is."""
+    """Write ``(update_id, chat_id, sealed event)`` rows in one statement (on PostgreSQL
+    one round trip); an update already there (Telegram handing an unconfirmed batch
+    over again) stays as it is."""
     if not rows:
         return
     values = [
@@ -175,8 +177,18 @@ def store(db: Database, rows: Sequence[tuple[int, int, bytes]], *, now: datetime
         }
         for update_id, chat_id, sealed in rows
     ]
-    with db.session() as session:
+    if db.is_sqlite:
+        with db.session() as session:
+            insert_many(session, InboxUpdate, values, skip_existing=True)
+        return
+    # One statement, atomic on its own (``insert_many``): on PostgreSQL in autocommit,
+    # without the round trips of a BEGIN and a COMMIT.
+    with (
+        db.engine.connect() as pooled,
+        Session(bind=pooled.execution_options(isolation_level="AUTOCOMMIT")) as session,
+    ):
         insert_many(session, InboxUpdate, values, skip_existing=True)
+        session.commit()
 
 
 def hand_over(
