@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import RowMapping, bindparam, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, event, insert, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import make_transient_to_detached
@@ -285,6 +285,26 @@ class Router:
         return register
 
 
+def _user_and_seen(connection: Connection, event: ChatEvent) -> tuple[Any, Any]:
+    """The user of ``event`` when known (:data:`USER_AND_SEEN`), and its update's record
+    when it was seen (a row with ``replies`` and ``replies_sent``)."""
+    found = connection.execute(
+        USER_AND_SEEN, {"user_id": event.user_id, "update_id": event.update_id}
+    ).first()
+    if found is None:
+        return None, connection.execute(SEEN, {"update_id": event.update_id}).first()
+    return found, found if found.update_id is not None else None
+
+
+#: Set in a session's info once it has used a connection (:meth:`Engine._record`).
+_BEGAN = "majlis.began"
+
+
+@event.listens_for(Session, "after_begin")
+def _began(session: Session, _transaction: Any, _connection: Any) -> None:
+    session.info[_BEGAN] = True
+
+
 def _as_loaded(session: Session, row: RowMapping) -> User:
     """The user of ``row`` (:data:`USER_AND_SEEN`) in ``session`` as if the ORM had loaded
     them: persistent, so that what a handler changes is written at the flush. The
@@ -359,32 +379,41 @@ class Engine:
         return owed
 
     def _answer(self, event: ChatEvent) -> "Owed":
-        with self.uow.begin() as session:
-            # The user and the update's record in one statement (the user is then in
-            # the session, and meeting them reads nothing again); the record itself is
-            # read and written as a row, not an object: the ORM's identity map and
-            # flush would cost more than the statements.
-            connection = session.connection()
-            found = connection.execute(
-                USER_AND_SEEN, {"user_id": event.user_id, "update_id": event.update_id}
-            ).first()
-            seen = (
-                connection.execute(SEEN, {"update_id": event.update_id}).first()
-                if found is None
-                else found
-                if found.update_id is not None
-                else None
+        # The user and the update's record in one statement (the user is then met
+        # without reading them again); the record itself is read and written as a row,
+        # not an object: the ORM's identity map and flush would cost more than the
+        # statements.
+        db = self.uow.db
+        if db.is_sqlite:
+            with self.uow.begin() as session:
+                found, seen = _user_and_seen(session.connection(), event)
+                if seen is not None:
+                    return self._still_owed(event.update_id, seen.replies, seen.replies_sent)
+                return self._handle(session, event, found)
+        # On PostgreSQL read in autocommit: a turn that writes nothing but its record (a
+        # /start, a menu) then costs two statements, without a BEGIN and a COMMIT.
+        with db.engine.connect() as pooled:
+            found, seen = _user_and_seen(
+                pooled.execution_options(isolation_level="AUTOCOMMIT"), event
             )
-            if seen is not None:
-                return self._still_owed(event.update_id, seen.replies, seen.replies_sent)
-            known = None if found is None else _as_loaded(session, found._mapping)
-            turn = self._turn(session, event, known)
-            refusal = self._dispatch(turn)
-            if refusal is not None:
-                # Out of the transaction, which rolls back whole: nothing the handler
-                # wrote before refusing stays.
-                raise _Refused(refusal, keep_replies=turn.keep_replies)
-            return self._record(session, turn)
+        if seen is not None:
+            return self._still_owed(event.update_id, seen.replies, seen.replies_sent)
+        with self.uow.begin() as session:
+            return self._handle(session, event, found, alone=True)
+
+    def _handle(
+        self, session: Session, event: ChatEvent, found: Any, *, alone: bool = False
+    ) -> "Owed":
+        """Run ``event``'s handler and record the turn (:meth:`_record`); ``found``, the user
+        when known."""
+        known = None if found is None else _as_loaded(session, found._mapping)
+        turn = self._turn(session, event, known)
+        refusal = self._dispatch(turn)
+        if refusal is not None:
+            # Out of the transaction, which rolls back whole: nothing the handler
+            # wrote before refusing stays.
+            raise _Refused(refusal, keep_replies=turn.keep_replies)
+        return self._record(session, turn, alone=alone)
 
     def _answer_refused(self, event: ChatEvent, refused: "_Refused") -> "Owed":
         """The refusal told, and the update recorded, in a transaction of their own after
@@ -411,25 +440,29 @@ class Engine:
             people.meet_group(session, chat_id=event.chat_id, title=event.chat_title)
         return Turn(event=event, session=session, user=user, uow=self.uow)
 
-    def _record(self, session: Session, turn: Turn) -> "Owed":
+    def _record(self, session: Session, turn: Turn, *, alone: bool = False) -> "Owed":
         """``turn``'s update recorded as handled, with the replies it owes when they may be
-        kept."""
+        kept. With ``alone``, when the turn has used no connection of ``session`` (it read
+        and wrote nothing), the record is written on its own in autocommit: it is then
+        the whole of the turn, and atomic by itself."""
         event = turn.event
         items = owed_for(event, turn.out)
         kept = bool(items) and turn.keep_replies
         session.flush()
+        values = {
+            "update_id": event.update_id,
+            "processed_at": utcnow(),
+            "replies": chat.encode(items) if kept else None,
+            "replies_sent": 0,
+        }
         # Recorded last, so that a concurrent copy of this update (a webhook
         # retried while we work) waits here on the key and is rolled back whole.
         try:
-            session.connection().execute(
-                RECORD,
-                {
-                    "update_id": event.update_id,
-                    "processed_at": utcnow(),
-                    "replies": chat.encode(items) if kept else None,
-                    "replies_sent": 0,
-                },
-            )
+            if alone and not session.info.get(_BEGAN):
+                with self.uow.db.engine.connect() as pooled:
+                    pooled.execution_options(isolation_level="AUTOCOMMIT").execute(RECORD, values)
+            else:
+                session.connection().execute(RECORD, values)
         except IntegrityError:
             raise HandledElsewhere() from None
         return Owed(event.update_id, items, kept=kept)
