@@ -45,7 +45,8 @@ SEEN = select(PROCESSED.c.replies, PROCESSED.c.replies_sent).where(
     PROCESSED.c.update_id == bindparam("update_id")
 )
 USER = sa_inspect(User)
-#: The user's columns, and the attributes each fills.
+#: The user's columns, and the attributes each fills. Reading them configures the
+#: mappers, which :func:`_as_loaded` needs before any query through the ORM.
 USER_COLUMNS = [(attribute.key, attribute.columns[0]) for attribute in USER.column_attrs]
 #: A known user's columns, with their update's record when it was seen (None columns
 #: when not). Read as a row, not through the ORM (:func:`_as_loaded`): its query and
