@@ -15,8 +15,10 @@ from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, event, insert, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col
 
 from bot import chat, lengths
@@ -42,9 +44,20 @@ PROCESSED = table_of(ProcessedUpdate)
 SEEN = select(PROCESSED.c.replies, PROCESSED.c.replies_sent).where(
     PROCESSED.c.update_id == bindparam("update_id")
 )
-#: A known user, with their update's record when it was seen (None columns when not).
+USER = sa_inspect(User)
+#: The user's columns, and the attributes each fills. Reading them configures the
+#: mappers, which :func:`_as_loaded` needs before any query through the ORM.
+USER_COLUMNS = [(attribute.key, attribute.columns[0]) for attribute in USER.column_attrs]
+#: A known user's columns, with their update's record when it was seen (None columns
+#: when not). Read as a row, not through the ORM (:func:`_as_loaded`): its query and
+#: loading cost a turn more than the statement.
 USER_AND_SEEN = (
-    select(User, PROCESSED.c.update_id, PROCESSED.c.replies, PROCESSED.c.replies_sent)
+    select(
+        *(column.label(f"user_{key}") for key, column in USER_COLUMNS),
+        PROCESSED.c.update_id,
+        PROCESSED.c.replies,
+        PROCESSED.c.replies_sent,
+    )
     .outerjoin(PROCESSED, PROCESSED.c.update_id == bindparam("update_id"))
     .where(col(User.id) == bindparam("user_id"))
 )
@@ -273,6 +286,38 @@ class Router:
         return register
 
 
+def _user_and_seen(connection: Connection, event: ChatEvent) -> tuple[Any, Any]:
+    """The user of ``event`` when known (:data:`USER_AND_SEEN`), and its update's record
+    when it was seen (a row with ``replies`` and ``replies_sent``)."""
+    found = connection.execute(
+        USER_AND_SEEN, {"user_id": event.user_id, "update_id": event.update_id}
+    ).first()
+    if found is None:
+        return None, connection.execute(SEEN, {"update_id": event.update_id}).first()
+    return found, found if found.update_id is not None else None
+
+
+#: Set in a session's info once it has used a connection (:meth:`Engine._record`).
+_BEGAN = "majlis.began"
+
+
+@event.listens_for(Session, "after_begin")
+def _began(session: Session, _transaction: Any, _connection: Any) -> None:
+    session.info[_BEGAN] = True
+
+
+def _as_loaded(session: Session, row: RowMapping) -> User:
+    """The user of ``row`` (:data:`USER_AND_SEEN`) in ``session`` as if the ORM had loaded
+    them: persistent, so that what a handler changes is written at the flush. The
+    session holds its objects weakly: the caller keeps the user."""
+    user = USER.class_manager.new_instance()
+    for key, _ in USER_COLUMNS:
+        user.__dict__[key] = row[f"user_{key}"]
+    make_transient_to_detached(user)
+    session.add(user)
+    return user
+
+
 class Engine:
     def __init__(
         self,
@@ -335,30 +380,41 @@ class Engine:
         return owed
 
     def _answer(self, event: ChatEvent) -> "Owed":
-        with self.uow.begin() as session:
-            # The user and the update's record in one statement (the user is then in
-            # the session, and meeting them reads nothing again); the record itself is
-            # read and written as a row, not an object: the ORM's identity map and
-            # flush would cost more than the statements.
-            found = session.execute(
-                USER_AND_SEEN, {"user_id": event.user_id, "update_id": event.update_id}
-            ).first()
-            seen = (
-                session.connection().execute(SEEN, {"update_id": event.update_id}).first()
-                if found is None
-                else found
-                if found.update_id is not None
-                else None
+        # The user and the update's record in one statement (the user is then met
+        # without reading them again); the record itself is read and written as a row,
+        # not an object: the ORM's identity map and flush would cost more than the
+        # statements.
+        db = self.uow.db
+        if db.is_sqlite:
+            with self.uow.begin() as session:
+                found, seen = _user_and_seen(session.connection(), event)
+                if seen is not None:
+                    return self._still_owed(event.update_id, seen.replies, seen.replies_sent)
+                return self._handle(session, event, found)
+        # On PostgreSQL read in autocommit: a turn that writes nothing but its record (a
+        # /start, a menu) then costs two statements, without a BEGIN and a COMMIT.
+        with db.engine.connect() as pooled:
+            found, seen = _user_and_seen(
+                pooled.execution_options(isolation_level="AUTOCOMMIT"), event
             )
-            if seen is not None:
-                return self._still_owed(event.update_id, seen.replies, seen.replies_sent)
-            turn = self._turn(session, event)
-            refusal = self._dispatch(turn)
-            if refusal is not None:
-                # Out of the transaction, which rolls back whole: nothing the handler
-                # wrote before refusing stays.
-                raise _Refused(refusal, keep_replies=turn.keep_replies)
-            return self._record(session, turn)
+        if seen is not None:
+            return self._still_owed(event.update_id, seen.replies, seen.replies_sent)
+        with self.uow.begin() as session:
+            return self._handle(session, event, found, alone=True)
+
+    def _handle(
+        self, session: Session, event: ChatEvent, found: Any, *, alone: bool = False
+    ) -> "Owed":
+        """Run ``event``'s handler and record the turn (:meth:`_record`); ``found``, the user
+        when known."""
+        known = None if found is None else _as_loaded(session, found._mapping)
+        turn = self._turn(session, event, known)
+        refusal = self._dispatch(turn)
+        if refusal is not None:
+            # Out of the transaction, which rolls back whole: nothing the handler
+            # wrote before refusing stays.
+            raise _Refused(refusal, keep_replies=turn.keep_replies)
+        return self._record(session, turn, alone=alone)
 
     def _answer_refused(self, event: ChatEvent, refused: "_Refused") -> "Owed":
         """The refusal told, and the update recorded, in a transaction of their own after
@@ -370,38 +426,44 @@ class Engine:
             turn.out = self._refusal_replies(turn, refused.error)
             return self._record(session, turn)
 
-    def _turn(self, session: Session, event: ChatEvent) -> Turn:
-        """The turn of ``event``, its user (and group) met in ``session``."""
+    def _turn(self, session: Session, event: ChatEvent, known: User | None = None) -> Turn:
+        """The turn of ``event``, its user (and group) met in ``session``; ``known``, the
+        user when read already."""
         user, _ = people.meet_user(
             session,
             user_id=event.user_id,
             first_name=event.first_name,
             username=event.username,
             language_code=event.language_code,
+            known=known,
         )
         if not event.is_private:
             people.meet_group(session, chat_id=event.chat_id, title=event.chat_title)
         return Turn(event=event, session=session, user=user, uow=self.uow)
 
-    def _record(self, session: Session, turn: Turn) -> "Owed":
+    def _record(self, session: Session, turn: Turn, *, alone: bool = False) -> "Owed":
         """``turn``'s update recorded as handled, with the replies it owes when they may be
-        kept."""
+        kept. With ``alone``, when the turn has used no connection of ``session`` (it read
+        and wrote nothing), the record is written on its own in autocommit: it is then
+        the whole of the turn, and atomic by itself."""
         event = turn.event
         items = owed_for(event, turn.out)
         kept = bool(items) and turn.keep_replies
         session.flush()
+        values = {
+            "update_id": event.update_id,
+            "processed_at": utcnow(),
+            "replies": chat.encode(items) if kept else None,
+            "replies_sent": 0,
+        }
         # Recorded last, so that a concurrent copy of this update (a webhook
         # retried while we work) waits here on the key and is rolled back whole.
         try:
-            session.connection().execute(
-                RECORD,
-                {
-                    "update_id": event.update_id,
-                    "processed_at": utcnow(),
-                    "replies": chat.encode(items) if kept else None,
-                    "replies_sent": 0,
-                },
-            )
+            if alone and not session.info.get(_BEGAN):
+                with self.uow.db.engine.connect() as pooled:
+                    pooled.execution_options(isolation_level="AUTOCOMMIT").execute(RECORD, values)
+            else:
+                session.connection().execute(RECORD, values)
         except IntegrityError:
             raise HandledElsewhere() from None
         return Owed(event.update_id, items, kept=kept)

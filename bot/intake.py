@@ -300,14 +300,16 @@ class Handlers:
             self.db.outage.began(error)
 
     def _handle_chat(self, chat_id: int, sending: "_Sending") -> None:
-        hold = self.locks.take(chat_id)
-        if hold is None:
+        chat = inbox.Chat(self.db, chat_id)
+        took = self.locks.take_reading(chat)
+        if took is None:
             # Another handler has the chat. It looks for updates that came meanwhile
             # once it lets the chat go, so this job has nothing more to do.
             log.debug("chat %s is being answered elsewhere", chat_id)
             return
+        hold, waiting = took
         self._holding(chat_id)
-        self._answer_and_send(_Taken(hold, inbox.Chat(self.db, chat_id), sending), after=None)
+        self._answer_and_send(_Taken(hold, chat, sending), after=None, waiting=waiting)
 
     def _holding(self, chat_id: int) -> None:
         try:
@@ -450,10 +452,11 @@ class Handlers:
             log.debug("chat %s: not noted as let go (%s)", taken.chat_id, error)
         again = None
         try:
-            taken.hold.release()
-            if complete and inbox.waiting_for(self.db, taken.chat_id):
+            if not complete:
+                taken.hold.release()
+            elif self.locks.release_then_waiting(taken.hold, taken.chat):
                 # None: another handler took the chat meanwhile, and looks again after.
-                again = self.locks.take(taken.chat_id)
+                again = self.locks.take_reading(taken.chat)
         except Exception as error:
             log.warning("chat %s left for the sweep (%s)", taken.chat_id, error)
         except BaseException:
@@ -462,9 +465,9 @@ class Handlers:
         if again is None:
             taken.let_slot_go()
             return
-        taken.hold = again
+        taken.hold, waiting = again
         self._holding(taken.chat_id)
-        self._answer_and_send(taken, after=None)
+        self._answer_and_send(taken, after=None, waiting=waiting)
 
 
 class _Sending:

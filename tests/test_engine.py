@@ -1,5 +1,6 @@
 """The conversation engine without Telegram: events in, replies out."""
 
+import dataclasses
 import enum
 import itertools
 import json
@@ -13,14 +14,20 @@ from bot.chat import Button, ChatEvent, Document, Reply, Toast
 from bot.conversations import FALLBACK, ROUTERS
 from bot.conversations.start import Item, Menu, PickLanguage
 from bot.engine import Engine, FlowState, Router, Turn
-from models import Conversation, User
+from models import Conversation, ProcessedUpdate, User
 from models.db import Database
+from tests.conftest import POSTGRES_URL
 from workflows.charter.roles import Role
-from workflows.platform import people
+from workflows.platform import people, unit_of_work
 from workflows.platform.settings import Settings
 from workflows.platform.unit_of_work import UnitOfWork
 
 _ids = itertools.count(1)
+#: Two copies of an update answered at once: on SQLite the second writer waits for the
+#: first instead.
+needs_postgresql = pytest.mark.skipif(
+    not POSTGRES_URL, reason="concurrent writers: set MAJLIS_TEST_DATABASE_URL"
+)
 
 
 def event(user_id: int = 501, *, language: str | None = "en", **fields: object) -> ChatEvent:
@@ -68,6 +75,83 @@ def test_picking_a_language_is_stored_and_the_menu_follows_in_it(
     with uow.db.session() as session:
         user = session.get(User, 501)
         assert user is not None and user.language == "ar" and user.language_chosen
+
+
+def test_a_known_user_who_renamed_themselves_is_greeted_and_kept_by_the_new_name(
+    engine: Engine, uow: UnitOfWork
+) -> None:
+    """The user is read with their update's record as a row and met as if loaded: what
+    the turn changes in them is written with it."""
+    engine.handle(event(text="/start"))
+    renamed = dataclasses.replace(event(text="/start"), first_name="Amina B.", username="amina_b")
+    assert "Amina B." in texts(engine.handle(renamed))
+    with uow.db.session() as session:
+        user = session.get(User, 501)
+        assert user is not None and (user.first_name, user.username) == ("Amina B.", "amina_b")
+        assert user.language == "en" and not user.language_chosen
+
+
+def copy_recorded_first(monkeypatch: pytest.MonkeyPatch, engine: Engine) -> None:
+    """Another copy of the update being answered records it, on a connection of its
+    own, while this one runs its handler."""
+    dispatch = engine._dispatch
+
+    def and_a_copy_records_it(turn: Turn) -> object:
+        refusal = dispatch(turn)
+        with engine.uow.db.session() as other:
+            other.add(ProcessedUpdate(update_id=turn.event.update_id))
+        return refusal
+
+    monkeypatch.setattr(engine, "_dispatch", and_a_copy_records_it)
+
+
+@needs_postgresql
+def test_a_start_that_another_copy_recorded_first_says_nothing(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A /start writes nothing but its record (alone, in autocommit): a copy that
+    recorded the update first leaves this one nothing to send."""
+    engine.handle(event(text="/start"))
+    copy_recorded_first(monkeypatch, engine)
+    owed = engine.answer(event(text="/start"))
+    assert owed.items == [] and not owed.kept
+
+
+@needs_postgresql
+def test_a_turn_that_another_copy_recorded_first_is_rolled_back_whole(
+    engine: Engine, uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A turn that writes (a language picked) records the update in its transaction:
+    when a copy recorded it first, nothing of the turn stays."""
+    engine.handle(event(text="/start"))
+    copy_recorded_first(monkeypatch, engine)
+    owed = engine.answer(
+        event(callback_data=PickLanguage("ar").pack(), callback_id="q1", message_id=1)
+    )
+    assert owed.items == [] and not owed.kept
+    with uow.db.session() as session:
+        user = session.get(User, 501)
+        assert user is not None and user.language == "en" and not user.language_chosen
+
+
+def test_a_turn_that_writes_records_its_update_in_its_own_transaction(
+    engine: Engine, uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a turn that wrote nothing has its record written on its own: when a turn
+    that wrote fails before its commit, its record goes with the rest."""
+    engine.handle(event(text="/start"))
+    monkeypatch.setattr(unit_of_work.outbox, "new_in", fail)
+    press = event(callback_data=PickLanguage("ar").pack(), callback_id="q1", message_id=1)
+    owed = engine.answer(press)
+    assert not owed.kept
+    with uow.db.session() as session:
+        assert session.get(ProcessedUpdate, press.update_id) is None
+        user = session.get(User, 501)
+        assert user is not None and user.language == "en"
+
+
+def fail(*_: object) -> list[int]:
+    raise RuntimeError("the unit of work fails before its commit")
 
 
 def test_a_repeated_update_changes_nothing(engine: Engine, uow: UnitOfWork) -> None:

@@ -7,10 +7,12 @@ import time
 from collections.abc import Coroutine
 from concurrent.futures import Future, wait
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from dramatiq import Worker
+from sqlalchemy import event as sa_event
 from sqlmodel import select
 
 from bot.buttons import BallotConfirm
@@ -23,7 +25,9 @@ from bot.intake import MAX_SENDING, Handlers, Intake
 from bot.platform import worker_queues
 from bot.runtimes.common import poll
 from models import InboxUpdate
+from models import db as db_module
 from models.db import Database
+from tests.conftest import POSTGRES_URL
 from tests.test_secret_ballots import secret_vote
 from workflows.charter.meetings import Choice
 from workflows.jobs import sweep_inbox
@@ -141,6 +145,44 @@ def test_a_chat_is_taken_by_one_handler_at_a_time(db: Database) -> None:
     }
 
 
+def test_a_chat_is_taken_with_its_rows_and_let_go_with_a_last_look(
+    db: Database, database_url: str, clock: FrozenClock
+) -> None:
+    """A handler takes a chat and reads its first rows in one go, and lets it go with a
+    look for rows after the release: a row written before the look is seen, and the
+    chat is free for another process the moment the look is made."""
+    inbox.store(db, rows(event(12, 7), event(10, 7, "/help"), event(11, 8)), now=clock.now())
+    locks = inbox.locks_of(db)
+    elsewhere = Database(database_url)  # another process: a lock connection of its own
+    try:
+        took = locks.take_reading(inbox.Chat(db, 7), limit=5)
+        assert took is not None
+        hold, waiting = took
+        assert [row.update_id for row in waiting] == [10, 12]
+        assert event_from_json(inbox.unseal(KEY, 10, 7, waiting[0].sealed)).text == "/help"
+        assert locks.take_reading(inbox.Chat(db, 7)) is None  # held here
+        assert inbox.locks_of(elsewhere).take_reading(inbox.Chat(elsewhere, 7)) is None
+
+        chat = inbox.Chat(db, 7)
+        assert [row.update_id for row in chat.done_then_waiting([10], after=10)] == [12]
+        assert chat.done_then_waiting([12], after=12) == []
+        inbox.store(db, rows(event(13, 7)), now=clock.now())  # after the last look
+        assert locks.release_then_waiting(hold, chat)
+        other = inbox.locks_of(elsewhere).take_reading(inbox.Chat(elsewhere, 7), limit=1)
+        assert other is not None and [row.update_id for row in other[1]] == [13]
+        assert locks.take_reading(inbox.Chat(db, 7)) is None  # the other process has it
+        inbox.Chat(elsewhere, 7).done([13])
+        assert not inbox.locks_of(elsewhere).release_then_waiting(
+            other[0], inbox.Chat(elsewhere, 7)
+        )
+        took = locks.take_reading(inbox.Chat(db, 7))
+        assert took is not None and took[1] == []  # free again, and nothing waits
+        assert not locks.release_then_waiting(took[0], inbox.Chat(db, 7))
+        assert inbox.waiting_for(db, 8)
+    finally:
+        elsewhere.dispose()
+
+
 def test_chats_left_waiting_are_handed_over_again_once_per_delay(
     db: Database, clock: FrozenClock
 ) -> None:
@@ -254,6 +296,57 @@ def test_a_chat_is_answered_in_order_and_its_updates_leave_the_inbox(
     handlers.handle_chat(7)
     assert [text for _, text in messenger.sent] == said
     assert not inbox.waiting_for(uow.db, 7)
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL's protocol: set MAJLIS_TEST_DATABASE_URL")
+def test_a_start_costs_the_bot_one_round_trip_to_postgresql_and_its_handler_six(
+    uow: UnitOfWork, clock: FrozenClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counted on the wire (libpq's trace of every connection): the update written by
+    the bot; then the chat taken and its row read, the user read and the update
+    recorded (the turn writes nothing else: no BEGIN and COMMIT), the reply's stamp,
+    the row deleted with a look for more, and the chat let go with a last look. Each
+    round trip costs the process a good part of the processor time of an update."""
+    from psycopg.pq import Trace
+
+    # No ping of a connection idle in the pool for a moment: a slow machine adds none.
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_S", 3600.0)
+    trace = (tmp_path / "wire.trace").open("w")
+    traced: list[Any] = []
+
+    @sa_event.listens_for(uow.db.engine, "connect")
+    def trace_it(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.pgconn.trace(trace.fileno())  # line-buffered by libpq
+        dbapi_connection.pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS)
+        traced.append(dbapi_connection.pgconn)
+
+    handlers, sender = handlers_on(uow)
+    try:
+        for update_id in (1, 2):  # the first meets the user; the second is counted
+            stored = Path(trace.name).stat().st_size
+            inbox.store(uow.db, rows(event(update_id, 7, "/start")), now=clock.now())
+            start = Path(trace.name).stat().st_size
+            handlers.handle_chat(7)
+        with open(trace.name, "rb") as wire:
+            wire.seek(stored)
+            traced_store = wire.read(start - stored).decode()
+            traced_handler = wire.read().decode()
+    finally:
+        sa_event.remove(uow.db.engine, "connect", trace_it)
+        for pgconn in traced:
+            pgconn.untrace()
+        trace.close()
+    assert len(sender.messenger.sent) == 2 and not inbox.waiting_for(uow.db, 7)
+    # The bot's side: the update written in one statement, committed on its own.
+    assert round_trips(traced_store) == 1, traced_store
+    assert round_trips(traced_handler) == 6, traced_handler
+
+
+def round_trips(trace: str) -> int:
+    """What the client sent in libpq's trace: each round trip ends with a Sync (the
+    extended protocol) or is one Query (the simple one)."""
+    sent = [line.split("\t")[2].strip() for line in trace.splitlines() if line.startswith("F\t")]
+    return sent.count("Sync") + sent.count("Query")
 
 
 def test_a_chat_held_while_its_answers_go_out_takes_the_next_update_after_them(
@@ -554,16 +647,16 @@ def test_an_update_that_comes_as_its_chat_is_let_go_is_answered_then_not_after_t
     handlers, sender = handlers_on(uow)
     t = text_for("en")
     inbox.store(uow.db, rows(event(51, 7, "/help")), now=clock.now())
-    release = handlers.locks.release
+    release_then_waiting = handlers.locks.release_then_waiting
     came: list[int] = []
 
-    def press_comes_then_release(hold: inbox.Hold) -> None:
+    def press_comes_then_release(hold: inbox.Hold, chat: inbox.Chat) -> bool:
         if not came:
             came.append(52)
             inbox.store(uow.db, rows(event(52, 7, "/menu")), now=clock.now())
-        release(hold)
+        return release_then_waiting(hold, chat)
 
-    monkeypatch.setattr(handlers.locks, "release", press_comes_then_release)
+    monkeypatch.setattr(handlers.locks, "release_then_waiting", press_comes_then_release)
     try:
         handlers.handle_chat(7)
         said = [text for _, text in sender.messenger.sent]

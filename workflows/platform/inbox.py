@@ -42,6 +42,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import Connection, Engine, bindparam, delete, func, select, text, update
+from sqlmodel import Session
 
 from models import InboxUpdate
 from models.bulk import insert_many, table_of
@@ -89,6 +90,10 @@ WAITING = (
 #: Before every update id Telegram hands out.
 _BEFORE_ALL = -(1 << 62)
 DONE = delete(INBOX).where(INBOX.c.update_id.in_(bindparam("update_ids", expanding=True)))
+#: On PostgreSQL :data:`DONE` and then :data:`WAITING` in one statement (one round trip):
+#: the rows read come after those deleted, so that the read, which does not see the
+#: deletion, finds the same rows as a read after it.
+DONE_THEN_WAITING = WAITING.add_cte(DONE.cte("done"))
 
 
 # ---- sealing ------------------------------------------------------------------------------
@@ -157,8 +162,9 @@ def unseal(key: bytes, update_id: int, chat_id: int, sealed: bytes) -> dict[str,
 
 
 def store(db: Database, rows: Sequence[tuple[int, int, bytes]], *, now: datetime) -> None:
-    """Write ``(update_id, chat_id, sealed event)`` rows in one statement; an update
-    already there (Telegram handing an unconfirmed batch over again) stays as it is."""
+    """Write ``(update_id, chat_id, sealed event)`` rows in one statement (on PostgreSQL
+    one round trip); an update already there (Telegram handing an unconfirmed batch
+    over again) stays as it is."""
     if not rows:
         return
     values = [
@@ -171,8 +177,18 @@ def store(db: Database, rows: Sequence[tuple[int, int, bytes]], *, now: datetime
         }
         for update_id, chat_id, sealed in rows
     ]
-    with db.session() as session:
+    if db.is_sqlite:
+        with db.session() as session:
+            insert_many(session, InboxUpdate, values, skip_existing=True)
+        return
+    # One statement, atomic on its own (``insert_many``): on PostgreSQL in autocommit,
+    # without the round trips of a BEGIN and a COMMIT.
+    with (
+        db.engine.connect() as pooled,
+        Session(bind=pooled.execution_options(isolation_level="AUTOCOMMIT")) as session,
+    ):
         insert_many(session, InboxUpdate, values, skip_existing=True)
+        session.commit()
 
 
 def hand_over(
@@ -409,22 +425,32 @@ class Chat:
 
     def done_then_waiting(self, update_ids: Sequence[int], *, after: int) -> list[Waiting]:
         """:meth:`done`, then :meth:`waiting` after ``after``, on one connection (on
-        SQLite in one transaction): the handler of a chat whose answers are out looks
-        at once for what came meanwhile."""
+        SQLite in one transaction, on PostgreSQL in one statement): the handler of a
+        chat whose answers are out looks at once for what came meanwhile."""
         with self._connection() as connection:
+            if update_ids and not self.db.is_sqlite and max(update_ids) <= after:
+                return self._waiting(connection, after, BATCH, done=update_ids)
             if update_ids:
                 connection.execute(DONE, {"update_ids": list(update_ids)})
             return self._waiting(connection, after, BATCH)
 
-    def _waiting(self, connection: Connection, after: int | None, limit: int) -> list[Waiting]:
-        rows = connection.execute(
-            WAITING,
-            {
-                "chat_id": self.chat_id,
-                "after": _BEFORE_ALL if after is None else after,
-                "limit": limit,
-            },
-        )
+    def _waiting(
+        self,
+        connection: Connection,
+        after: int | None,
+        limit: int,
+        *,
+        done: Sequence[int] = (),
+    ) -> list[Waiting]:
+        parameters: dict[str, Any] = {
+            "chat_id": self.chat_id,
+            "after": _BEFORE_ALL if after is None else after,
+            "limit": limit,
+        }
+        if done:
+            rows = connection.execute(DONE_THEN_WAITING, {**parameters, "update_ids": list(done)})
+        else:
+            rows = connection.execute(WAITING, parameters)
         return [Waiting(row.update_id, bytes(row.sealed)) for row in rows]
 
     @contextmanager
@@ -447,6 +473,18 @@ def waiting_for(db: Database, chat_id: int) -> bool:
 _LOCK_SPACE = 0x4D4A
 _TAKE = text("SELECT pg_try_advisory_lock(:space, :chat)")
 _RELEASE = text("SELECT pg_advisory_unlock(:space, :chat)")
+#: :data:`_TAKE`, and when it holds, the chat's first waiting rows, in one statement.
+#: The read's snapshot is taken before the lock: a row written between the two is
+#: found by the holder's next look, as every row written while it holds the chat.
+_TAKE_READING = text(
+    f"""WITH took AS MATERIALIZED (SELECT pg_try_advisory_lock(:space, :chat) AS held)
+SELECT took.held, waiting.update_id, waiting.sealed FROM took
+LEFT JOIN LATERAL (
+  SELECT update_id, sealed FROM {INBOX.name}
+  WHERE took.held AND chat_id = :chat_id ORDER BY update_id LIMIT :limit
+) AS waiting ON true
+ORDER BY waiting.update_id"""
+)
 
 
 class Hold:
@@ -507,6 +545,70 @@ class ChatLocks:
                 return None
             self._held.add(chat_id)
             return Hold(self, chat_id, self._generation)
+
+    def take_reading(
+        self, chat: "Chat", *, limit: int = BATCH
+    ) -> tuple[Hold, list[Waiting]] | None:
+        """:meth:`take`, and when held, the chat's first waiting updates
+        (:meth:`Chat.waiting`); on PostgreSQL in one statement."""
+        if self.is_sqlite:
+            hold = self.take(chat.chat_id)
+            return None if hold is None else (hold, chat.waiting(limit=limit))
+        with self._mutex:
+            if chat.chat_id in self._held:
+                return None
+            parameters = {**_key(chat.chat_id), "chat_id": chat.chat_id, "limit": limit}
+            try:
+                rows = self._lock_connection().execute(_TAKE_READING, parameters).all()
+            except Exception:
+                # As in take: one more try on a new connection.
+                self._lost()
+                rows = self._lock_connection().execute(_TAKE_READING, parameters).all()
+            if not rows[0].held:
+                return None
+            self._held.add(chat.chat_id)
+            hold = Hold(self, chat.chat_id, self._generation)
+        waiting = [
+            Waiting(row.update_id, bytes(row.sealed)) for row in rows if row.update_id is not None
+        ]
+        return hold, waiting
+
+    def release_then_waiting(self, hold: Hold, chat: "Chat") -> bool:
+        """:meth:`release`, then whether ``chat`` has updates waiting, read after the
+        release: a row written after the read has a job of its own, which finds the
+        chat free. On PostgreSQL in one round trip on the lock connection."""
+        with self._mutex:
+            if (
+                not self.is_sqlite
+                and not hold.released
+                and hold.token == self._generation
+                and self._connection is not None
+            ):
+                hold.released = True
+                self._held.discard(hold.chat_id)
+                try:
+                    return self._unlock_then_look(self._connection, hold.chat_id)
+                except Exception:
+                    # Closing the connection releases the lock; the look is made anew.
+                    self._lost()
+        self.release(hold)
+        return bool(chat.waiting(limit=1))
+
+    @staticmethod
+    def _unlock_then_look(connection: Connection, chat_id: int) -> bool:
+        # Two statements in one message of the simple protocol: one round trip, and
+        # the read's snapshot taken after the unlock (each statement takes its own).
+        key = _key(chat_id)
+        sql = (
+            f"SELECT pg_advisory_unlock({int(key['space'])}, {int(key['chat'])}); "
+            f"SELECT 1 FROM {INBOX.name} WHERE chat_id = {int(chat_id)} LIMIT 1"
+        )
+        driver = cast(Any, connection.connection.driver_connection)
+        with driver.cursor() as cursor:
+            # Never prepared: a statement of two cannot be, and the chat is in its text.
+            cursor.execute(sql, prepare=False)
+            cursor.nextset()
+            return cursor.fetchone() is not None
 
     def release(self, hold: Hold) -> None:
         with self._mutex:

@@ -34,9 +34,11 @@ def meet_user(
     first_name: str,
     username: str | None,
     language_code: str | None,
+    known: User | None = None,
 ) -> tuple[User, bool]:
-    """The user behind an update, created on first sight. Returns (user, is_new)."""
-    user = session.get(User, user_id)
+    """The user behind an update, created on first sight (``known``: read already, in
+    ``session``). Returns (user, is_new)."""
+    user = known if known is not None else session.get(User, user_id)
     if user is None:
         user = User(
             id=user_id,
