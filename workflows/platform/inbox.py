@@ -205,9 +205,11 @@ def hand_over(
     job waits in its lane, not yet picked up, gets no other: that job reads the
     chat's rows when it starts (:func:`picked_up` comes first), these included. A
     crowd writing at once would otherwise queue a job per update, all but the
-    first finding nothing left to answer. A chat whose answers went out moments ago
-    (:func:`answered`) goes in :data:`FOLLOW_UP` instead of :data:`PRESSES`. The
-    sweep hands over in :data:`FOLLOW_UP` (:func:`hand_over_left`)."""
+    first finding nothing left to answer; nor does a chat a handler holds
+    (:func:`holding`), whose holder reads its rows again as it lets go. A chat whose
+    answers went out moments ago (:func:`letting_go`) goes in :data:`FOLLOW_UP`
+    instead of :data:`PRESSES`. The sweep hands over in :data:`FOLLOW_UP`
+    (:func:`hand_over_left`)."""
     chats = list(dict.fromkeys(chat_ids))
     marked: list[tuple[int, Lane]] = []
     if unless_queued and isinstance(broker, RedisBroker):
