@@ -3,7 +3,9 @@
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from functools import lru_cache
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlparse
 
@@ -42,13 +44,30 @@ log = logging.getLogger(__name__)
 #: call built the model again (10 % of a handler's CPU during a vote).
 _RESPONSES: dict[Any, Any] = {}
 
+#: Set while :class:`AiogramMessenger` awaits a call whose result it does not read.
+_RESULT_UNREAD: ContextVar[bool] = ContextVar("majlis_result_unread", default=False)
+
+#: What a successful call whose result is not read returns.
+_DONE: Response[Any] = Response[Any].model_construct(ok=True)
+
 
 class Session(AiohttpSession):
-    """aiogram's HTTP session, with each response model built once per process."""
+    """aiogram's HTTP session, with each response model built once per process, and
+    no model built at all for the result of a send or an edit that nobody reads."""
 
     def check_response(
         self, bot: Bot, method: TelegramMethod[Any], status_code: int, content: str
     ) -> Response[Any]:
+        if _RESULT_UNREAD.get() and HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED:
+            # Telegram answers a send or an edit with the whole message, buttons and
+            # all; validating it into models was a fifth of the CPU of a /start. A
+            # refusal, or an answer that is not JSON, is still read in full below.
+            try:
+                ok = self.json_loads(content).get("ok") is True
+            except Exception:  # aiogram's own reading below says what it is
+                ok = False
+            if ok:
+                return _DONE
         returning = method.__returning__
         if returning not in _RESPONSES:
             _RESPONSES[returning] = Response[returning]  # type: ignore[valid-type]
@@ -81,15 +100,18 @@ class AiogramMessenger:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def _call(self, coro: Any) -> Any:
+    async def _call(self, coro: Any) -> None:
+        unread = _RESULT_UNREAD.set(True)
         try:
-            return await coro
+            await coro
         except TelegramRetryAfter as flood:
             raise RetryAfter(flood.retry_after) from None
         except TelegramBadRequest as error:
             if "message is not modified" in error.message:
                 raise NotModified() from None
             raise
+        finally:
+            _RESULT_UNREAD.reset(unread)
 
     async def send_text(self, chat_id: int, text: str, buttons: Keyboard) -> None:
         await self._call(self.bot.send_message(chat_id, text, reply_markup=markup(buttons)))
