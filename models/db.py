@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 from sqlmodel import Session, create_engine, text
@@ -177,6 +177,13 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, **options)
         self.outage = Outage(self.url)
+        options = {READ_ONLY: True}
+        if not self.is_sqlite:
+            # At READ COMMITTED each statement reads its own snapshot inside a
+            # transaction too: a BEGIN and a ROLLBACK around reads bought nothing but
+            # two round trips.
+            options["isolation_level"] = "AUTOCOMMIT"
+        self._reader = self.engine.execution_options(**options)
         #: Run by :meth:`dispose` first: what holds a connection of its own for long
         #: (the chat locks of the update inbox).
         self.closers: list[Callable[[], None]] = []
@@ -198,12 +205,25 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A read-only session: it takes no write lock and commits nothing (closing it
-        ends the transaction; what it loaded stays readable)."""
-        with Session(
-            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
-        ) as session:
+        """A read-only session: it takes no write lock and commits nothing (what it
+        loaded stays readable once it is closed). On PostgreSQL its statements run in
+        autocommit; on SQLite in a deferred transaction, which never waits for a
+        writer."""
+        with Session(self._reader, expire_on_commit=False) as session:
             yield session
+
+    @contextmanager
+    def alone(self) -> Iterator[Connection]:
+        """A connection for statements each atomic on its own (one ``UPDATE ...
+        RETURNING``, a compare-and-set): on PostgreSQL in autocommit, without the round
+        trips of a BEGIN and a COMMIT; on SQLite in a transaction of its own, which
+        takes the write lock first."""
+        if self.is_sqlite:
+            with self.engine.begin() as connection:
+                yield connection
+            return
+        with self.engine.connect() as pooled:
+            yield pooled.execution_options(isolation_level="AUTOCOMMIT")
 
     def check(self) -> None:
         """Fail fast, with a readable reason, when the database cannot be used."""

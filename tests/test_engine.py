@@ -328,7 +328,11 @@ def test_a_refused_step_owes_no_notification(
         raise NotAllowed("no")
 
     handed: list[list[int]] = []
-    monkeypatch.setattr(uow, "hand_over", handed.append)
+
+    def hand_over(ids: list[int], *, stamped: bool = False) -> None:
+        handed.append(ids)
+
+    monkeypatch.setattr(uow, "hand_over", hand_over)
     engine = Engine(uow, [router], fallback=lambda turn: None)
     attempt_update = event(text="/try")
     replies = engine.handle(attempt_update)

@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 import pytest
 from dramatiq import Worker
-from sqlalchemy import event as sa_event
 from sqlmodel import select
 
 from bot.buttons import BallotConfirm
@@ -25,10 +24,10 @@ from bot.intake import MAX_SENDING, Handlers, Intake
 from bot.platform import worker_queues
 from bot.runtimes.common import poll
 from models import InboxUpdate
-from models import db as db_module
 from models.db import Database
 from tests.conftest import POSTGRES_URL
 from tests.test_secret_ballots import secret_vote
+from tests.wire import round_trips, statements, traced
 from workflows.charter.meetings import Choice
 from workflows.jobs import sweep_inbox
 from workflows.platform import inbox
@@ -307,46 +306,19 @@ def test_a_start_costs_the_bot_one_round_trip_to_postgresql_and_its_handler_six(
     recorded (the turn writes nothing else: no BEGIN and COMMIT), the reply's stamp,
     the row deleted with a look for more, and the chat let go with a last look. Each
     round trip costs the process a good part of the processor time of an update."""
-    from psycopg.pq import Trace
-
-    # No ping of a connection idle in the pool for a moment: a slow machine adds none.
-    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_S", 3600.0)
-    trace = (tmp_path / "wire.trace").open("w")
-    traced: list[Any] = []
-
-    @sa_event.listens_for(uow.db.engine, "connect")
-    def trace_it(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.pgconn.trace(trace.fileno())  # line-buffered by libpq
-        dbapi_connection.pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS)
-        traced.append(dbapi_connection.pgconn)
-
     handlers, sender = handlers_on(uow)
-    try:
+    with traced(uow.db.engine, tmp_path, monkeypatch) as wire:
         for update_id in (1, 2):  # the first meets the user; the second is counted
-            stored = Path(trace.name).stat().st_size
+            stored = wire.mark()
             inbox.store(uow.db, rows(event(update_id, 7, "/start")), now=clock.now())
-            start = Path(trace.name).stat().st_size
+            start = wire.mark()
             handlers.handle_chat(7)
-        with open(trace.name, "rb") as wire:
-            wire.seek(stored)
-            traced_store = wire.read(start - stored).decode()
-            traced_handler = wire.read().decode()
-    finally:
-        sa_event.remove(uow.db.engine, "connect", trace_it)
-        for pgconn in traced:
-            pgconn.untrace()
-        trace.close()
+        traced_store = wire.between(stored, start)
+        traced_handler = wire.since(start)
     assert len(sender.messenger.sent) == 2 and not inbox.waiting_for(uow.db, 7)
     # The bot's side: the update written in one statement, committed on its own.
-    assert round_trips(traced_store) == 1, traced_store
-    assert round_trips(traced_handler) == 6, traced_handler
-
-
-def round_trips(trace: str) -> int:
-    """What the client sent in libpq's trace: each round trip ends with a Sync (the
-    extended protocol) or is one Query (the simple one)."""
-    sent = [line.split("\t")[2].strip() for line in trace.splitlines() if line.startswith("F\t")]
-    return sent.count("Sync") + sent.count("Query")
+    assert round_trips(traced_store) == 1, statements(traced_store)
+    assert round_trips(traced_handler) == 6, statements(traced_handler)
 
 
 def test_a_chat_held_while_its_answers_go_out_takes_the_next_update_after_them(

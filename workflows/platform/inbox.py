@@ -417,19 +417,19 @@ class Chat:
 
     def waiting(self, *, after: int | None = None, limit: int = BATCH) -> list[Waiting]:
         """The chat's waiting updates after ``after`` (all with None), oldest first."""
-        with self._connection() as connection:
+        with self.db.alone() as connection:
             return self._waiting(connection, after, limit)
 
     def done(self, update_ids: Sequence[int]) -> None:
         if update_ids:
-            with self._connection() as connection:
+            with self.db.alone() as connection:
                 connection.execute(DONE, {"update_ids": list(update_ids)})
 
     def done_then_waiting(self, update_ids: Sequence[int], *, after: int) -> list[Waiting]:
         """:meth:`done`, then :meth:`waiting` after ``after``, on one connection (on
         SQLite in one transaction, on PostgreSQL in one statement): the handler of a
         chat whose answers are out looks at once for what came meanwhile."""
-        with self._connection() as connection:
+        with self.db.alone() as connection:
             if update_ids and not self.db.is_sqlite and max(update_ids) <= after:
                 return self._waiting(connection, after, BATCH, done=update_ids)
             if update_ids:
@@ -454,15 +454,6 @@ class Chat:
         else:
             rows = connection.execute(WAITING, parameters)
         return [Waiting(row.update_id, bytes(row.sealed)) for row in rows]
-
-    @contextmanager
-    def _connection(self) -> Iterator[Connection]:
-        if self.db.is_sqlite:
-            with self.db.engine.begin() as connection:
-                yield connection
-            return
-        with self.db.engine.connect() as pooled:
-            yield pooled.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def waiting_for(db: Database, chat_id: int) -> bool:

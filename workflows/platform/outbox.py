@@ -298,7 +298,9 @@ def take(
     worker that held it is gone, instead of waiting for the lease to end. Another
     message for the same row (a duplicate hand-over) still finds it held.
     """
-    with db.engine.begin() as connection:
+    # Each statement is atomic on its own: the claim, and the resumption, whose
+    # condition names the holder it takes over from.
+    with db.alone() as connection:
         taken = _take(connection, notification_id, UNHELD, now=now, lease=lease, holder=holder)
         if taken is not None or holder is None:
             return taken
@@ -387,7 +389,7 @@ _DELIVERED = (
 def mark_delivered(
     db: Database, notification_id: int, *, now: datetime, telegram_message_id: int | None
 ) -> None:
-    with db.engine.begin() as connection:
+    with db.alone() as connection:
         connection.execute(
             _DELIVERED, {"row_id": notification_id, "now": now, "message_id": telegram_message_id}
         )

@@ -51,10 +51,12 @@ class UnitOfWork:
                 # running between the commit and the hand-over's end (seconds, for a
                 # thousand notices) would otherwise hand every row over a second time.
                 outbox.stamp_enqueued_in(session, owed, self.clock.now())
-        self.hand_over(owed)
+        self.hand_over(owed, stamped=True)
 
-    def hand_over(self, ids: list[int]) -> None:
-        """Enqueue delivery of ``ids``; a failure here is left to the sweep."""
+    def hand_over(self, ids: list[int], *, stamped: bool = False) -> None:
+        """Enqueue delivery of ``ids``; a failure here is left to the sweep. ``stamped``:
+        the rows were stamped as handed over in the transaction that wrote them, so a
+        transaction of three round trips to stamp them again is saved."""
         if not ids or self.broker is None:
             return
         try:
@@ -67,6 +69,8 @@ class UnitOfWork:
         except Exception:
             log.warning("queue unavailable; %d notifications wait for the sweep", len(ids))
             self._unstamp(ids)
+            return
+        if stamped:
             return
         try:
             outbox.stamp_enqueued(self.db, ids, self.clock.now())
