@@ -112,13 +112,32 @@ class HandledElsewhere(Exception):
     """Another copy of the same update committed first."""
 
 
-class _Refused(Exception):
-    """A handler refused (``error``): its turn's transaction is rolled back whole."""
+class RefusalTold(Exception):
+    """Raised by a handler that has told its refusal in its own words
+    (``bot.conversations.refusals.explained``): the turn is rolled back whole, as for
+    any refusal, and recorded anew with ``replies``, what it said."""
 
-    def __init__(self, error: MajlisError, *, keep_replies: bool) -> None:
+    def __init__(self, refusal: NotAllowed, replies: list[Outgoing]) -> None:
+        super().__init__(refusal)
+        self.refusal = refusal
+        self.replies = replies
+
+
+class _Refused(Exception):
+    """A handler refused (``error``): its turn's transaction is rolled back whole;
+    ``replies``, what to say instead of the refusal's own sentence."""
+
+    def __init__(
+        self,
+        error: MajlisError,
+        *,
+        keep_replies: bool,
+        replies: list[Outgoing] | None = None,
+    ) -> None:
         super().__init__(error)
         self.error = error
         self.keep_replies = keep_replies
+        self.replies = replies
 
 
 def owed_for(event: ChatEvent, out: list[Outgoing]) -> list[Outgoing]:
@@ -410,6 +429,8 @@ class Engine:
         known = None if found is None else _as_loaded(session, found._mapping)
         turn = self._turn(session, event, known)
         refusal = self._dispatch(turn)
+        if isinstance(refusal, RefusalTold):
+            raise _Refused(refusal.refusal, keep_replies=turn.keep_replies, replies=refusal.replies)
         if refusal is not None:
             # Out of the transaction, which rolls back whole: nothing the handler
             # wrote before refusing stays.
@@ -423,7 +444,10 @@ class Engine:
         with self.uow.begin() as session:
             turn = self._turn(session, event)
             turn.keep_replies = refused.keep_replies
-            turn.out = self._refusal_replies(turn, refused.error)
+            if refused.replies is not None:
+                turn.out = refused.replies
+            else:
+                turn.out = self._refusal_replies(turn, refused.error)
             return self._record(session, turn)
 
     def _turn(self, session: Session, event: ChatEvent, known: User | None = None) -> Turn:
@@ -516,7 +540,7 @@ class Engine:
                 raise
             self.uow.db.outage.began(error)
 
-    def _dispatch(self, turn: Turn) -> MajlisError | None:
+    def _dispatch(self, turn: Turn) -> MajlisError | RefusalTold | None:
         """Run the event's handler; the refusal it raised, if it did."""
         event = turn.event
         try:
@@ -526,6 +550,9 @@ class Engine:
                 self._command(turn, event.command)
             else:
                 self._input(turn)
+        except RefusalTold as told:
+            log.warning("refused user %s: %s", turn.user.id, told.refusal)
+            return told
         except NotAllowed as refusal:
             log.warning("refused user %s: %s", turn.user.id, refusal)
             return refusal

@@ -349,6 +349,43 @@ def test_a_refused_step_owes_no_notification(
         assert session.exec(select(Notification)).all() == []
 
 
+def test_a_refusal_told_in_the_handlers_own_words_undoes_what_the_handler_wrote(
+    uow: UnitOfWork,
+) -> None:
+    """A handler that tells its refusals itself (``explained``) runs without a savepoint
+    of its own: the engine rolls the turn back whole and records it with what was said."""
+    from sqlmodel import select
+
+    from bot.conversations.refusals import explained
+    from bot.engine import Router, Turn
+    from bot.i18n import text_for
+    from bot.reasons import sentence_for
+    from models import Notification
+    from workflows.charter.errors import NotAllowed
+    from workflows.platform import outbox
+
+    router = Router("refuse")
+
+    @router.command("try")
+    @explained
+    def attempt(turn: Turn) -> None:
+        outbox.notify(turn.session, chat_id=turn.user.id, key="Main menu")
+        turn.say("Counting your vote.")
+        raise NotAllowed("closed", reason="procedure.vote_closed")
+
+    engine = Engine(uow, [router], fallback=lambda turn: None)
+    attempt_update = event(text="/try")
+    replies = engine.handle(attempt_update)
+    assert texts(replies) == sentence_for(text_for("en"), "procedure.vote_closed")
+    with uow.db.session() as session:
+        assert session.exec(select(Notification)).all() == []
+        assert session.get(User, attempt_update.user_id) is not None
+    # Recorded: a copy of the update owes the same sentence and changes nothing.
+    assert texts(engine.handle(attempt_update)) == texts(replies)
+    with uow.db.session() as session:
+        assert session.exec(select(Notification)).all() == []
+
+
 def test_an_unreachable_database_is_a_try_again_in_the_users_language_and_one_log_line(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:

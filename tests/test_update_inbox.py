@@ -14,8 +14,8 @@ import pytest
 from dramatiq import Worker
 from sqlmodel import select
 
-from bot.buttons import BallotConfirm
-from bot.chat import ChatEvent, Document, Keyboard, event_from_json, event_to_json
+from bot.buttons import BallotConfirm, BallotPick
+from bot.chat import ChatEvent, Document, Keyboard, Reply, event_from_json, event_to_json
 from bot.conversations import FALLBACK, ROUTERS
 from bot.conversations.meetings.votes import RECORDED
 from bot.engine import Engine
@@ -319,6 +319,41 @@ def test_a_start_costs_the_bot_one_round_trip_to_postgresql_and_its_handler_six(
     # The bot's side: the update written in one statement, committed on its own.
     assert round_trips(traced_store) == 1, statements(traced_store)
     assert round_trips(traced_handler) == 6, statements(traced_handler)
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL's protocol: set MAJLIS_TEST_DATABASE_URL")
+def test_a_ballot_press_costs_its_turn_no_savepoint(
+    uow: UnitOfWork, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A voter's Yes, counted on the wire: the user read with the update's record, then
+    a transaction that reads the motion, its session, the member voted for, the
+    voter's attendance and any ballot cast, and records the update. The handlers of
+    votes tell their own refusals, and did so in a savepoint around every press (two
+    round trips more); a refused press now rolls back whole (``tests/test_engine.py``)."""
+    motion_id, (voter,) = secret_vote(uow, 1)
+    engine = Engine(uow, ROUTERS, fallback=FALLBACK)
+
+    def yes(update_id: int) -> ChatEvent:
+        return ChatEvent(
+            update_id=update_id,
+            user_id=voter.id,
+            first_name="Mayor",
+            chat_id=voter.id,
+            callback_data=BallotPick(motion_id, 0, Choice.YES).pack(),
+            callback_id=f"q{update_id}",
+            message_id=5,
+        )
+
+    engine.answer(yes(51))  # the first meets the user
+    with traced(uow.db.engine, tmp_path, monkeypatch) as wire:
+        start = wire.mark()
+        owed = engine.answer(yes(52))
+        sent = wire.since(start)
+    # The ballot now asks to confirm Yes.
+    (edit,) = [item for item in owed.items if isinstance(item, Reply) and item.edit]
+    assert edit.buttons[0][0].data == BallotConfirm(motion_id, 0, Choice.YES).pack()
+    assert not [said for said in statements(sent) if "SAVEPOINT" in said]
+    assert round_trips(sent) == 9, statements(sent)
 
 
 def test_a_chat_held_while_its_answers_go_out_takes_the_next_update_after_them(

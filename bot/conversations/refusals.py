@@ -5,7 +5,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Concatenate, ParamSpec
 
-from bot.engine import Turn
+from bot.engine import RefusalTold, Turn
 from bot.reasons import in_words_of, sentence_for
 from workflows.charter.errors import NotAllowed
 
@@ -33,16 +33,20 @@ P = ParamSpec("P")
 def explained(
     handler: Callable[Concatenate[Turn, P], None],
 ) -> Callable[Concatenate[Turn, P], None]:
-    """Handlers whose refusals are told with their reason, not the generic sentence."""
+    """Handlers whose refusals are told with their reason, not the generic sentence.
+
+    The engine rolls a refused turn back whole and records it anew with what was
+    said, as for any refusal: no savepoint around every handler, which cost every
+    press two round trips to the database."""
 
     @wraps(handler)
     def run(turn: Turn, *args: P.args, **kwargs: P.kwargs) -> None:
         said = len(turn.out)
         try:
-            with turn.session.begin_nested():
-                handler(turn, *args, **kwargs)
+            handler(turn, *args, **kwargs)
         except NotAllowed as refusal:
             del turn.out[said:]
             tell(turn, refusal)
+            raise RefusalTold(refusal, list(turn.out)) from refusal
 
     return run
