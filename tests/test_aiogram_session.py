@@ -60,7 +60,8 @@ async def test_a_response_model_is_not_built_again_after_a_garbage_collection(
 
 
 class _Answering(Session):
-    """The runtime's session, answering every call with one canned HTTP response."""
+    """The runtime's session, answering every call with one canned HTTP response (it
+    opens no connection, so there is nothing to close)."""
 
     def __init__(self, status: int, content: str) -> None:
         super().__init__()
@@ -72,56 +73,44 @@ class _Answering(Session):
         return self.check_response(bot, method, self.status, self.content).result
 
 
-async def _messenger(status: int, content: str) -> AiogramMessenger:
+def _messenger(status: int, content: str) -> AiogramMessenger:
     return AiogramMessenger(Bot("1:test", session=_Answering(status, content)))
 
 
 async def test_the_message_telegram_returns_for_a_send_or_an_edit_is_not_validated() -> None:
     # A result that would not validate as a Message: nothing reads it, so nothing
     # builds it, and the send and the edit succeed.
-    messenger = await _messenger(200, '{"ok": true, "result": {"message_id": "not a number"}}')
-    try:
-        await messenger.send_text(1, "Welcome", [[Button("English", "lang:en")]])
-        await messenger.edit_text(1, 2, "Yes: 3", [])
-        await messenger.answer("7", "Recorded", alert=False)
-        # A call whose result is read is still validated in full.
-        with pytest.raises(ClientDecodeError):
-            await messenger.bot.get_me()
-    finally:
-        await messenger.bot.session.close()
+    messenger = _messenger(200, '{"ok": true, "result": {"message_id": "not a number"}}')
+    await messenger.send_text(1, "Welcome", [[Button("English", "lang:en")]])
+    await messenger.edit_text(1, 2, "Yes: 3", [])
+    await messenger.answer("7", "Recorded", alert=False)
+    # A call whose result is read is still validated in full.
+    with pytest.raises(ClientDecodeError):
+        await messenger.bot.get_me()
 
 
 async def test_a_send_refused_for_flood_control_still_says_when_to_try_again() -> None:
-    messenger = await _messenger(
+    messenger = _messenger(
         429,
         '{"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 7",'
         ' "parameters": {"retry_after": 7}}',
     )
-    try:
-        with pytest.raises(RetryAfter) as waited:
-            await messenger.send_text(1, "Welcome", [])
-        assert waited.value.seconds == 7
-    finally:
-        await messenger.bot.session.close()
+    with pytest.raises(RetryAfter) as waited:
+        await messenger.send_text(1, "Welcome", [])
+    assert waited.value.seconds == 7
 
 
 async def test_an_edit_to_the_same_text_is_still_told_apart() -> None:
-    messenger = await _messenger(
+    messenger = _messenger(
         400,
         '{"ok": false, "error_code": 400, "description": "Bad Request: message is not'
         ' modified: specified new message content and reply markup are exactly the same"}',
     )
-    try:
-        with pytest.raises(NotModified):
-            await messenger.edit_text(1, 2, "Yes: 3", [])
-    finally:
-        await messenger.bot.session.close()
+    with pytest.raises(NotModified):
+        await messenger.edit_text(1, 2, "Yes: 3", [])
 
 
 async def test_a_success_that_is_not_json_is_still_an_error() -> None:
-    messenger = await _messenger(200, "<html>Bad gateway</html>")
-    try:
-        with pytest.raises(ClientDecodeError):
-            await messenger.send_text(1, "Welcome", [])
-    finally:
-        await messenger.bot.session.close()
+    messenger = _messenger(200, "<html>Bad gateway</html>")
+    with pytest.raises(ClientDecodeError):
+        await messenger.send_text(1, "Welcome", [])

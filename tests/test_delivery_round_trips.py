@@ -6,8 +6,8 @@ trip is a good part of the processor time of a delivery; a BEGIN and a COMMIT (o
 ROLLBACK) around a statement that is atomic on its own, or around reads, are two
 that buy nothing."""
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis
@@ -16,7 +16,8 @@ from bot.delivery import Delivery, SentMarks, deliver
 from bot.telegram_api import RateLimiter
 from models import User
 from tests.conftest import POSTGRES_URL
-from tests.wire import round_trips, statements, traced
+from tests.test_rate_limiter import EditingApi
+from tests.wire import Wire, round_trips, statements, traced
 from workflows.platform import outbox
 from workflows.platform.queue import DELIVERY_QUEUE, make_broker
 from workflows.platform.unit_of_work import UnitOfWork
@@ -26,15 +27,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-class EditingApi:
-    """The Bot API as far as delivery sees it, noting the edits it was asked for."""
-
-    def __init__(self) -> None:
-        self.edits: list[tuple[int, str]] = []
-
-    def edit_message(self, chat_id: int, message_id: int, text: str, buttons: Any = None) -> int:
-        self.edits.append((message_id, text))
-        return message_id
+@pytest.fixture
+def wire(uow: UnitOfWork, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Wire]:
+    with traced(uow.db.engine, tmp_path, monkeypatch) as tracing:
+        yield tracing
 
 
 def a_tally_out(uow: UnitOfWork) -> int:
@@ -48,11 +44,7 @@ def a_tally_out(uow: UnitOfWork) -> int:
 
 
 def test_an_edit_is_delivered_in_five_round_trips(
-    uow: UnitOfWork,
-    redis_url: str,
-    namespace: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    uow: UnitOfWork, redis_url: str, namespace: str, wire: Wire
 ) -> None:
     """The claim, the recipient's language, the edit's target, the last look for a
     newer edit once the limiter gave the turn, and the delivered stamp: one round trip
@@ -73,10 +65,9 @@ def test_an_edit_is_delivered_in_five_round_trips(
         marks=SentMarks(client, namespace=f"{namespace}:sent"),
     )
     try:
-        with traced(uow.db.engine, tmp_path, monkeypatch) as wire:
-            start = wire.mark()
-            assert deliver(delivery, edit_id, holder="m1@w1") == "delivered"
-            sent = wire.since(start)
+        start = wire.mark()
+        assert deliver(delivery, edit_id, holder="m1@w1") == "delivered"
+        sent = wire.since(start)
     finally:
         client.close()
     assert api.edits == [(500, "Welcome back, 1.")]
@@ -84,11 +75,7 @@ def test_an_edit_is_delivered_in_five_round_trips(
 
 
 def test_a_notice_written_is_stamped_as_handed_over_once(
-    uow: UnitOfWork,
-    redis_url: str,
-    namespace: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    uow: UnitOfWork, redis_url: str, namespace: str, wire: Wire
 ) -> None:
     """In the transaction that writes it, not again once the queue has it: BEGIN, the
     notice, its stamp, COMMIT."""
@@ -97,18 +84,16 @@ def test_a_notice_written_is_stamped_as_handed_over_once(
     with queued.begin() as session:
         session.add(User(id=77, first_name="Amina", language="en"))
     try:
-        with traced(uow.db.engine, tmp_path, monkeypatch) as wire:
-            start = wire.mark()
-            with queued.begin() as session:
-                row = outbox.notify(
-                    session, chat_id=77, key="Welcome back, {name}.", args={"name": "A"}
-                )
-                assert row is not None
-            sent = wire.since(start)
+        start = wire.mark()
+        with queued.begin() as session:
+            row = outbox.notify(
+                session, chat_id=77, key="Welcome back, {name}.", args={"name": "A"}
+            )
+            assert row is not None
+        sent = wire.since(start)
         assert broker.client.llen(f"{namespace}:{DELIVERY_QUEUE}") == 1
-        with uow.db.reading() as session:
-            stored = outbox.load(uow.db, row.id or 0)
-            assert stored is not None and stored.enqueued_at is not None
+        stored = outbox.load(uow.db, row.id or 0)
+        assert stored is not None and stored.enqueued_at is not None  # handed over
     finally:
         broker.flush_all()
         broker.close()
