@@ -177,13 +177,13 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, **options)
         self.outage = Outage(self.url)
-        options = {READ_ONLY: True}
+        reading: dict[str, Any] = {READ_ONLY: True}
         if not self.is_sqlite:
             # At READ COMMITTED each statement reads its own snapshot inside a
             # transaction too: a BEGIN and a ROLLBACK around reads bought nothing but
             # two round trips.
-            options["isolation_level"] = "AUTOCOMMIT"
-        self._reader = self.engine.execution_options(**options)
+            reading["isolation_level"] = "AUTOCOMMIT"
+        self._reader = self.engine.execution_options(**reading)
         #: Run by :meth:`dispose` first: what holds a connection of its own for long
         #: (the chat locks of the update inbox).
         self.closers: list[Callable[[], None]] = []

@@ -4,8 +4,8 @@ and none for the message Telegram returns from a send or an edit.
 aiogram parametrizes ``Response[T]`` on every call and pydantic keeps parametrized
 models in a weak cache, so after each garbage collection the next call built the
 model again: a tenth of a handler's CPU during a vote in the room. Validating the
-message a send returns, which nothing reads, was a fifth of the CPU of a /start;
-refusals are still read in full."""
+message a send returns, which nothing reads, cost some 40 µs a message, more with
+buttons; refusals are still read in full."""
 
 import gc
 from typing import Any

@@ -75,8 +75,7 @@ class UnitOfWork:
         try:
             outbox.stamp_enqueued(self.db, ids, self.clock.now())
         except Exception:
-            # Rows a unit of work wrote carry their stamp already; rows the sweep
-            # handed over keep their old one and are handed over again after the delay.
+            # The sweep's rows keep their old stamp: handed over again after the delay.
             log.warning("%d notifications handed over but not stamped", len(ids))
 
     def _unstamp(self, ids: list[int]) -> None:
