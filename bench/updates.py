@@ -6,8 +6,9 @@ to the sandbox with ``sendMessage``. Flood control is off (``rate_factor=0``).
 
 * baseline: an aiogram ``Dispatcher`` with one ``@router.message()`` handler that
   answers ``message.answer(message.text)``, polled by Majlis's own poll loop
-  (``bot.runtimes.aiogram_runtime.run_polling``, i.e. ``bot.runtimes.common.poll``),
-  the loop Majlis uses, so that only what happens per update differs;
+  (``bot.runtimes.common.poll``, asking ``bot.get_updates`` as aiogram does, which
+  validates each update into aiogram's models), the loop Majlis uses, so that only
+  what happens per update differs;
 * the same echo bot polled by aiogram's ``dp.start_polling``, for comparison;
 * Majlis: ``bot.app.serve_bot`` on a platform from ``bot.platform.open_platform``,
   which takes the updates into the inbox, and in the same process the workers of
@@ -75,10 +76,10 @@ def echo_bot(conn: Connection, params: dict[str, Any]) -> None:
 
 async def _echo_bot(conn: Connection, params: dict[str, Any]) -> None:
     from aiogram import Dispatcher, Router
-    from aiogram.types import Message
+    from aiogram.types import Message, Update
 
-    from bot.runtimes.aiogram_runtime import make_bot, run_polling
-    from bot.runtimes.common import ALLOWED_UPDATES, POLL_TIMEOUT
+    from bot.runtimes.aiogram_runtime import make_bot
+    from bot.runtimes.common import ALLOWED_UPDATES, POLL_TIMEOUT, poll
 
     router = Router(name="echo")
 
@@ -92,12 +93,20 @@ async def _echo_bot(conn: Connection, params: dict[str, Any]) -> None:
     stop = asyncio.Event()
     if params["poll"] == "majlis":
 
-        async def take(updates: list[Any]) -> None:
+        async def fetch(offset: int | None, timeout: int) -> list[Update]:
+            return await bot.get_updates(
+                offset=offset,
+                timeout=timeout,
+                allowed_updates=ALLOWED_UPDATES,
+                request_timeout=timeout + 10,
+            )
+
+        async def take(updates: list[Update]) -> None:
             # Answered before the batch is confirmed, all at once: as Majlis's loop did
             # when it answered updates itself.
             await asyncio.gather(*(dispatcher.feed_update(bot, update) for update in updates))
 
-        polling = asyncio.create_task(run_polling(bot, take, stop))
+        polling = asyncio.create_task(poll(fetch, take, stop=stop))
     else:
         polling = asyncio.create_task(
             dispatcher.start_polling(

@@ -27,13 +27,13 @@ from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    Update,
 )
 from aiohttp import web
 
 from bot.chat import Button, Document, Keyboard
 from bot.runtimes.common import ALLOWED_UPDATES, NotModified, RetryAfter, poll
 from bot.runtimes.startup import api_unreachable, not_an_update, token_refused
+from bot.runtimes.update_json import NotAnUpdate, ReadUpdate, read_update, read_updates
 
 log = logging.getLogger(__name__)
 
@@ -44,30 +44,37 @@ log = logging.getLogger(__name__)
 #: call built the model again (10 % of a handler's CPU during a vote).
 _RESPONSES: dict[Any, Any] = {}
 
-#: Set while :class:`AiogramMessenger` awaits a call whose result it does not read.
-_RESULT_UNREAD: ContextVar[bool] = ContextVar("majlis_result_unread", default=False)
+#: How the result of the call awaited is read: into aiogram's models (the default),
+#: not at all (:class:`AiogramMessenger`'s sends and edits), or as plain JSON (the
+#: updates, which :mod:`bot.runtimes.update_json` reads).
+_MODELS, _UNREAD, _JSON = "models", "unread", "json"
+_RESULT: ContextVar[str] = ContextVar("majlis_result", default=_MODELS)
 
 #: What a successful call whose result is not read returns.
 _DONE: Response[Any] = Response[Any].model_construct(ok=True)
 
 
 class Session(AiohttpSession):
-    """aiogram's HTTP session, with each response model built once per process, and
-    no model built at all for the result of a send or an edit that nobody reads."""
+    """aiogram's HTTP session, with each response model built once per process, no
+    model built at all for the result of a send or an edit that nobody reads, and the
+    updates left as JSON."""
 
     def check_response(
         self, bot: Bot, method: TelegramMethod[Any], status_code: int, content: str
     ) -> Response[Any]:
-        if _RESULT_UNREAD.get() and HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED:
+        reading = _RESULT.get()
+        if reading != _MODELS and HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED:
             # Telegram answers a send or an edit with the whole message, buttons and
             # all; validating it into models cost some 40 µs a message, more with
             # buttons. A refusal, or an answer that is not JSON, is still read in full.
             try:
-                ok = self.json_loads(content).get("ok") is True
+                answer = self.json_loads(content)
             except Exception:  # aiogram's own reading below says what it is
-                ok = False
-            if ok:
-                return _DONE
+                answer = None
+            if isinstance(answer, dict) and answer.get("ok") is True:
+                if reading == _UNREAD:
+                    return _DONE
+                return Response[Any].model_construct(ok=True, result=answer.get("result"))
         returning = method.__returning__
         if returning not in _RESPONSES:
             _RESPONSES[returning] = Response[returning]  # type: ignore[valid-type]
@@ -101,7 +108,7 @@ class AiogramMessenger:
         self.bot = bot
 
     async def _call(self, coro: Any) -> None:
-        unread = _RESULT_UNREAD.set(True)
+        unread = _RESULT.set(_UNREAD)
         try:
             await coro
         except TelegramRetryAfter as flood:
@@ -111,7 +118,7 @@ class AiogramMessenger:
                 raise NotModified() from None
             raise
         finally:
-            _RESULT_UNREAD.reset(unread)
+            _RESULT.reset(unread)
 
     async def send_text(self, chat_id: int, text: str, buttons: Keyboard) -> None:
         await self._call(self.bot.send_message(chat_id, text, reply_markup=markup(buttons)))
@@ -157,18 +164,20 @@ async def publish_commands(bot: Bot, commands: dict[str, dict[str, str]]) -> Non
 
 async def run_polling(
     bot: Bot,
-    take: Callable[[list[Update]], Awaitable[None]],
+    take: Callable[[list[ReadUpdate]], Awaitable[None]],
     stop: asyncio.Event,
     *,
     ready: Callable[[], None] | None = None,
 ) -> None:
-    """Poll until ``stop``, handing each batch to ``take``; ``ready`` is told once the
-    first ``getUpdates`` has answered."""
+    """Poll until ``stop``, handing each batch, read from its JSON
+    (:mod:`bot.runtimes.update_json`), to ``take``; ``ready`` is told once the first
+    ``getUpdates`` has answered."""
     await bot.delete_webhook(drop_pending_updates=False)
 
-    async def fetch(offset: int | None, timeout: int) -> list[Update]:
+    async def fetch(offset: int | None, timeout: int) -> list[ReadUpdate]:
+        reading = _RESULT.set(_JSON)
         try:
-            return await bot.get_updates(
+            updates: Any = await bot.get_updates(
                 offset=offset,
                 timeout=timeout,
                 allowed_updates=ALLOWED_UPDATES,
@@ -176,13 +185,18 @@ async def run_polling(
             )
         except TelegramRetryAfter as flood:
             raise RetryAfter(flood.retry_after) from None
+        finally:
+            _RESULT.reset(reading)
+        if not isinstance(updates, list):
+            raise NotAnUpdate("getUpdates answered with no list of updates")
+        return read_updates(updates)
 
     await poll(fetch, take, stop=stop, ready=ready)
 
 
 async def run_webhook(
     bot: Bot,
-    take: Callable[[list[Update]], Awaitable[None]],
+    take: Callable[[list[ReadUpdate]], Awaitable[None]],
     stop: asyncio.Event,
     *,
     url: str,
@@ -198,10 +212,8 @@ async def run_webhook(
             log.warning("webhook request without the right secret from %s", request.remote)
             return web.Response(status=401, text="Unauthorized")
         try:
-            update = Update.model_validate(
-                await request.json(loads=bot.session.json_loads), context={"bot": bot}
-            )
-        except ValueError as error:  # malformed JSON, and pydantic's ValidationError
+            update = read_update(await request.json(loads=bot.session.json_loads))
+        except ValueError as error:  # malformed JSON, and NotAnUpdate
             return not_an_update(request, error)
         await take([update])
         return web.Response(text="ok")

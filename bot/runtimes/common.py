@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 import redis
 
 from bot.chat import ChatEvent, ChatType, Document, FileRef, Keyboard, Outgoing, Reply, Toast
+from bot.runtimes.update_json import ReadUpdate
 from bot.telegram_api import AsyncRateLimiter, Priority
 
 if TYPE_CHECKING:
@@ -328,8 +329,11 @@ def file_of(message: Any) -> FileRef | None:
 
 
 def event_of(update: Any) -> ChatEvent | None:
-    """The neutral event of an update in either framework, or None for what Majlis does
-    not answer (a channel post, a bot's message, a press on no message)."""
+    """The neutral event of an update in either framework, or read from its JSON
+    (:mod:`bot.runtimes.update_json`), or None for what Majlis does not answer (a
+    channel post, a bot's message, a press on no message)."""
+    if isinstance(update, ReadUpdate):
+        return update.event
     query = getattr(update, "callback_query", None)
     if query is not None:
         return event_from_callback(update.update_id, query)
