@@ -15,8 +15,9 @@ from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import Connection, RowMapping, bindparam, event, insert, select, update
+from sqlalchemy import Connection, RowMapping, any_, bindparam, event, insert, select, update
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col
@@ -68,6 +69,18 @@ SENT_SOME = (
     .values(replies_sent=bindparam("count"))
 )
 SENT_ALL = SENT_SOME.values(replies=None)
+#: On PostgreSQL the ids go as one array (``= ANY``): an expanding ``IN`` is rendered
+#: anew at every execution, a placeholder per id, which for the stamps of a busy
+#: moment (dozens of updates at once) cost more than the rest of the stamp.
+PG_SENT_SOME = (
+    update(PROCESSED)
+    .where(
+        PROCESSED.c.update_id
+        == any_(bindparam("update_ids", type_=postgresql.ARRAY(PROCESSED.c.update_id.type)))
+    )
+    .values(replies_sent=bindparam("count"))
+)
+PG_SENT_ALL = PG_SENT_SOME.values(replies=None)
 
 SOMETHING_WENT_WRONG = N_(
     "Something went wrong on our side and nothing was changed. Please try again in a moment."
@@ -518,20 +531,21 @@ class Engine:
             done = count >= owed.start + len(owed.items)
             alike.setdefault((count, done), []).append(owed.update_id)
         db = self.uow.db
+        sent_all, sent_some = (SENT_ALL, SENT_SOME) if db.is_sqlite else (PG_SENT_ALL, PG_SENT_SOME)
         try:
             if len(alike) == 1 and not db.is_sqlite:
                 # One statement, atomic on its own: on PostgreSQL in autocommit, without
                 # the round trips of a BEGIN and a COMMIT around it.
                 ((count, done), update_ids), *_ = alike.items()
-                with db.engine.connect() as pooled:
-                    pooled.execution_options(isolation_level="AUTOCOMMIT").execute(
-                        SENT_ALL if done else SENT_SOME, {"update_ids": update_ids, "count": count}
+                with db.alone() as connection:
+                    connection.execute(
+                        sent_all if done else sent_some, {"update_ids": update_ids, "count": count}
                     )
                 return
             with db.engine.begin() as connection:
                 for (count, done), update_ids in alike.items():
                     connection.execute(
-                        SENT_ALL if done else SENT_SOME, {"update_ids": update_ids, "count": count}
+                        sent_all if done else sent_some, {"update_ids": update_ids, "count": count}
                     )
         except Exception as error:
             # Sent but not stamped: a redelivery of this update would send it again,

@@ -5,6 +5,7 @@ import enum
 import itertools
 import json
 import logging
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -17,6 +18,7 @@ from bot.engine import Engine, FlowState, Router, Turn
 from models import Conversation, ProcessedUpdate, User
 from models.db import Database
 from tests.conftest import POSTGRES_URL
+from tests.wire import statements, traced
 from workflows.charter.roles import Role
 from workflows.platform import people, unit_of_work
 from workflows.platform.settings import Settings
@@ -177,6 +179,32 @@ def test_a_repeated_update_owes_the_replies_not_yet_sent(engine: Engine, uow: Un
     with uow.db.session() as session:
         user = session.get(User, 501)
         assert user is not None and user.language == "ar"
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL's protocol: set MAJLIS_TEST_DATABASE_URL")
+def test_the_stamps_of_many_updates_are_one_statement_whatever_their_number(
+    engine: Engine, uow: UnitOfWork, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replies sent in a busy moment are stamped together: the ids go as one array, so
+    that the statement is the same for three updates or a hundred (an ``IN`` list was
+    rendered anew, a placeholder per id, at every stamp)."""
+    owed = [engine.answer(event(user_id, text="/start")) for user_id in range(601, 704)]
+    assert all(one.kept for one in owed)
+    with traced(uow.db.engine, tmp_path, monkeypatch) as wire:
+        start = wire.mark()
+        engine.replied_all([(one, len(one.items)) for one in owed[:3]])
+        three = wire.mark()
+        engine.replied_all([(one, len(one.items)) for one in owed[3:]])
+        sent = [
+            statements(wire.between(start, three), width=None),
+            statements(wire.since(three), width=None),
+        ]
+    assert len(sent[0]) == 1 and sent[0] == sent[1], sent
+    with uow.db.session() as session:
+        for one in owed:
+            record = session.get(ProcessedUpdate, one.update_id)
+            assert record is not None
+            assert (record.replies, record.replies_sent) == (None, len(one.items))
 
 
 def test_replies_kept_for_later_come_back_as_they_were() -> None:

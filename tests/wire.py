@@ -68,11 +68,12 @@ def round_trips(trace: str) -> int:
     return sent.count("Sync") + sent.count("Query")
 
 
-def statements(trace: str) -> list[str]:
-    """The statements sent, in order (for an assertion's message)."""
+def statements(trace: str, width: int | None = 120) -> list[str]:
+    """The statements sent, in order, cut to ``width`` characters (for an assertion's
+    message) unless it is None."""
     said = []
     for line in trace.splitlines():
         fields = line.split("\t")
         if line.startswith("F\t") and len(fields) > 3 and fields[2].strip() in ("Query", "Parse"):
-            said.append(fields[3][:120])
+            said.append(fields[3][:width])
     return said
