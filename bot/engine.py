@@ -9,13 +9,14 @@ transaction that also records the update as handled (so a repeated
 import html
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import Connection, RowMapping, any_, bindparam, event, insert, select, update
+from sqlalchemy import Connection, any_, bindparam, event, insert, select, update
+from sqlalchemy import Engine as SAEngine
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -30,7 +31,7 @@ from bot.reasons import sentence_for
 from models import Conversation, ProcessedUpdate, User
 from models.bulk import table_of
 from models.columns import utcnow
-from models.db import unreachable
+from models.db import Direct, unreachable
 from workflows import decisions
 from workflows.charter.errors import IllegalTransition, MajlisError, NotAllowed
 from workflows.charter.roles import Role
@@ -318,15 +319,39 @@ class Router:
         return register
 
 
-def _user_and_seen(connection: Connection, event: ChatEvent) -> tuple[Any, Any]:
+Found = Mapping[Any, Any]
+
+
+def _user_and_seen(connection: Connection, event: ChatEvent) -> tuple[Found | None, Found | None]:
     """The user of ``event`` when known (:data:`USER_AND_SEEN`), and its update's record
-    when it was seen (a row with ``replies`` and ``replies_sent``)."""
+    when it was seen (with ``replies`` and ``replies_sent``)."""
     found = connection.execute(
         USER_AND_SEEN, {"user_id": event.user_id, "update_id": event.update_id}
     ).first()
     if found is None:
-        return None, connection.execute(SEEN, {"update_id": event.update_id}).first()
-    return found, found if found.update_id is not None else None
+        seen = connection.execute(SEEN, {"update_id": event.update_id}).first()
+        return None, None if seen is None else seen._mapping
+    return found._mapping, found._mapping if found.update_id is not None else None
+
+
+class _Direct:
+    """:func:`_user_and_seen` and the record written alone, on PostgreSQL, run on
+    psycopg's connection itself (:class:`models.db.Direct`): the two statements of
+    every turn."""
+
+    def __init__(self, engine: SAEngine) -> None:
+        self.user_and_seen = Direct(USER_AND_SEEN, engine)
+        self.seen = Direct(SEEN, engine)
+        self.record = Direct(RECORD, engine)
+
+    def found(self, connection: Connection, event: ChatEvent) -> tuple[Found | None, Found | None]:
+        rows = self.user_and_seen.rows(
+            connection, {"user_id": event.user_id, "update_id": event.update_id}
+        )
+        if not rows:
+            seen = self.seen.rows(connection, {"update_id": event.update_id})
+            return None, seen[0] if seen else None
+        return rows[0], rows[0] if rows[0]["update_id"] is not None else None
 
 
 #: Set in a session's info once it has used a connection (:meth:`Engine._record`).
@@ -338,7 +363,7 @@ def _began(session: Session, _transaction: Any, _connection: Any) -> None:
     session.info[_BEGAN] = True
 
 
-def _as_loaded(session: Session, row: RowMapping) -> User:
+def _as_loaded(session: Session, row: Found) -> User:
     """The user of ``row`` (:data:`USER_AND_SEEN`) in ``session`` as if the ORM had loaded
     them: persistent, so that what a handler changes is written at the flush. The
     session holds its objects weakly: the caller keeps the user."""
@@ -361,6 +386,7 @@ class Engine:
     ) -> None:
         self.uow = uow
         self.fallback = fallback
+        self._direct = None if uow.db.is_sqlite else _Direct(uow.db.engine)
         #: Fetches a sent file and says what its bytes are (``bot.uploads``); without
         #: it every file stays unchecked, and forms refuse it.
         self.files = files
@@ -416,30 +442,27 @@ class Engine:
         # without reading them again); the record itself is read and written as a row,
         # not an object: the ORM's identity map and flush would cost more than the
         # statements.
-        db = self.uow.db
-        if db.is_sqlite:
+        if self._direct is None:
             with self.uow.begin() as session:
                 found, seen = _user_and_seen(session.connection(), event)
                 if seen is not None:
-                    return self._still_owed(event.update_id, seen.replies, seen.replies_sent)
+                    return self._still_owed(event.update_id, seen["replies"], seen["replies_sent"])
                 return self._handle(session, event, found)
         # On PostgreSQL read in autocommit: a turn that writes nothing but its record (a
         # /start, a menu) then costs two statements, without a BEGIN and a COMMIT.
-        with db.engine.connect() as pooled:
-            found, seen = _user_and_seen(
-                pooled.execution_options(isolation_level="AUTOCOMMIT"), event
-            )
+        with self.uow.db.alone() as connection:
+            found, seen = self._direct.found(connection, event)
         if seen is not None:
-            return self._still_owed(event.update_id, seen.replies, seen.replies_sent)
+            return self._still_owed(event.update_id, seen["replies"], seen["replies_sent"])
         with self.uow.begin() as session:
             return self._handle(session, event, found, alone=True)
 
     def _handle(
-        self, session: Session, event: ChatEvent, found: Any, *, alone: bool = False
+        self, session: Session, event: ChatEvent, found: Found | None, *, alone: bool = False
     ) -> "Owed":
         """Run ``event``'s handler and record the turn (:meth:`_record`); ``found``, the user
         when known."""
-        known = None if found is None else _as_loaded(session, found._mapping)
+        known = None if found is None else _as_loaded(session, found)
         turn = self._turn(session, event, known)
         refusal = self._dispatch(turn)
         if isinstance(refusal, RefusalTold):
@@ -496,9 +519,9 @@ class Engine:
         # Recorded last, so that a concurrent copy of this update (a webhook
         # retried while we work) waits here on the key and is rolled back whole.
         try:
-            if alone and not session.info.get(_BEGAN):
-                with self.uow.db.engine.connect() as pooled:
-                    pooled.execution_options(isolation_level="AUTOCOMMIT").execute(RECORD, values)
+            if alone and self._direct is not None and not session.info.get(_BEGAN):
+                with self.uow.db.alone() as connection:
+                    self._direct.record.rows(connection, values)
             else:
                 session.connection().execute(RECORD, values)
         except IntegrityError:

@@ -2,13 +2,15 @@
 
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import bindparam, insert, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import select
 
 from models import User
-from models.db import PING_AFTER_IDLE_S, Database
+from models.db import PING_AFTER_IDLE_S, Database, Direct, unreachable
 
 
 def test_a_read_does_not_wait_for_a_writer(db: Database) -> None:
@@ -60,3 +62,61 @@ def test_a_connection_the_server_dropped_while_idle_is_replaced_unseen(db: Datab
         session.add(User(id=4, first_name="Layla"))
     with db.reading() as reader:
         assert reader.get(User, 4) is not None
+
+
+def test_a_statement_run_on_the_drivers_connection_reads_and_fails_as_through_sqlalchemy(
+    db: Database,
+) -> None:
+    """PostgreSQL: :class:`Direct` (the statements of every update's turn) converts
+    values by their columns' types, and raises what SQLAlchemy raises: a duplicate key
+    as an IntegrityError, a connection lost under it as the database unreachable, the
+    connection replaced for the next statement."""
+    if db.is_sqlite:
+        pytest.skip("Direct runs on PostgreSQL's driver only")
+    created = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    users = User.__table__  # type: ignore[attr-defined]
+    add = Direct(insert(users), db.engine)
+    read = Direct(
+        select(users.c.id, users.c.created_at).where(users.c.id == bindparam("id")), db.engine
+    )
+    with db.alone() as connection:
+        add.rows(
+            connection,
+            {
+                "id": 5,
+                "first_name": "Huda",
+                "username": None,
+                "language": "ar",
+                "language_chosen": True,
+                "created_at": created,
+            },
+        )
+        assert read.rows(connection, {"id": 5}) == [{"id": 5, "created_at": created}]
+        with pytest.raises(IntegrityError):
+            add.rows(
+                connection,
+                {
+                    "id": 5,
+                    "first_name": "Huda",
+                    "username": None,
+                    "language": "ar",
+                    "language_chosen": True,
+                    "created_at": created,
+                },
+            )
+    with db.reading() as reader:
+        user = reader.get(User, 5)
+        assert user is not None and user.created_at == created
+    with db.alone() as connection:
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        admin = Database(db.url)
+        try:
+            with admin.engine.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        finally:
+            admin.dispose()
+        with pytest.raises(DBAPIError) as lost:
+            read.rows(connection, {"id": 5})
+    assert unreachable(lost.value)
+    with db.alone() as connection:
+        assert read.rows(connection, {"id": 5}) == [{"id": 5, "created_at": created}]
