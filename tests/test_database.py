@@ -51,12 +51,7 @@ def test_a_connection_the_server_dropped_while_idle_is_replaced_unseen(db: Datab
         pytest.skip("SQLite has no server to drop a connection")
     with db.session() as session:
         pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
-    admin = Database(db.url)
-    try:
-        with admin.engine.connect() as other:
-            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-    finally:
-        admin.dispose()
+    terminate(db, pid)  # back in the pool, idle
     time.sleep(PING_AFTER_IDLE_S * 1.5)  # idle long enough to be pinged, as in production
     with db.session() as session:
         session.add(User(id=4, first_name="Layla"))
@@ -74,49 +69,41 @@ def test_a_statement_run_on_the_drivers_connection_reads_and_fails_as_through_sq
     if db.is_sqlite:
         pytest.skip("Direct runs on PostgreSQL's driver only")
     created = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    huda = {
+        "id": 5,
+        "first_name": "Huda",
+        "username": None,
+        "language": "ar",
+        "language_chosen": True,
+        "created_at": created,
+    }
     users = User.__table__  # type: ignore[attr-defined]
     add = Direct(insert(users), db.engine)
     read = Direct(
         select(users.c.id, users.c.created_at).where(users.c.id == bindparam("id")), db.engine
     )
     with db.alone() as connection:
-        add.rows(
-            connection,
-            {
-                "id": 5,
-                "first_name": "Huda",
-                "username": None,
-                "language": "ar",
-                "language_chosen": True,
-                "created_at": created,
-            },
-        )
+        add.rows(connection, huda)
         assert read.rows(connection, {"id": 5}) == [{"id": 5, "created_at": created}]
         with pytest.raises(IntegrityError):
-            add.rows(
-                connection,
-                {
-                    "id": 5,
-                    "first_name": "Huda",
-                    "username": None,
-                    "language": "ar",
-                    "language_chosen": True,
-                    "created_at": created,
-                },
-            )
+            add.rows(connection, huda)
     with db.reading() as reader:
         user = reader.get(User, 5)
         assert user is not None and user.created_at == created
     with db.alone() as connection:
-        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
-        admin = Database(db.url)
-        try:
-            with admin.engine.connect() as other:
-                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        finally:
-            admin.dispose()
+        terminate(db, connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
         with pytest.raises(DBAPIError) as lost:
             read.rows(connection, {"id": 5})
     assert unreachable(lost.value)
     with db.alone() as connection:
         assert read.rows(connection, {"id": 5}) == [{"id": 5, "created_at": created}]
+
+
+def terminate(db: Database, pid: int) -> None:
+    """The server ends the connection of backend ``pid``, as a restart or a network would."""
+    admin = Database(db.url)
+    try:
+        with admin.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        admin.dispose()

@@ -66,22 +66,14 @@ def _event(update_id: int, data: Mapping[str, Any]) -> ChatEvent | None:
 
 def _message(update_id: int, message: Mapping[str, Any]) -> ChatEvent | None:
     chat = _object(message.get("chat"), "message.chat")
-    chat_type = _str(chat, "type", "message.chat")
-    sender = message.get("from")
-    if chat_type == "channel" or sender is None:
+    if _str(chat, "type", "message.chat") == "channel" or message.get("from") is None:
         return None
-    user = _object(sender, "message.from")
+    user = _object(message["from"], "message.from")
     if _bool(user, "is_bot", "message.from"):
         return None
     return ChatEvent(
         update_id=update_id,
-        user_id=_int(user, "id", "message.from"),
-        first_name=_str(user, "first_name", "message.from"),
-        username=_optional_str(user, "username", "message.from"),
-        language_code=_optional_str(user, "language_code", "message.from"),
-        chat_id=_int(chat, "id", "message.chat"),
-        chat_type=cast(ChatType, chat_type),
-        chat_title=_optional_str(chat, "title", "message.chat") or "",
+        **_who_and_where(user, "message.from", chat, "message.chat"),
         text=_optional_str(message, "text", "message")
         or _optional_str(message, "caption", "message"),
         file=_file(message),
@@ -96,17 +88,26 @@ def _press(update_id: int, query: Mapping[str, Any]) -> ChatEvent | None:
     user = _object(query.get("from"), "callback_query.from")
     return ChatEvent(
         update_id=update_id,
-        user_id=_int(user, "id", "callback_query.from"),
-        first_name=_str(user, "first_name", "callback_query.from"),
-        username=_optional_str(user, "username", "callback_query.from"),
-        language_code=_optional_str(user, "language_code", "callback_query.from"),
-        chat_id=_int(chat, "id", "callback_query.message.chat"),
-        chat_type=cast(ChatType, _str(chat, "type", "callback_query.message.chat")),
-        chat_title=_optional_str(chat, "title", "callback_query.message.chat") or "",
+        **_who_and_where(user, "callback_query.from", chat, "callback_query.message.chat"),
         callback_data=_optional_str(query, "data", "callback_query") or "",
         callback_id=_str(query, "id", "callback_query"),
         message_id=_int(message, "message_id", "callback_query.message"),
     )
+
+
+def _who_and_where(
+    user: Mapping[str, Any], user_is: str, chat: Mapping[str, Any], chat_is: str
+) -> dict[str, Any]:
+    """The :class:`ChatEvent` fields of the person and of the chat."""
+    return {
+        "user_id": _int(user, "id", user_is),
+        "first_name": _str(user, "first_name", user_is),
+        "username": _optional_str(user, "username", user_is),
+        "language_code": _optional_str(user, "language_code", user_is),
+        "chat_id": _int(chat, "id", chat_is),
+        "chat_type": cast(ChatType, _str(chat, "type", chat_is)),
+        "chat_title": _optional_str(chat, "title", chat_is) or "",
+    }
 
 
 def _file(message: Mapping[str, Any]) -> FileRef | None:
@@ -143,9 +144,7 @@ def _object(value: object, what: str) -> Mapping[str, Any]:
 
 
 def _int(data: Mapping[str, Any], key: str, what: str) -> int:
-    value = data.get(key)
-    if type(value) is not int:
-        raise NotAnUpdate(f"{what}.{key} is not an integer")
+    value: int = _checked(data, key, what, int, "an integer")
     return value
 
 
@@ -154,9 +153,7 @@ def _optional_int(data: Mapping[str, Any], key: str, what: str) -> int | None:
 
 
 def _str(data: Mapping[str, Any], key: str, what: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str):
-        raise NotAnUpdate(f"{what}.{key} is not a string")
+    value: str = _checked(data, key, what, str, "a string")
     return value
 
 
@@ -165,7 +162,13 @@ def _optional_str(data: Mapping[str, Any], key: str, what: str) -> str | None:
 
 
 def _bool(data: Mapping[str, Any], key: str, what: str) -> bool:
+    value: bool = _checked(data, key, what, bool, "true or false")
+    return value
+
+
+def _checked(data: Mapping[str, Any], key: str, what: str, kind: type, named: str) -> Any:
     value = data.get(key)
-    if not isinstance(value, bool):
-        raise NotAnUpdate(f"{what}.{key} is not true or false")
+    # JSON's true and false are no integers, though Python's bool is one.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise NotAnUpdate(f"{what}.{key} is not {named}")
     return value
