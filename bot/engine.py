@@ -322,36 +322,45 @@ class Router:
 Found = Mapping[Any, Any]
 
 
-def _user_and_seen(connection: Connection, event: ChatEvent) -> tuple[Found | None, Found | None]:
+#: The first row of a statement run with its parameters, or None.
+FirstRow = Callable[[Any, dict[str, Any]], Found | None]
+
+
+def _user_and_seen(first: FirstRow, event: ChatEvent) -> tuple[Found | None, Found | None]:
     """The user of ``event`` when known (:data:`USER_AND_SEEN`), and its update's record
     when it was seen (with ``replies`` and ``replies_sent``)."""
-    found = connection.execute(
-        USER_AND_SEEN, {"user_id": event.user_id, "update_id": event.update_id}
-    ).first()
+    found = first(USER_AND_SEEN, {"user_id": event.user_id, "update_id": event.update_id})
     if found is None:
-        seen = connection.execute(SEEN, {"update_id": event.update_id}).first()
-        return None, None if seen is None else seen._mapping
-    return found._mapping, found._mapping if found.update_id is not None else None
+        return None, first(SEEN, {"update_id": event.update_id})
+    return found, found if found["update_id"] is not None else None
+
+
+def _first_through(connection: Connection) -> FirstRow:
+    """:data:`FirstRow` through SQLAlchemy's execution of the statement."""
+
+    def first(statement: Any, parameters: dict[str, Any]) -> Found | None:
+        row = connection.execute(statement, parameters).first()
+        return None if row is None else row._mapping
+
+    return first
 
 
 class _Direct:
-    """:func:`_user_and_seen` and the record written alone, on PostgreSQL, run on
-    psycopg's connection itself (:class:`models.db.Direct`): the two statements of
-    every turn."""
+    """The statements of every turn on PostgreSQL (:func:`_user_and_seen`'s, and the
+    record written alone) run on psycopg's connection itself
+    (:class:`models.db.Direct`)."""
 
     def __init__(self, engine: SAEngine) -> None:
-        self.user_and_seen = Direct(USER_AND_SEEN, engine)
-        self.seen = Direct(SEEN, engine)
+        self.statements = {
+            statement: Direct(statement, engine) for statement in (USER_AND_SEEN, SEEN)
+        }
         self.record = Direct(RECORD, engine)
 
-    def found(self, connection: Connection, event: ChatEvent) -> tuple[Found | None, Found | None]:
-        rows = self.user_and_seen.rows(
-            connection, {"user_id": event.user_id, "update_id": event.update_id}
-        )
-        if not rows:
-            seen = self.seen.rows(connection, {"update_id": event.update_id})
-            return None, seen[0] if seen else None
-        return rows[0], rows[0] if rows[0]["update_id"] is not None else None
+    def first_on(self, connection: Connection) -> FirstRow:
+        def first(statement: Any, parameters: dict[str, Any]) -> Found | None:
+            return next(iter(self.statements[statement].rows(connection, parameters)), None)
+
+        return first
 
 
 #: Set in a session's info once it has used a connection (:meth:`Engine._record`).
@@ -444,14 +453,14 @@ class Engine:
         # statements.
         if self._direct is None:
             with self.uow.begin() as session:
-                found, seen = _user_and_seen(session.connection(), event)
+                found, seen = _user_and_seen(_first_through(session.connection()), event)
                 if seen is not None:
                     return self._still_owed(event.update_id, seen["replies"], seen["replies_sent"])
                 return self._handle(session, event, found)
         # On PostgreSQL read in autocommit: a turn that writes nothing but its record (a
         # /start, a menu) then costs two statements, without a BEGIN and a COMMIT.
         with self.uow.db.alone() as connection:
-            found, seen = self._direct.found(connection, event)
+            found, seen = _user_and_seen(self._direct.first_on(connection), event)
         if seen is not None:
             return self._still_owed(event.update_id, seen["replies"], seen["replies_sent"])
         with self.uow.begin() as session:

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import select
 
 from models import User
+from models.bulk import table_of
 from models.db import PING_AFTER_IDLE_S, Database, Direct, unreachable
 
 
@@ -77,7 +78,7 @@ def test_a_statement_run_on_the_drivers_connection_reads_and_fails_as_through_sq
         "language_chosen": True,
         "created_at": created,
     }
-    users = User.__table__  # type: ignore[attr-defined]
+    users = table_of(User)
     add = Direct(insert(users), db.engine)
     read = Direct(
         select(users.c.id, users.c.created_at).where(users.c.id == bindparam("id")), db.engine
