@@ -387,14 +387,27 @@ class Handlers:
         messenger = self.sender.messenger
         assert messenger is not None
         try:
-            for event, owed, pressed in answered.replies:
+            final = len(answered.replies) - 1
+            for index, (event, owed, pressed) in enumerate(answered.replies):
                 try:
-                    await send_owed(self.engine, messenger, event, owed, pressed=pressed)
+                    # The last update's last stamp goes with the rows' deletion (_sent),
+                    # the next statement anyway: one round trip, and a thread, less.
+                    await send_owed(
+                        self.engine,
+                        messenger,
+                        event,
+                        owed,
+                        pressed=pressed,
+                        stamp_last=index < final,
+                    )
                 except Exception:
                     # As when the bot answered updates itself: what could not be sent
                     # after a few tries is given up, so that one bad update does not
                     # stop the chat.
                     log.exception("update %s: the answer could not be sent", event.update_id)
+                else:
+                    if index == final and owed.kept:
+                        answered.out = inbox.Answered(owed.update_id, owed.start + len(owed.items))
         finally:
             try:
                 await asyncio.get_running_loop().run_in_executor(
@@ -508,6 +521,9 @@ class _Answered:
         self.update_ids: list[int] = []
         #: The event, what it owes, and whether its press was answered already.
         self.replies: list[tuple[ChatEvent, Owed, bool]] = []
+        #: The last update, once all its replies are out and their stamp is not yet
+        #: written: stamped as its rows leave the inbox.
+        self.out: inbox.Answered | None = None
 
     def add(self, update_id: int, event: ChatEvent, owed: "Owed", pressed: bool) -> None:
         self.last = update_id
@@ -519,12 +535,12 @@ class _Answered:
         return any(owed.items for _, owed, _ in self.replies)
 
     def done(self, chat: inbox.Chat) -> None:
-        chat.done(self.update_ids)
+        chat.done(self.update_ids, answered=self.out)
 
     def done_then_waiting(self, chat: inbox.Chat) -> list[inbox.Waiting]:
         """:meth:`done`, and the chat's updates after these read (one connection)."""
         assert self.last is not None
-        return chat.done_then_waiting(self.update_ids, after=self.last)
+        return chat.done_then_waiting(self.update_ids, after=self.last, answered=self.out)
 
 
 #: Redelivered when its worker dies; a failure is retried (the rows wait in the inbox).

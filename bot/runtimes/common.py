@@ -135,7 +135,13 @@ def said_toast(owed: Owed) -> Toast | None:
 
 
 async def send_owed(
-    engine: Engine, messenger: Messenger, event: ChatEvent, owed: Owed, *, pressed: bool = False
+    engine: Engine,
+    messenger: Messenger,
+    event: ChatEvent,
+    owed: Owed,
+    *,
+    pressed: bool = False,
+    stamp_last: bool = True,
 ) -> None:
     """Send what ``event`` owes (``Engine.answer``), stamping the messages as they go out.
 
@@ -143,7 +149,9 @@ async def send_owed(
     limits; a handler killed before they are all out leaves the update in the
     inbox, and the next handler sends the rest. A button press is answered
     whatever happens to the rest, so that its spinner never hangs; with ``pressed``
-    it has been answered already (:func:`said_toast`).
+    it has been answered already (:func:`said_toast`). Without ``stamp_last`` the
+    stamp of the last reply is the caller's, once this returns (``bot.intake`` writes
+    it with the update's deletion from the inbox).
     """
     last = owed.start + len(owed.items)
     toast = None if pressed else next((i for i in owed.items if isinstance(i, Toast)), None)
@@ -157,7 +165,10 @@ async def send_owed(
                 await _send(messenger, event, item)
             # An edit made twice changes nothing and a press answered twice is refused,
             # so only a new message, and the last item, costs a statement.
-            if owed.kept and (position == last or not (isinstance(item, Toast) or item.edit)):
+            if position == last:
+                if owed.kept and stamp_last:
+                    await _stamps_of(engine).stamp(owed, position)
+            elif owed.kept and not (isinstance(item, Toast) or item.edit):
                 await _stamps_of(engine).stamp(owed, position)
     finally:
         if toast is not None:

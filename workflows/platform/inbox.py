@@ -44,7 +44,7 @@ from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import Connection, Engine, bindparam, delete, func, select, text, update
 from sqlmodel import Session
 
-from models import InboxUpdate
+from models import InboxUpdate, ProcessedUpdate
 from models.bulk import insert_many, table_of
 from models.db import Database
 from workflows.platform.queue import FOLLOW_UP_QUEUE, TYPED_QUEUE, UPDATES_QUEUE, enqueue_many
@@ -94,6 +94,17 @@ DONE = delete(INBOX).where(INBOX.c.update_id.in_(bindparam("update_ids", expandi
 #: the rows read come after those deleted, so that the read, which does not see the
 #: deletion, finds the same rows as a read after it.
 DONE_THEN_WAITING = WAITING.add_cte(DONE.cte("done"))
+PROCESSED = table_of(ProcessedUpdate)
+#: An update whose replies are all out: its record forgets them, as the engine's stamp
+#: of its last reply does (``bot.engine``). Written with its row's deletion, the stamp
+#: costs no round trip of its own, and comes at the same moment: once the reply is out.
+ANSWERED = (
+    update(PROCESSED)
+    .where(PROCESSED.c.update_id == bindparam("answered_id"))
+    .values(replies=None, replies_sent=bindparam("answered_count"))
+)
+#: :data:`ANSWERED` with :data:`DONE_THEN_WAITING`, on PostgreSQL in one statement.
+ANSWERED_DONE_THEN_WAITING = DONE_THEN_WAITING.add_cte(ANSWERED.cte("answered"))
 
 
 # ---- sealing ------------------------------------------------------------------------------
@@ -406,6 +417,18 @@ class Waiting:
     sealed: bytes
 
 
+@dataclass(frozen=True)
+class Answered:
+    """An update whose ``count`` replies are all out (:data:`ANSWERED`)."""
+
+    update_id: int
+    count: int
+
+    @property
+    def parameters(self) -> dict[str, int]:
+        return {"answered_id": self.update_id, "answered_count": self.count}
+
+
 class Chat:
     """A chat taken by this handler: its waiting rows read and deleted, each statement on
     a connection of the pool and committed at once (on PostgreSQL in autocommit: no
@@ -420,18 +443,28 @@ class Chat:
         with self.db.alone() as connection:
             return self._waiting(connection, after, limit)
 
-    def done(self, update_ids: Sequence[int]) -> None:
-        if update_ids:
-            with self.db.alone() as connection:
+    def done(self, update_ids: Sequence[int], *, answered: Answered | None = None) -> None:
+        """``update_ids`` leave the inbox; ``answered``, an update whose replies are all
+        out, is stamped so first (:data:`ANSWERED`)."""
+        if not update_ids and answered is None:
+            return
+        with self.db.alone() as connection:
+            if answered is not None:
+                connection.execute(ANSWERED, answered.parameters)
+            if update_ids:
                 connection.execute(DONE, {"update_ids": list(update_ids)})
 
-    def done_then_waiting(self, update_ids: Sequence[int], *, after: int) -> list[Waiting]:
+    def done_then_waiting(
+        self, update_ids: Sequence[int], *, after: int, answered: Answered | None = None
+    ) -> list[Waiting]:
         """:meth:`done`, then :meth:`waiting` after ``after``, on one connection (on
         SQLite in one transaction, on PostgreSQL in one statement): the handler of a
         chat whose answers are out looks at once for what came meanwhile."""
         with self.db.alone() as connection:
             if update_ids and not self.db.is_sqlite and max(update_ids) <= after:
-                return self._waiting(connection, after, BATCH, done=update_ids)
+                return self._waiting(connection, after, BATCH, done=update_ids, answered=answered)
+            if answered is not None:
+                connection.execute(ANSWERED, answered.parameters)
             if update_ids:
                 connection.execute(DONE, {"update_ids": list(update_ids)})
             return self._waiting(connection, after, BATCH)
@@ -443,13 +476,19 @@ class Chat:
         limit: int,
         *,
         done: Sequence[int] = (),
+        answered: Answered | None = None,
     ) -> list[Waiting]:
         parameters: dict[str, Any] = {
             "chat_id": self.chat_id,
             "after": _BEFORE_ALL if after is None else after,
             "limit": limit,
         }
-        if done:
+        if done and answered is not None:
+            rows = connection.execute(
+                ANSWERED_DONE_THEN_WAITING,
+                {**parameters, "update_ids": list(done), **answered.parameters},
+            )
+        elif done:
             rows = connection.execute(DONE_THEN_WAITING, {**parameters, "update_ids": list(done)})
         else:
             rows = connection.execute(WAITING, parameters)
