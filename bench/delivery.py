@@ -1,7 +1,8 @@
 """Deliveries per second: Majlis's outbox next to a bare Dramatiq no-op actor.
 
 Same Redis, same broker settings (``workflows.platform.queue.make_broker``), same number of
-worker threads and the same ``worker_timeout`` (100 ms) for all:
+worker threads and the same ``worker_timeout`` (500 ms, that of Majlis's workers of
+notices) for all:
 
 * baseline: a Dramatiq actor that only counts its calls, N messages sent to it;
 * Majlis: N notifications written with ``workflows.platform.outbox.notify`` inside one
@@ -71,7 +72,7 @@ def dramatiq_noop(conn: Connection, params: dict[str, Any]) -> None:
     import dramatiq
     from dramatiq import Worker
 
-    from workflows.platform.queue import DELIVERY_QUEUE, WORKER_TIMEOUT_MS, make_broker
+    from workflows.platform.queue import DELIVERY_QUEUE, JOBS_WORKER_TIMEOUT_MS, make_broker
 
     broker = make_broker(params["redis_url"], namespace=params["namespace"])
     done = threading.Condition()
@@ -84,7 +85,7 @@ def dramatiq_noop(conn: Connection, params: dict[str, Any]) -> None:
             done.notify_all()
 
     actor = dramatiq.actor(broker=broker, actor_name="noop", queue_name=DELIVERY_QUEUE)(noop)
-    worker = Worker(broker, worker_threads=params["threads"], worker_timeout=WORKER_TIMEOUT_MS)
+    worker = Worker(broker, worker_threads=params["threads"], worker_timeout=JOBS_WORKER_TIMEOUT_MS)
     worker.start()
     try:
 

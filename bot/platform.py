@@ -29,6 +29,7 @@ from models.migrate import revisions
 from workflows.platform.clock import Clock
 from workflows.platform.queue import (
     FOLLOW_UP_QUEUE,
+    JOBS_WORKER_TIMEOUT_MS,
     QUEUES,
     TYPED_QUEUE,
     UPDATES_QUEUE,
@@ -293,7 +294,7 @@ def start_worker(
             platform.broker,
             queues=group,
             worker_threads=threads,
-            worker_timeout=WORKER_TIMEOUT_MS,
+            worker_timeout=WORKER_TIMEOUT_MS if UPDATES_QUEUE in group else JOBS_WORKER_TIMEOUT_MS,
         )
         for group in worker_queues(queues)
     ]

@@ -45,12 +45,19 @@ QUEUES = (UPDATES_QUEUE, DELIVERY_QUEUE, DEFAULT_QUEUE)
 HEARTBEAT_TIMEOUT_MS = 5_000
 HEARTBEAT_EVERY_S = 1.0
 #: Out of a million fetches, how many run the maintenance pass that requeues a
-#: dead worker's messages. With fetches every 100 ms per queue this is about
-#: once every second or two instead of Dramatiq's once every few minutes.
-MAINTENANCE_CHANCE = 50_000
-#: How long an idle worker waits on an empty queue before looking again; short
-#: waits cut the pick-up latency from about 350 ms to about 30 ms.
+#: dead worker's messages of the queue fetched from. With an idle queue looked at
+#: every 250 to 500 ms (:data:`JOBS_WORKER_TIMEOUT_MS`) this is about once every
+#: second or two instead of Dramatiq's once every few minutes.
+MAINTENANCE_CHANCE = 200_000
+#: How long an idle worker of updates waits on an empty queue before looking again;
+#: short waits cut the pick-up latency of what a person sent from about 350 ms to
+#: about 30 ms.
 WORKER_TIMEOUT_MS = 100
+#: The same for the workers of notices and workflow jobs, which nobody watches being
+#: picked up. Every wait ends in a look at Redis and a thread woken, for each queue
+#: and its delay queue and each worker thread: at 100 ms these kept an idle worker
+#: process busy a tenth of a processor.
+JOBS_WORKER_TIMEOUT_MS = 500
 
 
 def make_broker(
