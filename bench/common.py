@@ -293,12 +293,18 @@ def cpu_seconds() -> float:
 
 def process_cpu_seconds(pid: int) -> float | None:
     """CPU time (user + system) of another process so far, from /proc; None elsewhere."""
+    split = process_cpu_split(pid)
+    return None if split is None else sum(split)
+
+
+def process_cpu_split(pid: int) -> tuple[float, float] | None:
+    """User and system CPU time of another process so far, from /proc; None elsewhere."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
     ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
+    return int(fields[11]) / ticks, int(fields[12]) / ticks
 
 
 # ---- results -------------------------------------------------------------------------------

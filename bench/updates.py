@@ -54,7 +54,7 @@ from bench.common import (
     positive,
     print_machine,
     print_table,
-    process_cpu_seconds,
+    process_cpu_split,
     redis_server,
     start_profiler,
     stop_profiler,
@@ -259,7 +259,7 @@ async def _drive(
                 world.user_send(world.user(user_id), user_id, text=COMMAND)
         before = world.last_seq
     finally:
-        own_cpu, bot_cpu = cpu_seconds(), process_cpu_seconds(child.pid)
+        own_cpu, bot_cpu = cpu_seconds(), process_cpu_split(child.pid)
         started = time.perf_counter()
         os.kill(child.pid, signal.SIGCONT)
     profiler = start_profiler(args.py_spy, system, child.pid)
@@ -277,7 +277,7 @@ async def _drive(
             await child.receive(1)
         await asyncio.sleep(0.005)
     seconds = time.perf_counter() - started
-    bot_cpu_after = process_cpu_seconds(child.pid)
+    bot_cpu_after = process_cpu_split(child.pid)
     sandbox_cpu = cpu_seconds() - own_cpu
     await stop_profiler(profiler)
 
@@ -286,13 +286,12 @@ async def _drive(
     wrong = _unexpected(account, ids, _expected(system))
     if wrong:
         print(f"warning: {system}: {wrong} replies were not the expected answer", file=sys.stderr)
-    return Run(
-        count=total,
-        seconds=seconds,
-        cpu=None if bot_cpu is None or bot_cpu_after is None else bot_cpu_after - bot_cpu,
-        rss_kib=done["rss_kib"],
-        extra={"sandbox_cpu": sandbox_cpu, "wrong": wrong},
-    )
+    extra = {"sandbox_cpu": sandbox_cpu, "wrong": wrong}
+    cpu = None
+    if bot_cpu is not None and bot_cpu_after is not None:
+        cpu = sum(bot_cpu_after) - sum(bot_cpu)
+        extra["system_cpu"] = bot_cpu_after[1] - bot_cpu[1]
+    return Run(count=total, seconds=seconds, cpu=cpu, rss_kib=done["rss_kib"], extra=extra)
 
 
 def _bot_messages(account: Any, chat_ids: list[int]) -> list[Any]:
@@ -351,6 +350,10 @@ async def run(args: argparse.Namespace) -> list[Row]:
     for row in table:
         sandbox_cpu = row.median(lambda run: run.extra["sandbox_cpu"])
         print(f"sandbox and users, CPU s while measuring {row.name}: {sandbox_cpu:.2f}")
+    for row in table:
+        system = row.median(lambda run: run.extra.get("system_cpu"))
+        if system is not None:
+            print(f"of the bot's CPU s while measuring {row.name}, system time: {system:.2f}")
     print(f"peak RSS of this process (sandbox and users): {peak_rss_kib() / 1024:.0f} MiB")
     return table
 
