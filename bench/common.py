@@ -25,7 +25,7 @@ import tempfile
 import time
 import traceback
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from multiprocessing.connection import Connection
@@ -193,6 +193,39 @@ def fresh_database(base_url: str | None, folder: Path) -> Iterator[str]:
 
 
 # ---- child processes -----------------------------------------------------------------------
+
+#: ``python`` arguments that run the ``majlis`` command of this checkout.
+MAJLIS = ["-c", "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))"]
+
+
+def environment(**majlis: str) -> dict[str, str]:
+    """This environment without any MAJLIS_ setting of the caller's, plus ``majlis``
+    (``data_dir="..."`` is ``MAJLIS_DATA_DIR``), with this checkout on the path."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MAJLIS_")}
+    root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    env.update({f"MAJLIS_{key.upper()}": value for key, value in majlis.items()})
+    return env
+
+
+@contextlib.asynccontextmanager
+async def python_process(argv: list[str], env: dict[str, str], log: Path) -> AsyncIterator[Any]:
+    """This Python running ``argv`` for the length of the block, its stdout a pipe and its
+    stderr appended to ``log``; stopped with SIGTERM (killed after a minute) at the end."""
+    with log.open("ab") as sink:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, *argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=sink
+        )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.communicate(), timeout=60)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
 
 
 class ChildFailed(Exception):

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import signal
 import statistics
 import sys
 import tempfile
@@ -31,23 +29,26 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
+    MAJLIS,
     ChildFailed,
     add_common_arguments,
     command,
     database_kind,
     drop_namespace,
+    environment,
     fresh_database,
     interleave,
     new_namespace,
     positive,
     print_machine,
     process_cpu_seconds,
+    python_process,
     redis_server,
 )
 
 BARE = "bare Dramatiq worker, Dramatiq's defaults (baseline)"
-MAJLIS = "majlis worker"
-SYSTEMS = [BARE, MAJLIS]
+WORKER = "majlis worker"
+SYSTEMS = [BARE, WORKER]
 #: The bare worker: the same queues and threads as ``majlis worker``, Dramatiq's own
 #: ``worker_timeout``; it says "ready" once its threads run.
 BARE_WORKER = """
@@ -65,49 +66,33 @@ threading.Event().wait()
 """
 
 
-def _environment(**majlis: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MAJLIS_")}
-    root = str(Path(__file__).resolve().parents[1])
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
-    env.update({f"MAJLIS_{key.upper()}": value for key, value in majlis.items()})
-    return env
-
-
 async def _idle_cpu(argv: list[str], env: dict[str, str], ready: str, args: Any) -> float:
     """CPU ms per second of the process of ``argv`` once it printed ``ready``."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *argv,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    with tempfile.TemporaryDirectory(prefix="majlis-bench-idle-") as folder:
+        log = Path(folder) / "stderr.log"
+        async with python_process(argv, env, log) as process:
+            assert process.stdout is not None
+            deadline = time.monotonic() + args.timeout
+            while ready not in (line := await _line(process, deadline)):
+                if not line:
+                    raise ChildFailed(f"ended before its ready line: {log.read_text()[-2000:]}")
+            await asyncio.sleep(args.settle)
+            before, started = process_cpu_seconds(process.pid), time.monotonic()
+            await asyncio.sleep(args.seconds)
+            after, seconds = process_cpu_seconds(process.pid), time.monotonic() - started
+    if before is None or after is None:
+        raise ChildFailed("no /proc here to read a process's CPU time from")
+    return (after - before) * 1000 / seconds
+
+
+async def _line(process: Any, deadline: float) -> str:
     try:
-        assert process.stdout is not None
-        deadline = time.monotonic() + args.timeout
-        while True:
-            line = await asyncio.wait_for(
-                process.stdout.readline(), timeout=max(deadline - time.monotonic(), 0.01)
-            )
-            if not line:
-                raise ChildFailed(f"{argv[:2]} ended (exit {await process.wait()}) before ready")
-            if ready in line.decode():
-                break
-        await asyncio.sleep(args.settle)
-        before, started = process_cpu_seconds(process.pid), time.monotonic()
-        await asyncio.sleep(args.seconds)
-        after, seconds = process_cpu_seconds(process.pid), time.monotonic() - started
-        if before is None or after is None:
-            raise ChildFailed("no /proc here to read a process's CPU time from")
-        return (after - before) * 1000 / seconds
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.communicate(), timeout=60)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+        raw = await asyncio.wait_for(
+            process.stdout.readline(), timeout=max(deadline - time.monotonic(), 0.01)
+        )
+    except TimeoutError:
+        raise ChildFailed("no ready line in time") from None
+    return str(raw.decode())
 
 
 async def measure(system: str, args: argparse.Namespace, redis_url: str) -> float:
@@ -115,12 +100,12 @@ async def measure(system: str, args: argparse.Namespace, redis_url: str) -> floa
     try:
         if system == BARE:
             argv = ["-c", BARE_WORKER, redis_url, namespace, str(args.threads)]
-            return await _idle_cpu(argv, _environment(), "ready", args)
+            return await _idle_cpu(argv, environment(), "ready", args)
         with (
             tempfile.TemporaryDirectory(prefix="majlis-bench-") as folder,
             fresh_database(args.database_url, Path(folder)) as database_url,
         ):
-            env = _environment(
+            env = environment(
                 data_dir=str(Path(folder) / "data"),
                 database_url=database_url,
                 redis_url=redis_url,
@@ -128,12 +113,12 @@ async def measure(system: str, args: argparse.Namespace, redis_url: str) -> floa
                 worker_threads=str(args.threads),
             )
             migrate = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "db", "upgrade", env=env,
+                sys.executable, *MAJLIS, "db", "upgrade", env=env,
                 stdout=asyncio.subprocess.DEVNULL,
             )  # fmt: skip
             if await migrate.wait():
                 raise ChildFailed("majlis db upgrade failed")
-            return await _idle_cpu(["-m", "bot.cli", "worker"], env, "worker:", args)
+            return await _idle_cpu([*MAJLIS, "worker"], env, "worker:", args)
     finally:
         drop_namespace(redis_url, namespace)
 

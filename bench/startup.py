@@ -31,28 +31,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import re
-import signal
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bench.common import (
+    MAJLIS,
     ChildFailed,
     command,
     database_kind,
     drop_namespace,
+    environment,
     fresh_database,
     new_namespace,
     positive,
     print_machine,
     process_cpu_seconds,
+    python_process,
 )
 
 RUN_FRESH = "majlis run, new data folder"
@@ -107,8 +107,6 @@ async def main(token, where):
 asyncio.run(main(sys.argv[1], sys.argv[2]))
 """
 
-MAJLIS = ["-c", "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))"]
-
 
 @dataclass
 class Start:
@@ -160,33 +158,6 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _environment(**majlis: str) -> dict[str, str]:
-    """This environment without any MAJLIS_ setting of the caller's, plus ``majlis``."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MAJLIS_")}
-    root = str(Path(__file__).resolve().parents[1])
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
-    env.update({f"MAJLIS_{key.upper()}": value for key, value in majlis.items()})
-    return env
-
-
-@contextlib.asynccontextmanager
-async def _process(argv: list[str], env: dict[str, str], log: Path) -> AsyncIterator[Any]:
-    with log.open("ab") as sink:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, *argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=sink
-        )
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.communicate(), timeout=60)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-
-
 async def _ready_line(
     process: Any, pattern: re.Pattern[str] | str, log: Path, timeout: float
 ) -> str:
@@ -223,16 +194,16 @@ async def measure_run(
     port = _free_port()
     log = data.parent / "output.log"
     if system == RUN_BASELINE:
-        argv, env = ["-c", BARE_BOT, TOKEN, str(port)], _environment()
+        argv, env = ["-c", BARE_BOT, TOKEN, str(port)], environment()
     else:
         settings = {"data_dir": str(data), "sandbox_port": str(port)}
         settings["database_url"] = database_url
         if redis:
             settings["redis_url"] = redis
             settings["redis_namespace"] = args.namespace
-        argv, env = [*MAJLIS, "run"], _environment(**settings)
+        argv, env = [*MAJLIS, "run"], environment(**settings)
     started = time.perf_counter()
-    async with _process(argv, env, log) as process:
+    async with python_process(argv, env, log) as process:
         line = await _ready_line(process, READY_RUN, log, args.timeout)
         ready = time.perf_counter() - started
         shown = READY_RUN.fullmatch(line)
@@ -255,7 +226,7 @@ async def measure_bot(
 
     log = Path(args.folder) / "output.log"
     if system == BOT_BASELINE:
-        argv, env = ["-c", BARE_BOT, TOKEN, sandbox.api_root], _environment()
+        argv, env = ["-c", BARE_BOT, TOKEN, sandbox.api_root], environment()
     else:
         settings = {
             "data_dir": str(Path(args.folder) / "data"),
@@ -266,21 +237,23 @@ async def measure_bot(
         if redis:
             settings["redis_url"] = redis
             settings["redis_namespace"] = args.namespace
-        argv, env = [*MAJLIS, "bot"], _environment(**settings)
+        argv, env = [*MAJLIS, "bot"], environment(**settings)
     async with contextlib.AsyncExitStack() as stack:
         if system != BOT_BASELINE:
             # The workers answer what the bot takes in; they run already, as in
             # production, where the bot is what restarts (started first, so that the
             # bot finds the embedded Valkey they started, if any).
             handlers = await stack.enter_async_context(
-                _process([*MAJLIS, "worker", "--queues", "updates", "--no-scheduler"], env, log)
+                python_process(
+                    [*MAJLIS, "worker", "--queues", "updates", "--no-scheduler"], env, log
+                )
             )
             await _ready_line(handlers, READY_WORKER, log, args.timeout)
         client = await stack.enter_async_context(SandboxClient(sandbox.url))
         user = await client.create_user("Huda")
         await user.send("/start")
         started = time.perf_counter()
-        async with _process(argv, env, log) as process:
+        async with python_process(argv, env, log) as process:
             answered = asyncio.ensure_future(user.wait_for(lambda m: True, timeout=args.timeout))
             try:
                 await _ready_line(process, READY_BOT, log, args.timeout)
