@@ -27,6 +27,7 @@ import dramatiq
 from bot.chat import ChatEvent, Reply, event_from_json, event_to_json
 from bot.i18n import text_for
 from bot.runtimes.common import (
+    STAMPS,
     Messenger,
     answer_press,
     paced,
@@ -390,8 +391,8 @@ class Handlers:
             final = len(answered.replies) - 1
             for index, (event, owed, pressed) in enumerate(answered.replies):
                 try:
-                    # The last update's last stamp goes with the rows' deletion (_sent),
-                    # the next statement anyway: one round trip, and a thread, less.
+                    # The last update's last stamp goes with the rows' deletion (_done),
+                    # the next statement anyway: one round trip less.
                     await send_owed(
                         self.engine,
                         messenger,
@@ -409,36 +410,53 @@ class Handlers:
                     if index == final and owed.kept:
                         answered.out = inbox.Answered(owed.update_id, owed.start + len(owed.items))
         finally:
+            loop = asyncio.get_running_loop()
             try:
-                await asyncio.get_running_loop().run_in_executor(
-                    taken.sending.after, self._sent, taken, answered, complete
+                # The rows' deletion carries the last stamp: on the stamps' threads, so
+                # that a reply out never waits unstamped behind other chats' turns.
+                done = await loop.run_in_executor(STAMPS, self._done, taken, answered, complete)
+                await loop.run_in_executor(
+                    taken.sending.after, self._sent, taken, answered, complete, done
                 )
             except Exception:
                 # Nobody waits on this task: said here, the chat let go by _sent, and
                 # what is left waiting handed over by the sweep.
                 log.exception("chat %s: answering what came meanwhile failed", taken.chat_id)
 
-    def _sent(self, taken: "_Taken", answered: "_Answered", complete: bool) -> None:
-        """``answered``'s replies are out: its rows leave the inbox, and the updates that
-        came meanwhile (a press on the message just edited) are answered at once, the
-        chat still held; with none, the chat is let go."""
+    def _done(
+        self, taken: "_Taken", answered: "_Answered", complete: bool
+    ) -> "tuple[list[inbox.Waiting] | None, bool]":
+        """``answered``'s rows leave the inbox, its last update stamped with them; when all
+        went well, what came meanwhile is read in the same statement. Returns it, and
+        whether all went well."""
         try:
-            waiting = None
-            try:
-                if complete and answered.update_ids:
-                    # Deleted, and what came meanwhile read, in one go.
-                    waiting = answered.done_then_waiting(taken.chat)
-                else:
-                    answered.done(taken.chat)
-            except Exception as error:
-                complete = False
-                if unreachable(error):
-                    self.db.outage.began(error)
-                else:
-                    log.exception(
-                        "chat %s: answered updates, or those after them, left in the inbox",
-                        taken.chat_id,
-                    )
+            if complete and answered.update_ids:
+                return answered.done_then_waiting(taken.chat), True
+            answered.done(taken.chat)
+            return None, complete
+        except Exception as error:
+            if unreachable(error):
+                self.db.outage.began(error)
+            else:
+                log.exception(
+                    "chat %s: answered updates, or those after them, left in the inbox",
+                    taken.chat_id,
+                )
+            return None, False
+
+    def _sent(
+        self,
+        taken: "_Taken",
+        answered: "_Answered",
+        complete: bool,
+        done: "tuple[list[inbox.Waiting] | None, bool] | None" = None,
+    ) -> None:
+        """``answered``'s replies are out and its rows gone (``done``: :meth:`_done`'s
+        answer, when it ran already): the updates that came meanwhile (a press on the
+        message just edited) are answered at once, the chat still held; with none, the
+        chat is let go."""
+        try:
+            waiting, complete = self._done(taken, answered, complete) if done is None else done
             if complete and answered.update_ids:
                 self._answer_and_send(taken, after=answered.last, waiting=waiting)
                 return

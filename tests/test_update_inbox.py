@@ -744,3 +744,33 @@ def test_a_person_who_typed_is_let_go_while_a_crowds_next_presses_are_answered(
         sender.release()
     menu = t._("Main menu. What would you like to do?")
     assert sum(menu in text for _, text in sender.messenger.sent) == 2
+
+
+def test_a_reply_out_is_stamped_at_once_while_the_threads_after_replies_are_busy(
+    uow: UnitOfWork, clock: FrozenClock
+) -> None:
+    """The last reply of a chat's answers is stamped as its rows leave the inbox, on the
+    stamps' own threads: while the threads that answer what comes after replies are
+    all busy with a crowd's turns, the reply out is stamped and its row gone, so that
+    a copy of the update handled after a crash then sends nothing again."""
+    handlers, sender = handlers_on(uow, held=True)
+    busy = threading.Event()
+    crowd = [handlers.presses.after.submit(busy.wait, 60) for _ in range(4)]
+    out = threading.Thread(target=sender.release)
+    try:
+        inbox.store(uow.db, rows(event(700, 7, "/help")), now=clock.now())
+        handlers.handle_chat(7)
+        out.start()  # /help goes out; what follows it waits for the crowd's threads
+        again = Engine(uow, ROUTERS, fallback=FALLBACK)
+        for _ in range(400):
+            if not inbox.waiting_for(uow.db, 7):
+                break
+            time.sleep(0.05)
+        assert not inbox.waiting_for(uow.db, 7), "the row waited for the crowd's threads"
+        assert again.answer(event(700, 7, "/help")).items == []
+        assert out.is_alive()  # still waiting for a thread to let the chat go
+    finally:
+        busy.set()
+        wait(crowd, timeout=60)
+        out.join(timeout=30)
+    assert [text for _, text in sender.messenger.sent if "/help" in text]

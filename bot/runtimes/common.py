@@ -34,7 +34,7 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 POLL_TIMEOUT = 25
 #: Threads of their own for stamping replies as sent: behind the turns of a busy
 #: batch, a message already out would wait unstamped, to be sent again by a crash.
-_STAMPS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="majlis-stamps")
+STAMPS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="majlis-stamps")
 
 
 class RetryAfter(Exception):
@@ -150,8 +150,8 @@ async def send_owed(
     inbox, and the next handler sends the rest. A button press is answered
     whatever happens to the rest, so that its spinner never hangs; with ``pressed``
     it has been answered already (:func:`said_toast`). Without ``stamp_last`` the
-    stamp of the last reply is the caller's, once this returns (``bot.intake`` writes
-    it with the update's deletion from the inbox).
+    stamp of the last reply is the caller's, as soon as this returns (``bot.intake``
+    writes it with the update's deletion from the inbox, on :data:`STAMPS` too).
     """
     last = owed.start + len(owed.items)
     toast = None if pressed else next((i for i in owed.items if isinstance(i, Toast)), None)
@@ -210,7 +210,7 @@ class _Stamps:
                 batch, self.pending = self.pending, []
                 stamps = [(owed, position) for owed, position, _ in batch]
                 try:
-                    await self.loop.run_in_executor(_STAMPS, self.engine.replied_all, stamps)
+                    await self.loop.run_in_executor(STAMPS, self.engine.replied_all, stamps)
                 except Exception as error:
                     _settle(batch, error)
                 else:
