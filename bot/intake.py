@@ -503,7 +503,8 @@ class Handlers:
 
 class _Sending:
     """Slots for chats whose replies wait for their turn to send (:data:`MAX_SENDING`),
-    and the threads for the statements once they are out (off the sending loop)."""
+    and the threads that, once they are out and their rows gone, answer what came
+    meanwhile or let the chat go (off the sending loop)."""
 
     def __init__(self, *, threads: int, name: str) -> None:
         self.slots = threading.BoundedSemaphore(MAX_SENDING)
