@@ -26,7 +26,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from bench.common import (
     MAJLIS,
@@ -66,7 +65,9 @@ threading.Event().wait()
 """
 
 
-async def _idle_cpu(argv: list[str], env: dict[str, str], ready: str, args: Any) -> float:
+async def _idle_cpu(
+    argv: list[str], env: dict[str, str], ready: str, args: argparse.Namespace
+) -> float:
     """CPU ms per second of the process of ``argv`` once it printed ``ready``."""
     with tempfile.TemporaryDirectory(prefix="majlis-bench-idle-") as folder:
         log = Path(folder) / "stderr.log"
@@ -85,7 +86,8 @@ async def _idle_cpu(argv: list[str], env: dict[str, str], ready: str, args: Any)
     return (after - before) * 1000 / seconds
 
 
-async def _line(process: Any, deadline: float) -> str:
+async def _line(process: asyncio.subprocess.Process, deadline: float) -> str:
+    assert process.stdout is not None
     try:
         raw = await asyncio.wait_for(
             process.stdout.readline(), timeout=max(deadline - time.monotonic(), 0.01)
