@@ -9,7 +9,7 @@ transaction that also records the update as handled (so a repeated
 import html
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
@@ -25,6 +25,7 @@ from sqlmodel import Session, col
 
 from bot import chat, lengths
 from bot.callbacks import Callback, ForgedCallback, parse
+from bot.chain import Chain, Found, Read
 from bot.chat import ChatEvent, Keyboard, Outgoing, Reply, Toast
 from bot.i18n import N_, Text, text_for
 from bot.reasons import sentence_for
@@ -64,6 +65,29 @@ USER_AND_SEEN = (
     .where(col(User.id) == bindparam("user_id"))
 )
 RECORD = insert(PROCESSED)
+#: A known user's columns with the records of those of ``update_ids`` seen already: a
+#: row per record, or one row with None columns when none was (:class:`Chain`).
+USER_AND_SEEN_AHEAD = (
+    select(
+        *(column.label(f"user_{key}") for key, column in USER_COLUMNS),
+        PROCESSED.c.update_id,
+        PROCESSED.c.replies,
+        PROCESSED.c.replies_sent,
+    )
+    .outerjoin(
+        PROCESSED,
+        PROCESSED.c.update_id
+        == any_(bindparam("update_ids", type_=postgresql.ARRAY(PROCESSED.c.update_id.type))),
+    )
+    .where(col(User.id) == bindparam("user_id"))
+)
+#: Several records in one statement (:class:`Chain`), on PostgreSQL: one another handler
+#: wrote first is left as it is and not returned.
+RECORDS = (
+    postgresql.insert(PROCESSED)
+    .on_conflict_do_nothing(index_elements=[PROCESSED.c.update_id])
+    .returning(PROCESSED.c.update_id)
+)
 SENT_SOME = (
     update(PROCESSED)
     .where(PROCESSED.c.update_id.in_(bindparam("update_ids", expanding=True)))
@@ -319,9 +343,6 @@ class Router:
         return register
 
 
-Found = Mapping[Any, Any]
-
-
 #: The first row of a statement run with its parameters, or None.
 FirstRow = Callable[[Any, dict[str, Any]], Found | None]
 
@@ -352,7 +373,8 @@ class _Direct:
 
     def __init__(self, engine: SAEngine) -> None:
         self.statements = {
-            statement: Direct(statement, engine) for statement in (USER_AND_SEEN, SEEN)
+            statement: Direct(statement, engine)
+            for statement in (USER_AND_SEEN, SEEN, USER_AND_SEEN_AHEAD)
         }
         self.record = Direct(RECORD, engine)
 
@@ -419,34 +441,34 @@ class Engine:
         """The replies ``event`` still owes (all of them the first time)."""
         return self.answer(event).items
 
-    def answer(self, event: ChatEvent) -> "Owed":
+    def answer(self, event: ChatEvent, chain: Chain | None = None) -> "Owed":
         """Handle ``event`` once: its turn and the replies it owes are committed together,
-        so a bot that dies before they are out sends them when the update comes again."""
+        so a bot that dies before they are out sends them when the update comes again.
+        With ``chain``, one of a chat's updates answered in order: its record may be kept
+        back until :meth:`record_chain` (:class:`Chain`)."""
+        if self._direct is None:
+            chain = None  # SQLite serialises its writers: a record kept back saves nothing
         try:
             if event.file is not None and event.is_private and self.files is not None:
                 # Before the transaction: no database connection waits on Telegram.
                 event = self.files(event)
             try:
-                owed = self._answer(event)
+                owed = self._answer(event, chain)
             except _Refused as refused:
-                owed = self._answer_refused(event, refused)
+                owed = self._answer_refused(event, refused, chain)
         except HandledElsewhere:
             log.info("update %s handled by another copy of the bot", event.update_id)
             return Owed(event.update_id, [], kept=False)
         except Exception as error:
             if unreachable(error):
                 self.uow.db.outage.began(error)
-                message = TRY_AGAIN
-            else:
-                log.exception("update %s failed", event.update_id)
-                message = SOMETHING_WENT_WRONG
-            language = people.language_from_telegram(event.language_code)
-            reply = Reply(text=text_for(language)._(message))
-            return Owed(event.update_id, owed_for(event, [reply]), kept=False)
+                return self.went_wrong(event, TRY_AGAIN)
+            log.exception("update %s failed", event.update_id)
+            return self.went_wrong(event)
         self.uow.db.outage.over()
         return owed
 
-    def _answer(self, event: ChatEvent) -> "Owed":
+    def _answer(self, event: ChatEvent, chain: Chain | None = None) -> "Owed":
         # The user and the update's record in one statement (the user is then met
         # without reading them again); the record itself is read and written as a row,
         # not an object: the ORM's identity map and flush would cost more than the
@@ -459,15 +481,99 @@ class Engine:
                 return self._handle(session, event, found)
         # On PostgreSQL read in autocommit: a turn that writes nothing but its record (a
         # /start, a menu) then costs two statements, without a BEGIN and a COMMIT.
-        with self.uow.db.alone() as connection:
-            found, seen = _user_and_seen(self._direct.first_on(connection), event)
+        if chain is not None:
+            found, seen = self._read_ahead(chain, event)
+        else:
+            with self.uow.db.alone() as connection:
+                found, seen = _user_and_seen(self._direct.first_on(connection), event)
         if seen is not None:
             return self._still_owed(event.update_id, seen["replies"], seen["replies_sent"])
-        with self.uow.begin() as session:
-            return self._handle(session, event, found, alone=True)
+        return self._in_transaction(
+            chain, lambda session: self._handle(session, event, found, alone=True, chain=chain)
+        )
+
+    def _in_transaction(self, chain: Chain | None, turn: Callable[[Session], "Owed"]) -> "Owed":
+        """``turn`` run in a transaction; with ``chain``, told what it wrote."""
+        if chain is None:
+            with self.uow.begin() as session:
+                return turn(session)
+        try:
+            with self.uow.begin() as session:
+                try:
+                    owed = turn(session)
+                finally:
+                    if session.info.get(_BEGAN):
+                        chain.forget_read()  # the turn wrote: its user may have changed
+        except BaseException:
+            chain.rolled_back()
+            raise
+        chain.committed()
+        return owed
+
+    def _read_ahead(self, chain: Chain, event: ChatEvent) -> tuple[Found | None, Found | None]:
+        """:func:`_user_and_seen` through ``chain``: read with the records of the updates
+        ahead, and again only once a turn has written."""
+        assert self._direct is not None
+        read = chain.read
+        if read is None or read.user_id != event.user_id or event.update_id not in read.update_ids:
+            update_ids = [event.update_id, *(i for i in chain.ahead if i > event.update_id)]
+            with self.uow.db.alone() as connection:
+                rows = self._direct.statements[USER_AND_SEEN_AHEAD].rows(
+                    connection, {"user_id": event.user_id, "update_ids": update_ids}
+                )
+                if not rows:
+                    # Never met: the turn writes them, and the next turn reads them again.
+                    return None, self._direct.first_on(connection)(
+                        SEEN, {"update_id": event.update_id}
+                    )
+            seen: dict[int, Found] = {
+                row["update_id"]: row for row in rows if row["update_id"] is not None
+            }
+            read = chain.read = Read(event.user_id, rows[0], frozenset(update_ids), seen)
+        return read.user, read.seen.get(event.update_id)
+
+    def record_chain(self, chain: Chain) -> None:
+        """Write the records ``chain`` kept back, in one statement: before any reply of
+        theirs goes out. Those written first by another handler are then in
+        ``chain.elsewhere``. When the database refuses one, the others are written one
+        by one, and the update refused is in ``chain.failed`` (:meth:`went_wrong`).
+        Raises when the database cannot be reached: none of those left is written."""
+        try:
+            self._write_kept_back(chain, list(chain.pending))
+        except Exception as error:
+            if unreachable(error):
+                raise
+            for values in list(chain.pending):
+                try:
+                    self._write_kept_back(chain, [values])
+                except Exception as one:
+                    if unreachable(one):
+                        raise
+                    log.exception("update %s failed", values["update_id"])
+                    chain.failed.add(values["update_id"])
+                    chain.pending.remove(values)
+
+    def _write_kept_back(self, chain: Chain, records: list[dict[str, Any]]) -> None:
+        if not records:
+            return
+        with self.uow.db.alone() as connection:
+            returned = set(connection.execute(RECORDS, records).scalars())
+        chain.written([values["update_id"] for values in records], returned)
+
+    def went_wrong(self, event: ChatEvent, message: str = SOMETHING_WENT_WRONG) -> "Owed":
+        """What ``event`` owes when its turn failed: ``message``, kept nowhere."""
+        language = people.language_from_telegram(event.language_code)
+        reply = Reply(text=text_for(language)._(message))
+        return Owed(event.update_id, owed_for(event, [reply]), kept=False)
 
     def _handle(
-        self, session: Session, event: ChatEvent, found: Found | None, *, alone: bool = False
+        self,
+        session: Session,
+        event: ChatEvent,
+        found: Found | None,
+        *,
+        alone: bool = False,
+        chain: Chain | None = None,
     ) -> "Owed":
         """Run ``event``'s handler and record the turn (:meth:`_record`); ``found``, the user
         when known."""
@@ -480,20 +586,25 @@ class Engine:
             # Out of the transaction, which rolls back whole: nothing the handler
             # wrote before refusing stays.
             raise _Refused(refusal, keep_replies=turn.keep_replies)
-        return self._record(session, turn, alone=alone)
+        return self._record(session, turn, alone=alone, chain=chain)
 
-    def _answer_refused(self, event: ChatEvent, refused: "_Refused") -> "Owed":
+    def _answer_refused(
+        self, event: ChatEvent, refused: "_Refused", chain: Chain | None = None
+    ) -> "Owed":
         """The refusal told, and the update recorded, in a transaction of their own after
         the turn's was rolled back: refusals are rare, and a savepoint around every
         handler cost each turn two statements more."""
-        with self.uow.begin() as session:
+
+        def told(session: Session) -> Owed:
             turn = self._turn(session, event)
             turn.keep_replies = refused.keep_replies
             if refused.replies is not None:
                 turn.out = refused.replies
             else:
                 turn.out = self._refusal_replies(turn, refused.error)
-            return self._record(session, turn)
+            return self._record(session, turn, chain=chain)
+
+        return self._in_transaction(chain, told)
 
     def _turn(self, session: Session, event: ChatEvent, known: User | None = None) -> Turn:
         """The turn of ``event``, its user (and group) met in ``session``; ``known``, the
@@ -510,11 +621,15 @@ class Engine:
             people.meet_group(session, chat_id=event.chat_id, title=event.chat_title)
         return Turn(event=event, session=session, user=user, uow=self.uow)
 
-    def _record(self, session: Session, turn: Turn, *, alone: bool = False) -> "Owed":
+    def _record(
+        self, session: Session, turn: Turn, *, alone: bool = False, chain: Chain | None = None
+    ) -> "Owed":
         """``turn``'s update recorded as handled, with the replies it owes when they may be
         kept. With ``alone``, when the turn has used no connection of ``session`` (it read
         and wrote nothing), the record is written on its own in autocommit: it is then
-        the whole of the turn, and atomic by itself."""
+        the whole of the turn, and atomic by itself; with ``chain`` too, it is kept back
+        (:class:`Chain`), unless the update is a press. Written, it takes with it those
+        ``chain`` kept back."""
         event = turn.event
         items = owed_for(event, turn.out)
         kept = bool(items) and turn.keep_replies
@@ -529,13 +644,37 @@ class Engine:
         # retried while we work) waits here on the key and is rolled back whole.
         try:
             if alone and self._direct is not None and not session.info.get(_BEGAN):
-                with self.uow.db.alone() as connection:
-                    self._direct.record.rows(connection, values)
+                if chain is not None and event.callback_id is None:
+                    chain.pending.append(values)
+                elif chain is not None and chain.pending:
+                    with self.uow.db.alone() as connection:
+                        self._with_kept_back(connection, chain, values, chain.written)
+                else:
+                    with self.uow.db.alone() as connection:
+                        self._direct.record.rows(connection, values)
+            elif chain is not None and chain.pending:
+                self._with_kept_back(session.connection(), chain, values, chain.staged)
             else:
                 session.connection().execute(RECORD, values)
         except IntegrityError:
             raise HandledElsewhere() from None
         return Owed(event.update_id, items, kept=kept)
+
+    @staticmethod
+    def _with_kept_back(
+        connection: Connection,
+        chain: Chain,
+        values: dict[str, Any],
+        written: Callable[[list[int], set[int]], None],
+    ) -> None:
+        """Write ``values`` and the records ``chain`` kept back in one statement, and tell
+        ``written`` which of those were written; raise :class:`HandledElsewhere` when
+        ``values``' update was written first elsewhere."""
+        kept_back = chain.pending_ids
+        returned = set(connection.execute(RECORDS, [*chain.pending, values]).scalars())
+        written(kept_back, returned)
+        if values["update_id"] not in returned:
+            raise HandledElsewhere()
 
     def _still_owed(self, update_id: int, replies: list[Any] | None, sent: int) -> "Owed":
         if not replies:

@@ -17,13 +17,14 @@ handlers (``open_handlers``), in the workers.
 import asyncio
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import dramatiq
 
+from bot.chain import Chain
 from bot.chat import ChatEvent, Reply, event_from_json, event_to_json
 from bot.i18n import text_for
 from bot.runtimes.common import (
@@ -330,9 +331,31 @@ class Handlers:
             complete = self._answer_waiting(taken.chat, answered, waiting)
         except BaseException:
             # What was answered before the failure still goes out and leaves the inbox.
+            self._record_chain(taken, answered)
             self._send(taken, answered, complete=False)
             raise
+        complete = self._record_chain(taken, answered) and complete
         self._send(taken, answered, complete=complete)
+
+    def _record_chain(self, taken: "_Taken", answered: "_Answered") -> bool:
+        """The records the turns kept back written (``Engine.record_chain``), before any
+        reply goes out; False when they could not be: those updates are then neither
+        sent nor taken out of the inbox, and wait for the next handler of the chat."""
+        chain = answered.chain
+        try:
+            self.engine.record_chain(chain)
+        except Exception as error:
+            if unreachable(error):
+                self.db.outage.began(error)
+            else:
+                log.exception("chat %s: the records of answered updates not written", taken.chat_id)
+            answered.forget(chain.pending_ids)
+            chain.pending.clear()
+            return False
+        finally:
+            answered.owe_nothing(chain.elsewhere)
+            answered.went_wrong(chain.failed, self.engine)
+        return True
 
     def _answer_waiting(
         self, chat: inbox.Chat, answered: "_Answered", waiting: list[inbox.Waiting] | None
@@ -344,7 +367,9 @@ class Handlers:
         while True:
             if rows is None:
                 rows = chat.waiting(after=answered.last)
-            for row in rows:
+            for index, row in enumerate(rows):
+                # The updates from this one on: the records read with the user.
+                answered.chain.ahead = [later.update_id for later in rows[index:]]
                 try:
                     opened = inbox.unseal(self.key, row.update_id, chat.chat_id, row.sealed)
                 except inbox.BrokenSeal as broken:
@@ -353,7 +378,7 @@ class Handlers:
                     log.error("%s", broken)
                     return False
                 event = event_from_json(opened)
-                owed = self.engine.answer(event)
+                owed = self.engine.answer(event, answered.chain)
                 if not owed.kept and owed.items and self.db.outage.ongoing:
                     return False  # the database is away: the sweep hands the chat over again
                 answered.add(row.update_id, event, owed, self._press_answered(event, owed))
@@ -543,11 +568,43 @@ class _Answered:
         #: The last update, once all its replies are out and their stamp is not yet
         #: written: stamped as its rows leave the inbox.
         self.out: inbox.Answered | None = None
+        #: The turns' records kept back, and the user read once for them.
+        self.chain = Chain()
 
     def add(self, update_id: int, event: ChatEvent, owed: "Owed", pressed: bool) -> None:
         self.last = update_id
         self.update_ids.append(update_id)
         self.replies.append((event, owed, pressed))
+
+    def forget(self, update_ids: Sequence[int]) -> None:
+        """``update_ids`` left unanswered: nothing of theirs goes out, and their rows stay
+        in the inbox."""
+        if update_ids:
+            left = set(update_ids)
+            self.update_ids = [i for i in self.update_ids if i not in left]
+            self.replies = [reply for reply in self.replies if reply[1].update_id not in left]
+
+    def owe_nothing(self, update_ids: set[int]) -> None:
+        """``update_ids`` were answered by another handler: nothing of theirs goes out
+        from here."""
+        if update_ids:
+            self.replies = [
+                (
+                    event,
+                    replace(owed, items=[], kept=False) if owed.update_id in update_ids else owed,
+                    pressed,
+                )
+                for event, owed, pressed in self.replies
+            ]
+
+    def went_wrong(self, update_ids: set[int], engine: "Engine") -> None:
+        """``update_ids``' records were refused: each is told that something went wrong,
+        as for a turn that failed."""
+        if update_ids:
+            self.replies = [
+                (event, engine.went_wrong(event) if owed.update_id in update_ids else owed, pressed)
+                for event, owed, pressed in self.replies
+            ]
 
     def to_send(self) -> bool:
         """Whether anything is owed (a press answered already still has its stamp)."""
