@@ -41,12 +41,23 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from dramatiq.brokers.redis import RedisBroker
-from sqlalchemy import Connection, Engine, bindparam, delete, func, select, text, update
-from sqlmodel import Session
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    LargeBinary,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 
 from models import InboxUpdate, ProcessedUpdate
 from models.bulk import insert_many, table_of
-from models.db import Database
+from models.db import Database, Direct
 from workflows.platform.queue import FOLLOW_UP_QUEUE, TYPED_QUEUE, UPDATES_QUEUE, enqueue_many
 
 #: The job that answers one chat's waiting updates (registered in ``bot.intake``).
@@ -105,6 +116,25 @@ ANSWERED = (
 )
 #: :data:`ANSWERED` with :data:`DONE_THEN_WAITING`, on PostgreSQL in one statement.
 ANSWERED_DONE_THEN_WAITING = DONE_THEN_WAITING.add_cte(ANSWERED.cte("answered"))
+_NOW = bindparam("now", type_=INBOX.c.received_at.type)
+#: A batch written by the bot on PostgreSQL: one array per column, one statement
+#: whatever the batch, compiled once (:func:`store`).
+STORE = (
+    postgresql.insert(INBOX)
+    .from_select(
+        ["update_id", "chat_id", "sealed", "received_at", "enqueued_at"],
+        select(
+            func.unnest(bindparam("update_ids", type_=postgresql.ARRAY(BigInteger))),
+            func.unnest(bindparam("chat_ids", type_=postgresql.ARRAY(BigInteger))),
+            func.unnest(bindparam("sealed", type_=postgresql.ARRAY(LargeBinary))),
+            _NOW,
+            _NOW,
+        ),
+    )
+    .on_conflict_do_nothing()
+)
+_STORES: "weakref.WeakKeyDictionary[Engine, Direct]" = weakref.WeakKeyDictionary()
+_STORES_MUTEX = threading.Lock()
 
 
 # ---- sealing ------------------------------------------------------------------------------
@@ -178,28 +208,34 @@ def store(db: Database, rows: Sequence[tuple[int, int, bytes]], *, now: datetime
     over again) stays as it is."""
     if not rows:
         return
-    values = [
-        {
-            "update_id": update_id,
-            "chat_id": chat_id,
-            "sealed": sealed,
-            "received_at": now,
-            "enqueued_at": now,
-        }
-        for update_id, chat_id, sealed in rows
-    ]
     if db.is_sqlite:
+        values = [
+            {
+                "update_id": update_id,
+                "chat_id": chat_id,
+                "sealed": sealed,
+                "received_at": now,
+                "enqueued_at": now,
+            }
+            for update_id, chat_id, sealed in rows
+        ]
         with db.session() as session:
             insert_many(session, InboxUpdate, values, skip_existing=True)
         return
-    # One statement, atomic on its own (``insert_many``): on PostgreSQL in autocommit,
-    # without the round trips of a BEGIN and a COMMIT.
-    with (
-        db.engine.connect() as pooled,
-        Session(bind=pooled.execution_options(isolation_level="AUTOCOMMIT")) as session,
-    ):
-        insert_many(session, InboxUpdate, values, skip_existing=True)
-        session.commit()
+    # One statement, atomic on its own: on PostgreSQL in autocommit, without the round
+    # trips of a BEGIN and a COMMIT; run on psycopg's connection (``Direct``), since
+    # building and compiling the statement anew for each batch cost the bot some 0.7 ms
+    # of CPU a batch, three times the statement's own.
+    with _STORES_MUTEX:
+        statement = _STORES.get(db.engine)
+        if statement is None:
+            statement = _STORES[db.engine] = Direct(STORE, db.engine)
+    update_ids, chat_ids, sealed = (list(column) for column in zip(*rows, strict=True))
+    with db.alone() as connection:
+        statement.rows(
+            connection,
+            {"update_ids": update_ids, "chat_ids": chat_ids, "sealed": sealed, "now": now},
+        )
 
 
 def hand_over(
