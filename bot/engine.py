@@ -216,9 +216,24 @@ class Turn:
     @property
     def roles(self) -> set[Role]:
         """The user's roles, read when first asked for: most turns (a /start, a typed
-        answer) never ask, and save the statement."""
+        answer) never ask, and save the statement. On PostgreSQL, asked before the turn
+        has read or written anything, they are read in autocommit: a turn that reads
+        nothing else (a menu, /help) then writes only its record, with no BEGIN and
+        COMMIT (and in a chain of them, with the others: ``bot.chain``). At READ
+        COMMITTED a statement in the transaction reads a snapshot of its own too."""
         if self._roles is None:
-            self._roles = people.roles_of(self.session, self.user.id)
+            session = self.session
+            if (
+                self.uow.db.is_sqlite
+                or session.info.get(_BEGAN)
+                or session.new
+                or session.dirty
+                or session.deleted
+            ):
+                self._roles = people.roles_of(session, self.user.id)
+            else:
+                with self.uow.db.reading() as reader:
+                    self._roles = people.roles_of(reader, self.user.id)
         return self._roles
 
     @roles.setter

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.chain import Chain
+from bot.conversations import FALLBACK, ROUTERS
 from bot.conversations.start import PickLanguage
 from bot.engine import SOMETHING_WENT_WRONG, Engine
 from bot.i18n import text_for
@@ -167,3 +168,24 @@ def test_an_update_recorded_first_by_another_handler_is_answered_by_it_alone(
     handlers.handle_chat(7)
     assert len(sender.messenger.sent) == 3
     assert recorded(uow) == [1, 2, 3, 4] and not inbox.waiting_for(uow.db, 7)
+
+
+@needs_postgresql
+def test_a_menu_costs_its_turn_three_round_trips_and_writes_only_its_record(
+    uow: UnitOfWork, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``/menu`` of a known user, counted on the wire: the user read with the update's
+    record, the roles read, the record written, each in autocommit. The roles were read
+    in the turn's transaction, which cost a ``BEGIN`` and a ``COMMIT`` more."""
+    engine = Engine(uow, ROUTERS, fallback=FALLBACK)
+    engine.answer(event(1, 7, "/start"))  # meets the user
+    with traced(uow.db.engine, tmp_path, monkeypatch) as wire:
+        start = wire.mark()
+        owed = engine.answer(event(2, 7, "/menu"))
+        sent = wire.since(start)
+    assert [item.text for item in owed.items] == [
+        text_for("en")._("Main menu. What would you like to do?")
+    ]
+    assert not [said for said in statements(sent) if "BEGIN" in said]
+    assert round_trips(sent) == 3, statements(sent)
+    assert recorded(uow) == [1, 2]
