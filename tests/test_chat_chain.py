@@ -12,9 +12,10 @@ from bot.conversations import FALLBACK, ROUTERS
 from bot.conversations.start import PickLanguage
 from bot.engine import SOMETHING_WENT_WRONG, Engine
 from bot.i18n import text_for
+from bot.intake import Handlers
 from models import ProcessedUpdate
 from tests.conftest import POSTGRES_URL
-from tests.test_update_inbox import event, handlers_on, press, rows
+from tests.test_update_inbox import InThisThread, event, handlers_on, press, rows
 from tests.wire import round_trips, statements, traced
 from workflows.platform import inbox
 from workflows.platform.clock import FrozenClock
@@ -80,26 +81,15 @@ def test_a_turn_that_writes_takes_the_records_before_it_and_the_next_turn_reads_
     assert [said for _, said in sender.messenger.sent] == said
 
 
-@needs_postgresql
-def test_an_update_whose_record_is_refused_is_told_so_and_the_others_are_answered(
-    uow: UnitOfWork, clock: FrozenClock
-) -> None:
-    """The database refuses one of the records kept back (a trigger here): the others
-    are written and answered in order, and that update is told something went wrong,
-    as a turn that fails is; no row is left to block the chat."""
+def three_starts_waiting(
+    uow: UnitOfWork, clock: FrozenClock, action: str
+) -> tuple[Handlers, InThisThread]:
+    """The handlers of a chat whose user was met (update 1), three ``/start`` waiting
+    (2, 3, 4), and a trigger doing ``action`` (PL/pgSQL) as update 3's record is
+    written."""
     handlers, sender = handlers_on(uow)
     inbox.store(uow.db, rows(event(1, 7, "/start")), now=clock.now())
     handlers.handle_chat(7)
-    refuse_record_of(uow, 3, "RAISE EXCEPTION 'refused'")
-    inbox.store(uow.db, rows(*(event(i, 7, "/start") for i in (2, 3, 4))), now=clock.now())
-    handlers.handle_chat(7)
-    welcome, *said = [said for _, said in sender.messenger.sent]
-    assert said == [welcome, text_for("en")._(SOMETHING_WENT_WRONG), welcome]
-    assert recorded(uow) == [1, 2, 4] and not inbox.waiting_for(uow.db, 7)
-
-
-def refuse_record_of(uow: UnitOfWork, update_id: int, action: str) -> None:
-    """A trigger doing ``action`` (PL/pgSQL) when ``update_id``'s record is written."""
     with uow.db.engine.begin() as connection:
         connection.execute(
             text(
@@ -110,10 +100,26 @@ def refuse_record_of(uow: UnitOfWork, update_id: int, action: str) -> None:
         connection.execute(
             text(
                 f"CREATE TRIGGER refuse BEFORE INSERT ON {ProcessedUpdate.__tablename__} "
-                f"FOR EACH ROW WHEN (NEW.update_id = {update_id}) "
+                "FOR EACH ROW WHEN (NEW.update_id = 3) "
                 "EXECUTE FUNCTION refuse_record()"
             )
         )
+    inbox.store(uow.db, rows(*(event(i, 7, "/start") for i in (2, 3, 4))), now=clock.now())
+    return handlers, sender
+
+
+@needs_postgresql
+def test_an_update_whose_record_is_refused_is_told_so_and_the_others_are_answered(
+    uow: UnitOfWork, clock: FrozenClock
+) -> None:
+    """The database refuses one of the records kept back (a trigger here): the others
+    are written and answered in order, and that update is told something went wrong,
+    as a turn that fails is; no row is left to block the chat."""
+    handlers, sender = three_starts_waiting(uow, clock, "RAISE EXCEPTION 'refused'")
+    handlers.handle_chat(7)
+    welcome, *said = [said for _, said in sender.messenger.sent]
+    assert said == [welcome, text_for("en")._(SOMETHING_WENT_WRONG), welcome]
+    assert recorded(uow) == [1, 2, 4] and not inbox.waiting_for(uow.db, 7)
 
 
 @needs_postgresql
@@ -123,11 +129,9 @@ def test_updates_whose_records_cannot_be_written_send_nothing_and_wait_in_the_in
     """The server drops the connection as the records kept back are written (a trigger
     ends its own session): none of those updates is answered, their rows stay, and the
     next handler of the chat answers each once."""
-    handlers, sender = handlers_on(uow)
-    inbox.store(uow.db, rows(event(1, 7, "/start")), now=clock.now())
-    handlers.handle_chat(7)
-    refuse_record_of(uow, 3, "PERFORM pg_terminate_backend(pg_backend_pid())")
-    inbox.store(uow.db, rows(*(event(i, 7, "/start") for i in (2, 3, 4))), now=clock.now())
+    handlers, sender = three_starts_waiting(
+        uow, clock, "PERFORM pg_terminate_backend(pg_backend_pid())"
+    )
     handlers.handle_chat(7)
     assert len(sender.messenger.sent) == 1
     assert recorded(uow) == [1]
