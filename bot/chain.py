@@ -27,7 +27,8 @@ class Chain:
     (``bot.intake``). On PostgreSQL it spares their turns statements:
 
     * the user and the records of the updates ahead are read in one statement, and read
-      again only once a turn has written (a turn that wrote nothing changed neither);
+      again only after a turn that began its transaction (one that did not has written
+      nothing);
     * a turn that wrote nothing but its record (a ``/start``, a menu) keeps it back, to
       be written with the others: in the transaction of the next turn that writes, with
       the record of the next press (its answer goes at once), or by

@@ -462,7 +462,7 @@ class Engine:
         With ``chain``, one of a chat's updates answered in order: its record may be kept
         back until :meth:`record_chain` (:class:`Chain`)."""
         if self._direct is None:
-            chain = None  # SQLite serialises its writers: a record kept back saves nothing
+            chain = None  # on SQLite a turn reads and records in one transaction of its own
         try:
             if event.file is not None and event.is_private and self.files is not None:
                 # Before the transaction: no database connection waits on Telegram.
@@ -518,7 +518,7 @@ class Engine:
                     owed = turn(session)
                 finally:
                     if session.info.get(_BEGAN):
-                        chain.forget_read()  # the turn wrote: its user may have changed
+                        chain.forget_read()  # it began its transaction: it may have written
         except BaseException:
             chain.rolled_back()
             raise
