@@ -494,8 +494,9 @@ class Engine:
                 if seen is not None:
                     return self._still_owed(event.update_id, seen["replies"], seen["replies_sent"])
                 return self._handle(session, event, found)
-        # On PostgreSQL read in autocommit: a turn that writes nothing but its record (a
-        # /start, a menu) then costs two statements, without a BEGIN and a COMMIT.
+        # On PostgreSQL read in autocommit: a turn that writes nothing but its record
+        # then costs two statements (a /start; a menu three, with its roles), without a
+        # BEGIN and a COMMIT, and in a chain fewer (:class:`Chain`).
         if chain is not None:
             found, seen = self._read_ahead(chain, event)
         else:
