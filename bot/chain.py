@@ -41,8 +41,8 @@ class Chain:
     as for a turn alone."""
 
     def __init__(self) -> None:
-        #: The waiting updates from the one answered now, in order (set by the caller):
-        #: the records read with the user.
+        #: The waiting updates read with the one answered now, in order (set by the
+        #: caller): the records of those from it on are read with the user.
         self.ahead: Sequence[int] = ()
         self.read: Read | None = None
         #: Records kept back, in order.

@@ -528,7 +528,7 @@ class Engine:
 
     def _read_ahead(self, chain: Chain, event: ChatEvent) -> tuple[Found | None, Found | None]:
         """:func:`_user_and_seen` through ``chain``: read with the records of the updates
-        ahead, and again only once a turn has written."""
+        ahead, and again only after a turn that began its transaction."""
         assert self._direct is not None
         read = chain.read
         if read is None or read.user_id != event.user_id or event.update_id not in read.update_ids:

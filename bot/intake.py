@@ -353,8 +353,12 @@ class Handlers:
             chain.pending.clear()
             return False
         finally:
-            answered.owe_nothing(chain.elsewhere)
-            answered.went_wrong(chain.failed, self.engine)
+            # Answered by another handler: nothing goes out from here. Refused: told that
+            # something went wrong, as for a turn that failed.
+            answered.instead(
+                chain.elsewhere, lambda event, owed: replace(owed, items=[], kept=False)
+            )
+            answered.instead(chain.failed, lambda event, owed: self.engine.went_wrong(event))
         return True
 
     def _answer_waiting(
@@ -367,9 +371,9 @@ class Handlers:
         while True:
             if rows is None:
                 rows = chat.waiting(after=answered.last)
-            for index, row in enumerate(rows):
-                # The updates from this one on: the records read with the user.
-                answered.chain.ahead = [later.update_id for later in rows[index:]]
+            # The records read with the user: the engine takes those from its turn's on.
+            answered.chain.ahead = [row.update_id for row in rows]
+            for row in rows:
                 try:
                     opened = inbox.unseal(self.key, row.update_id, chat.chat_id, row.sealed)
                 except inbox.BrokenSeal as broken:
@@ -584,25 +588,11 @@ class _Answered:
             self.update_ids = [i for i in self.update_ids if i not in left]
             self.replies = [reply for reply in self.replies if reply[1].update_id not in left]
 
-    def owe_nothing(self, update_ids: set[int]) -> None:
-        """``update_ids`` were answered by another handler: nothing of theirs goes out
-        from here."""
+    def instead(self, update_ids: set[int], owes: Callable[[ChatEvent, "Owed"], "Owed"]) -> None:
+        """What ``update_ids`` owe replaced by ``owes(event, owed)``."""
         if update_ids:
             self.replies = [
-                (
-                    event,
-                    replace(owed, items=[], kept=False) if owed.update_id in update_ids else owed,
-                    pressed,
-                )
-                for event, owed, pressed in self.replies
-            ]
-
-    def went_wrong(self, update_ids: set[int], engine: "Engine") -> None:
-        """``update_ids``' records were refused: each is told that something went wrong,
-        as for a turn that failed."""
-        if update_ids:
-            self.replies = [
-                (event, engine.went_wrong(event) if owed.update_id in update_ids else owed, pressed)
+                (event, owes(event, owed) if owed.update_id in update_ids else owed, pressed)
                 for event, owed, pressed in self.replies
             ]
 
