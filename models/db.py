@@ -187,6 +187,8 @@ class Database:
         #: Run by :meth:`dispose` first: what holds a connection of its own for long
         #: (the chat locks of the update inbox).
         self.closers: list[Callable[[], None]] = []
+        self._directs: dict[Any, Direct] = {}
+        self._directs_mutex = threading.Lock()
 
     @property
     def is_sqlite(self) -> bool:
@@ -224,6 +226,15 @@ class Database:
             return
         with self.engine.connect() as pooled:
             yield pooled.execution_options(isolation_level="AUTOCOMMIT")
+
+    def direct(self, statement: Any) -> "Direct":
+        """``statement`` compiled once for this database (PostgreSQL only), to run on
+        psycopg's connection (:class:`Direct`)."""
+        with self._directs_mutex:
+            found = self._directs.get(statement)
+            if found is None:
+                found = self._directs[statement] = Direct(statement, self.engine)
+            return found
 
     def check(self) -> None:
         """Fail fast, with a readable reason, when the database cannot be used."""

@@ -57,7 +57,7 @@ from sqlalchemy.dialects import postgresql
 
 from models import InboxUpdate, ProcessedUpdate
 from models.bulk import insert_many, table_of
-from models.db import Database, Direct
+from models.db import Database
 from workflows.platform.queue import FOLLOW_UP_QUEUE, TYPED_QUEUE, UPDATES_QUEUE, enqueue_many
 
 #: The job that answers one chat's waiting updates (registered in ``bot.intake``).
@@ -133,8 +133,6 @@ STORE = (
     )
     .on_conflict_do_nothing()
 )
-_STORES: "weakref.WeakKeyDictionary[Engine, Direct]" = weakref.WeakKeyDictionary()
-_STORES_MUTEX = threading.Lock()
 
 
 # ---- sealing ------------------------------------------------------------------------------
@@ -226,13 +224,9 @@ def store(db: Database, rows: Sequence[tuple[int, int, bytes]], *, now: datetime
     # trips of a BEGIN and a COMMIT; run on psycopg's connection (``Direct``), since
     # building and compiling the statement anew for each batch cost the bot some 0.7 ms
     # of CPU a batch, three times the statement's own.
-    with _STORES_MUTEX:
-        statement = _STORES.get(db.engine)
-        if statement is None:
-            statement = _STORES[db.engine] = Direct(STORE, db.engine)
     update_ids, chat_ids, sealed = (list(column) for column in zip(*rows, strict=True))
     with db.alone() as connection:
-        statement.rows(
+        db.direct(STORE).rows(
             connection,
             {"update_ids": update_ids, "chat_ids": chat_ids, "sealed": sealed, "now": now},
         )
